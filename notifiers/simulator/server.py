@@ -1,0 +1,374 @@
+"""A loopback server speaking the subset of Twilio's REST API that we use, for tests, drills and the demo.
+
+It accepts message and call creation from the real twilio client (HTTP basic auth, form bodies,
+Twilio's JSON resources and error shapes), and plays each phone's scripted behaviour: status
+callbacks, the voice call fetching TwiML and answering a Gather with keypresses, and inbound SMS
+replies, every webhook signed with X-Twilio-Signature as Twilio signs it.
+
+Time is an input here too. With a manual clock (drills) nothing happens until `advance(to)`; with
+the live clock a background task advances to the wall-clock time several times a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import heapq
+import itertools
+import xml.etree.ElementTree as ET
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import aiohttp
+from aiohttp import BasicAuth, web
+
+from notifiers.simulator.behaviour import PhoneBehaviour
+from notifiers.twilio_signature import TwilioSignature
+from warning.serving import BackgroundServer
+
+API_PREFIX = "/2010-04-01/Accounts/{account}"
+MAX_PROMPTS = 6  # a call that keeps re-prompting is hung up, as a person would
+
+
+@dataclass(order=True)
+class _Scheduled:
+    at: datetime
+    seq: int
+    action: Callable[[], Awaitable[None]] = field(compare=False)
+
+
+@dataclass
+class _NumberConfig:
+    sms_url: str | None = None
+    voice_url: str | None = None
+
+
+def _error(status: int, code: int, message: str) -> web.Response:
+    return web.json_response(
+        {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
+         "status": status},
+        status=status,
+    )
+
+
+class TwilioSimulator:
+    def __init__(self, account_sid: str, auth_token: str, *, start: datetime | None = None,
+                 live: bool = False, port: int = 0) -> None:
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.signature = TwilioSignature(auth_token)
+        self.live = live
+        self._now = (start or datetime.now(UTC)).astimezone(UTC)
+        self._queue: list[_Scheduled] = []
+        self._seq = itertools.count()
+        self._sids = itertools.count(1)
+        self._behaviour: dict[str, PhoneBehaviour] = {}
+        self._numbers: dict[str, _NumberConfig] = {}
+        self.messages: dict[str, dict[str, Any]] = {}
+        self.calls: dict[str, dict[str, Any]] = {}
+        self.events: list[dict[str, Any]] = []
+        self._session: aiohttp.ClientSession | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self._advance_lock: asyncio.Lock | None = None
+        self.server = BackgroundServer(port=port)
+        app = web.Application()
+        prefix = API_PREFIX.format(account="{account}")
+        app.router.add_post(f"{prefix}/Messages.json", self._create_message)
+        app.router.add_get(f"{prefix}/Messages/{{sid}}.json", self._fetch_message)
+        app.router.add_post(f"{prefix}/Calls.json", self._create_call)
+        app.router.add_get(f"{prefix}/Calls/{{sid}}.json", self._fetch_call)
+        app.router.add_post("/_sim/advance", self._advance_endpoint)
+        app.router.add_post("/_sim/behaviour", self._behaviour_endpoint)
+        app.router.add_get("/_sim/events", self._events_endpoint)
+        self._app = app
+
+    # control, from any thread -------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def start(self) -> TwilioSimulator:
+        self.server.start(self._app)
+        self.server.call(self._open())
+        return self
+
+    async def _open(self) -> None:
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
+        self._advance_lock = asyncio.Lock()
+        if self.live:
+            self._ticker = asyncio.get_running_loop().create_task(self._tick_live())
+
+    def stop(self) -> None:
+        self.server.call(self._close())
+        self.server.stop()
+
+    async def _close(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+        if self._session is not None:
+            await self._session.close()
+
+    def set_behaviour(self, phone: str, behaviour: PhoneBehaviour) -> None:
+        self._behaviour[phone] = behaviour
+
+    def configure_number(self, phone: str, *, sms_url: str | None, voice_url: str | None = None) -> None:
+        """Our own Twilio number: where inbound SMS and calls to it are sent."""
+        self._numbers[phone] = _NumberConfig(sms_url, voice_url)
+
+    def advance(self, to: datetime) -> int:
+        """Play every scripted action due by `to` (manual clock); returns how many ran."""
+        return self.server.call(self._advance(to.astimezone(UTC)))
+
+    def next_at(self) -> datetime | None:
+        return self.server.call(self._next_at())
+
+    def events_of(self, kind: str) -> list[dict[str, Any]]:
+        return self.server.call(self._events_of(kind))
+
+    async def _events_of(self, kind: str) -> list[dict[str, Any]]:
+        return [dict(event) for event in self.events if event["type"] == kind]
+
+    async def _next_at(self) -> datetime | None:
+        return self._queue[0].at if self._queue else None
+
+    # the clock ----------------------------------------------------------------------------
+
+    async def _advance(self, to: datetime) -> int:
+        assert self._advance_lock is not None
+        ran = 0
+        async with self._advance_lock:
+            while self._queue and self._queue[0].at <= to:
+                item = heapq.heappop(self._queue)
+                self._now = max(self._now, item.at)
+                await item.action()
+                ran += 1
+            self._now = max(self._now, to)
+        return ran
+
+    async def _tick_live(self) -> None:
+        while True:
+            await self._advance(datetime.now(UTC))
+            await asyncio.sleep(0.05)
+
+    def _schedule(self, after: timedelta, action: Callable[[], Awaitable[None]]) -> None:
+        heapq.heappush(self._queue, _Scheduled(self._now + after, next(self._seq), action))
+
+    def _log(self, kind: str, **data: Any) -> None:
+        self.events.append({"type": kind, "at": self._now.isoformat(), **data})
+
+    # REST API -----------------------------------------------------------------------------
+
+    def _authorised(self, request: web.Request) -> web.Response | None:
+        header = request.headers.get("Authorization", "")
+        try:
+            auth = BasicAuth.decode(header)
+        except ValueError:
+            return _error(401, 20003, "Authenticate")
+        if auth.login != self.account_sid or auth.password != self.auth_token:
+            return _error(401, 20003, "Authenticate")
+        if request.match_info["account"] != self.account_sid:
+            return _error(404, 20404, "The requested resource was not found")
+        return None
+
+    def _sid(self, prefix: str) -> str:
+        # Deterministic, so two replays of a drill record the same provider references.
+        return prefix + hashlib.sha1(f"{prefix}{next(self._sids)}".encode()).hexdigest()
+
+    def _resource(self, kind: str, sid: str, **fields: Any) -> dict[str, Any]:
+        stamp = format_datetime(self._now)
+        return {
+            "sid": sid, "account_sid": self.account_sid, "date_created": stamp, "date_updated": stamp,
+            "api_version": "2010-04-01", "direction": "outbound-api",
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/{kind}/{sid}.json", **fields,
+        }
+
+    async def _create_message(self, request: web.Request) -> web.Response:
+        refusal = self._authorised(request)
+        if refusal is not None:
+            return refusal
+        form = await request.post()
+        to, sender, body = form.get("To"), form.get("From"), form.get("Body")
+        if not isinstance(to, str) or not to:
+            return _error(400, 21604, "A 'To' phone number is required.")
+        if not isinstance(sender, str) or not sender:
+            return _error(400, 21603, "A 'From' phone number is required.")
+        if not isinstance(body, str) or not body:
+            return _error(400, 21602, "Message body is required.")
+        sid = self._sid("SM")
+        callback = form.get("StatusCallback")
+        message = self._resource("Messages", sid, to=to, body=body, status="queued",
+                                 num_segments=str(max(1, len(body) // 70 + 1)), price=None,
+                                 error_code=None, error_message=None, date_sent=None)
+        message["from"] = sender
+        self.messages[sid] = message
+        self._log("sms", sid=sid, to=to, body=body)
+        self._play_sms(message, str(callback) if callback else None)
+        return web.json_response(message, status=201)
+
+    async def _fetch_message(self, request: web.Request) -> web.Response:
+        refusal = self._authorised(request)
+        if refusal is not None:
+            return refusal
+        message = self.messages.get(request.match_info["sid"])
+        return web.json_response(message) if message else _error(404, 20404, "Message not found")
+
+    async def _create_call(self, request: web.Request) -> web.Response:
+        refusal = self._authorised(request)
+        if refusal is not None:
+            return refusal
+        form = await request.post()
+        to, sender, url = form.get("To"), form.get("From"), form.get("Url")
+        if not isinstance(to, str) or not to:
+            return _error(400, 21201, "No 'To' number is specified")
+        if not isinstance(sender, str) or not sender:
+            return _error(400, 21213, "No 'From' number is specified")
+        if not isinstance(url, str) or not url:
+            return _error(400, 21205, "Url parameter is required")
+        sid = self._sid("CA")
+        callback = form.get("StatusCallback")
+        call = self._resource("Calls", sid, to=to, status="queued", duration=None, price=None)
+        call["from"] = sender
+        call["_url"], call["_callback"] = url, str(callback) if callback else None
+        self.calls[sid] = call
+        self._log("call", sid=sid, to=to)
+        self._play_call(call)
+        public = {key: value for key, value in call.items() if not key.startswith("_")}
+        return web.json_response(public, status=201)
+
+    async def _fetch_call(self, request: web.Request) -> web.Response:
+        refusal = self._authorised(request)
+        if refusal is not None:
+            return refusal
+        call = self.calls.get(request.match_info["sid"])
+        if call is None:
+            return _error(404, 20404, "Call not found")
+        return web.json_response({key: value for key, value in call.items() if not key.startswith("_")})
+
+    # control endpoints (for `warning twilio-sim` and tools outside this process) ------------
+
+    async def _advance_endpoint(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        ran = await self._advance(datetime.fromisoformat(body["to"]).astimezone(UTC))
+        return web.json_response({"ran": ran})
+
+    async def _behaviour_endpoint(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        for phone, spec in body.items():
+            self._behaviour[phone] = PhoneBehaviour.model_validate(spec)
+        return web.json_response({"numbers": sorted(self._behaviour)})
+
+    async def _events_endpoint(self, _request: web.Request) -> web.Response:
+        return web.json_response(self.events)
+
+    # scripted behaviour -------------------------------------------------------------------
+
+    async def _webhook(self, url: str, params: dict[str, str]) -> str:
+        assert self._session is not None
+        headers = {"X-Twilio-Signature": self.signature.sign(url, params)}
+        try:
+            async with self._session.post(url, data=params, headers=headers) as response:
+                text = await response.text()
+                self._log("webhook", url=url.split("?")[0].rsplit("/", 2)[-2:], status=response.status)
+                return text if response.status < 400 else ""
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            self._log("webhook_failed", error=type(exc).__name__)
+            return ""
+
+    def _play_sms(self, message: dict[str, Any], callback: str | None) -> None:
+        behaviour = self._behaviour.get(message["to"], PhoneBehaviour())
+        final = {"deliver": "delivered", "undelivered": "undelivered", "fail": "failed"}[behaviour.sms]
+
+        def set_status(status: str) -> Callable[[], Awaitable[None]]:
+            async def run() -> None:
+                message["status"] = status
+                if callback:
+                    await self._webhook(callback, {"MessageSid": message["sid"], "MessageStatus": status,
+                                                   "AccountSid": self.account_sid, "To": message["to"],
+                                                   "From": message["from"]})
+            return run
+
+        self._schedule(timedelta(seconds=1), set_status("sent"))
+        self._schedule(timedelta(seconds=2), set_status(final))
+        if behaviour.reply and final == "delivered":
+            self._schedule(behaviour.reply_after, self._reply_action(message, behaviour.reply))
+
+    def _reply_action(self, message: dict[str, Any], text: str) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            number = self._numbers.get(message["from"])
+            if number is None or number.sms_url is None:
+                self._log("reply_dropped", reason=f"no SMS URL configured for {message['from']}")
+                return
+            sid = self._sid("SM")
+            self._log("reply", sid=sid, sender=message["to"], body=text)
+            answer = await self._webhook(number.sms_url, {
+                "MessageSid": sid, "SmsSid": sid, "AccountSid": self.account_sid, "From": message["to"],
+                "To": message["from"], "Body": text, "NumMedia": "0",
+            })
+            for reply in _twiml_messages(answer):
+                self._log("sms", sid=self._sid("SM"), to=message["to"], body=reply)
+        return run
+
+    def _play_call(self, call: dict[str, Any]) -> None:
+        behaviour = self._behaviour.get(call["to"], PhoneBehaviour())
+        outcome = {"answer": "in-progress", "no-answer": "no-answer", "busy": "busy", "fail": "failed"}
+        status = outcome[behaviour.voice]
+        self._schedule(timedelta(seconds=1), self._call_status(call, "ringing"))
+        if status != "in-progress":
+            ring = behaviour.answer_after if status == "no-answer" else timedelta(seconds=2)
+            self._schedule(ring, self._call_status(call, status))
+            return
+        self._schedule(behaviour.answer_after, self._answer(call, behaviour))
+
+    def _call_params(self, call: dict[str, Any], status: str) -> dict[str, str]:
+        return {"CallSid": call["sid"], "AccountSid": self.account_sid, "From": call["from"],
+                "To": call["to"], "CallStatus": status, "Direction": "outbound-api", "ApiVersion": "2010-04-01"}
+
+    def _call_status(self, call: dict[str, Any], status: str) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            call["status"] = status
+            if call["_callback"]:
+                await self._webhook(call["_callback"], self._call_params(call, status))
+        return run
+
+    def _answer(self, call: dict[str, Any], behaviour: PhoneBehaviour) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            call["status"] = "in-progress"
+            started = self._now
+            params = self._call_params(call, "in-progress")
+            twiml = await self._webhook(call["_url"], params)
+            keys = list(behaviour.press or "")
+            for _ in range(MAX_PROMPTS):
+                gather = _gather(twiml)
+                if gather is None or not keys:
+                    break
+                key = keys.pop(0)
+                self._log("keypress", call=call["sid"], to=call["to"], digits=key)
+                action = urljoin(call["_url"], gather.get("action") or call["_url"])
+                twiml = await self._webhook(action, {**params, "Digits": key})
+            call["status"], call["duration"] = "completed", str(int((self._now - started).total_seconds()) + 20)
+            if call["_callback"]:
+                await self._webhook(call["_callback"], {**self._call_params(call, "completed"),
+                                                        "CallDuration": call["duration"]})
+        return run
+
+
+def _parse(twiml: str) -> ET.Element | None:
+    try:
+        return ET.fromstring(twiml) if twiml else None
+    except ET.ParseError:
+        return None
+
+
+def _gather(twiml: str) -> ET.Element | None:
+    root = _parse(twiml)
+    return root.find("Gather") if root is not None else None
+
+
+def _twiml_messages(twiml: str) -> list[str]:
+    root = _parse(twiml)
+    return [element.text or "" for element in root.iter("Message")] if root is not None else []

@@ -1,0 +1,77 @@
+"""Twilio SMS and voice through the official twilio client. The only module that imports twilio.rest.
+
+Twilio errors become DeliveryError here, marked retryable only when Twilio did not process the
+request (429) or failed before acting (5xx); a connection error after the request left is ambiguous
+and never retried blindly, because creating a message or call is not idempotent.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from requests import RequestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from warning.domain import Channel, Notification
+from warning.errors import DeliveryError
+
+SMS_VALIDITY_SECONDS = 600  # a page still queued after 10 minutes is worthless: let the policy move on
+
+
+def build_twilio_client(account_sid: str, auth_token: str, base_url: str | None = None,
+                        timeout_seconds: float = 10.0) -> Client:
+    """The real client; `base_url` points it at the loopback simulator in tests, drills and the demo."""
+    client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout_seconds))
+    if base_url is not None:
+        client.api.base_url = base_url.rstrip("/")
+    return client
+
+
+def _delivery_error(exc: Exception) -> DeliveryError:
+    if isinstance(exc, TwilioRestException):
+        retryable = exc.status == 429 or exc.status >= 500
+        return DeliveryError(f"Twilio {exc.status} (code {exc.code}): {exc.msg}", retryable=retryable)
+    return DeliveryError(f"Twilio request outcome unknown: {exc}", retryable=False)
+
+
+class TwilioSmsNotifier:
+    channel = Channel.sms
+
+    def __init__(self, client: Client, from_number: str, public_base_url: str) -> None:
+        self.client = client
+        self.from_number = from_number
+        self.status_callback = f"{public_base_url.rstrip('/')}/twilio/sms/status"
+
+    def send(self, notification: Notification) -> str:
+        try:
+            message = self.client.messages.create(
+                to=notification.phone, from_=self.from_number, body=notification.text,
+                status_callback=self.status_callback, validity_period=SMS_VALIDITY_SECONDS,
+            )
+        except (TwilioException, RequestException) as exc:
+            raise _delivery_error(exc) from exc
+        return str(message.sid)
+
+
+class TwilioVoiceNotifier:
+    channel = Channel.voice
+
+    def __init__(self, client: Client, from_number: str, public_base_url: str) -> None:
+        self.client = client
+        self.from_number = from_number
+        self.base = public_base_url.rstrip("/")
+
+    def send(self, notification: Notification) -> str:
+        try:
+            call = self.client.calls.create(
+                to=notification.phone, from_=self.from_number,
+                url=f"{self.base}/twilio/voice/twiml?{urlencode({'n': notification.id})}",
+                status_callback=f"{self.base}/twilio/voice/status",
+                status_callback_event=["initiated", "ringing", "answered", "completed"],
+                timeout=30,
+            )
+        except (TwilioException, RequestException) as exc:
+            raise _delivery_error(exc) from exc
+        return str(call.sid)

@@ -1,0 +1,1 @@
+"""warning: early-warning rules engine for emergency coordination."""

@@ -1,0 +1,1 @@
+"""HTTP API: Twilio webhooks and the authenticated JSON API."""

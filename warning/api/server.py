@@ -1,0 +1,165 @@
+"""HTTP face of the engine: Twilio webhooks (status callbacks, voice TwiML and keypresses, inbound
+SMS) and the authenticated JSON API for acknowledgements and the incident board.
+
+Every Twilio webhook must carry a valid X-Twilio-Signature computed over the *public* URL Twilio
+called; anything else is refused with 403, logged, and acknowledges nothing. Engine calls are
+synchronous, so handlers run them in the default executor instead of blocking the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TypeVar
+from xml.sax.saxutils import escape, quoteattr
+
+from aiohttp import web
+
+from warning.domain import AckSource
+from warning.engine import Engine
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class SignatureCheck(Protocol):
+    def is_valid(self, url: str, params: Mapping[str, str], signature: str | None) -> bool: ...
+
+
+def _twiml(body: str) -> web.Response:
+    return web.Response(text=f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>',
+                        content_type="application/xml")
+
+
+async def _run(function: Callable[..., T], *args: Any) -> T:
+    return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+
+
+def _prompt(text: str, language: str, notification_id: int) -> str:
+    voice_language = "zh-CN" if language == "zh-CN" else "en-US"
+    action = quoteattr(f"/twilio/voice/gather?n={notification_id}")
+    return (f'<Gather numDigits="1" timeout="10" action={action} method="POST">'
+            f'<Say language="{voice_language}">{escape(text)}</Say></Gather>'
+            f'<Say language="{voice_language}">{"未收到按键，再见。" if language == "zh-CN" else "No key pressed. Goodbye."}</Say>'
+            "<Hangup/>")
+
+
+class ApiTokens:
+    """Bearer tokens -> person ids. Only SHA-256 digests are kept in memory."""
+
+    def __init__(self, tokens: Mapping[str, str]) -> None:
+        self._by_digest = {hashlib.sha256(token.encode()).hexdigest(): person for token, person in tokens.items()}
+
+    def person_for(self, header: str | None) -> str | None:
+        if not header or not header.startswith("Bearer "):
+            return None
+        digest = hashlib.sha256(header.removeprefix("Bearer ").strip().encode()).hexdigest()
+        for known, person in self._by_digest.items():
+            if hmac.compare_digest(known, digest):
+                return person
+        return None
+
+
+def build_api(engine: Engine, signature: SignatureCheck, public_base_url: str, tokens: ApiTokens) -> web.Application:
+    public = public_base_url.rstrip("/")
+
+    async def twilio_params(request: web.Request) -> dict[str, str] | None:
+        form = await request.post()
+        params = {key: str(value) for key, value in form.items()}
+        url = public + request.path_qs
+        if not signature.is_valid(url, params, request.headers.get("X-Twilio-Signature")):
+            log.warning("refused Twilio webhook with a bad signature: %s", request.path)
+            return None
+        return params
+
+    async def sms_status(request: web.Request) -> web.Response:
+        params = await twilio_params(request)
+        if params is None:
+            return web.Response(status=403, text="invalid signature")
+        await _run(engine.record_delivery_status, params.get("MessageSid", ""), params.get("MessageStatus", ""))
+        return web.Response(status=204)
+
+    async def voice_status(request: web.Request) -> web.Response:
+        params = await twilio_params(request)
+        if params is None:
+            return web.Response(status=403, text="invalid signature")
+        await _run(engine.record_delivery_status, params.get("CallSid", ""), params.get("CallStatus", ""))
+        return web.Response(status=204)
+
+    def notification_id(request: web.Request) -> int | None:
+        raw = request.query.get("n", "")
+        return int(raw) if raw.isdigit() else None
+
+    async def voice_twiml(request: web.Request) -> web.Response:
+        params = await twilio_params(request)
+        if params is None:
+            return web.Response(status=403, text="invalid signature")
+        ident = notification_id(request)
+        found = await _run(engine.notification_text, ident) if ident is not None else None
+        if found is None or ident is None:
+            return _twiml("<Hangup/>")
+        text, language = found
+        return _twiml(_prompt(text, language, ident))
+
+    async def voice_gather(request: web.Request) -> web.Response:
+        params = await twilio_params(request)
+        if params is None:
+            return web.Response(status=403, text="invalid signature")
+        ident = notification_id(request)
+        found = await _run(engine.notification_text, ident) if ident is not None else None
+        if found is None or ident is None:
+            return _twiml("<Hangup/>")
+        text, language = found
+        outcome = await _run(engine.keypress, ident, params.get("Digits", ""))
+        zh = language == "zh-CN"
+        replies = {
+            "acknowledged": "已确认，谢谢。" if zh else "Acknowledged. Thank you.",
+            "refused": "无法确认此预警。" if zh else "This warning cannot be acknowledged from this phone.",
+            "escalated": "已立即升级。" if zh else "Escalated now.",
+        }
+        if outcome in replies:
+            say_language = "zh-CN" if zh else "en-US"
+            return _twiml(f'<Say language="{say_language}">{escape(replies[outcome])}</Say><Hangup/>')
+        return _twiml(_prompt(text, language, ident))  # repeat, or a wrong key: prompt again
+
+    async def sms_inbound(request: web.Request) -> web.Response:
+        params = await twilio_params(request)
+        if params is None:
+            return web.Response(status=403, text="invalid signature")
+        result = await _run(engine.acknowledge_by_sms, params.get("From", ""), params.get("Body", ""))
+        return _twiml(f"<Message>{escape(result.message)}</Message>")
+
+    def authorised(request: web.Request) -> str | None:
+        return tokens.person_for(request.headers.get("Authorization"))
+
+    async def api_ack(request: web.Request) -> web.Response:
+        person = authorised(request)
+        if person is None:
+            return web.json_response({"error": "missing or invalid bearer token"}, status=401)
+        result = await _run(engine.acknowledge, request.match_info["code"].upper(), person, AckSource.api)
+        status = 200 if result.accepted else 409
+        return web.json_response({"accepted": result.accepted, "message": result.message}, status=status)
+
+    async def api_incidents(request: web.Request) -> web.Response:
+        if authorised(request) is None:
+            return web.json_response({"error": "missing or invalid bearer token"}, status=401)
+        rows = await _run(engine.store.incidents)
+        return web.json_response([
+            {"code": row.code, "level": row.level, "status": row.status, "hazard": row.hazard, "area": row.area,
+             "station": row.station_id, "title": row.title, "reason": row.reason, "exercise": row.exercise,
+             "opened_at": row.opened_at.isoformat(), "acknowledged_by": row.acknowledged_by}
+            for row in rows
+        ])
+
+    app = web.Application()
+    app.router.add_post("/twilio/sms/status", sms_status)
+    app.router.add_post("/twilio/voice/status", voice_status)
+    app.router.add_post("/twilio/voice/twiml", voice_twiml)
+    app.router.add_post("/twilio/voice/gather", voice_gather)
+    app.router.add_post("/twilio/sms/inbound", sms_inbound)
+    app.router.add_post("/api/incidents/{code}/ack", api_ack)
+    app.router.add_get("/api/incidents", api_incidents)
+    return app

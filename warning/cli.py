@@ -1,0 +1,170 @@
+"""Command line: `warning demo`, `warning drill run`, `warning rules check`, `warning run`,
+`warning twilio-sim`, `warning stream worker`."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from warning.app import PROJECT_ROOT, SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Settings, build_runtime
+from warning.errors import ConfigFileError
+
+DEMO_SCENARIO = PROJECT_ROOT / "scenarios" / "riverside-flood.yaml"
+
+
+def _fail(error: ConfigFileError) -> None:
+    for problem in error.problems:
+        click.echo(str(problem), err=True)
+    sys.exit(1)
+
+
+@click.group()
+@click.option("--log-level", default="warning", type=click.Choice(["debug", "info", "warning", "error"]))
+def main(log_level: str) -> None:
+    """warning: early-warning rules engine for emergency coordination."""
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--scenario", type=click.Path(exists=True, path_type=Path), default=DEMO_SCENARIO)
+@click.option("--decision-log", type=click.Path(path_type=Path), default=None)
+def demo(scenario: Path, decision_log: Path | None) -> None:
+    """Play the built-in flood drill through the embedded engine and the Twilio simulator."""
+    from warning.drills.report import narrative_lines, timeline_lines
+    from warning.drills.runner import run_drill, write_decision_log
+
+    try:
+        result = run_drill(scenario)
+    except ConfigFileError as exc:
+        _fail(exc)
+        return
+    spec = result.scenario
+    click.echo(f"Drill '{spec.name}' on a virtual clock from {spec.start.isoformat()} for {spec.duration}.")
+    click.echo("Embedded engine: SQLite, no Kafka; pages go through the real twilio client to the loopback "
+               "Twilio simulator.\n")
+    click.echo("Timeline")
+    for line in timeline_lines(result):
+        click.echo("  " + line)
+    click.echo("\nWhat happened and why")
+    for line in narrative_lines(result):
+        click.echo("  " + line)
+    if decision_log is not None:
+        write_decision_log(result.decisions, decision_log)
+        click.echo(f"\nDecision log: {decision_log} ({len(result.decisions)} decisions)")
+
+
+@main.group()
+def drill() -> None:
+    """Drills: replay scenario files on a virtual clock."""
+
+
+@drill.command("run")
+@click.argument("scenario", type=click.Path(exists=True, path_type=Path))
+@click.option("--decision-log", type=click.Path(path_type=Path), default=None,
+              help="write every decision as JSON lines; identical across replays")
+@click.option("--db", "database_url", default=None, help="database URL (default: a fresh temporary SQLite file)")
+def drill_run(scenario: Path, decision_log: Path | None, database_url: str | None) -> None:
+    """Run SCENARIO and print its timeline."""
+    from warning.drills.report import timeline_lines
+    from warning.drills.runner import run_drill, write_decision_log
+
+    try:
+        result = run_drill(scenario, database_url=database_url)
+    except ConfigFileError as exc:
+        _fail(exc)
+        return
+    click.echo(f"Drill '{result.scenario.name}' from {result.scenario.start.isoformat()}")
+    for line in timeline_lines(result):
+        click.echo("  " + line)
+    if decision_log is not None:
+        write_decision_log(result.decisions, decision_log)
+        click.echo(f"Decision log: {decision_log} ({len(result.decisions)} decisions)")
+
+
+@main.group()
+def rules() -> None:
+    """Rule files: check them."""
+
+
+@rules.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def rules_check(paths: tuple[Path, ...]) -> None:
+    """Validate rule files; print every problem as file:line: message; exit 1 if any."""
+    from warning.rulebook import load_rule_files
+
+    try:
+        compiled = load_rule_files(list(paths))
+    except ConfigFileError as exc:
+        _fail(exc)
+        return
+    for rule in compiled:
+        click.echo(f"{rule.source}: rule {rule.id} (version {rule.version}) ok, {len(rule.stations)} stations")
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    stop.wait()
+
+
+@main.command()
+@click.option("--readings", type=click.File("r"), default=None,
+              help="JSON lines of readings to ingest (- for standard input); otherwise serve webhooks only")
+def run(readings: click.utils.LazyFile | None) -> None:
+    """Run the live engine: wall clock, APScheduler wake-ups, HTTP API and Twilio webhooks."""
+    from warning.app import start_live_timer
+    from warning.clock import SystemClock
+
+    settings = Settings.from_env()
+    try:
+        runtime = build_runtime(settings, SystemClock())
+    except ConfigFileError as exc:
+        _fail(exc)
+        return
+    start_live_timer(runtime)
+    assert runtime.api is not None
+    click.echo(f"engine running; API and webhooks on {runtime.api.url}; database {settings.database_url}")
+    try:
+        if readings is not None:
+            for line in readings:
+                if line.strip():
+                    runtime.engine.ingest_payload(line, source="readings-file")
+        _wait_for_signal()
+    finally:
+        runtime.close()
+
+
+@main.command("twilio-sim")
+@click.option("--port", default=8089, show_default=True)
+@click.option("--account-sid", default=SIMULATOR_ACCOUNT_SID, show_default=True)
+@click.option("--auth-token", default=SIMULATOR_AUTH_TOKEN, show_default=True)
+def twilio_sim(port: int, account_sid: str, auth_token: str) -> None:
+    """Serve the loopback Twilio API simulator on the live clock until interrupted."""
+    from notifiers.simulator.server import TwilioSimulator
+
+    simulator = TwilioSimulator(account_sid, auth_token, live=True, port=port).start()
+    click.echo(f"Twilio simulator on {simulator.url} (account {account_sid})")
+    try:
+        _wait_for_signal()
+    finally:
+        simulator.stop()
+
+
+@main.group()
+def stream() -> None:
+    """Kafka stream processing (faust)."""
+
+
+@stream.command("worker")
+@click.option("--loglevel", default="warn", type=click.Choice(["crit", "error", "warn", "info", "debug"]))
+def stream_worker(loglevel: str) -> None:
+    """Run a faust worker consuming the readings topic (KAFKA_BROKER, WARNING_DATABASE_URL ...)."""
+    from warning.stream import run_worker
+
+    run_worker(loglevel)

@@ -1,0 +1,50 @@
+"""Message texts for pages, level updates and lifts, in zh-CN and en.
+
+Exercise messages are marked as drills in their first characters, so nobody mistakes a drill
+for a real warning even when reading only the notification preview.
+"""
+
+from __future__ import annotations
+
+from warning.domain import Channel, Level, NotificationPurpose
+
+DRILL_MARK = {"zh-CN": "【演练】", "en": "[DRILL] "}
+HAZARD_NAME = {"flood": ("flood", "洪水"), "gas": ("gas", "燃气"), "traffic": ("traffic", "交通")}
+
+
+def _hazard(hazard: str, language: str) -> str:
+    en, zh = HAZARD_NAME.get(hazard, (hazard, hazard))
+    return zh if language == "zh-CN" else en
+
+
+def compose(
+    *,
+    purpose: NotificationPurpose,
+    channel: Channel,
+    language: str,
+    exercise: bool,
+    code: str,
+    hazard: str,
+    level: Level,
+    title: str,
+    reason: str,
+) -> str:
+    zh = language == "zh-CN"
+    mark = DRILL_MARK["zh-CN" if zh else "en"] if exercise else ""
+    hazard_name = _hazard(hazard, language)
+    if zh:
+        heading = f"{level.zh}({level.roman}级){hazard_name}预警 {code}"
+    else:
+        heading = f"{level.value.capitalize()} ({level.roman}) {hazard_name} warning {code}"
+    if purpose is NotificationPurpose.lifted:
+        body = f"{heading} 已解除：{reason}" if zh else f"{heading} lifted: {reason}"
+        return mark + body
+    if purpose is NotificationPurpose.update:
+        body = f"{heading} 等级变更：{reason}" if zh else f"{heading} level changed: {reason}"
+        return mark + body
+    if channel is Channel.voice:
+        prompt = ("按1确认，按2立即升级，按9重听。" if zh
+                  else "Press 1 to acknowledge, 2 to escalate now, 9 to repeat.")
+        return f"{mark}{heading}。{title}。{reason}。{prompt}" if zh else f"{mark}{heading}. {title}. {reason}. {prompt}"
+    reply = f"回复1或“确认 {code}”确认。" if zh else f"Reply 1 or ACK {code} to acknowledge."
+    return f"{mark}{heading}：{title}。{reason}。{reply}" if zh else f"{mark}{heading}: {title}. {reason}. {reply}"

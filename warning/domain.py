@@ -1,0 +1,235 @@
+"""Domain types shared by every stage of the pipeline. Pure: no I/O, no clock.
+
+Every value that crosses a boundary (a feed, the database, the API, a notifier) is one of these
+pydantic models, frozen so that a value handed downstream cannot change under its receiver.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("timestamp must carry a time zone (e.g. 2026-07-14T20:00:00+08:00)")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+
+# GB/T 2260 administrative division code: 2 digits province, 2 city, 2 district.
+AreaCode = Annotated[str, Field(pattern=r"^\d{6}$")]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Level(StrEnum):
+    """Pre-event warning levels of the PRC Emergency Response Law: red (I) is the highest."""
+
+    blue = "blue"
+    yellow = "yellow"
+    orange = "orange"
+    red = "red"
+
+    @property
+    def rank(self) -> int:
+        """1 for blue up to 4 for red, so that levels compare by severity."""
+        return _LEVEL_RANK[self]
+
+    @property
+    def roman(self) -> str:
+        return _LEVEL_ROMAN[self]
+
+    @property
+    def zh(self) -> str:
+        return _LEVEL_ZH[self]
+
+    @property
+    def label(self) -> str:
+        return f"{self.value} ({self.roman})"
+
+
+_LEVEL_RANK = {Level.blue: 1, Level.yellow: 2, Level.orange: 3, Level.red: 4}
+_LEVEL_ROMAN = {Level.blue: "IV", Level.yellow: "III", Level.orange: "II", Level.red: "I"}
+_LEVEL_ZH = {Level.blue: "蓝色", Level.yellow: "黄色", Level.orange: "橙色", Level.red: "红色"}
+
+
+def level_rank(level: Level | None) -> int:
+    """Rank with None (no warning) as 0."""
+    return 0 if level is None else level.rank
+
+
+class Channel(StrEnum):
+    sms = "sms"
+    voice = "voice"
+    console = "console"
+
+
+class Reading(Frozen):
+    """One validated sensor observation."""
+
+    reading_id: str = Field(min_length=1, max_length=200)
+    sensor_id: str = Field(min_length=1, max_length=100)
+    kind: str = Field(min_length=1, max_length=50)
+    value: float
+    unit: str | None = None
+    observed_at: AwareDatetime
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError("value must be a finite number, not NaN or infinity")
+        return value
+
+
+class Threshold(Frozen):
+    """The band a detection was judged against: fire at or above `above`, clear below `clear_below`."""
+
+    level: Level
+    above: float
+    clear_below: float
+
+
+class Detection(Frozen):
+    """A rule's verdict on one reading: the warning level its key should now be at, with evidence."""
+
+    rule_id: str
+    rule_version: str
+    hazard: str
+    key: str
+    station_id: str
+    station_name: str
+    area: AreaCode
+    level: Level | None
+    previous_level: Level | None
+    reading: Reading
+    thresholds: tuple[Threshold, ...]
+    reason: str
+
+
+class IncidentStatus(StrEnum):
+    open = "open"
+    acknowledged = "acknowledged"
+    lifted = "lifted"
+
+
+class Person(Frozen):
+    id: str
+    name: str
+    phone: str = Field(pattern=r"^\+\d{6,15}$")
+    department: str
+    language: str = "zh-CN"
+
+
+class Department(Frozen):
+    id: str
+    name: str
+    kind: str
+    area: AreaCode
+
+
+class Incident(Frozen):
+    id: int
+    code: str
+    key: str
+    rule_id: str
+    hazard: str
+    area: AreaCode
+    station_id: str
+    level: Level
+    status: IncidentStatus
+    opened_at: AwareDatetime
+    exercise: bool
+    title: str
+    acknowledged_by: str | None = None
+    acknowledged_at: AwareDatetime | None = None
+    lifted_at: AwareDatetime | None = None
+
+
+class NotificationPurpose(StrEnum):
+    page = "page"
+    update = "update"
+    lifted = "lifted"
+
+
+class Notification(Frozen):
+    """One message to one person by one channel, identified by its idempotency key."""
+
+    id: int
+    idempotency_key: str
+    incident_id: int
+    incident_code: str
+    person_id: str
+    phone: str
+    channel: Channel
+    purpose: NotificationPurpose
+    language: str
+    text: str
+    exercise: bool
+
+
+class AckSource(StrEnum):
+    sms_reply = "sms_reply"
+    keypress = "keypress"
+    api = "api"
+    console = "console"
+
+
+class Acknowledgement(Frozen):
+    incident_id: int
+    person_id: str
+    source: AckSource
+    at: AwareDatetime
+
+
+class DeadLetter(Frozen):
+    """Input that could not become a Reading, kept with the reason so nothing is lost."""
+
+    source: str
+    payload: str
+    reason: str
+    received_at: AwareDatetime
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90s', '15m', '2h', '1h30m' -> timedelta. Raises ValueError with a hint."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    total, number = 0, ""
+    for char in text.strip():
+        if char.isdigit():
+            number += char
+        elif char in units and number:
+            total += int(number) * units[char]
+            number = ""
+        else:
+            raise ValueError(f"duration {text!r}: write it like 30s, 15m, 2h or 1h30m")
+    if number or total <= 0:
+        raise ValueError(f"duration {text!r}: write it like 30s, 15m, 2h or 1h30m")
+    return timedelta(seconds=total)
+
+
+def format_duration(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    parts = []
+    for unit, size in (("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(parts) or "0s"
+
+
+def duration_field(value: Any) -> timedelta:
+    """Pydantic before-validator body: accept '15m' style strings or timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, str):
+        return parse_duration(value)
+    raise ValueError("duration must be written like 30s, 15m, 2h")

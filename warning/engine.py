@@ -1,0 +1,223 @@
+"""The engine: one transport-agnostic entry point for readings, wake-ups and acknowledgements.
+
+The in-process driver (drills, the demo, `warning run`) and the faust workers call the same
+methods. Decisions are made under one lock per process and committed with their effects; sends
+happen after the commit and outside the lock, because a provider may call our webhooks back while
+we wait for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sensors.decode import ReadingDecoder
+from warning.clock import Clock
+from warning.dispatch.dispatcher import Dispatcher
+from warning.domain import AckSource, DeadLetter, NotificationPurpose, Person, Reading
+from warning.errors import AcknowledgementRefused, EvaluationError, ReadingRejected
+from warning.escalation.driver import EscalationDriver
+from warning.escalation.org import Organisation
+from warning.incidents.service import Change, acknowledge, apply_detection
+from warning.rulebook import RuleEvaluator
+from warning.store.models import IncidentRow
+from warning.store.repository import Store, Transaction
+
+log = logging.getLogger(__name__)
+
+_ACK_REPLY = re.compile(r"^\s*(?:1|(?:ACK|确认)\s*([A-Za-z]\d{4}))\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class AckResult:
+    accepted: bool
+    message: str
+    incident_code: str | None = None
+
+
+class Engine:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        evaluator: RuleEvaluator,
+        org: Organisation,
+        dispatcher: Dispatcher,
+        clock: Clock,
+        exercise: bool = False,
+    ) -> None:
+        self.store = store
+        self.evaluator = evaluator
+        self.org = org
+        self.dispatcher = dispatcher
+        self.clock = clock
+        self.exercise = exercise
+        self.escalation = EscalationDriver(org)
+        self.decoder = ReadingDecoder(evaluator.knows_sensor)
+        self._lock = threading.RLock()
+        # Called with the next due time after every decision, so a live timer can re-arm itself.
+        self.on_schedule_changed: Callable[[datetime | None], None] | None = None
+
+    # inbound ------------------------------------------------------------------------------
+
+    def ingest_payload(self, payload: bytes | str | dict[str, Any], source: str) -> Reading | None:
+        """Decode and ingest one feed payload; bad input becomes a dead letter and returns None."""
+        now = self.clock.now()
+        try:
+            reading = self.decoder.decode(payload, now)
+        except ReadingRejected as exc:
+            self.dead_letter(source, payload, exc.reason)
+            return None
+        self.ingest(reading, source=source)
+        return reading
+
+    def dead_letter(self, source: str, payload: bytes | str | dict[str, Any], reason: str) -> None:
+        text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
+        now = self.clock.now()
+        with self._lock, self.store.transaction() as tx:
+            tx.add_dead_letter(DeadLetter(source=source, payload=text, reason=reason, received_at=now))
+            tx.record(now, "dead_letter", f"input from {source} set aside: {reason}", None, source=source,
+                      reason=reason)
+        log.warning("dead letter from %s: %s", source, reason)
+
+    def ingest(self, reading: Reading, *, source: str = "direct") -> None:
+        """Evaluate one reading; idempotent for redeliveries (same reading id)."""
+        now = self.clock.now()
+        try:
+            with self._lock, self.store.transaction() as tx:
+                if not tx.mark_reading_processed(reading, now):
+                    tx.record(now, "reading_redelivered",
+                              f"reading {reading.reading_id} seen before; ignored", None,
+                              reading=reading.reading_id)
+                    return
+                detections = self.evaluator.evaluate(reading, tx.current_level)
+                for detection in detections:
+                    rule = self.evaluator.rules[detection.rule_id]
+                    changed = apply_detection(tx, detection, now, exercise=self.exercise, title=rule.spec.title)
+                    if changed is not None:
+                        self._react(tx, changed.incident, changed.change, now)
+        except EvaluationError as exc:
+            self.dead_letter(source, reading.model_dump_json(), f"evaluation failed: {exc}")
+            return
+        self._after_decisions()
+
+    def _react(self, tx: Transaction, incident: IncidentRow, change: Change, now: datetime) -> None:
+        if change is Change.opened:
+            self.escalation.start(tx, incident, now)
+        elif change is Change.lifted:
+            self.escalation.stop(tx, incident, "warning lifted", now)
+            self.escalation.inform_paged(tx, incident, NotificationPurpose.lifted, now)
+        else:
+            self.escalation.inform_paged(tx, incident, NotificationPurpose.update, now)
+
+    # time ---------------------------------------------------------------------------------
+
+    def tick(self) -> int:
+        """Run every escalation step due now; each in its own transaction. Returns steps run."""
+        now = self.clock.now()
+        ran = 0
+        with self._lock:
+            with self.store.transaction() as tx:
+                due = tx.due_escalations(now)
+            for incident_id, token in due:
+                with self.store.transaction() as tx:
+                    ran += self.escalation.run_due(tx, incident_id, token, now)
+        self._after_decisions()
+        return ran
+
+    def next_due_at(self) -> datetime | None:
+        with self.store.transaction() as tx:
+            return tx.next_due_at()
+
+    def _after_decisions(self) -> None:
+        self.dispatcher.send_pending()
+        if self.on_schedule_changed is not None:
+            self.on_schedule_changed(self.next_due_at())
+
+    # acknowledgements ---------------------------------------------------------------------
+
+    def acknowledge(self, incident_code: str, person_id: str, source: AckSource) -> AckResult:
+        now = self.clock.now()
+        try:
+            with self._lock, self.store.transaction() as tx:
+                incident = tx.incident_by_code(incident_code)
+                if incident is None:
+                    return AckResult(False, f"no incident {incident_code}")
+                if person_id not in self.org.people:
+                    return AckResult(False, f"unknown person {person_id}")
+                self._acknowledge(tx, incident, self.org.person(person_id), source, now)
+                code = incident.code
+        except AcknowledgementRefused as exc:
+            self._record_refusal(incident_code, person_id, source, str(exc))
+            return AckResult(False, str(exc), incident_code)
+        self._after_decisions()
+        return AckResult(True, f"{incident_code} acknowledged", code)
+
+    def _acknowledge(self, tx: Transaction, incident: IncidentRow, person: Person, source: AckSource,
+                     now: datetime) -> None:
+        engaged = self.escalation.engaged_departments(tx, incident.id)
+        acknowledge(tx, incident, person, engaged, source.value, now)
+        self.escalation.stop(tx, incident, f"acknowledged by {person.name} ({source.value})", now)
+
+    def _record_refusal(self, code: str, person_id: str, source: AckSource, reason: str) -> None:
+        now = self.clock.now()
+        with self._lock, self.store.transaction() as tx:
+            incident = tx.incident_by_code(code)
+            tx.record(now, "ack_refused", f"acknowledgement of {code} by {person_id} via {source.value} "
+                      f"refused: {reason}", incident.id if incident else None, person=person_id)
+
+    def acknowledge_by_sms(self, phone: str, body: str) -> AckResult:
+        """An inbound SMS reply: '1' acknowledges the latest page to this number; 'ACK F0001' a named one."""
+        person = self.org.person_by_phone(phone)
+        if person is None:
+            return AckResult(False, "this number is not on any roster")
+        match = _ACK_REPLY.match(body)
+        if match is None:
+            return AckResult(False, "reply 1, or ACK followed by the incident code, to acknowledge")
+        code = match.group(1)
+        if code is None:
+            with self.store.transaction() as tx:
+                page = tx.latest_page_to(phone)
+                incident = tx.incident(page.incident_id) if page is not None else None
+                code = incident.code if incident is not None else None
+            if code is None:
+                return AckResult(False, "no open warning is waiting for your acknowledgement")
+        return self.acknowledge(code.upper(), person.id, AckSource.sms_reply)
+
+    def keypress(self, notification_id: int, digits: str) -> str:
+        """A keypress on a voice page: 'acknowledged', 'escalated', 'repeat' or 'invalid'."""
+        with self.store.transaction() as tx:
+            row = tx.notification(notification_id)
+            if row is None:
+                return "invalid"
+            incident = tx.incident(row.incident_id)
+            assert incident is not None
+            code, person_id = incident.code, row.person_id
+        if digits == "1":
+            result = self.acknowledge(code, person_id, AckSource.keypress)
+            return "acknowledged" if result.accepted else "refused"
+        if digits == "2":
+            now = self.clock.now()
+            with self._lock, self.store.transaction() as tx:
+                incident = tx.incident_by_code(code)
+                assert incident is not None
+                self.escalation.escalate_now(tx, incident, self.org.person(person_id), now)
+            self.tick()
+            return "escalated"
+        if digits == "9":
+            return "repeat"
+        return "invalid"
+
+    def record_delivery_status(self, provider_sid: str, status: str) -> None:
+        self.dispatcher.record_status(provider_sid, status)
+
+    def notification_text(self, notification_id: int) -> tuple[str, str] | None:
+        """(text, language) of a notification, for the voice TwiML."""
+        with self.store.transaction() as tx:
+            row = tx.notification(notification_id)
+            return (row.text, row.language) if row is not None else None

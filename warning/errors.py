@@ -1,0 +1,65 @@
+"""One exception hierarchy for the engine. Each error says what went wrong in terms of its data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class WarningEngineError(Exception):
+    """Base class of every error the engine raises on purpose."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileProblem:
+    """One problem in a configuration file, located for the person who has to fix it."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class ConfigFileError(WarningEngineError):
+    """A rule, organisation or scenario file is invalid; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[FileProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(problem) for problem in problems))
+
+
+class RuleFileError(ConfigFileError):
+    """A rule file in rules/ is invalid."""
+
+
+class OrganisationFileError(ConfigFileError):
+    """An organisation file (areas, departments, people, policies) is invalid."""
+
+
+class ScenarioFileError(ConfigFileError):
+    """A drill scenario file is invalid."""
+
+
+class ReadingRejected(WarningEngineError):
+    """A feed payload could not become a Reading; the reason goes to the dead-letter store."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class EvaluationError(WarningEngineError):
+    """A rule could not be evaluated on a reading. Never read as "no risk"."""
+
+
+class DeliveryError(WarningEngineError):
+    """A notifier could not deliver; `retryable` says whether trying again may succeed."""
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        self.retryable = retryable
+        super().__init__(message)
+
+
+class AcknowledgementRefused(WarningEngineError):
+    """Someone tried to acknowledge an incident they may not act on, or that cannot be acknowledged."""

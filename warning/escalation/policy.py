@@ -1,0 +1,102 @@
+"""Escalation policy snapshots and pure step decisions.
+
+The policy is frozen onto the incident when it opens (a later edit of the organisation file does
+not change an escalation under way). A step is decided from (snapshot, position, due time) alone;
+the driver persists the outcome and arms the next wake-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from warning.domain import Channel, Person
+from warning.escalation.org import Organisation, PolicySpec
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPage:
+    """One page a step asks for, with its idempotency key and the reason it is sent."""
+
+    key: str
+    person: Person
+    department_id: str
+    channel: Channel
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutcome:
+    pages: tuple[PlannedPage, ...]
+    summary: str
+    next_position: int
+    next_at: datetime | None
+    tier: int
+    department_id: str
+
+
+def snapshot_policy(policy: PolicySpec, department_chain: list[str]) -> dict[str, Any]:
+    """The policy as JSON, with the departments each tier resolves to when the incident opens."""
+    return {
+        "policy_id": policy.id,
+        "hazard": policy.hazard,
+        "department_kind": policy.department_kind,
+        "repeat": policy.repeat,
+        "departments": department_chain,
+        "steps": [
+            {
+                "notify": step.notify,
+                "channels": [channel.value for channel in step.channels],
+                "wait_seconds": int(step.wait.total_seconds()),
+                "up": step.up,
+            }
+            for step in policy.steps
+        ],
+    }
+
+
+def total_positions(snapshot: dict[str, Any]) -> int:
+    return len(snapshot["steps"]) * (int(snapshot["repeat"]) + 1)
+
+
+def decide_step(
+    snapshot: dict[str, Any], incident_id: int, position: int, due_at: datetime, org: Organisation
+) -> StepOutcome:
+    """What step `position` (counting across repeats) does, and when the next one is due."""
+    steps = snapshot["steps"]
+    chain: list[str] = snapshot["departments"]
+    step = steps[position % len(steps)]
+    round_number = position // len(steps)
+    tier = min(int(step["up"]), len(chain) - 1)
+    department_id = chain[tier]
+    department = org.departments[department_id]
+    ordinal = f"step {position % len(steps) + 1} of {len(steps)}"
+    if round_number:
+        ordinal += f", round {round_number + 1}"
+    pages: list[PlannedPage] = []
+    person = org.on_duty(department_id, step["notify"])
+    role = step["notify"].replace("_", " ")
+    if person is None:
+        summary = (f"{ordinal} of policy {snapshot['policy_id']}: {department.name} has nobody in role "
+                   f"'{role}'; no page sent, moving on")
+    else:
+        channels = [Channel(name) for name in step["channels"]]
+        for channel in channels:
+            pages.append(
+                PlannedPage(
+                    key=f"incident:{incident_id}:position:{position}:{person.id}:{channel.value}",
+                    person=person,
+                    department_id=department_id,
+                    channel=channel,
+                    why=f"{ordinal} of policy {snapshot['policy_id']}: {channel.value} the {role} "
+                        f"of {department.name}",
+                )
+            )
+        summary = (f"{ordinal} of policy {snapshot['policy_id']}: "
+                   f"{' and '.join(c.value for c in channels)} {person.name}, {role} of {department.name}")
+    next_position = position + 1
+    # Even after the last step we wait once more: the driver declares the policy exhausted only
+    # when that final wait has passed without an acknowledgement.
+    wait = timedelta(seconds=int(step["wait_seconds"]))
+    return StepOutcome(tuple(pages), summary, next_position, due_at + wait, tier, department_id)

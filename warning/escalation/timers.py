@@ -1,0 +1,52 @@
+"""Live wake-ups through APScheduler. The only module that imports apscheduler.
+
+Due times live in the database; APScheduler holds one in-memory job that wakes the engine at the
+earliest of them. If that job is lost (a crash, a missed arm) nothing is lost with it: the wake-up
+is re-derived from the database at start-up and by a slow safety sweep.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+log = logging.getLogger(__name__)
+
+WAKE_JOB = "escalation-wake"
+SWEEP_JOB = "escalation-sweep"
+
+
+class LiveTimer:
+    def __init__(self, wake: Callable[[], object], *, sweep_every: timedelta = timedelta(seconds=30)) -> None:
+        self._wake = wake
+        # misfire_grace_time=None: a wake-up that fires late still runs (the default 1 s would skip it
+        # silently); coalesce: several missed runs of the one wake job collapse into one.
+        self._scheduler = BackgroundScheduler(
+            timezone="UTC", job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+        )
+        self._sweep_every = sweep_every
+
+    def start(self, first_due_at: datetime | None) -> None:
+        self._scheduler.start()
+        self._scheduler.add_job(self._run, "interval", seconds=self._sweep_every.total_seconds(), id=SWEEP_JOB)
+        self.arm(first_due_at)
+
+    def _run(self) -> None:
+        try:
+            self._wake()
+        except Exception:  # a failed wake-up must not kill the timer thread; the next sweep retries
+            log.exception("escalation wake-up failed")
+
+    def arm(self, due_at: datetime | None) -> None:
+        """Wake the engine at `due_at` (replacing the previous wake-up), or not at all for None."""
+        if due_at is None:
+            if self._scheduler.get_job(WAKE_JOB) is not None:
+                self._scheduler.remove_job(WAKE_JOB)
+            return
+        self._scheduler.add_job(self._run, "date", run_date=due_at, id=WAKE_JOB, replace_existing=True)
+
+    def shutdown(self) -> None:
+        self._scheduler.shutdown(wait=True)

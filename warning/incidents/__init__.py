@@ -1,0 +1,1 @@
+"""Incidents: one per (rule, station) key, with a transition table for their lifecycle."""

@@ -1,0 +1,102 @@
+"""Turn detections into incident changes, idempotently by incident key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from warning.domain import Detection, IncidentStatus, Level, Person, level_rank
+from warning.errors import AcknowledgementRefused
+from warning.incidents.lifecycle import IncidentEvent, transition
+from warning.store.models import IncidentRow
+from warning.store.repository import Transaction
+
+
+class Change(StrEnum):
+    opened = "opened"
+    upgraded = "upgraded"
+    downgraded = "downgraded"
+    lifted = "lifted"
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentChanged:
+    incident: IncidentRow
+    change: Change
+    detection: Detection
+
+
+def _evidence(detection: Detection) -> dict[str, object]:
+    return {
+        "rule": detection.rule_id,
+        "rule_version": detection.rule_version,
+        "station": detection.station_id,
+        "reading": detection.reading.model_dump(mode="json"),
+        "thresholds": [t.model_dump(mode="json") for t in detection.thresholds],
+        "from": detection.previous_level.value if detection.previous_level else None,
+        "to": detection.level.value if detection.level else None,
+    }
+
+
+def apply_detection(
+    tx: Transaction, detection: Detection, now: datetime, *, exercise: bool, title: str
+) -> IncidentChanged | None:
+    """Open, upgrade, downgrade or lift the incident for the detection's key; record why."""
+    incident = tx.open_incident(detection.key, for_update=True)
+    evidence = _evidence(detection)
+    if incident is None:
+        if detection.level is None:
+            return None  # nothing open to lift: a stale "clear" for a key already lifted
+        incident = tx.add_incident(
+            IncidentRow(
+                code="pending", key=detection.key, open_key=detection.key, rule_id=detection.rule_id,
+                rule_version=detection.rule_version, hazard=detection.hazard, area=detection.area,
+                station_id=detection.station_id, title=title, reason=detection.reason,
+                level=detection.level.value, status=IncidentStatus.open.value, exercise=exercise,
+                opened_at=now, updated_at=now, acknowledged_by=None, acknowledged_at=None, lifted_at=None,
+            )
+        )
+        incident.code = f"{detection.hazard[:1].upper()}{incident.id:04d}"
+        tx.record(now, "incident_opened",
+                  f"{detection.level.label} {detection.hazard} warning {incident.code} opened: {detection.reason}",
+                  incident.id, code=incident.code, level=detection.level.value, **evidence)
+        return IncidentChanged(incident, Change.opened, detection)
+
+    previous = Level(incident.level)
+    incident.reason = detection.reason
+    incident.updated_at = now
+    if detection.level is None:
+        status = transition(IncidentStatus(incident.status), IncidentEvent.cleared)
+        if status is None:
+            return None
+        incident.status, incident.open_key, incident.lifted_at = status.value, None, now
+        tx.record(now, "incident_lifted", f"warning {incident.code} lifted: {detection.reason}",
+                  incident.id, code=incident.code, **evidence)
+        return IncidentChanged(incident, Change.lifted, detection)
+
+    change = Change.upgraded if level_rank(detection.level) > level_rank(previous) else Change.downgraded
+    incident.level = detection.level.value
+    tx.record(now, f"incident_{change.value}",
+              f"warning {incident.code} {change.value} from {previous.label} to {detection.level.label}: "
+              f"{detection.reason}", incident.id, code=incident.code, level=detection.level.value, **evidence)
+    return IncidentChanged(incident, change, detection)
+
+
+def acknowledge(
+    tx: Transaction, incident: IncidentRow, person: Person, engaged_departments: list[str],
+    source: str, now: datetime,
+) -> None:
+    """Record an acknowledgement; a person may act only for a department engaged in the incident."""
+    if person.department not in engaged_departments:
+        tx.record(now, "ack_refused",
+                  f"{person.name} ({person.department}) may not acknowledge {incident.code}: "
+                  f"their department is not engaged in it", incident.id, person=person.id, source=source)
+        raise AcknowledgementRefused(f"{person.name} is not in a department engaged in incident {incident.code}")
+    status = transition(IncidentStatus(incident.status), IncidentEvent.acknowledged)
+    if status is None:
+        raise AcknowledgementRefused(f"incident {incident.code} is {incident.status}, not awaiting acknowledgement")
+    incident.status, incident.acknowledged_by, incident.acknowledged_at = status.value, person.id, now
+    incident.updated_at = now
+    tx.record(now, "incident_acknowledged", f"{person.name} acknowledged {incident.code} by {source}",
+              incident.id, code=incident.code, person=person.id, source=source)

@@ -1,0 +1,129 @@
+"""Compile rule specs into value bands and durable-rules JSON rulesets.
+
+Each station's thresholds split the number line into bands at every `above` and `clear_below`.
+In one band the verdict is fixed: the lowest level the value forces (`floor`) and the highest level
+it still allows an existing warning to hold (`cap`). Bands do not overlap, so each reading matches
+exactly one durable-rules rule: this sidesteps durable-rules' refraction (an event consumed by one
+rule is invisible to the others) and leaves no half-matched events behind.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from warning.domain import Level, Threshold
+from warning.errors import FileProblem, RuleFileError
+from warning.rulebook.spec import RuleFileSpec, RuleSpec, StationSpec
+from warning.yamlfile import load_spec
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """Values in [low, high) give at least `floor` and at most `cap` (None: no warning)."""
+
+    index: int
+    low: float
+    high: float
+    floor: Level | None
+    cap: Level | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledStation:
+    spec: StationSpec
+    thresholds: tuple[Threshold, ...]
+    bands: tuple[Band, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    hazard: str
+    spec: RuleSpec
+    version: str
+    source: str
+    stations: dict[str, CompiledStation]
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+def _verdict(value: float, thresholds: tuple[Threshold, ...]) -> tuple[Level | None, Level | None]:
+    floor = cap = None
+    for threshold in thresholds:  # ordered blue -> red
+        if value >= threshold.above:
+            floor = threshold.level
+        if value >= threshold.clear_below:
+            cap = threshold.level
+    return floor, cap
+
+
+def build_bands(thresholds: tuple[Threshold, ...]) -> tuple[Band, ...]:
+    points = sorted({t.above for t in thresholds} | {t.clear_below for t in thresholds})
+    edges = [-math.inf, *points, math.inf]
+    bands: list[Band] = []
+    for low, high in zip(edges, edges[1:], strict=False):
+        floor, cap = _verdict(low if math.isfinite(low) else high - 1.0, thresholds)
+        if bands and (bands[-1].floor, bands[-1].cap) == (floor, cap):
+            previous = bands.pop()
+            low = previous.low
+        bands.append(Band(len(bands), low, high, floor, cap))
+    return tuple(bands)
+
+
+def compile_station(spec: StationSpec) -> CompiledStation:
+    thresholds = tuple(
+        Threshold(level=level, above=level_spec.above, clear_below=level_spec.clear_below)
+        for level, level_spec in sorted(spec.levels.items(), key=lambda item: item[0].rank)
+    )
+    return CompiledStation(spec, thresholds, build_bands(thresholds))
+
+
+def compile_rule(hazard: str, spec: RuleSpec, source: str) -> CompiledRule:
+    stations = {station.id: compile_station(station) for station in spec.stations}
+    return CompiledRule(hazard, spec, spec.version, source, stations)
+
+
+def band_condition(rule: CompiledRule, station_id: str, band: Band) -> dict[str, Any]:
+    """durable-rules JSON condition matching one station's readings inside one band."""
+    terms: list[dict[str, Any]] = [{"kind": rule.spec.kind}, {"station": station_id}]
+    if math.isfinite(band.low):
+        terms.append({"$gte": {"value": band.low}})
+    if math.isfinite(band.high):
+        terms.append({"$lt": {"value": band.high}})
+    return {"m": {"$and": terms}}
+
+
+def load_rule_files(paths: list[Path]) -> list[CompiledRule]:
+    """Load every rule file (directories are searched for *.yaml); raise one error listing all problems."""
+    files: list[Path] = []
+    for path in paths:
+        files.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
+    problems: list[FileProblem] = []
+    compiled: list[CompiledRule] = []
+    owners: dict[str, str] = {}
+    for file in files:
+        try:
+            spec, document = load_spec(file, RuleFileSpec, RuleFileError)
+        except RuleFileError as exc:
+            problems.extend(exc.problems)
+            continue
+        for index, rule in enumerate(spec.rules):
+            if rule.id in owners:
+                problems.append(
+                    document.problem(
+                        ("rules", index, "id"),
+                        f"rule id '{rule.id}' is already used in {owners[rule.id]}: rule ids must be unique",
+                    )
+                )
+                continue
+            owners[rule.id] = str(file)
+            compiled.append(compile_rule(spec.hazard, rule, str(file)))
+    if not files:
+        problems.append(FileProblem(", ".join(map(str, paths)), 0, "no rule files (*.yaml) found"))
+    if problems:
+        raise RuleFileError(problems)
+    return compiled

@@ -1,0 +1,87 @@
+"""Rule files as planners write them: strict pydantic specs (unknown keys are errors)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from warning.domain import AreaCode, Level
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LevelThresholdSpec(Spec):
+    """Fire at or above `above`; once fired, hold until the value falls below `clear_below`."""
+
+    above: float
+    clear_below: float
+
+    @model_validator(mode="after")
+    def _clear_below_above(self) -> Self:
+        if self.clear_below >= self.above:
+            raise ValueError(
+                f"clear_below ({self.clear_below}) must be below above ({self.above}), "
+                "or the warning could never be lifted"
+            )
+        return self
+
+
+class StationSpec(Spec):
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
+    name: str = Field(min_length=1)
+    area: AreaCode
+    levels: dict[Level, LevelThresholdSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _levels_rise_with_severity(self) -> Self:
+        ordered = sorted(self.levels.items(), key=lambda item: item[0].rank)
+        for (low, low_spec), (high, high_spec) in zip(ordered, ordered[1:], strict=False):
+            if high_spec.above <= low_spec.above:
+                raise ValueError(
+                    f"station {self.id}: {high.value} above ({high_spec.above}) must be higher than "
+                    f"{low.value} above ({low_spec.above})"
+                )
+            if high_spec.clear_below <= low_spec.clear_below:
+                raise ValueError(
+                    f"station {self.id}: {high.value} clear_below ({high_spec.clear_below}) must be higher "
+                    f"than {low.value} clear_below ({low_spec.clear_below})"
+                )
+        return self
+
+
+class RuleSpec(Spec):
+    """A threshold rule over one kind of reading, with per-station threshold sets."""
+
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str = Field(min_length=1)
+    title_zh: str | None = None
+    kind: str = Field(min_length=1)
+    unit: str | None = None
+    stations: list[StationSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _stations_unique(self) -> Self:
+        seen: set[str] = set()
+        for station in self.stations:
+            if station.id in seen:
+                raise ValueError(f"station {station.id} is listed twice in rule {self.id}")
+            seen.add(station.id)
+        return self
+
+    @property
+    def version(self) -> str:
+        """Content hash, so every detection names the exact rule text it came from."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+class RuleFileSpec(Spec):
+    """One file in rules/: the rules of one hazard."""
+
+    hazard: str = Field(min_length=1, pattern=r"^[a-z][a-z_]*$")
+    rules: list[RuleSpec] = Field(min_length=1)

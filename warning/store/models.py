@@ -1,0 +1,131 @@
+"""SQLAlchemy tables: columns and constraints only; behaviour lives in the domain packages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime reached the database; every time must be timezone-aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON}
+
+
+class ProcessedReadingRow(Base):
+    """Readings already evaluated: a redelivered reading is recognised here and does nothing."""
+
+    __tablename__ = "processed_readings"
+    reading_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    sensor_id: Mapped[str] = mapped_column(String(100), index=True)
+    value: Mapped[float]
+    observed_at: Mapped[datetime]
+    processed_at: Mapped[datetime]
+
+
+class DeadLetterRow(Base):
+    __tablename__ = "dead_letters"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]
+
+
+class IncidentRow(Base):
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    key: Mapped[str] = mapped_column(String(300), index=True)
+    # Equal to `key` while the incident is open, NULL once lifted: the unique constraint makes a
+    # second open incident for the same key impossible, whoever tries to open it.
+    open_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    rule_id: Mapped[str] = mapped_column(String(100))
+    rule_version: Mapped[str] = mapped_column(String(40))
+    hazard: Mapped[str] = mapped_column(String(50))
+    area: Mapped[str] = mapped_column(String(6))
+    station_id: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20))
+    exercise: Mapped[bool]
+    opened_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    acknowledged_at: Mapped[datetime | None]
+    lifted_at: Mapped[datetime | None]
+
+
+class DecisionRow(Base):
+    """The decision log and every incident's audit timeline: one row per decision, in order."""
+
+    __tablename__ = "decisions"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(50))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]]
+
+
+class EscalationRow(Base):
+    """One incident's escalation: its frozen policy, where it stands, and when it is next due."""
+
+    __tablename__ = "escalations"
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    policy: Mapped[dict[str, Any]]
+    step_index: Mapped[int]
+    tier: Mapped[int]
+    department_id: Mapped[str] = mapped_column(String(100))
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Bumped on every change; a wake-up carrying an older token is stale and does nothing.
+    token: Mapped[int]
+    state: Mapped[str] = mapped_column(String(20))
+    stop_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class NotificationRow(Base):
+    """The effects ledger: a page exists once per idempotency key, and only its claimer sends it."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("idempotency_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(300))
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    person_id: Mapped[str] = mapped_column(String(100))
+    department_id: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(Text)
+    exercise: Mapped[bool]
+    why: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,217 @@
+"""Database access. One Transaction per engine decision: the decision, its audit entry and every
+effect it claims commit together or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from warning.domain import DeadLetter, Level, Reading
+from warning.store.models import (
+    Base,
+    DeadLetterRow,
+    DecisionRow,
+    EscalationRow,
+    IncidentRow,
+    NotificationRow,
+    ProcessedReadingRow,
+)
+
+
+def _sqlite_pragmas(connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def build_database(url: str) -> Engine:
+    """SQLite file (default) or PostgreSQL (postgresql+psycopg://...) with the schema created."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    Base.metadata.create_all(engine)
+    return engine
+
+
+class Transaction:
+    """Repository methods over one open database transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # readings -------------------------------------------------------------------------------
+
+    def mark_reading_processed(self, reading: Reading, now: datetime) -> bool:
+        """False when this reading was processed before (a redelivery)."""
+        if self.session.get(ProcessedReadingRow, reading.reading_id) is not None:
+            return False
+        self.session.add(
+            ProcessedReadingRow(
+                reading_id=reading.reading_id,
+                sensor_id=reading.sensor_id,
+                value=reading.value,
+                observed_at=reading.observed_at,
+                processed_at=now,
+            )
+        )
+        self.session.flush()
+        return True
+
+    def add_dead_letter(self, letter: DeadLetter) -> DeadLetterRow:
+        row = DeadLetterRow(**letter.model_dump())
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    # incidents ------------------------------------------------------------------------------
+
+    def open_incident(self, key: str, *, for_update: bool = False) -> IncidentRow | None:
+        query = select(IncidentRow).where(IncidentRow.open_key == key)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def current_level(self, key: str) -> Level | None:
+        row = self.open_incident(key)
+        return Level(row.level) if row is not None else None
+
+    def incident(self, incident_id: int, *, for_update: bool = False) -> IncidentRow | None:
+        return self.session.get(IncidentRow, incident_id, with_for_update=for_update)
+
+    def incident_by_code(self, code: str) -> IncidentRow | None:
+        return self.session.scalars(select(IncidentRow).where(IncidentRow.code == code.upper())).first()
+
+    def add_incident(self, row: IncidentRow) -> IncidentRow:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def count_incidents(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(IncidentRow)) or 0)
+
+    # decisions ------------------------------------------------------------------------------
+
+    def record(
+        self, at: datetime, kind: str, summary: str, incident_id: int | None = None, **data: Any
+    ) -> DecisionRow:
+        row = DecisionRow(at=at, kind=kind, summary=summary, incident_id=incident_id, data=data)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    # escalations ----------------------------------------------------------------------------
+
+    def add_escalation(self, row: EscalationRow) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def escalation(self, incident_id: int, *, for_update: bool = False) -> EscalationRow | None:
+        return self.session.get(EscalationRow, incident_id, with_for_update=for_update)
+
+    def due_escalations(self, now: datetime) -> list[tuple[int, int]]:
+        """(incident id, token) of every active escalation due by `now`, oldest first."""
+        query = (
+            select(EscalationRow.incident_id, EscalationRow.token)
+            .where(EscalationRow.state == "active", EscalationRow.due_at <= now)
+            .order_by(EscalationRow.due_at, EscalationRow.incident_id)
+        )
+        return [(incident_id, token) for incident_id, token in self.session.execute(query)]
+
+    def next_due_at(self) -> datetime | None:
+        query = (
+            select(EscalationRow.due_at)
+            .where(EscalationRow.state == "active", EscalationRow.due_at.is_not(None))
+            .order_by(EscalationRow.due_at)
+            .limit(1)
+        )
+        return self.session.scalars(query).first()
+
+    # notifications (the effects ledger) -----------------------------------------------------
+
+    def claim(self, row: NotificationRow) -> NotificationRow | None:
+        """Insert the effect unless its idempotency key was claimed before; None if it was."""
+        existing = self.session.scalars(
+            select(NotificationRow).where(NotificationRow.idempotency_key == row.idempotency_key)
+        ).first()
+        if existing is not None:
+            return None
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def notification(self, notification_id: int, *, for_update: bool = False) -> NotificationRow | None:
+        return self.session.get(NotificationRow, notification_id, with_for_update=for_update)
+
+    def notification_by_sid(self, provider_sid: str) -> NotificationRow | None:
+        query = select(NotificationRow).where(NotificationRow.provider_sid == provider_sid)
+        return self.session.scalars(query).first()
+
+    def notifications_in_status(self, status: str) -> list[NotificationRow]:
+        query = select(NotificationRow).where(NotificationRow.status == status).order_by(NotificationRow.id)
+        return list(self.session.scalars(query))
+
+    def notifications_for(self, incident_id: int) -> list[NotificationRow]:
+        query = (
+            select(NotificationRow)
+            .where(NotificationRow.incident_id == incident_id)
+            .order_by(NotificationRow.id)
+        )
+        return list(self.session.scalars(query))
+
+    def latest_page_to(self, phone: str) -> NotificationRow | None:
+        """The most recent page to this number on an incident still awaiting acknowledgement."""
+        query = (
+            select(NotificationRow)
+            .join(IncidentRow, IncidentRow.id == NotificationRow.incident_id)
+            .where(
+                NotificationRow.phone == phone,
+                NotificationRow.purpose == "page",
+                IncidentRow.status == "open",
+            )
+            .order_by(NotificationRow.id.desc())
+        )
+        return self.session.scalars(query).first()
+
+
+class Store:
+    """The engine's database: SQLite file by default, PostgreSQL by URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = build_database(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with self._sessions.begin() as session:
+            yield Transaction(session)
+
+    def decisions(self) -> list[DecisionRow]:
+        with self.transaction() as tx:
+            return list(tx.session.scalars(select(DecisionRow).order_by(DecisionRow.seq)))
+
+    def dead_letters(self) -> list[DeadLetterRow]:
+        with self.transaction() as tx:
+            return list(tx.session.scalars(select(DeadLetterRow).order_by(DeadLetterRow.id)))
+
+    def incidents(self) -> list[IncidentRow]:
+        with self.transaction() as tx:
+            return list(tx.session.scalars(select(IncidentRow).order_by(IncidentRow.id)))
+
+    def notifications(self) -> list[NotificationRow]:
+        with self.transaction() as tx:
+            return list(tx.session.scalars(select(NotificationRow).order_by(NotificationRow.id)))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
