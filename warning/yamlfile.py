@@ -94,6 +94,16 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{location}: {message}" if location else message
 
 
+def validate_node(
+    document: YamlDocument, location: Location, spec_type: type[SpecT], node: Any
+) -> SpecT | list[FileProblem]:
+    """Validate one part of a document (e.g. one rule), locating its problems in the whole file."""
+    try:
+        return spec_type.model_validate(_plain(node))
+    except ValidationError as exc:
+        return [document.problem([*location, *error["loc"]], _describe(dict(error))) for error in exc.errors()]
+
+
 def validate_document(
     document: YamlDocument, spec_type: type[SpecT], error_type: type[ConfigFileError]
 ) -> SpecT:

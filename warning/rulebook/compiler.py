@@ -16,8 +16,8 @@ from typing import Any
 
 from warning.domain import Level, Threshold
 from warning.errors import FileProblem, RuleFileError
-from warning.rulebook.spec import RuleFileSpec, RuleSpec, StationSpec
-from warning.yamlfile import load_spec
+from warning.rulebook.spec import RuleFileHeader, RuleSpec, StationSpec
+from warning.yamlfile import read_yaml, validate_node
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +107,24 @@ def load_rule_files(paths: list[Path]) -> list[CompiledRule]:
     owners: dict[str, str] = {}
     for file in files:
         try:
-            spec, document = load_spec(file, RuleFileSpec, RuleFileError)
+            document = read_yaml(file, RuleFileError)
         except RuleFileError as exc:
             problems.extend(exc.problems)
             continue
-        for index, rule in enumerate(spec.rules):
+        # Each rule is validated on its own, so one broken rule hides no problem in the others.
+        header = validate_node(document, (), RuleFileHeader, {**document.root, "rules": []})
+        if isinstance(header, list):
+            problems.extend(p for p in header if "rules" not in p.message)
+            continue
+        raw_rules = document.root.get("rules")
+        if not isinstance(raw_rules, list) or not raw_rules:
+            problems.append(document.problem(("rules",), "'rules' must be a list with at least one rule"))
+            continue
+        for index, raw in enumerate(raw_rules):
+            rule = validate_node(document, ("rules", index), RuleSpec, raw)
+            if isinstance(rule, list):
+                problems.extend(rule)
+                continue
             if rule.id in owners:
                 problems.append(
                     document.problem(
@@ -121,7 +134,7 @@ def load_rule_files(paths: list[Path]) -> list[CompiledRule]:
                 )
                 continue
             owners[rule.id] = str(file)
-            compiled.append(compile_rule(spec.hazard, rule, str(file)))
+            compiled.append(compile_rule(header.hazard, rule, str(file)))
     if not files:
         problems.append(FileProblem(", ".join(map(str, paths)), 0, "no rule files (*.yaml) found"))
     if problems:

@@ -1,0 +1,90 @@
+"""Shared fixtures: databases (SQLite file and the local PostgreSQL), runtimes on a virtual clock."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from warning.app import Runtime, Settings, build_runtime
+from warning.clock import VirtualClock
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+START = datetime(2026, 7, 14, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'warning.db'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database on the local server, dropped afterwards."""
+    name = f"warning_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Run the test once on SQLite and once on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    return VirtualClock(START)
+
+
+def make_runtime(database_url: str, clock: VirtualClock, *, roster: list[str] | None = None,
+                 organisation: Path | None = None, tokens: dict[str, str] | None = None) -> Runtime:
+    settings = Settings(
+        database_url=database_url,
+        rules=(ROOT / "rules" / "flood.yaml",),
+        organisation=organisation or ROOT / "org" / "jinan.yaml",
+        api_tokens=tokens or {},
+    )
+    exercise = roster is not None
+    return build_runtime(settings, clock, exercise=exercise, drill_roster=roster)
+
+
+@pytest.fixture
+def runtime(database_url: str, clock: VirtualClock) -> Iterator[Runtime]:
+    rt = make_runtime(database_url, clock, tokens={"token-li-na": "li-na", "token-zhao": "zhao-min"})
+    try:
+        yield rt
+    finally:
+        rt.close()
+
+
+def reading(value: float, at: datetime, sensor: str = "HY-370102-01") -> dict[str, object]:
+    return {"sensor_id": sensor, "kind": "water_level", "value": value, "unit": "m",
+            "observed_at": at.isoformat()}
+
+
+def step_to(runtime: Runtime, clock: VirtualClock, moment: datetime) -> None:
+    """Advance the virtual clock as a drill does: simulator actions, then due escalation steps."""
+    assert runtime.simulator is not None
+    while True:
+        candidates = [m for m in (runtime.engine.next_due_at(), runtime.simulator.next_at()) if m and m <= moment]
+        if not candidates:
+            break
+        target = max(min(candidates), clock.now())
+        clock.advance_to(target)
+        runtime.simulator.advance(target)
+        runtime.engine.tick()
+    clock.advance_to(moment)
+    runtime.simulator.advance(moment)
+    runtime.engine.tick()

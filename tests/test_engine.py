@@ -1,0 +1,247 @@
+"""The engine end to end on a virtual clock, through the real twilio client, the simulator and our
+webhooks; each test runs on SQLite and on the local PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+
+from notifiers.simulator import PhoneBehaviour
+from notifiers.twilio_signature import TwilioSignature
+from tests.conftest import START, reading, step_to
+from warning.app import SIMULATOR_AUTH_TOKEN, Runtime
+from warning.clock import VirtualClock
+
+WANG, LI, ZHAO = "+8613800000001", "+8613800000002", "+8613800000011"
+
+
+def kinds(runtime: Runtime) -> list[str]:
+    return [row.kind for row in runtime.store.decisions()]
+
+
+def pages(runtime: Runtime) -> list[tuple[str, str, str, str]]:
+    return [(n.person_id, n.channel, n.purpose, n.status) for n in runtime.store.notifications()]
+
+
+def test_crossing_opens_one_incident_and_pages_the_duty_officer(runtime: Runtime, clock: VirtualClock) -> None:
+    runtime.engine.ingest_payload(reading(2.9, START), "test")
+    assert runtime.store.incidents() == []
+    runtime.engine.ingest_payload(reading(3.7, START + timedelta(minutes=1)), "test")
+    (incident,) = runtime.store.incidents()
+    assert (incident.code, incident.level, incident.status) == ("F0001", "yellow", "open")
+    assert pages(runtime) == [("wang-wei", "sms", "page", "accepted")]
+    (sms,) = runtime.simulator.events_of("sms")  # type: ignore[union-attr]
+    assert sms["to"] == WANG and "F0001" in sms["body"] and "黄色" in sms["body"]
+
+
+def test_a_redelivered_reading_never_opens_a_second_incident(runtime: Runtime, clock: VirtualClock) -> None:
+    payload = reading(3.8, START)
+    for _ in range(3):
+        runtime.engine.ingest_payload(json.dumps(payload).encode(), "kafka")
+    assert len(runtime.store.incidents()) == 1
+    assert len(runtime.store.notifications()) == 1
+    assert kinds(runtime).count("reading_redelivered") == 2
+    # A later reading above the threshold (a new reading id) does not open another incident either.
+    runtime.engine.ingest_payload(reading(3.9, START + timedelta(minutes=5)), "kafka")
+    assert len(runtime.store.incidents()) == 1
+
+
+def test_unacknowledged_page_escalates_to_voice_then_to_the_city(runtime: Runtime, clock: VirtualClock) -> None:
+    runtime.simulator.set_behaviour(LI, PhoneBehaviour(voice="no-answer", answer_after=timedelta(seconds=30)))  # type: ignore[union-attr]
+    runtime.engine.ingest_payload(reading(3.7, START), "test")
+    step_to(runtime, clock, START + timedelta(minutes=14, seconds=59))
+    assert [p[:2] for p in pages(runtime)] == [("wang-wei", "sms")]  # never early
+    step_to(runtime, clock, START + timedelta(minutes=15))
+    assert [p[:2] for p in pages(runtime)] == [("wang-wei", "sms"), ("li-na", "voice")]
+    step_to(runtime, clock, START + timedelta(minutes=30))
+    assert [p[:2] for p in pages(runtime)][2:] == [("zhao-min", "sms"), ("zhao-min", "voice")]
+    statuses = {p[0]: p[3] for p in pages(runtime)}
+    assert statuses["li-na"] == "no-answer"
+    step_to(runtime, clock, START + timedelta(minutes=50))
+    # repeat: 1 -> the policy runs once more from the district duty officer.
+    assert [p[:2] for p in pages(runtime)][4:] == [("wang-wei", "sms")]
+
+
+def test_keypress_one_acknowledges_and_stops_escalation(runtime: Runtime, clock: VirtualClock) -> None:
+    runtime.simulator.set_behaviour(LI, PhoneBehaviour(answer_after=timedelta(seconds=20), press="71"))  # type: ignore[union-attr]
+    runtime.engine.ingest_payload(reading(3.7, START), "test")
+    step_to(runtime, clock, START + timedelta(hours=2))
+    (incident,) = runtime.store.incidents()
+    assert (incident.status, incident.acknowledged_by) == ("acknowledged", "li-na")
+    assert incident.acknowledged_at == START + timedelta(minutes=15, seconds=20)
+    keys = [e["digits"] for e in runtime.simulator.events_of("keypress")]  # type: ignore[union-attr]
+    assert keys == ["7", "1"]  # a wrong key re-prompts, then 1 acknowledges
+    assert [p[0] for p in pages(runtime)] == ["wang-wei", "li-na"]  # nobody paged after the ack
+    assert runtime.engine.next_due_at() is None
+
+
+def test_sms_reply_acknowledges(runtime: Runtime, clock: VirtualClock) -> None:
+    runtime.simulator.set_behaviour(WANG, PhoneBehaviour(reply="确认 F0001", reply_after=timedelta(minutes=3)))  # type: ignore[union-attr]
+    runtime.engine.ingest_payload(reading(3.7, START), "test")
+    step_to(runtime, clock, START + timedelta(hours=1))
+    (incident,) = runtime.store.incidents()
+    assert (incident.status, incident.acknowledged_by) == ("acknowledged", "wang-wei")
+    assert incident.acknowledged_at == START + timedelta(minutes=3)
+    replies = [e["body"] for e in runtime.simulator.events_of("sms") if e["to"] == WANG]  # type: ignore[union-attr]
+    assert replies[-1] == "F0001 acknowledged"
+
+
+def test_upgrade_informs_and_lift_stops_escalation_and_informs(runtime: Runtime, clock: VirtualClock) -> None:
+    runtime.engine.ingest_payload(reading(3.7, START), "test")
+    step_to(runtime, clock, START + timedelta(minutes=5))
+    runtime.engine.ingest_payload(reading(4.5, clock.now()), "test")
+    assert runtime.store.incidents()[0].level == "orange"
+    step_to(runtime, clock, START + timedelta(minutes=10))
+    runtime.engine.ingest_payload(reading(3.0, clock.now()), "test")
+    (incident,) = runtime.store.incidents()
+    assert incident.status == "lifted" and incident.lifted_at == START + timedelta(minutes=10)
+    assert [(p[0], p[2]) for p in pages(runtime)] == [("wang-wei", "page"), ("wang-wei", "update"),
+                                                      ("wang-wei", "lifted")]
+    assert runtime.engine.next_due_at() is None
+    step_to(runtime, clock, START + timedelta(hours=2))
+    assert len(pages(runtime)) == 3
+    # The next crossing is a new incident with a new code.
+    runtime.engine.ingest_payload(reading(3.9, clock.now()), "test")
+    assert [i.code for i in runtime.store.incidents()] == ["F0001", "F0002"]
+
+
+def test_stale_wake_up_does_nothing(runtime: Runtime, clock: VirtualClock) -> None:
+    runtime.engine.ingest_payload(reading(3.7, START), "test")
+    clock.advance_to(START + timedelta(minutes=15))
+    with runtime.store.transaction() as tx:
+        escalation = tx.escalation(1)
+        assert escalation is not None
+        old_token = escalation.token
+        assert runtime.engine.escalation.run_due(tx, 1, old_token, clock.now())
+    with runtime.store.transaction() as tx:
+        # The same wake-up delivered twice (a duplicate timer fire): fenced by the token.
+        assert not runtime.engine.escalation.run_due(tx, 1, old_token, clock.now())
+    assert runtime.engine.tick() == 0
+    assert len(runtime.store.notifications()) == 2
+
+
+def _post(url: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
+    import asyncio
+
+    async def go() -> tuple[int, str]:
+        async with aiohttp.ClientSession() as session, session.post(url, data=params, headers=headers) as r:
+            return r.status, await r.text()
+    return asyncio.run(go())
+
+
+def test_forged_or_altered_webhooks_acknowledge_nothing(runtime: Runtime, clock: VirtualClock) -> None:
+    runtime.engine.ingest_payload(reading(3.7, START), "test")
+    assert runtime.api is not None
+    url = f"{runtime.api.url}/twilio/sms/inbound"
+    params = {"From": WANG, "To": "+8653188880000", "Body": "1", "MessageSid": "SMx"}
+    forged = TwilioSignature("not-the-auth-token").sign(url, params)
+    assert _post(url, params, {"X-Twilio-Signature": forged})[0] == 403
+    genuine = TwilioSignature(SIMULATOR_AUTH_TOKEN).sign(url, params)
+    altered = {**params, "Body": "ACK F0001"}
+    assert _post(url, altered, {"X-Twilio-Signature": genuine})[0] == 403
+    assert _post(url, params, {})[0] == 403
+    assert runtime.store.incidents()[0].status == "open"
+    status, body = _post(url, params, {"X-Twilio-Signature": genuine})
+    assert status == 200 and "acknowledged" in body
+    assert runtime.store.incidents()[0].status == "acknowledged"
+
+
+def _api(runtime: Runtime, path: str, token: str | None) -> tuple[int, object]:
+    import asyncio
+
+    assert runtime.api is not None
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    async def go() -> tuple[int, object]:
+        async with aiohttp.ClientSession() as session:
+            method = session.post if path.endswith("/ack") else session.get
+            async with method(runtime.api.url + path, headers=headers) as r:  # type: ignore[union-attr]
+                return r.status, await r.json()
+    return asyncio.run(go())
+
+
+def test_api_acknowledgement_needs_a_token_and_the_right_department(runtime: Runtime, clock: VirtualClock) -> None:
+    runtime.engine.ingest_payload(reading(3.7, START), "test")
+    assert _api(runtime, "/api/incidents", None)[0] == 401
+    assert _api(runtime, "/api/incidents/F0001/ack", "wrong-token")[0] == 401
+    status, board = _api(runtime, "/api/incidents", "token-zhao")
+    assert status == 200 and [i["code"] for i in board] == ["F0001"]  # type: ignore[union-attr,index]
+    # Zhao Min is in the city water bureau: engaged by the policy, so may acknowledge.
+    status, body = _api(runtime, "/api/incidents/F0001/ack", "token-li-na")
+    assert status == 200 and body == {"accepted": True, "message": "F0001 acknowledged"}
+    status, body = _api(runtime, "/api/incidents/F0001/ack", "token-zhao")
+    assert status == 409  # already acknowledged
+
+
+def test_officer_of_an_unengaged_department_cannot_acknowledge(
+    database_url: str, clock: VirtualClock, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from tests.conftest import ROOT, make_runtime
+
+    org = (ROOT / "org" / "jinan.yaml").read_text(encoding="utf-8").replace(
+        "policies:", """  - {id: gas-one, name: Gas Officer, phone: "+8613800000099", department: gas-370102}
+policies:""").replace("departments:\n", """departments:
+  - id: gas-370102
+    name: Lixia District Gas Office
+    kind: gas
+    area: "370102"
+    roster: {duty_officer: gas-one}
+""")
+    path = Path(str(tmp_path)) / "org.yaml"
+    path.write_text(org, encoding="utf-8")
+    runtime = make_runtime(database_url, clock, organisation=path, tokens={"gas-token": "gas-one"})
+    try:
+        runtime.engine.ingest_payload(reading(3.7, START), "test")
+        status, body = _api(runtime, "/api/incidents/F0001/ack", "gas-token")
+        assert status == 409 and "not in a department engaged" in body["message"]  # type: ignore[index]
+        assert runtime.store.incidents()[0].status == "open"
+        assert "ack_refused" in kinds(runtime)
+    finally:
+        runtime.close()
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        ({"kind": "water_level", "value": 3.0, "observed_at": START.isoformat()}, "sensor_id: Field required"),
+        ('{"sensor_id": "HY-370102-01", "kind": "water_level", "value": NaN, "observed_at": "2026-07-14T12:00:00Z"}',
+         "value: Input should be a finite number"),
+        (reading(math.inf, START), "value: Input should be a finite number"),
+        ({**reading(3.0, START), "value": "3.9"}, "value: Input should be a valid number"),
+        (reading(3.0, START, sensor="HY-999"), "unknown sensor 'HY-999'"),
+        (reading(3.0, START + timedelta(days=2)), "is in the future"),
+        ({**reading(3.0, START), "observed_at": "2026-07-14T12:00:00"}, "must carry a time zone"),
+        (b"\xff\xfe not json", "not JSON"),
+        ("[1, 2]", "payload must be a JSON object"),
+        ({**reading(3.0, START), "extra": 1}, "extra: Extra inputs are not permitted"),
+    ],
+)
+def test_malformed_readings_become_dead_letters_and_the_engine_carries_on(
+    runtime: Runtime, payload: object, reason: str
+) -> None:
+    assert runtime.engine.ingest_payload(payload, "test") is None  # type: ignore[arg-type]
+    (letter,) = runtime.store.dead_letters()
+    assert reason in letter.reason, letter.reason
+    assert letter.source == "test" and letter.payload
+    runtime.engine.ingest_payload(reading(3.7, START), "test")
+    assert len(runtime.store.incidents()) == 1
+
+
+def test_voice_twiml_offers_a_keypress_gather(runtime: Runtime, clock: VirtualClock) -> None:
+    runtime.engine.ingest_payload(reading(3.7, START), "test")
+    step_to(runtime, clock, START + timedelta(minutes=15))
+    voice = [n for n in runtime.store.notifications() if n.channel == "voice"][0]
+    assert runtime.api is not None
+    url = f"{runtime.api.url}/twilio/voice/twiml?{urlencode({'n': voice.id})}"
+    params = {"CallSid": voice.provider_sid or "", "CallStatus": "in-progress"}
+    status, twiml = _post(url, params, {"X-Twilio-Signature": TwilioSignature(SIMULATOR_AUTH_TOKEN).sign(url, params)})
+    assert status == 200
+    assert '<Gather numDigits="1"' in twiml and f"/twilio/voice/gather?n={voice.id}" in twiml
+    assert "按1确认" in twiml and 'language="zh-CN"' in twiml

@@ -1,0 +1,160 @@
+"""Rule files: strict loading with file:line errors, band compilation, hysteresis through durable-rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from warning.domain import Level, Reading
+from warning.errors import EvaluationError, RuleFileError
+from warning.rulebook import RuleEvaluator, load_rule_files
+from warning.rulebook.compiler import Band, build_bands, compile_station
+from warning.rulebook.evaluator import next_level
+from warning.rulebook.spec import StationSpec
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _reading(value: float, n: int = 0, sensor: str = "HY-370102-01") -> Reading:
+    return Reading(reading_id=f"r{n}", sensor_id=sensor, kind="water_level", value=value,
+                   observed_at=datetime(2026, 7, 1, tzinfo=UTC))
+
+
+def test_bands_cover_the_number_line_without_overlap() -> None:
+    station = compile_station(StationSpec.model_validate({
+        "id": "S", "name": "S", "area": "370102",
+        "levels": {"yellow": {"above": 3.5, "clear_below": 3.3}, "orange": {"above": 4.2, "clear_below": 4.0}},
+    }))
+    bands = station.bands
+    assert [(b.low, b.high) for b in bands] == [
+        (float("-inf"), 3.3), (3.3, 3.5), (3.5, 4.0), (4.0, 4.2), (4.2, float("inf"))]
+    assert [(b.floor, b.cap) for b in bands] == [
+        (None, None), (None, Level.yellow), (Level.yellow, Level.yellow), (Level.yellow, Level.orange),
+        (Level.orange, Level.orange)]
+
+
+def test_adjacent_bands_with_the_same_verdict_merge() -> None:
+    station = compile_station(StationSpec.model_validate({
+        "id": "S", "name": "S", "area": "370102",
+        "levels": {"yellow": {"above": 3.0, "clear_below": 2.0}, "red": {"above": 5.0, "clear_below": 4.0}},
+    }))
+    assert build_bands(station.thresholds) == station.bands
+    assert all(a.high == b.low for a, b in zip(station.bands, station.bands[1:], strict=False))
+
+
+@pytest.mark.parametrize(
+    ("current", "band", "expected"),
+    [
+        (None, Band(0, 3.5, 4.0, Level.yellow, Level.yellow), Level.yellow),   # crossing up fires
+        (None, Band(0, 3.3, 3.5, None, Level.yellow), None),                    # between clear and fire: stay quiet
+        (Level.yellow, Band(0, 3.3, 3.5, None, Level.yellow), Level.yellow),    # ...or stay warned (hysteresis)
+        (Level.orange, Band(0, 4.0, 4.2, Level.yellow, Level.orange), Level.orange),
+        (Level.orange, Band(0, 3.5, 4.0, Level.yellow, Level.yellow), Level.yellow),  # fell below orange clear
+        (Level.yellow, Band(0, float("-inf"), 3.3, None, None), None),           # lifted
+        (Level.yellow, Band(0, 4.2, float("inf"), Level.orange, Level.orange), Level.orange),
+    ],
+)
+def test_next_level_applies_hysteresis(current: Level | None, band: Band, expected: Level | None) -> None:
+    assert next_level(current, band) == expected
+
+
+def test_evaluator_walks_a_rising_and_falling_river_through_durable_rules() -> None:
+    evaluator = RuleEvaluator(load_rule_files([ROOT / "rules" / "flood.yaml"]))
+    levels: dict[str, Level | None] = {}
+    seen = []
+    for n, value in enumerate([2.8, 3.4, 3.6, 3.45, 4.1, 4.3, 4.1, 3.9, 3.4, 3.2]):
+        for detection in evaluator.evaluate(_reading(value, n), levels.get):
+            levels[detection.key] = detection.level
+            seen.append((value, detection.level))
+            assert detection.rule_version == evaluator.rules["river-stage"].version
+            assert detection.reading.value == value
+    assert seen == [(3.6, Level.yellow), (4.3, Level.orange), (3.9, Level.yellow), (3.2, None)]
+
+
+def test_identical_readings_are_each_evaluated() -> None:
+    """durable-rules identifies content-equal messages; every reading must still be judged."""
+    evaluator = RuleEvaluator(load_rule_files([ROOT / "rules" / "flood.yaml"]))
+    for _ in range(3):
+        assert [d.level for d in evaluator.evaluate(_reading(3.7), lambda key: None)] == [Level.yellow]
+
+
+def test_a_reading_of_another_kind_from_a_known_station_is_not_judged_by_this_rule() -> None:
+    evaluator = RuleEvaluator(load_rule_files([ROOT / "rules" / "flood.yaml"]))
+    other = _reading(99.0).model_copy(update={"kind": "rainfall"})
+    assert evaluator.evaluate(other, lambda key: None) == []
+
+
+def _write(tmp_path: Path, text: str, name: str = "bad.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+GOOD_STATION = """      - id: S1
+        name: Gauge
+        area: "370102"
+        levels:
+          yellow: {above: 3.5, clear_below: 3.3}
+"""
+
+
+def test_unknown_key_is_reported_with_its_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, f"hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n"
+                            f"    threshold: 3\n    stations:\n{GOOD_STATION}")
+    with pytest.raises(RuleFileError) as caught:
+        load_rule_files([path])
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:6: unknown key 'threshold': remove it or check its spelling"]
+
+
+def test_clear_level_above_fire_level_is_refused_with_a_fix(tmp_path: Path) -> None:
+    path = _write(tmp_path, "hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n"
+                            "    stations:\n      - id: S1\n        name: Gauge\n        area: \"370102\"\n"
+                            "        levels:\n          yellow: {above: 3.5, clear_below: 3.6}\n")
+    with pytest.raises(RuleFileError) as caught:
+        load_rule_files([path])
+    (problem,) = caught.value.problems
+    assert problem.line == 11
+    assert "clear_below (3.6) must be below above (3.5)" in problem.message
+
+
+def test_every_problem_is_reported_at_once_across_files(tmp_path: Path) -> None:
+    first = _write(tmp_path, "hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n"
+                             f"    stations:\n{GOOD_STATION}", "a.yaml")
+    second = _write(tmp_path, "hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n"
+                              f"    stations:\n{GOOD_STATION}  - id: Bad Id\n    title: T\n    kind: k\n"
+                              "    stations: []\n", "b.yaml")
+    with pytest.raises(RuleFileError) as caught:
+        load_rule_files([first, second])
+    messages = [str(p) for p in caught.value.problems]
+    assert any(m.startswith(f"{second}:3: rule id 'r1' is already used in {first}") for m in messages)
+    assert f"{second}:12: id: String should match pattern '^[a-z0-9][a-z0-9-]*$'" in messages
+    assert any(m.startswith(f"{second}:15: stations:") for m in messages)
+    assert len(messages) == 3
+
+
+def test_yaml_syntax_error_points_at_the_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "hazard: flood\nrules:\n  - id: [unclosed\n")
+    with pytest.raises(RuleFileError) as caught:
+        load_rule_files([path])
+    assert caught.value.problems[0].path == str(path)
+    assert caught.value.problems[0].line >= 3
+    assert "not valid YAML" in caught.value.problems[0].message
+
+
+def test_levels_must_rise_with_severity(tmp_path: Path) -> None:
+    path = _write(tmp_path, "hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n"
+                            "    stations:\n      - id: S1\n        name: Gauge\n        area: \"370102\"\n"
+                            "        levels:\n          yellow: {above: 3.5, clear_below: 3.3}\n"
+                            "          orange: {above: 3.0, clear_below: 2.9}\n")
+    with pytest.raises(RuleFileError, match="orange above \\(3.0\\) must be higher than yellow above"):
+        load_rule_files([path])
+
+
+def test_no_band_match_is_an_error_not_a_safe_reading() -> None:
+    evaluator = RuleEvaluator(load_rule_files([ROOT / "rules" / "flood.yaml"]))
+    rule = evaluator.rules["river-stage"]
+    with pytest.raises(EvaluationError):
+        evaluator._match_band(rule, _reading(3.0, sensor="HY-unknown"))

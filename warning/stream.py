@@ -1,0 +1,105 @@
+"""The faust driver: Kafka workers that feed the same engine as the in-process driver.
+The only module that imports faust.
+
+Topics (`<domain>.<stream>.v<N>`):
+  feeds.readings.v1        sensor readings as JSON, keyed by sensor id
+  warning.deadletter.v1    payloads that could not be processed, with the reason
+
+Delivery is at least once: faust redelivers after crashes and rebalances, and acknowledges a
+message whose agent raised. So the agent never raises: bad payloads and unexpected failures are
+dead-lettered (database and topic) and the stream goes on; a redelivered reading is recognised
+by its reading id in the database and does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from typing import Any
+
+import faust
+
+from warning.app import Runtime, Settings, build_runtime, start_live_timer
+from warning.clock import SystemClock
+
+log = logging.getLogger(__name__)
+
+READINGS_TOPIC = "feeds.readings.v1"
+DEADLETTER_TOPIC = "warning.deadletter.v1"
+
+
+def build_stream_app(broker: str, runtime_factory: Any = None) -> faust.App:
+    """A faust app consuming readings into the engine built by `runtime_factory` at worker start."""
+    app = faust.App(
+        os.environ.get("WARNING_STREAM_APP_ID", "warning"),
+        broker=f"kafka://{broker}",
+        store="memory://",
+        web_enabled=False,
+        datadir=os.environ.get("WARNING_STREAM_DATADIR", tempfile.mkdtemp(prefix="warning-faust-")),
+        consumer_auto_offset_reset="earliest",
+        topic_replication_factor=1,
+        topic_partitions=1,
+        # A new consumer group's first join waits for the rebalance window; keep it short so that a
+        # restarted worker resumes quickly (tests shorten it further).
+        broker_rebalance_timeout=float(os.environ.get("WARNING_KAFKA_REBALANCE_TIMEOUT", "20")),
+        broker_session_timeout=float(os.environ.get("WARNING_KAFKA_SESSION_TIMEOUT", "20")),
+        broker_heartbeat_interval=float(os.environ.get("WARNING_KAFKA_HEARTBEAT_INTERVAL", "3")),
+    )
+    readings = app.topic(READINGS_TOPIC, key_type=bytes, value_type=bytes, value_serializer="raw")
+    dead_letters = app.topic(DEADLETTER_TOPIC, value_type=bytes, value_serializer="raw")
+    state: dict[str, Runtime] = {}
+
+    @app.task
+    async def start_engine() -> None:
+        runtime = (runtime_factory or _live_runtime)()
+        state["runtime"] = runtime
+        log.info("engine started for topic %s", READINGS_TOPIC)
+
+    async def engine_runtime() -> Runtime:
+        while "runtime" not in state:  # the first message can race the start-up task
+            await asyncio.sleep(0.05)
+        return state["runtime"]
+
+    @app.agent(readings)
+    async def evaluate(stream: AsyncIterator[bytes]) -> None:
+        runtime = await engine_runtime()
+        loop = asyncio.get_running_loop()
+        async for payload in stream:
+            try:
+                reading = await loop.run_in_executor(
+                    None, runtime.engine.ingest_payload, payload, f"kafka:{READINGS_TOPIC}"
+                )
+                if reading is None:
+                    await dead_letters.send(value=payload)
+            except Exception as exc:  # raising would make faust drop the message: keep it instead
+                log.exception("reading could not be processed; dead-lettered")
+                await loop.run_in_executor(None, runtime.engine.dead_letter, f"kafka:{READINGS_TOPIC}",
+                                           payload, f"processing failed: {type(exc).__name__}: {exc}")
+                await dead_letters.send(value=json.dumps(
+                    {"payload": payload.decode("utf-8", "replace"), "reason": str(exc)}).encode())
+
+    app.warning_state = state  # read by run_worker to close the engine on shutdown
+    return app
+
+
+def _live_runtime() -> Runtime:
+    runtime = build_runtime(Settings.from_env(), SystemClock())
+    start_live_timer(runtime)
+    return runtime
+
+
+def run_worker(loglevel: str = "warn") -> None:
+    broker = os.environ.get("KAFKA_BROKER", "127.0.0.1:9092")
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # it logs every request at INFO
+    app = build_stream_app(broker)
+    worker = faust.Worker(app, loglevel=loglevel)
+    try:
+        worker.execute_from_commandline()
+    finally:
+        runtime = app.warning_state.get("runtime")
+        if runtime is not None:
+            runtime.close()
