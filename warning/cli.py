@@ -168,3 +168,7 @@ def stream_worker(loglevel: str) -> None:
     from warning.stream import run_worker
 
     run_worker(loglevel)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""Drills: the riverside scenario plays as written, replays byte-identically, and stays inside its roster."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from warning.drills.runner import run_drill, write_decision_log
+from warning.errors import ScenarioFileError
+
+SCENARIO = ROOT / "scenarios" / "riverside-flood.yaml"
+
+
+def test_riverside_flood_plays_as_the_planner_wrote_it() -> None:
+    result = run_drill(SCENARIO)
+    story = [(d["kind"], d["summary"]) for d in result.decisions]
+    kinds = [kind for kind, _ in story]
+    # yellow, then orange; SMS to the duty officer; no answer; voice call to the deputy; keypress ack; lifted.
+    assert kinds.index("incident_opened") < kinds.index("incident_upgraded") < kinds.index("incident_acknowledged")
+    sent = [s for k, s in story if k == "notification_sent"]
+    assert sent[0].startswith("sms page to wang-wei")
+    assert any(s.startswith("voice page to li-na") for s in sent)
+    ack = next(s for k, s in story if k == "incident_acknowledged")
+    assert ack == "Li Na acknowledged F0001 by keypress"
+    assert kinds[-1] == "notification_status" and "incident_lifted" in kinds
+    opened = next(d for d in result.decisions if d["kind"] == "incident_opened")
+    assert opened["at"] == "2026-07-14T13:10:00+00:00"
+    assert opened["data"]["reading"]["value"] == 3.62
+    acked = next(d for d in result.decisions if d["kind"] == "incident_acknowledged")
+    assert acked["at"] == "2026-07-14T13:25:25+00:00"  # 15 min wait, then 25 s to answer
+    # Every message of the drill is marked as one.
+    assert all("【演练】" in d["data"]["text"] for d in result.decisions if d["kind"] == "notification_sent")
+
+
+def test_two_runs_write_identical_decision_logs(tmp_path: Path) -> None:
+    first, second = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    write_decision_log(run_drill(SCENARIO).decisions, first)
+    write_decision_log(run_drill(SCENARIO).decisions, second)
+    assert first.read_bytes() == second.read_bytes()
+    assert len(first.read_text(encoding="utf-8").splitlines()) > 15
+
+
+def test_drill_traffic_never_leaves_the_roster(tmp_path: Path) -> None:
+    """Nobody answers, so escalation reaches the city, whose duty officer is not on the drill roster."""
+    text = SCENARIO.read_text(encoding="utf-8")
+    text = text.replace('roster: ["+8613800000001", "+8613800000002", "+8613800000011"]',
+                        'roster: ["+8613800000001", "+8613800000002"]')
+    text = text.replace('{voice: answer, answer_after: 25s, press: "1"}', "{voice: no-answer}")
+    text = text.replace("rules: [../rules/flood.yaml]", f"rules: [{ROOT / 'rules' / 'flood.yaml'}]")
+    text = text.replace("organisation: ../org/jinan.yaml", f"organisation: {ROOT / 'org' / 'jinan.yaml'}")
+    path = tmp_path / "silent.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = run_drill(path)
+    blocked = [d for d in result.decisions if d["kind"] == "drill_guard_blocked"]
+    assert blocked and all("+8613800000011 is not on the drill roster" in d["summary"] for d in blocked)
+    sent_to = {d["summary"].split(" (")[1].split(")")[0] for d in result.decisions if d["kind"] == "notification_sent"}
+    assert sent_to <= {"+8613800000001", "+8613800000002"}
+
+
+def test_invalid_scenario_is_refused_with_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "name: x\nstart: 2026-07-14T20:00:00\nduration: 1h\nrules: [r.yaml]\norganisation: o.yaml\n"
+        "roster: ['+8613800000001']\ninjects:\n  - {at: 2h, reading: {}}\n  - {at: soon, reading: {}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioFileError) as caught:
+        run_drill(path)
+    messages = [str(p) for p in caught.value.problems]
+    assert f"{path}:2: start: timestamp must carry a time zone (e.g. 2026-07-14T20:00:00+08:00)" in messages
+    assert any(m.startswith(f"{path}:9: injects.1.at: duration 'soon'") for m in messages)
+
+
+def test_drill_command_prints_the_timeline_and_writes_the_log(tmp_path: Path) -> None:
+    log = tmp_path / "decisions.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-m", "warning.cli", "drill", "run", str(SCENARIO), "--decision-log", str(log)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "WARNING     yellow (III) flood warning F0001 opened" in done.stdout
+    assert "ACK         Li Na acknowledged F0001 by keypress" in done.stdout
+    assert log.read_text(encoding="utf-8").count("\n") > 15
