@@ -20,8 +20,9 @@ from warning.errors import DeliveryError
 SMS_VALIDITY_SECONDS = 600  # a page still queued after 10 minutes is worthless: let the policy move on
 
 
-def build_twilio_client(account_sid: str, auth_token: str, base_url: str | None = None,
-                        timeout_seconds: float = 10.0) -> Client:
+def build_twilio_client(
+    account_sid: str, auth_token: str, base_url: str | None = None, timeout_seconds: float = 10.0
+) -> Client:
     """The real client; `base_url` points it at the loopback simulator in tests, drills and the demo."""
     client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout_seconds))
     if base_url is not None:
@@ -47,8 +48,11 @@ class TwilioSmsNotifier:
     def send(self, notification: Notification) -> str:
         try:
             message = self.client.messages.create(
-                to=notification.phone, from_=self.from_number, body=notification.text,
-                status_callback=self.status_callback, validity_period=SMS_VALIDITY_SECONDS,
+                to=notification.phone,
+                from_=self.from_number,
+                body=notification.text,
+                status_callback=self.status_callback,
+                validity_period=SMS_VALIDITY_SECONDS,
             )
         except (TwilioException, RequestException) as exc:
             raise _delivery_error(exc) from exc
@@ -66,7 +70,8 @@ class TwilioVoiceNotifier:
     def send(self, notification: Notification) -> str:
         try:
             call = self.client.calls.create(
-                to=notification.phone, from_=self.from_number,
+                to=notification.phone,
+                from_=self.from_number,
                 url=f"{self.base}/twilio/voice/twiml?{urlencode({'n': notification.id})}",
                 status_callback=f"{self.base}/twilio/voice/status",
                 status_callback_event=["initiated", "ringing", "answered", "completed"],

@@ -71,5 +71,11 @@ class ReadingDecoder:
                 f"(now {now.isoformat()}, tolerance {self.max_clock_skew})"
             )
         reading_id = wire.reading_id or f"{wire.sensor_id}@{wire.observed_at.isoformat()}"
-        return Reading(reading_id=reading_id, sensor_id=wire.sensor_id, kind=wire.kind, value=wire.value,
-                       unit=wire.unit, observed_at=wire.observed_at)
+        return Reading(
+            reading_id=reading_id,
+            sensor_id=wire.sensor_id,
+            kind=wire.kind,
+            value=wire.value,
+            unit=wire.unit,
+            observed_at=wire.observed_at,
+        )

@@ -48,8 +48,14 @@ def clock() -> VirtualClock:
     return VirtualClock(START)
 
 
-def make_runtime(database_url: str, clock: VirtualClock, *, roster: list[str] | None = None,
-                 organisation: Path | None = None, tokens: dict[str, str] | None = None) -> Runtime:
+def make_runtime(
+    database_url: str,
+    clock: VirtualClock,
+    *,
+    roster: list[str] | None = None,
+    organisation: Path | None = None,
+    tokens: dict[str, str] | None = None,
+) -> Runtime:
     settings = Settings(
         database_url=database_url,
         rules=(ROOT / "rules" / "flood.yaml",),
@@ -70,8 +76,7 @@ def runtime(database_url: str, clock: VirtualClock) -> Iterator[Runtime]:
 
 
 def reading(value: float, at: datetime, sensor: str = "HY-370102-01") -> dict[str, object]:
-    return {"sensor_id": sensor, "kind": "water_level", "value": value, "unit": "m",
-            "observed_at": at.isoformat()}
+    return {"sensor_id": sensor, "kind": "water_level", "value": value, "unit": "m", "observed_at": at.isoformat()}
 
 
 def step_to(runtime: Runtime, clock: VirtualClock, moment: datetime) -> None:

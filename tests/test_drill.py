@@ -47,8 +47,9 @@ def test_two_runs_write_identical_decision_logs(tmp_path: Path) -> None:
 def test_drill_traffic_never_leaves_the_roster(tmp_path: Path) -> None:
     """Nobody answers, so escalation reaches the city, whose duty officer is not on the drill roster."""
     text = SCENARIO.read_text(encoding="utf-8")
-    text = text.replace('roster: ["+8613800000001", "+8613800000002", "+8613800000011"]',
-                        'roster: ["+8613800000001", "+8613800000002"]')
+    text = text.replace(
+        'roster: ["+8613800000001", "+8613800000002", "+8613800000011"]', 'roster: ["+8613800000001", "+8613800000002"]'
+    )
     text = text.replace('{voice: answer, answer_after: 25s, press: "1"}', "{voice: no-answer}")
     text = text.replace("rules: [../rules/flood.yaml]", f"rules: [{ROOT / 'rules' / 'flood.yaml'}]")
     text = text.replace("organisation: ../org/jinan.yaml", f"organisation: {ROOT / 'org' / 'jinan.yaml'}")
@@ -79,7 +80,10 @@ def test_drill_command_prints_the_timeline_and_writes_the_log(tmp_path: Path) ->
     log = tmp_path / "decisions.jsonl"
     done = subprocess.run(
         [sys.executable, "-m", "warning.cli", "drill", "run", str(SCENARIO), "--decision-log", str(log)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert "WARNING     yellow (III) flood warning F0001 opened" in done.stdout

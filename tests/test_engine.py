@@ -100,8 +100,11 @@ def test_upgrade_informs_and_lift_stops_escalation_and_informs(runtime: Runtime,
     runtime.engine.ingest_payload(reading(3.0, clock.now()), "test")
     (incident,) = runtime.store.incidents()
     assert incident.status == "lifted" and incident.lifted_at == START + timedelta(minutes=10)
-    assert [(p[0], p[2]) for p in pages(runtime)] == [("wang-wei", "page"), ("wang-wei", "update"),
-                                                      ("wang-wei", "lifted")]
+    assert [(p[0], p[2]) for p in pages(runtime)] == [
+        ("wang-wei", "page"),
+        ("wang-wei", "update"),
+        ("wang-wei", "lifted"),
+    ]
     assert runtime.engine.next_due_at() is None
     step_to(runtime, clock, START + timedelta(hours=2))
     assert len(pages(runtime)) == 3
@@ -131,6 +134,7 @@ def _post(url: str, params: dict[str, str], headers: dict[str, str]) -> tuple[in
     async def go() -> tuple[int, str]:
         async with aiohttp.ClientSession() as session, session.post(url, data=params, headers=headers) as r:
             return r.status, await r.text()
+
     return asyncio.run(go())
 
 
@@ -162,6 +166,7 @@ def _api(runtime: Runtime, path: str, token: str | None) -> tuple[int, object]:
             method = session.post if path.endswith("/ack") else session.get
             async with method(runtime.api.url + path, headers=headers) as r:  # type: ignore[union-attr]
                 return r.status, await r.json()
+
     return asyncio.run(go())
 
 
@@ -185,15 +190,25 @@ def test_officer_of_an_unengaged_department_cannot_acknowledge(
 
     from tests.conftest import ROOT, make_runtime
 
-    org = (ROOT / "org" / "jinan.yaml").read_text(encoding="utf-8").replace(
-        "policies:", """  - {id: gas-one, name: Gas Officer, phone: "+8613800000099", department: gas-370102}
-policies:""").replace("departments:\n", """departments:
+    org = (
+        (ROOT / "org" / "jinan.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "policies:",
+            """  - {id: gas-one, name: Gas Officer, phone: "+8613800000099", department: gas-370102}
+policies:""",
+        )
+        .replace(
+            "departments:\n",
+            """departments:
   - id: gas-370102
     name: Lixia District Gas Office
     kind: gas
     area: "370102"
     roster: {duty_officer: gas-one}
-""")
+""",
+        )
+    )
     path = Path(str(tmp_path)) / "org.yaml"
     path.write_text(org, encoding="utf-8")
     runtime = make_runtime(database_url, clock, organisation=path, tokens={"gas-token": "gas-one"})
@@ -211,8 +226,10 @@ policies:""").replace("departments:\n", """departments:
     ("payload", "reason"),
     [
         ({"kind": "water_level", "value": 3.0, "observed_at": START.isoformat()}, "sensor_id: Field required"),
-        ('{"sensor_id": "HY-370102-01", "kind": "water_level", "value": NaN, "observed_at": "2026-07-14T12:00:00Z"}',
-         "value: Input should be a finite number"),
+        (
+            '{"sensor_id": "HY-370102-01", "kind": "water_level", "value": NaN, "observed_at": "2026-07-14T12:00:00Z"}',
+            "value: Input should be a finite number",
+        ),
         (reading(math.inf, START), "value: Input should be a finite number"),
         ({**reading(3.0, START), "value": "3.9"}, "value: Input should be a valid number"),
         (reading(3.0, START, sensor="HY-999"), "unknown sensor 'HY-999'"),
@@ -237,7 +254,7 @@ def test_malformed_readings_become_dead_letters_and_the_engine_carries_on(
 def test_voice_twiml_offers_a_keypress_gather(runtime: Runtime, clock: VirtualClock) -> None:
     runtime.engine.ingest_payload(reading(3.7, START), "test")
     step_to(runtime, clock, START + timedelta(minutes=15))
-    voice = [n for n in runtime.store.notifications() if n.channel == "voice"][0]
+    voice = next(n for n in runtime.store.notifications() if n.channel == "voice")
     assert runtime.api is not None
     url = f"{runtime.api.url}/twilio/voice/twiml?{urlencode({'n': voice.id})}"
     params = {"CallSid": voice.provider_sid or "", "CallStatus": "in-progress"}

@@ -40,8 +40,12 @@ def _wait_for(condition: Callable[[], bool], seconds: float = 15.0) -> None:
 
 
 def _reading(value: float) -> dict[str, object]:
-    return {"sensor_id": "HY-370102-01", "kind": "water_level", "value": value,
-            "observed_at": datetime.now(UTC).isoformat()}
+    return {
+        "sensor_id": "HY-370102-01",
+        "kind": "water_level",
+        "value": value,
+        "observed_at": datetime.now(UTC).isoformat(),
+    }
 
 
 def test_apscheduler_wakes_the_engine_when_a_step_is_due(database_url: str, tmp_path: Path) -> None:

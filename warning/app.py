@@ -47,12 +47,11 @@ class Settings:
     def from_env(cls) -> Settings:
         env = os.environ
         defaults = cls()
-        tokens = dict(
-            pair.split(":", 1) for pair in env.get("WARNING_API_TOKENS", "").split(",") if ":" in pair
-        )
+        tokens = dict(pair.split(":", 1) for pair in env.get("WARNING_API_TOKENS", "").split(",") if ":" in pair)
         return cls(
             database_url=env.get("WARNING_DATABASE_URL", defaults.database_url),
-            rules=tuple(Path(p) for p in env["WARNING_RULES"].split(os.pathsep)) if "WARNING_RULES" in env
+            rules=tuple(Path(p) for p in env["WARNING_RULES"].split(os.pathsep))
+            if "WARNING_RULES" in env
             else defaults.rules,
             organisation=Path(env.get("WARNING_ORGANISATION", str(defaults.organisation))),
             twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", defaults.twilio_account_sid),
@@ -103,8 +102,7 @@ def build_runtime(
     org = load_organisation(settings.organisation)
     notifiers: dict[Channel, Notifier] = {}
     dispatcher = Dispatcher(store, notifiers, clock.now, drill_roster=drill_roster)
-    engine = Engine(store=store, evaluator=evaluator, org=org, dispatcher=dispatcher, clock=clock,
-                    exercise=exercise)
+    engine = Engine(store=store, evaluator=evaluator, org=org, dispatcher=dispatcher, clock=clock, exercise=exercise)
     if not serve_http:
         return Runtime(engine, store, org, None, None)
 
@@ -118,8 +116,12 @@ def build_runtime(
     base_url = settings.twilio_base_url
     if base_url is None:
         start = clock.now()
-        simulator = TwilioSimulator(settings.twilio_account_sid, settings.twilio_auth_token, start=start,
-                                    live=not isinstance(clock, VirtualClock)).start()
+        simulator = TwilioSimulator(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            start=start,
+            live=not isinstance(clock, VirtualClock),
+        ).start()
         simulator.configure_number(settings.twilio_from, sms_url=f"{public}/twilio/sms/inbound")
         base_url = simulator.url
     client = build_twilio_client(settings.twilio_account_sid, settings.twilio_auth_token, base_url)

@@ -45,8 +45,9 @@ def demo(scenario: Path, decision_log: Path | None) -> None:
         return
     spec = result.scenario
     click.echo(f"Drill '{spec.name}' on a virtual clock from {spec.start.isoformat()} for {spec.duration}.")
-    click.echo("Embedded engine: SQLite, no Kafka; pages go through the real twilio client to the loopback "
-               "Twilio simulator.\n")
+    click.echo(
+        "Embedded engine: SQLite, no Kafka; pages go through the real twilio client to the loopback Twilio simulator.\n"
+    )
     click.echo("Timeline")
     for line in timeline_lines(result):
         click.echo("  " + line)
@@ -65,8 +66,12 @@ def drill() -> None:
 
 @drill.command("run")
 @click.argument("scenario", type=click.Path(exists=True, path_type=Path))
-@click.option("--decision-log", type=click.Path(path_type=Path), default=None,
-              help="write every decision as JSON lines; identical across replays")
+@click.option(
+    "--decision-log",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="write every decision as JSON lines; identical across replays",
+)
 @click.option("--db", "database_url", default=None, help="database URL (default: a fresh temporary SQLite file)")
 def drill_run(scenario: Path, decision_log: Path | None, database_url: str | None) -> None:
     """Run SCENARIO and print its timeline."""
@@ -114,8 +119,12 @@ def _wait_for_signal() -> None:
 
 
 @main.command()
-@click.option("--readings", type=click.File("r"), default=None,
-              help="JSON lines of readings to ingest (- for standard input); otherwise serve webhooks only")
+@click.option(
+    "--readings",
+    type=click.File("r"),
+    default=None,
+    help="JSON lines of readings to ingest (- for standard input); otherwise serve webhooks only",
+)
 def run(readings: click.utils.LazyFile | None) -> None:
     """Run the live engine: wall clock, APScheduler wake-ups, HTTP API and Twilio webhooks."""
     from warning.app import start_live_timer

@@ -22,8 +22,15 @@ def _aware(value: datetime) -> datetime:
 
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 
+
+def _area_code(value: str) -> str:
+    if len(value) != 6 or not value.isdigit():
+        raise ValueError(f"area code {value!r} must be a six-digit GB/T 2260 code, e.g. 370102 (quote it in YAML)")
+    return value
+
+
 # GB/T 2260 administrative division code: 2 digits province, 2 city, 2 district.
-AreaCode = Annotated[str, Field(pattern=r"^\d{6}$")]
+AreaCode = Annotated[str, AfterValidator(_area_code)]
 
 
 class Frozen(BaseModel):

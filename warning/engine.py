@@ -81,8 +81,9 @@ class Engine:
         now = self.clock.now()
         with self._lock, self.store.transaction() as tx:
             tx.add_dead_letter(DeadLetter(source=source, payload=text, reason=reason, received_at=now))
-            tx.record(now, "dead_letter", f"input from {source} set aside: {reason}", None, source=source,
-                      reason=reason)
+            tx.record(
+                now, "dead_letter", f"input from {source} set aside: {reason}", None, source=source, reason=reason
+            )
         log.warning("dead letter from %s: %s", source, reason)
 
     def ingest(self, reading: Reading, *, source: str = "direct") -> None:
@@ -91,9 +92,13 @@ class Engine:
         try:
             with self._lock, self.store.transaction() as tx:
                 if not tx.mark_reading_processed(reading, now):
-                    tx.record(now, "reading_redelivered",
-                              f"reading {reading.reading_id} seen before; ignored", None,
-                              reading=reading.reading_id)
+                    tx.record(
+                        now,
+                        "reading_redelivered",
+                        f"reading {reading.reading_id} seen before; ignored",
+                        None,
+                        reading=reading.reading_id,
+                    )
                     return
                 detections = self.evaluator.evaluate(reading, tx.current_level)
                 for detection in detections:
@@ -158,8 +163,9 @@ class Engine:
         self._after_decisions()
         return AckResult(True, f"{incident_code} acknowledged", code)
 
-    def _acknowledge(self, tx: Transaction, incident: IncidentRow, person: Person, source: AckSource,
-                     now: datetime) -> None:
+    def _acknowledge(
+        self, tx: Transaction, incident: IncidentRow, person: Person, source: AckSource, now: datetime
+    ) -> None:
         engaged = self.escalation.engaged_departments(tx, incident.id)
         acknowledge(tx, incident, person, engaged, source.value, now)
         self.escalation.stop(tx, incident, f"acknowledged by {person.name} ({source.value})", now)
@@ -168,8 +174,13 @@ class Engine:
         now = self.clock.now()
         with self._lock, self.store.transaction() as tx:
             incident = tx.incident_by_code(code)
-            tx.record(now, "ack_refused", f"acknowledgement of {code} by {person_id} via {source.value} "
-                      f"refused: {reason}", incident.id if incident else None, person=person_id)
+            tx.record(
+                now,
+                "ack_refused",
+                f"acknowledgement of {code} by {person_id} via {source.value} refused: {reason}",
+                incident.id if incident else None,
+                person=person_id,
+            )
 
     def acknowledge_by_sms(self, phone: str, body: str) -> AckResult:
         """An inbound SMS reply: '1' acknowledges the latest page to this number; 'ACK F0001' a named one."""

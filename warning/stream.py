@@ -18,8 +18,8 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import faust
 
@@ -32,7 +32,15 @@ READINGS_TOPIC = "feeds.readings.v1"
 DEADLETTER_TOPIC = "warning.deadletter.v1"
 
 
-def build_stream_app(broker: str, runtime_factory: Any = None) -> faust.App:
+@dataclass
+class StreamDriver:
+    """The faust app and the engine runtime its worker built at start-up (None until then)."""
+
+    app: faust.App
+    runtime: Runtime | None = None
+
+
+def build_stream_driver(broker: str, runtime_factory: Callable[[], Runtime] | None = None) -> StreamDriver:
     """A faust app consuming readings into the engine built by `runtime_factory` at worker start."""
     app = faust.App(
         os.environ.get("WARNING_STREAM_APP_ID", "warning"),
@@ -51,21 +59,20 @@ def build_stream_app(broker: str, runtime_factory: Any = None) -> faust.App:
     )
     readings = app.topic(READINGS_TOPIC, key_type=bytes, value_type=bytes, value_serializer="raw")
     dead_letters = app.topic(DEADLETTER_TOPIC, value_type=bytes, value_serializer="raw")
-    state: dict[str, Runtime] = {}
+    driver = StreamDriver(app)
 
-    @app.task
+    @app.task  # type: ignore[untyped-decorator]  # faust's decorators are not typed
     async def start_engine() -> None:
-        runtime = (runtime_factory or _live_runtime)()
-        state["runtime"] = runtime
+        driver.runtime = (runtime_factory or _live_runtime)()
         log.info("engine started for topic %s", READINGS_TOPIC)
 
     async def engine_runtime() -> Runtime:
-        while "runtime" not in state:  # the first message can race the start-up task
+        while driver.runtime is None:  # the first message can race the start-up task
             await asyncio.sleep(0.05)
-        return state["runtime"]
+        return driver.runtime
 
     @app.agent(readings)
-    async def evaluate(stream: AsyncIterator[bytes]) -> None:
+    async def evaluate(stream: faust.StreamT[bytes]) -> None:
         runtime = await engine_runtime()
         loop = asyncio.get_running_loop()
         async for payload in stream:
@@ -77,13 +84,18 @@ def build_stream_app(broker: str, runtime_factory: Any = None) -> faust.App:
                     await dead_letters.send(value=payload)
             except Exception as exc:  # raising would make faust drop the message: keep it instead
                 log.exception("reading could not be processed; dead-lettered")
-                await loop.run_in_executor(None, runtime.engine.dead_letter, f"kafka:{READINGS_TOPIC}",
-                                           payload, f"processing failed: {type(exc).__name__}: {exc}")
-                await dead_letters.send(value=json.dumps(
-                    {"payload": payload.decode("utf-8", "replace"), "reason": str(exc)}).encode())
+                await loop.run_in_executor(
+                    None,
+                    runtime.engine.dead_letter,
+                    f"kafka:{READINGS_TOPIC}",
+                    payload,
+                    f"processing failed: {type(exc).__name__}: {exc}",
+                )
+                await dead_letters.send(
+                    value=json.dumps({"payload": payload.decode("utf-8", "replace"), "reason": str(exc)}).encode()
+                )
 
-    app.warning_state = state  # read by run_worker to close the engine on shutdown
-    return app
+    return driver
 
 
 def _live_runtime() -> Runtime:
@@ -95,11 +107,10 @@ def _live_runtime() -> Runtime:
 def run_worker(loglevel: str = "warn") -> None:
     broker = os.environ.get("KAFKA_BROKER", "127.0.0.1:9092")
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # it logs every request at INFO
-    app = build_stream_app(broker)
-    worker = faust.Worker(app, loglevel=loglevel)
+    driver = build_stream_driver(broker)
+    worker = faust.Worker(driver.app, loglevel=loglevel)
     try:
         worker.execute_from_commandline()
     finally:
-        runtime = app.warning_state.get("runtime")
-        if runtime is not None:
-            runtime.close()
+        if driver.runtime is not None:
+            driver.runtime.close()

@@ -57,9 +57,7 @@ def read_yaml(path: Path, error_type: type[ConfigFileError]) -> YamlDocument:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
-        raise error_type(
-            [FileProblem(str(path), line, f"not valid YAML: {exc.problem or exc.context}")]
-        ) from exc
+        raise error_type([FileProblem(str(path), line, f"not valid YAML: {exc.problem or exc.context}")]) from exc
     if not isinstance(root, CommentedMap):
         raise error_type([FileProblem(str(path), 1, "the file must be a YAML mapping (key: value lines)")])
     return YamlDocument(path, root)
@@ -104,9 +102,7 @@ def validate_node(
         return [document.problem([*location, *error["loc"]], _describe(dict(error))) for error in exc.errors()]
 
 
-def validate_document(
-    document: YamlDocument, spec_type: type[SpecT], error_type: type[ConfigFileError]
-) -> SpecT:
+def validate_document(document: YamlDocument, spec_type: type[SpecT], error_type: type[ConfigFileError]) -> SpecT:
     try:
         return spec_type.model_validate(_plain(document.root), context={"document": document})
     except ValidationError as exc:

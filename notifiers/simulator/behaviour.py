@@ -22,5 +22,6 @@ class PhoneBehaviour(BaseModel):
     reply_after: Duration = timedelta(minutes=1)
     voice: Literal["answer", "no-answer", "busy", "fail"] = "answer"
     answer_after: Duration = timedelta(seconds=10)
-    press: str | None = Field(default=None, pattern=r"^[0-9*#]{1,6}$",
-                              description="keys pressed, one per prompt, after answering")
+    press: str | None = Field(
+        default=None, pattern=r"^[0-9*#]{1,6}$", description="keys pressed, one per prompt, after answering"
+    )

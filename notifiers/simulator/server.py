@@ -49,15 +49,15 @@ class _NumberConfig:
 
 def _error(status: int, code: int, message: str) -> web.Response:
     return web.json_response(
-        {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
-         "status": status},
+        {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status},
         status=status,
     )
 
 
 class TwilioSimulator:
-    def __init__(self, account_sid: str, auth_token: str, *, start: datetime | None = None,
-                 live: bool = False, port: int = 0) -> None:
+    def __init__(
+        self, account_sid: str, auth_token: str, *, start: datetime | None = None, live: bool = False, port: int = 0
+    ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.signature = TwilioSignature(auth_token)
@@ -182,9 +182,14 @@ class TwilioSimulator:
     def _resource(self, kind: str, sid: str, **fields: Any) -> dict[str, Any]:
         stamp = format_datetime(self._now)
         return {
-            "sid": sid, "account_sid": self.account_sid, "date_created": stamp, "date_updated": stamp,
-            "api_version": "2010-04-01", "direction": "outbound-api",
-            "uri": f"/2010-04-01/Accounts/{self.account_sid}/{kind}/{sid}.json", **fields,
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "date_created": stamp,
+            "date_updated": stamp,
+            "api_version": "2010-04-01",
+            "direction": "outbound-api",
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/{kind}/{sid}.json",
+            **fields,
         }
 
     async def _create_message(self, request: web.Request) -> web.Response:
@@ -201,9 +206,18 @@ class TwilioSimulator:
             return _error(400, 21602, "Message body is required.")
         sid = self._sid("SM")
         callback = form.get("StatusCallback")
-        message = self._resource("Messages", sid, to=to, body=body, status="queued",
-                                 num_segments=str(max(1, len(body) // 70 + 1)), price=None,
-                                 error_code=None, error_message=None, date_sent=None)
+        message = self._resource(
+            "Messages",
+            sid,
+            to=to,
+            body=body,
+            status="queued",
+            num_segments=str(max(1, len(body) // 70 + 1)),
+            price=None,
+            error_code=None,
+            error_message=None,
+            date_sent=None,
+        )
         message["from"] = sender
         self.messages[sid] = message
         self._log("sms", sid=sid, to=to, body=body)
@@ -287,9 +301,17 @@ class TwilioSimulator:
             async def run() -> None:
                 message["status"] = status
                 if callback:
-                    await self._webhook(callback, {"MessageSid": message["sid"], "MessageStatus": status,
-                                                   "AccountSid": self.account_sid, "To": message["to"],
-                                                   "From": message["from"]})
+                    await self._webhook(
+                        callback,
+                        {
+                            "MessageSid": message["sid"],
+                            "MessageStatus": status,
+                            "AccountSid": self.account_sid,
+                            "To": message["to"],
+                            "From": message["from"],
+                        },
+                    )
+
             return run
 
         self._schedule(timedelta(seconds=1), set_status("sent"))
@@ -305,12 +327,21 @@ class TwilioSimulator:
                 return
             sid = self._sid("SM")
             self._log("reply", sid=sid, sender=message["to"], body=text)
-            answer = await self._webhook(number.sms_url, {
-                "MessageSid": sid, "SmsSid": sid, "AccountSid": self.account_sid, "From": message["to"],
-                "To": message["from"], "Body": text, "NumMedia": "0",
-            })
+            answer = await self._webhook(
+                number.sms_url,
+                {
+                    "MessageSid": sid,
+                    "SmsSid": sid,
+                    "AccountSid": self.account_sid,
+                    "From": message["to"],
+                    "To": message["from"],
+                    "Body": text,
+                    "NumMedia": "0",
+                },
+            )
             for reply in _twiml_messages(answer):
                 self._log("sms", sid=self._sid("SM"), to=message["to"], body=reply)
+
         return run
 
     def _play_call(self, call: dict[str, Any]) -> None:
@@ -325,14 +356,22 @@ class TwilioSimulator:
         self._schedule(behaviour.answer_after, self._answer(call, behaviour))
 
     def _call_params(self, call: dict[str, Any], status: str) -> dict[str, str]:
-        return {"CallSid": call["sid"], "AccountSid": self.account_sid, "From": call["from"],
-                "To": call["to"], "CallStatus": status, "Direction": "outbound-api", "ApiVersion": "2010-04-01"}
+        return {
+            "CallSid": call["sid"],
+            "AccountSid": self.account_sid,
+            "From": call["from"],
+            "To": call["to"],
+            "CallStatus": status,
+            "Direction": "outbound-api",
+            "ApiVersion": "2010-04-01",
+        }
 
     def _call_status(self, call: dict[str, Any], status: str) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             call["status"] = status
             if call["_callback"]:
                 await self._webhook(call["_callback"], self._call_params(call, status))
+
         return run
 
     def _answer(self, call: dict[str, Any], behaviour: PhoneBehaviour) -> Callable[[], Awaitable[None]]:
@@ -352,8 +391,10 @@ class TwilioSimulator:
                 twiml = await self._webhook(action, {**params, "Digits": key})
             call["status"], call["duration"] = "completed", str(int((self._now - started).total_seconds()) + 20)
             if call["_callback"]:
-                await self._webhook(call["_callback"], {**self._call_params(call, "completed"),
-                                                        "CallDuration": call["duration"]})
+                await self._webhook(
+                    call["_callback"], {**self._call_params(call, "completed"), "CallDuration": call["duration"]}
+                )
+
         return run
 
 

@@ -30,8 +30,9 @@ class SignatureCheck(Protocol):
 
 
 def _twiml(body: str) -> web.Response:
-    return web.Response(text=f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>',
-                        content_type="application/xml")
+    return web.Response(
+        text=f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>', content_type="application/xml"
+    )
 
 
 async def _run(function: Callable[..., T], *args: Any) -> T:
@@ -41,10 +42,13 @@ async def _run(function: Callable[..., T], *args: Any) -> T:
 def _prompt(text: str, language: str, notification_id: int) -> str:
     voice_language = "zh-CN" if language == "zh-CN" else "en-US"
     action = quoteattr(f"/twilio/voice/gather?n={notification_id}")
-    return (f'<Gather numDigits="1" timeout="10" action={action} method="POST">'
-            f'<Say language="{voice_language}">{escape(text)}</Say></Gather>'
-            f'<Say language="{voice_language}">{"未收到按键，再见。" if language == "zh-CN" else "No key pressed. Goodbye."}</Say>'
-            "<Hangup/>")
+    goodbye = "未收到按键，再见。" if language == "zh-CN" else "No key pressed. Goodbye."
+    return (
+        f'<Gather numDigits="1" timeout="10" action={action} method="POST">'
+        f'<Say language="{voice_language}">{escape(text)}</Say></Gather>'
+        f'<Say language="{voice_language}">{goodbye}</Say>'
+        "<Hangup/>"
+    )
 
 
 class ApiTokens:
@@ -147,12 +151,24 @@ def build_api(engine: Engine, signature: SignatureCheck, public_base_url: str, t
         if authorised(request) is None:
             return web.json_response({"error": "missing or invalid bearer token"}, status=401)
         rows = await _run(engine.store.incidents)
-        return web.json_response([
-            {"code": row.code, "level": row.level, "status": row.status, "hazard": row.hazard, "area": row.area,
-             "station": row.station_id, "title": row.title, "reason": row.reason, "exercise": row.exercise,
-             "opened_at": row.opened_at.isoformat(), "acknowledged_by": row.acknowledged_by}
-            for row in rows
-        ])
+        return web.json_response(
+            [
+                {
+                    "code": row.code,
+                    "level": row.level,
+                    "status": row.status,
+                    "hazard": row.hazard,
+                    "area": row.area,
+                    "station": row.station_id,
+                    "title": row.title,
+                    "reason": row.reason,
+                    "exercise": row.exercise,
+                    "opened_at": row.opened_at.isoformat(),
+                    "acknowledged_by": row.acknowledged_by,
+                }
+                for row in rows
+            ]
+        )
 
     app = web.Application()
     app.router.add_post("/twilio/sms/status", sms_status)

@@ -13,24 +13,37 @@ from datetime import datetime
 
 from sqlalchemy import update
 
+from warning.dispatch.notifier import Notifier
 from warning.domain import Channel, Notification, NotificationPurpose
 from warning.errors import DeliveryError
-from warning.dispatch.notifier import Notifier
 from warning.store.models import NotificationRow
 from warning.store.repository import Store
 
 # Provider statuses that end a notification's life, and whether they mean it reached the person.
 FINAL_STATUSES = {
-    "delivered": True, "completed": True,
-    "undelivered": False, "failed": False, "no-answer": False, "busy": False, "canceled": False,
+    "delivered": True,
+    "completed": True,
+    "undelivered": False,
+    "failed": False,
+    "no-answer": False,
+    "busy": False,
+    "canceled": False,
 }
 
 
 def to_notification(row: NotificationRow, incident_code: str) -> Notification:
     return Notification(
-        id=row.id, idempotency_key=row.idempotency_key, incident_id=row.incident_id,
-        incident_code=incident_code, person_id=row.person_id, phone=row.phone, channel=Channel(row.channel),
-        purpose=NotificationPurpose(row.purpose), language=row.language, text=row.text, exercise=row.exercise,
+        id=row.id,
+        idempotency_key=row.idempotency_key,
+        incident_id=row.incident_id,
+        incident_code=incident_code,
+        person_id=row.person_id,
+        phone=row.phone,
+        channel=Channel(row.channel),
+        purpose=NotificationPurpose(row.purpose),
+        language=row.language,
+        text=row.text,
+        exercise=row.exercise,
     )
 
 
@@ -72,8 +85,10 @@ class Dispatcher:
     def send_pending(self) -> int:
         """Send every claimed notification in claim order; returns how many were handed to a provider."""
         with self.store.transaction() as tx:
-            pending = [(row.id, tx.incident(row.incident_id).code)  # type: ignore[union-attr]
-                       for row in tx.notifications_in_status("claimed")]
+            pending = [
+                (row.id, tx.incident(row.incident_id).code)  # type: ignore[union-attr]
+                for row in tx.notifications_in_status("claimed")
+            ]
         sent = 0
         for notification_id, code in pending:
             if not self._take(notification_id):
@@ -85,9 +100,13 @@ class Dispatcher:
                 refusal = self._guard(row)
                 if refusal is not None:
                     row.status, row.error = "blocked", refusal
-                    tx.record(self.now(), "drill_guard_blocked",
-                              f"not sent to {row.person_id} ({row.phone}): {refusal}", row.incident_id,
-                              notification=row.idempotency_key)
+                    tx.record(
+                        self.now(),
+                        "drill_guard_blocked",
+                        f"not sent to {row.person_id} ({row.phone}): {refusal}",
+                        row.incident_id,
+                        notification=row.idempotency_key,
+                    )
                     continue
             sent += self._deliver(notification)
         return sent
@@ -104,20 +123,29 @@ class Dispatcher:
                 assert row is not None
                 # Retryable: back to claimed for the next pass. Permanent: failed, and said so.
                 row.status, row.error, row.updated_at = ("claimed" if exc.retryable else "failed"), str(exc), self.now()
-                tx.record(self.now(), "notification_failed",
-                          f"{notification.channel.value} to {notification.person_id} failed "
-                          f"({'will retry' if exc.retryable else 'permanent'}): {exc}",
-                          notification.incident_id, notification=notification.idempotency_key)
+                tx.record(
+                    self.now(),
+                    "notification_failed",
+                    f"{notification.channel.value} to {notification.person_id} failed "
+                    f"({'will retry' if exc.retryable else 'permanent'}): {exc}",
+                    notification.incident_id,
+                    notification=notification.idempotency_key,
+                )
             return 0
         with self.store.transaction() as tx:
             row = tx.notification(notification.id)
             assert row is not None
             row.status, row.provider_sid, row.updated_at = "accepted", reference, self.now()
-            tx.record(self.now(), "notification_sent",
-                      f"{notification.channel.value} {notification.purpose.value} to {notification.person_id} "
-                      f"({notification.phone}) accepted by the provider as {reference}",
-                      notification.incident_id, notification=notification.idempotency_key, provider=reference,
-                      text=notification.text)
+            tx.record(
+                self.now(),
+                "notification_sent",
+                f"{notification.channel.value} {notification.purpose.value} to {notification.person_id} "
+                f"({notification.phone}) accepted by the provider as {reference}",
+                notification.incident_id,
+                notification=notification.idempotency_key,
+                provider=reference,
+                text=notification.text,
+            )
         return 1
 
     def record_status(self, provider_sid: str, status: str) -> NotificationRow | None:
@@ -130,7 +158,12 @@ class Dispatcher:
                 return row  # callbacks can arrive twice or late: the first final word stands
             row.status, row.updated_at = status, self.now()
             if status in FINAL_STATUSES:
-                tx.record(self.now(), "notification_status",
-                          f"{row.channel} to {row.person_id} {status}", row.incident_id,
-                          notification=row.idempotency_key, status=status)
+                tx.record(
+                    self.now(),
+                    "notification_status",
+                    f"{row.channel} to {row.person_id} {status}",
+                    row.incident_id,
+                    notification=row.idempotency_key,
+                    status=status,
+                )
             return row

@@ -43,8 +43,9 @@ def compose(
         body = f"{heading} 等级变更：{reason}" if zh else f"{heading} level changed: {reason}"
         return mark + body
     if channel is Channel.voice:
-        prompt = ("按1确认，按2立即升级，按9重听。" if zh
-                  else "Press 1 to acknowledge, 2 to escalate now, 9 to repeat.")
-        return f"{mark}{heading}。{title}。{reason}。{prompt}" if zh else f"{mark}{heading}. {title}. {reason}. {prompt}"
+        prompt = "按1确认，按2立即升级，按9重听。" if zh else "Press 1 to acknowledge, 2 to escalate now, 9 to repeat."
+        return (
+            f"{mark}{heading}。{title}。{reason}。{prompt}" if zh else f"{mark}{heading}. {title}. {reason}. {prompt}"
+        )
     reply = f"回复1或“确认 {code}”确认。" if zh else f"Reply 1 or ACK {code} to acknowledge."
     return f"{mark}{heading}：{title}。{reason}。{reply}" if zh else f"{mark}{heading}: {title}. {reason}. {reply}"

@@ -62,20 +62,27 @@ def narrative_lines(result: DrillResult) -> list[str]:
         for decision in decisions:
             kind, data = decision["kind"], decision["data"]
             if kind == "incident_opened":
-                thresholds = ", ".join(f"{t['level']} at {t['above']:g} (clears below {t['clear_below']:g})"
-                                       for t in data["thresholds"])
+                thresholds = ", ".join(
+                    f"{t['level']} at {t['above']:g} (clears below {t['clear_below']:g})" for t in data["thresholds"]
+                )
                 lines.append(f"  {clock(decision)} opened because {decision['summary'].split(': ', 1)[1]}.")
                 lines.append(f"        Rule {data['rule']} (version {data['rule_version']}), thresholds: {thresholds}.")
             elif kind in ("incident_upgraded", "incident_downgraded", "incident_lifted"):
                 lines.append(f"  {clock(decision)} {decision['summary']}.")
             elif kind == "escalation_step":
                 lines.append(f"  {clock(decision)} {decision['summary'].split(': ', 1)[1]}.")
-            elif kind == "notification_sent":
-                lines.append(f"  {clock(decision)} {decision['summary']}.")
-            elif kind in ("incident_acknowledged", "escalation_exhausted", "drill_guard_blocked", "ack_refused",
-                          "notification_failed"):
-                lines.append(f"  {clock(decision)} {decision['summary']}.")
-            elif kind == "notification_status" and data.get("status") not in ("delivered", "completed"):
+            elif (
+                kind == "notification_sent"
+                or kind
+                in (
+                    "incident_acknowledged",
+                    "escalation_exhausted",
+                    "drill_guard_blocked",
+                    "ack_refused",
+                    "notification_failed",
+                )
+                or (kind == "notification_status" and data.get("status") not in ("delivered", "completed"))
+            ):
                 lines.append(f"  {clock(decision)} {decision['summary']}.")
     for decision in loose:
         if decision["kind"] == "dead_letter":

@@ -38,9 +38,14 @@ class DrillResult:
 def decision_log(store: Store) -> list[dict[str, Any]]:
     codes = {row.id: row.code for row in store.incidents()}
     return [
-        {"seq": row.seq, "at": row.at.isoformat(), "kind": row.kind,
-         "incident": codes.get(row.incident_id) if row.incident_id else None,
-         "summary": row.summary, "data": row.data}
+        {
+            "seq": row.seq,
+            "at": row.at.isoformat(),
+            "kind": row.kind,
+            "incident": codes.get(row.incident_id) if row.incident_id else None,
+            "summary": row.summary,
+            "data": row.data,
+        }
         for row in store.decisions()
     ]
 
@@ -70,11 +75,15 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
     seen = 0
     try:
         while True:
-            candidates = [moment for moment in (
-                spec.start + injects[0][1].at if injects else None,
-                engine.next_due_at(),
-                simulator.next_at(),
-            ) if moment is not None]
+            candidates = [
+                moment
+                for moment in (
+                    spec.start + injects[0][1].at if injects else None,
+                    engine.next_due_at(),
+                    simulator.next_at(),
+                )
+                if moment is not None
+            ]
             if not candidates or min(candidates) > end:
                 break
             moment = max(min(candidates), clock.now())
@@ -85,9 +94,14 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
                 payload = {"observed_at": moment.isoformat(), **inject.reading}
                 reading = engine.ingest_payload(payload, source=f"scenario:{path.name}")
                 if reading is not None:
-                    timeline.append(TimelineEntry(moment, "reading",
-                                                  f"{reading.sensor_id} {reading.kind} {reading.value:g}"
-                                                  f"{' ' + reading.unit if reading.unit else ''}"))
+                    timeline.append(
+                        TimelineEntry(
+                            moment,
+                            "reading",
+                            f"{reading.sensor_id} {reading.kind} {reading.value:g}"
+                            f"{' ' + reading.unit if reading.unit else ''}",
+                        )
+                    )
             engine.tick()
             decisions = runtime.store.decisions()
             timeline.extend(TimelineEntry(row.at, row.kind, row.summary) for row in decisions[seen:])

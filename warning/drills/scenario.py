@@ -54,8 +54,10 @@ class ScenarioSpec(BaseModel):
     def _timeline_fits(self) -> Self:
         for index, inject in enumerate(self.injects):
             if inject.at > self.duration:
-                raise ValueError(f"inject {index + 1} at {inject.at} is after the drill ends ({self.duration}); "
-                                 "lengthen duration or move the inject")
+                raise ValueError(
+                    f"inject {index + 1} at {inject.at} is after the drill ends ({self.duration}); "
+                    "lengthen duration or move the inject"
+                )
         for phone in self.players:
             if phone not in self.roster:
                 raise ValueError(f"player {phone} is not on the drill roster; add it to roster")

@@ -3,8 +3,8 @@ and escalation policies. Loaded from YAML, every cross-reference checked with it
 
 from __future__ import annotations
 
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Self
 
@@ -94,8 +94,7 @@ class Organisation:
 
     def person(self, person_id: str) -> Person:
         spec = self.people[person_id]
-        return Person(id=spec.id, name=spec.name, phone=spec.phone, department=spec.department,
-                      language=spec.language)
+        return Person(id=spec.id, name=spec.name, phone=spec.phone, department=spec.department, language=spec.language)
 
     def person_by_phone(self, phone: str) -> Person | None:
         for spec in self.people.values():
@@ -137,38 +136,59 @@ def _cross_reference_problems(
     departments = {dept.id for dept in spec.departments}
     for index, area in enumerate(spec.areas):
         if area.parent is not None and area.parent not in codes:
-            problems.append(problem(("areas", index, "parent"),
-                                    f"parent area {area.parent} is not listed under areas"))
+            problems.append(problem(("areas", index, "parent"), f"parent area {area.parent} is not listed under areas"))
     for index, dept in enumerate(spec.departments):
         if dept.area not in codes:
-            problems.append(problem(("departments", index, "area"),
-                                    f"department {dept.id}: area {dept.area} is not listed under areas"))
+            problems.append(
+                problem(
+                    ("departments", index, "area"), f"department {dept.id}: area {dept.area} is not listed under areas"
+                )
+            )
         for role, person_id in dept.roster.items():
             if person_id not in people:
-                problems.append(problem(("departments", index, "roster", role),
-                                        f"department {dept.id}: roster role {role} names unknown person "
-                                        f"'{person_id}'; add them under people"))
+                problems.append(
+                    problem(
+                        ("departments", index, "roster", role),
+                        f"department {dept.id}: roster role {role} names unknown person "
+                        f"'{person_id}'; add them under people",
+                    )
+                )
     for index, person in enumerate(spec.people):
         if person.department not in departments:
-            problems.append(problem(("people", index, "department"),
-                                    f"person {person.id}: unknown department '{person.department}'"))
+            problems.append(
+                problem(
+                    ("people", index, "department"), f"person {person.id}: unknown department '{person.department}'"
+                )
+            )
     for index, policy in enumerate(spec.policies):
         kinds = [d for d in spec.departments if d.kind == policy.department_kind]
         if not kinds:
-            problems.append(problem(("policies", index, "department_kind"),
-                                    f"policy {policy.id}: no department has kind '{policy.department_kind}'"))
+            problems.append(
+                problem(
+                    ("policies", index, "department_kind"),
+                    f"policy {policy.id}: no department has kind '{policy.department_kind}'",
+                )
+            )
         roles = {role for d in kinds for role in d.roster}
         for step_index, step in enumerate(policy.steps):
             if kinds and step.notify not in roles:
-                problems.append(problem(("policies", index, "steps", step_index, "notify"),
-                                        f"policy {policy.id} step {step_index + 1}: no {policy.department_kind} "
-                                        f"department has a roster role '{step.notify}' "
-                                        f"(known roles: {', '.join(sorted(roles))})"))
+                problems.append(
+                    problem(
+                        ("policies", index, "steps", step_index, "notify"),
+                        f"policy {policy.id} step {step_index + 1}: no {policy.department_kind} "
+                        f"department has a roster role '{step.notify}' "
+                        f"(known roles: {', '.join(sorted(roles))})",
+                    )
+                )
     hazards = [p.hazard for p in spec.policies]
     for index, policy in enumerate(spec.policies):
         if hazards.count(policy.hazard) > 1:
-            problems.append(problem(("policies", index, "hazard"),
-                                    f"policy {policy.id}: another policy already covers hazard {policy.hazard}"))
+            problems.append(
+                problem(
+                    ("policies", index, "hazard"),
+                    f"policy {policy.id}: another policy already covers hazard {policy.hazard}",
+                )
+            )
     return problems
 
 

@@ -78,8 +78,10 @@ def decide_step(
     person = org.on_duty(department_id, step["notify"])
     role = step["notify"].replace("_", " ")
     if person is None:
-        summary = (f"{ordinal} of policy {snapshot['policy_id']}: {department.name} has nobody in role "
-                   f"'{role}'; no page sent, moving on")
+        summary = (
+            f"{ordinal} of policy {snapshot['policy_id']}: {department.name} has nobody in role "
+            f"'{role}'; no page sent, moving on"
+        )
     else:
         channels = [Channel(name) for name in step["channels"]]
         for channel in channels:
@@ -89,12 +91,13 @@ def decide_step(
                     person=person,
                     department_id=department_id,
                     channel=channel,
-                    why=f"{ordinal} of policy {snapshot['policy_id']}: {channel.value} the {role} "
-                        f"of {department.name}",
+                    why=f"{ordinal} of policy {snapshot['policy_id']}: {channel.value} the {role} of {department.name}",
                 )
             )
-        summary = (f"{ordinal} of policy {snapshot['policy_id']}: "
-                   f"{' and '.join(c.value for c in channels)} {person.name}, {role} of {department.name}")
+        summary = (
+            f"{ordinal} of policy {snapshot['policy_id']}: "
+            f"{' and '.join(c.value for c in channels)} {person.name}, {role} of {department.name}"
+        )
     next_position = position + 1
     # Even after the last step we wait once more: the driver declares the policy exhausted only
     # when that final wait has passed without an acknowledgement.

@@ -50,17 +50,36 @@ def apply_detection(
             return None  # nothing open to lift: a stale "clear" for a key already lifted
         incident = tx.add_incident(
             IncidentRow(
-                code="pending", key=detection.key, open_key=detection.key, rule_id=detection.rule_id,
-                rule_version=detection.rule_version, hazard=detection.hazard, area=detection.area,
-                station_id=detection.station_id, title=title, reason=detection.reason,
-                level=detection.level.value, status=IncidentStatus.open.value, exercise=exercise,
-                opened_at=now, updated_at=now, acknowledged_by=None, acknowledged_at=None, lifted_at=None,
+                code="pending",
+                key=detection.key,
+                open_key=detection.key,
+                rule_id=detection.rule_id,
+                rule_version=detection.rule_version,
+                hazard=detection.hazard,
+                area=detection.area,
+                station_id=detection.station_id,
+                title=title,
+                reason=detection.reason,
+                level=detection.level.value,
+                status=IncidentStatus.open.value,
+                exercise=exercise,
+                opened_at=now,
+                updated_at=now,
+                acknowledged_by=None,
+                acknowledged_at=None,
+                lifted_at=None,
             )
         )
         incident.code = f"{detection.hazard[:1].upper()}{incident.id:04d}"
-        tx.record(now, "incident_opened",
-                  f"{detection.level.label} {detection.hazard} warning {incident.code} opened: {detection.reason}",
-                  incident.id, code=incident.code, level=detection.level.value, **evidence)
+        tx.record(
+            now,
+            "incident_opened",
+            f"{detection.level.label} {detection.hazard} warning {incident.code} opened: {detection.reason}",
+            incident.id,
+            code=incident.code,
+            level=detection.level.value,
+            **evidence,
+        )
         return IncidentChanged(incident, Change.opened, detection)
 
     previous = Level(incident.level)
@@ -71,32 +90,61 @@ def apply_detection(
         if status is None:
             return None
         incident.status, incident.open_key, incident.lifted_at = status.value, None, now
-        tx.record(now, "incident_lifted", f"warning {incident.code} lifted: {detection.reason}",
-                  incident.id, code=incident.code, **evidence)
+        tx.record(
+            now,
+            "incident_lifted",
+            f"warning {incident.code} lifted: {detection.reason}",
+            incident.id,
+            code=incident.code,
+            **evidence,
+        )
         return IncidentChanged(incident, Change.lifted, detection)
 
     change = Change.upgraded if level_rank(detection.level) > level_rank(previous) else Change.downgraded
     incident.level = detection.level.value
-    tx.record(now, f"incident_{change.value}",
-              f"warning {incident.code} {change.value} from {previous.label} to {detection.level.label}: "
-              f"{detection.reason}", incident.id, code=incident.code, level=detection.level.value, **evidence)
+    tx.record(
+        now,
+        f"incident_{change.value}",
+        f"warning {incident.code} {change.value} from {previous.label} to {detection.level.label}: {detection.reason}",
+        incident.id,
+        code=incident.code,
+        level=detection.level.value,
+        **evidence,
+    )
     return IncidentChanged(incident, change, detection)
 
 
 def acknowledge(
-    tx: Transaction, incident: IncidentRow, person: Person, engaged_departments: list[str],
-    source: str, now: datetime,
+    tx: Transaction,
+    incident: IncidentRow,
+    person: Person,
+    engaged_departments: list[str],
+    source: str,
+    now: datetime,
 ) -> None:
     """Record an acknowledgement; a person may act only for a department engaged in the incident."""
     if person.department not in engaged_departments:
-        tx.record(now, "ack_refused",
-                  f"{person.name} ({person.department}) may not acknowledge {incident.code}: "
-                  f"their department is not engaged in it", incident.id, person=person.id, source=source)
+        tx.record(
+            now,
+            "ack_refused",
+            f"{person.name} ({person.department}) may not acknowledge {incident.code}: "
+            f"their department is not engaged in it",
+            incident.id,
+            person=person.id,
+            source=source,
+        )
         raise AcknowledgementRefused(f"{person.name} is not in a department engaged in incident {incident.code}")
     status = transition(IncidentStatus(incident.status), IncidentEvent.acknowledged)
     if status is None:
         raise AcknowledgementRefused(f"incident {incident.code} is {incident.status}, not awaiting acknowledgement")
     incident.status, incident.acknowledged_by, incident.acknowledged_at = status.value, person.id, now
     incident.updated_at = now
-    tx.record(now, "incident_acknowledged", f"{person.name} acknowledged {incident.code} by {source}",
-              incident.id, code=incident.code, person=person.id, source=source)
+    tx.record(
+        now,
+        "incident_acknowledged",
+        f"{person.name} acknowledged {incident.code} by {source}",
+        incident.id,
+        code=incident.code,
+        person=person.id,
+        source=source,
+    )

@@ -9,6 +9,7 @@ rule is invisible to the others) and leaves no half-matched events behind.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,7 +66,7 @@ def build_bands(thresholds: tuple[Threshold, ...]) -> tuple[Band, ...]:
     points = sorted({t.above for t in thresholds} | {t.clear_below for t in thresholds})
     edges = [-math.inf, *points, math.inf]
     bands: list[Band] = []
-    for low, high in zip(edges, edges[1:], strict=False):
+    for low, high in itertools.pairwise(edges):
         floor, cap = _verdict(low if math.isfinite(low) else high - 1.0, thresholds)
         if bands and (bands[-1].floor, bands[-1].cap) == (floor, cap):
             previous = bands.pop()

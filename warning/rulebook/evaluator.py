@@ -56,8 +56,9 @@ def incident_key(rule_id: str, station_id: str) -> str:
     return f"{rule_id}:{station_id}"
 
 
-def _describe(rule: CompiledRule, station: CompiledStation, reading: Reading,
-              previous: Level | None, level: Level | None) -> str:
+def _describe(
+    rule: CompiledRule, station: CompiledStation, reading: Reading, previous: Level | None, level: Level | None
+) -> str:
     unit = f" {rule.spec.unit}" if rule.spec.unit else ""
     where = f"{station.spec.name} ({station.spec.id}) read {reading.value:g}{unit}"
     by_level = {threshold.level: threshold for threshold in station.thresholds}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from typing import Self
 
@@ -40,7 +41,7 @@ class StationSpec(Spec):
     @model_validator(mode="after")
     def _levels_rise_with_severity(self) -> Self:
         ordered = sorted(self.levels.items(), key=lambda item: item[0].rank)
-        for (low, low_spec), (high, high_spec) in zip(ordered, ordered[1:], strict=False):
+        for (low, low_spec), (high, high_spec) in itertools.pairwise(ordered):
             if high_spec.above <= low_spec.above:
                 raise ValueError(
                     f"station {self.id}: {high.value} above ({high_spec.above}) must be higher than "

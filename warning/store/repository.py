@@ -102,9 +102,7 @@ class Transaction:
 
     # decisions ------------------------------------------------------------------------------
 
-    def record(
-        self, at: datetime, kind: str, summary: str, incident_id: int | None = None, **data: Any
-    ) -> DecisionRow:
+    def record(self, at: datetime, kind: str, summary: str, incident_id: int | None = None, **data: Any) -> DecisionRow:
         row = DecisionRow(at=at, kind=kind, summary=summary, incident_id=incident_id, data=data)
         self.session.add(row)
         self.session.flush()
@@ -162,11 +160,7 @@ class Transaction:
         return list(self.session.scalars(query))
 
     def notifications_for(self, incident_id: int) -> list[NotificationRow]:
-        query = (
-            select(NotificationRow)
-            .where(NotificationRow.incident_id == incident_id)
-            .order_by(NotificationRow.id)
-        )
+        query = select(NotificationRow).where(NotificationRow.incident_id == incident_id).order_by(NotificationRow.id)
         return list(self.session.scalars(query))
 
     def latest_page_to(self, phone: str) -> NotificationRow | None:

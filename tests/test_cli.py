@@ -1,0 +1,51 @@
+"""Command line: what a planner and a newcomer see."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+
+def _warning(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "warning.cli", *args], capture_output=True, text=True, timeout=120, check=False, cwd=ROOT
+    )
+
+
+def test_rules_check_accepts_the_bundled_rules() -> None:
+    done = _warning("rules", "check", "rules")
+    assert done.returncode == 0, done.stderr
+    assert "rule river-stage (version " in done.stdout
+
+
+def test_rules_check_reports_file_line_and_fix_and_exits_1(tmp_path: Path) -> None:
+    bad = tmp_path / "flood.yaml"
+    bad.write_text(
+        "hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n    stations:\n"
+        '      - id: S1\n        name: Gauge\n        area: "3701"\n        levels:\n'
+        "          yellow: {above: 3.5, clear_below: 3.3, colour: amber}\n",
+        encoding="utf-8",
+    )
+    done = _warning("rules", "check", str(bad))
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert f"{bad}:9: stations.0.area: area code '3701' must be a six-digit GB/T 2260 code, e.g. 370102" in " ".join(
+        lines
+    )
+    assert f"{bad}:11: unknown key 'colour': remove it or check its spelling" in lines
+
+
+def test_demo_explains_what_happened_in_plain_words() -> None:
+    done = _warning("demo")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "What happened and why" in out
+    assert "opened because Xiaoqing River, Riverside Bridge gauge (HY-370102-01) read 3.62 m" in out
+    assert "at or above the yellow threshold 3.5 m" in out
+    assert "sms Wang Wei, duty officer of Lixia District Water Bureau" in out
+    assert "voice Li Na, deputy of Lixia District Water Bureau" in out
+    assert "Li Na acknowledged F0001 by keypress" in out
+    assert "lifted" in out
