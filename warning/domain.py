@@ -144,6 +144,10 @@ class Department(Frozen):
 
 
 class Incident(Frozen):
+    """An incident as the board and the API show it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", from_attributes=True)
+
     id: int
     code: str
     key: str
@@ -156,6 +160,7 @@ class Incident(Frozen):
     opened_at: AwareDatetime
     exercise: bool
     title: str
+    reason: str
     acknowledged_by: str | None = None
     acknowledged_at: AwareDatetime | None = None
     lifted_at: AwareDatetime | None = None
@@ -191,7 +196,9 @@ class AckSource(StrEnum):
 
 
 class Acknowledgement(Frozen):
-    incident_id: int
+    """Someone said "I have it" for an incident, by some channel, at some time."""
+
+    incident_code: str
     person_id: str
     source: AckSource
     at: AwareDatetime

@@ -19,7 +19,7 @@ from typing import Any
 from sensors.decode import ReadingDecoder
 from warning.clock import Clock
 from warning.dispatch.dispatcher import Dispatcher
-from warning.domain import AckSource, DeadLetter, NotificationPurpose, Person, Reading
+from warning.domain import Acknowledgement, AckSource, DeadLetter, Incident, NotificationPurpose, Reading
 from warning.errors import AcknowledgementRefused, EvaluationError, ReadingRejected
 from warning.escalation.driver import EscalationDriver
 from warning.escalation.org import Organisation
@@ -147,40 +147,39 @@ class Engine:
     # acknowledgements ---------------------------------------------------------------------
 
     def acknowledge(self, incident_code: str, person_id: str, source: AckSource) -> AckResult:
-        now = self.clock.now()
+        ack = Acknowledgement(
+            incident_code=incident_code.upper(), person_id=person_id, source=source, at=self.clock.now()
+        )
         try:
             with self._lock, self.store.transaction() as tx:
-                incident = tx.incident_by_code(incident_code)
+                incident = tx.incident_by_code(ack.incident_code)
                 if incident is None:
-                    return AckResult(False, f"no incident {incident_code}")
+                    return AckResult(False, f"no incident {ack.incident_code}")
                 if person_id not in self.org.people:
                     return AckResult(False, f"unknown person {person_id}")
-                self._acknowledge(tx, incident, self.org.person(person_id), source, now)
-                code = incident.code
+                person = self.org.person(person_id)
+                acknowledge(tx, incident, person, self.escalation.engaged_departments(tx, incident.id), ack)
+                self.escalation.stop(tx, incident, f"acknowledged by {person.name} ({source.value})", ack.at)
         except AcknowledgementRefused as exc:
-            self._record_refusal(incident_code, person_id, source, str(exc))
-            return AckResult(False, str(exc), incident_code)
+            self._record_refusal(ack, str(exc))
+            return AckResult(False, str(exc), ack.incident_code)
         self._after_decisions()
-        return AckResult(True, f"{incident_code} acknowledged", code)
+        return AckResult(True, f"{ack.incident_code} acknowledged", ack.incident_code)
 
-    def _acknowledge(
-        self, tx: Transaction, incident: IncidentRow, person: Person, source: AckSource, now: datetime
-    ) -> None:
-        engaged = self.escalation.engaged_departments(tx, incident.id)
-        acknowledge(tx, incident, person, engaged, source.value, now)
-        self.escalation.stop(tx, incident, f"acknowledged by {person.name} ({source.value})", now)
-
-    def _record_refusal(self, code: str, person_id: str, source: AckSource, reason: str) -> None:
-        now = self.clock.now()
+    def _record_refusal(self, ack: Acknowledgement, reason: str) -> None:
         with self._lock, self.store.transaction() as tx:
-            incident = tx.incident_by_code(code)
+            incident = tx.incident_by_code(ack.incident_code)
             tx.record(
-                now,
+                ack.at,
                 "ack_refused",
-                f"acknowledgement of {code} by {person_id} via {source.value} refused: {reason}",
+                f"acknowledgement of {ack.incident_code} by {ack.person_id} via {ack.source.value} refused: {reason}",
                 incident.id if incident else None,
-                person=person_id,
+                acknowledgement=ack.model_dump(mode="json"),
             )
+
+    def board(self) -> list[Incident]:
+        """Every incident, newest last, as the dispatcher's board shows it."""
+        return [Incident.model_validate(row) for row in self.store.incidents()]
 
     def acknowledge_by_sms(self, phone: str, body: str) -> AckResult:
         """An inbound SMS reply: '1' acknowledges the latest page to this number; 'ACK F0001' a named one."""

@@ -150,25 +150,8 @@ def build_api(engine: Engine, signature: SignatureCheck, public_base_url: str, t
     async def api_incidents(request: web.Request) -> web.Response:
         if authorised(request) is None:
             return web.json_response({"error": "missing or invalid bearer token"}, status=401)
-        rows = await _run(engine.store.incidents)
-        return web.json_response(
-            [
-                {
-                    "code": row.code,
-                    "level": row.level,
-                    "status": row.status,
-                    "hazard": row.hazard,
-                    "area": row.area,
-                    "station": row.station_id,
-                    "title": row.title,
-                    "reason": row.reason,
-                    "exercise": row.exercise,
-                    "opened_at": row.opened_at.isoformat(),
-                    "acknowledged_by": row.acknowledged_by,
-                }
-                for row in rows
-            ]
-        )
+        board = await _run(engine.board)
+        return web.json_response([incident.model_dump(mode="json") for incident in board])
 
     app = web.Application()
     app.router.add_post("/twilio/sms/status", sms_status)

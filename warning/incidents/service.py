@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from warning.domain import Detection, IncidentStatus, Level, Person, level_rank
+from warning.domain import Acknowledgement, Detection, IncidentStatus, Level, Person, level_rank
 from warning.errors import AcknowledgementRefused
 from warning.incidents.lifecycle import IncidentEvent, transition
 from warning.store.models import IncidentRow
@@ -115,36 +115,23 @@ def apply_detection(
 
 
 def acknowledge(
-    tx: Transaction,
-    incident: IncidentRow,
-    person: Person,
-    engaged_departments: list[str],
-    source: str,
-    now: datetime,
+    tx: Transaction, incident: IncidentRow, person: Person, engaged_departments: list[str], ack: Acknowledgement
 ) -> None:
-    """Record an acknowledgement; a person may act only for a department engaged in the incident."""
+    """Record an acknowledgement; a person may act only for a department engaged in the incident.
+
+    A refusal raises, rolling back the caller's transaction; the caller records the refusal on its own.
+    """
     if person.department not in engaged_departments:
-        tx.record(
-            now,
-            "ack_refused",
-            f"{person.name} ({person.department}) may not acknowledge {incident.code}: "
-            f"their department is not engaged in it",
-            incident.id,
-            person=person.id,
-            source=source,
-        )
         raise AcknowledgementRefused(f"{person.name} is not in a department engaged in incident {incident.code}")
     status = transition(IncidentStatus(incident.status), IncidentEvent.acknowledged)
     if status is None:
         raise AcknowledgementRefused(f"incident {incident.code} is {incident.status}, not awaiting acknowledgement")
-    incident.status, incident.acknowledged_by, incident.acknowledged_at = status.value, person.id, now
-    incident.updated_at = now
+    incident.status, incident.acknowledged_by, incident.acknowledged_at = status.value, person.id, ack.at
+    incident.updated_at = ack.at
     tx.record(
-        now,
+        ack.at,
         "incident_acknowledged",
-        f"{person.name} acknowledged {incident.code} by {source}",
+        f"{person.name} acknowledged {incident.code} by {ack.source.value}",
         incident.id,
-        code=incident.code,
-        person=person.id,
-        source=source,
+        acknowledgement=ack.model_dump(mode="json"),
     )
