@@ -8,19 +8,49 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
-from warning.app import PROJECT_ROOT, SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Settings, build_runtime
+from notifiers.simulator.server import TwilioSimulator
+from warning.app import (
+    PROJECT_ROOT,
+    SIMULATOR_ACCOUNT_SID,
+    SIMULATOR_AUTH_TOKEN,
+    Settings,
+    build_runtime,
+    start_live_timer,
+)
+from warning.clock import SystemClock
+from warning.drills.report import narrative_lines, timeline_lines
+from warning.drills.runner import DrillResult, run_drill, write_decision_log
 from warning.errors import ConfigFileError
+from warning.rulebook import load_rule_files
 
 DEMO_SCENARIO = PROJECT_ROOT / "scenarios" / "riverside-flood.yaml"
 
 
-def _fail(error: ConfigFileError) -> None:
+def _fail(error: ConfigFileError) -> NoReturn:
     for problem in error.problems:
         click.echo(str(problem), err=True)
     sys.exit(1)
+
+
+def _play(scenario: Path, database_url: str | None, decision_log: Path | None) -> DrillResult:
+    """Run a drill, print its timeline, and write its decision log if asked."""
+    try:
+        result = run_drill(scenario, database_url=database_url)
+    except ConfigFileError as exc:
+        _fail(exc)
+    spec = result.scenario
+    click.echo(f"Drill '{spec.name}' on a virtual clock from {spec.start.isoformat()} for {spec.duration}.")
+    click.echo("Timeline")
+    for line in timeline_lines(result):
+        click.echo("  " + line)
+    if decision_log is not None:
+        write_decision_log(result.decisions, decision_log)
+        click.echo(f"Decision log: {decision_log} ({len(result.decisions)} decisions)")
+    return result
 
 
 @click.group()
@@ -35,28 +65,13 @@ def main(log_level: str) -> None:
 @click.option("--decision-log", type=click.Path(path_type=Path), default=None)
 def demo(scenario: Path, decision_log: Path | None) -> None:
     """Play the built-in flood drill through the embedded engine and the Twilio simulator."""
-    from warning.drills.report import narrative_lines, timeline_lines
-    from warning.drills.runner import run_drill, write_decision_log
-
-    try:
-        result = run_drill(scenario)
-    except ConfigFileError as exc:
-        _fail(exc)
-        return
-    spec = result.scenario
-    click.echo(f"Drill '{spec.name}' on a virtual clock from {spec.start.isoformat()} for {spec.duration}.")
     click.echo(
-        "Embedded engine: SQLite, no Kafka; pages go through the real twilio client to the loopback Twilio simulator.\n"
+        "Embedded engine: SQLite, no Kafka; pages go through the real twilio client to the loopback Twilio simulator."
     )
-    click.echo("Timeline")
-    for line in timeline_lines(result):
-        click.echo("  " + line)
+    result = _play(scenario, None, decision_log)
     click.echo("\nWhat happened and why")
     for line in narrative_lines(result):
         click.echo("  " + line)
-    if decision_log is not None:
-        write_decision_log(result.decisions, decision_log)
-        click.echo(f"\nDecision log: {decision_log} ({len(result.decisions)} decisions)")
 
 
 @main.group()
@@ -75,20 +90,7 @@ def drill() -> None:
 @click.option("--db", "database_url", default=None, help="database URL (default: a fresh temporary SQLite file)")
 def drill_run(scenario: Path, decision_log: Path | None, database_url: str | None) -> None:
     """Run SCENARIO and print its timeline."""
-    from warning.drills.report import timeline_lines
-    from warning.drills.runner import run_drill, write_decision_log
-
-    try:
-        result = run_drill(scenario, database_url=database_url)
-    except ConfigFileError as exc:
-        _fail(exc)
-        return
-    click.echo(f"Drill '{result.scenario.name}' from {result.scenario.start.isoformat()}")
-    for line in timeline_lines(result):
-        click.echo("  " + line)
-    if decision_log is not None:
-        write_decision_log(result.decisions, decision_log)
-        click.echo(f"Decision log: {decision_log} ({len(result.decisions)} decisions)")
+    _play(scenario, database_url, decision_log)
 
 
 @main.group()
@@ -100,13 +102,10 @@ def rules() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 def rules_check(paths: tuple[Path, ...]) -> None:
     """Validate rule files; print every problem as file:line: message; exit 1 if any."""
-    from warning.rulebook import load_rule_files
-
     try:
         compiled = load_rule_files(list(paths))
     except ConfigFileError as exc:
         _fail(exc)
-        return
     for rule in compiled:
         click.echo(f"{rule.source}: rule {rule.id} (version {rule.version}) ok, {len(rule.stations)} stations")
 
@@ -127,15 +126,11 @@ def _wait_for_signal() -> None:
 )
 def run(readings: click.utils.LazyFile | None) -> None:
     """Run the live engine: wall clock, APScheduler wake-ups, HTTP API and Twilio webhooks."""
-    from warning.app import start_live_timer
-    from warning.clock import SystemClock
-
     settings = Settings.from_env()
     try:
         runtime = build_runtime(settings, SystemClock())
     except ConfigFileError as exc:
         _fail(exc)
-        return
     start_live_timer(runtime)
     assert runtime.api is not None
     click.echo(f"engine running; API and webhooks on {runtime.api.url}; database {settings.database_url}")
@@ -155,8 +150,6 @@ def run(readings: click.utils.LazyFile | None) -> None:
 @click.option("--auth-token", default=SIMULATOR_AUTH_TOKEN, show_default=True)
 def twilio_sim(port: int, account_sid: str, auth_token: str) -> None:
     """Serve the loopback Twilio API simulator on the live clock until interrupted."""
-    from notifiers.simulator.server import TwilioSimulator
-
     simulator = TwilioSimulator(account_sid, auth_token, live=True, port=port).start()
     click.echo(f"Twilio simulator on {simulator.url} (account {account_sid})")
     try:
@@ -174,7 +167,7 @@ def stream() -> None:
 @click.option("--loglevel", default="warn", type=click.Choice(["crit", "error", "warn", "info", "debug"]))
 def stream_worker(loglevel: str) -> None:
     """Run a faust worker consuming the readings topic (KAFKA_BROKER, WARNING_DATABASE_URL ...)."""
-    from warning.stream import run_worker
+    from warning.stream import run_worker  # deferred: importing faust takes a while, other commands skip it
 
     run_worker(loglevel)
 

@@ -16,7 +16,7 @@ import hashlib
 import heapq
 import itertools
 import xml.etree.ElementTree as ET
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -45,6 +45,27 @@ class _Scheduled:
 class _NumberConfig:
     sms_url: str | None = None
     voice_url: str | None = None
+
+
+# Required form fields with the error code and message Twilio answers when one is missing.
+MESSAGE_REQUIRED = {
+    "To": (21604, "A 'To' phone number is required."),
+    "From": (21603, "A 'From' phone number is required."),
+    "Body": (21602, "Message body is required."),
+}
+CALL_REQUIRED = {
+    "To": (21201, "No 'To' number is specified"),
+    "From": (21213, "No 'From' number is specified"),
+    "Url": (21205, "Url parameter is required"),
+}
+
+
+def _missing(form: Mapping[str, Any], required: dict[str, tuple[int, str]]) -> web.Response | None:
+    for name, (code, message) in required.items():
+        value = form.get(name)
+        if not isinstance(value, str) or not value:
+            return _error(400, code, message)
+    return None
 
 
 def _error(status: int, code: int, message: str) -> web.Response:
@@ -197,13 +218,10 @@ class TwilioSimulator:
         if refusal is not None:
             return refusal
         form = await request.post()
-        to, sender, body = form.get("To"), form.get("From"), form.get("Body")
-        if not isinstance(to, str) or not to:
-            return _error(400, 21604, "A 'To' phone number is required.")
-        if not isinstance(sender, str) or not sender:
-            return _error(400, 21603, "A 'From' phone number is required.")
-        if not isinstance(body, str) or not body:
-            return _error(400, 21602, "Message body is required.")
+        missing = _missing(form, MESSAGE_REQUIRED)
+        if missing is not None:
+            return missing
+        to, sender, body = str(form["To"]), str(form["From"]), str(form["Body"])
         sid = self._sid("SM")
         callback = form.get("StatusCallback")
         message = self._resource(
@@ -236,13 +254,10 @@ class TwilioSimulator:
         if refusal is not None:
             return refusal
         form = await request.post()
-        to, sender, url = form.get("To"), form.get("From"), form.get("Url")
-        if not isinstance(to, str) or not to:
-            return _error(400, 21201, "No 'To' number is specified")
-        if not isinstance(sender, str) or not sender:
-            return _error(400, 21213, "No 'From' number is specified")
-        if not isinstance(url, str) or not url:
-            return _error(400, 21205, "Url parameter is required")
+        missing = _missing(form, CALL_REQUIRED)
+        if missing is not None:
+            return missing
+        to, sender, url = str(form["To"]), str(form["From"]), str(form["Url"])
         sid = self._sid("CA")
         callback = form.get("StatusCallback")
         call = self._resource("Calls", sid, to=to, status="queued", duration=None, price=None)

@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
@@ -23,6 +23,8 @@ from warning.engine import Engine
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+TwilioHandler = Callable[[web.Request, dict[str, str]], Awaitable[web.Response]]
 
 
 class SignatureCheck(Protocol):
@@ -70,53 +72,42 @@ class ApiTokens:
 def build_api(engine: Engine, signature: SignatureCheck, public_base_url: str, tokens: ApiTokens) -> web.Application:
     public = public_base_url.rstrip("/")
 
-    async def twilio_params(request: web.Request) -> dict[str, str] | None:
-        form = await request.post()
-        params = {key: str(value) for key, value in form.items()}
-        url = public + request.path_qs
-        if not signature.is_valid(url, params, request.headers.get("X-Twilio-Signature")):
-            log.warning("refused Twilio webhook with a bad signature: %s", request.path)
-            return None
-        return params
+    def signed(handler: TwilioHandler) -> Handler:
+        """Run `handler` only for a webhook whose X-Twilio-Signature matches the public URL and form."""
 
-    async def sms_status(request: web.Request) -> web.Response:
-        params = await twilio_params(request)
-        if params is None:
-            return web.Response(status=403, text="invalid signature")
+        async def checked(request: web.Request) -> web.Response:
+            params = {key: str(value) for key, value in (await request.post()).items()}
+            url = public + request.path_qs
+            if not signature.is_valid(url, params, request.headers.get("X-Twilio-Signature")):
+                log.warning("refused Twilio webhook with a bad signature: %s", request.path)
+                return web.Response(status=403, text="invalid signature")
+            return await handler(request, params)
+
+        return checked
+
+    async def sms_status(_request: web.Request, params: dict[str, str]) -> web.Response:
         await _run(engine.record_delivery_status, params.get("MessageSid", ""), params.get("MessageStatus", ""))
         return web.Response(status=204)
 
-    async def voice_status(request: web.Request) -> web.Response:
-        params = await twilio_params(request)
-        if params is None:
-            return web.Response(status=403, text="invalid signature")
+    async def voice_status(_request: web.Request, params: dict[str, str]) -> web.Response:
         await _run(engine.record_delivery_status, params.get("CallSid", ""), params.get("CallStatus", ""))
         return web.Response(status=204)
 
-    def notification_id(request: web.Request) -> int | None:
+    async def voice_page(request: web.Request) -> tuple[int, str, str] | None:
+        """(notification id, text, language) of the voice page a call is about."""
         raw = request.query.get("n", "")
-        return int(raw) if raw.isdigit() else None
+        found = await _run(engine.notification_text, int(raw)) if raw.isdigit() else None
+        return (int(raw), *found) if found is not None else None
 
-    async def voice_twiml(request: web.Request) -> web.Response:
-        params = await twilio_params(request)
-        if params is None:
-            return web.Response(status=403, text="invalid signature")
-        ident = notification_id(request)
-        found = await _run(engine.notification_text, ident) if ident is not None else None
-        if found is None or ident is None:
-            return _twiml("<Hangup/>")
-        text, language = found
-        return _twiml(_prompt(text, language, ident))
+    async def voice_twiml(request: web.Request, _params: dict[str, str]) -> web.Response:
+        page = await voice_page(request)
+        return _twiml(_prompt(page[1], page[2], page[0]) if page else "<Hangup/>")
 
-    async def voice_gather(request: web.Request) -> web.Response:
-        params = await twilio_params(request)
-        if params is None:
-            return web.Response(status=403, text="invalid signature")
-        ident = notification_id(request)
-        found = await _run(engine.notification_text, ident) if ident is not None else None
-        if found is None or ident is None:
+    async def voice_gather(request: web.Request, params: dict[str, str]) -> web.Response:
+        page = await voice_page(request)
+        if page is None:
             return _twiml("<Hangup/>")
-        text, language = found
+        ident, text, language = page
         outcome = await _run(engine.keypress, ident, params.get("Digits", ""))
         zh = language == "zh-CN"
         replies = {
@@ -129,10 +120,7 @@ def build_api(engine: Engine, signature: SignatureCheck, public_base_url: str, t
             return _twiml(f'<Say language="{say_language}">{escape(replies[outcome])}</Say><Hangup/>')
         return _twiml(_prompt(text, language, ident))  # repeat, or a wrong key: prompt again
 
-    async def sms_inbound(request: web.Request) -> web.Response:
-        params = await twilio_params(request)
-        if params is None:
-            return web.Response(status=403, text="invalid signature")
+    async def sms_inbound(_request: web.Request, params: dict[str, str]) -> web.Response:
         result = await _run(engine.acknowledge_by_sms, params.get("From", ""), params.get("Body", ""))
         return _twiml(f"<Message>{escape(result.message)}</Message>")
 
@@ -154,11 +142,11 @@ def build_api(engine: Engine, signature: SignatureCheck, public_base_url: str, t
         return web.json_response([incident.model_dump(mode="json") for incident in board])
 
     app = web.Application()
-    app.router.add_post("/twilio/sms/status", sms_status)
-    app.router.add_post("/twilio/voice/status", voice_status)
-    app.router.add_post("/twilio/voice/twiml", voice_twiml)
-    app.router.add_post("/twilio/voice/gather", voice_gather)
-    app.router.add_post("/twilio/sms/inbound", sms_inbound)
+    app.router.add_post("/twilio/sms/status", signed(sms_status))
+    app.router.add_post("/twilio/voice/status", signed(voice_status))
+    app.router.add_post("/twilio/voice/twiml", signed(voice_twiml))
+    app.router.add_post("/twilio/voice/gather", signed(voice_gather))
+    app.router.add_post("/twilio/sms/inbound", signed(sms_inbound))
     app.router.add_post("/api/incidents/{code}/ack", api_ack)
     app.router.add_get("/api/incidents", api_incidents)
     return app
