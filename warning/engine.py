@@ -20,7 +20,7 @@ from sensors.decode import ReadingDecoder
 from warning.clock import Clock
 from warning.dispatch.dispatcher import Dispatcher
 from warning.domain import Acknowledgement, AckSource, DeadLetter, Incident, NotificationPurpose, Reading
-from warning.errors import AcknowledgementRefused, EvaluationError, ReadingRejected
+from warning.errors import AcknowledgementRefused, EvaluationError, ReadingRejected, WriteConflict
 from warning.escalation.driver import EscalationDriver
 from warning.escalation.org import Organisation
 from warning.incidents.service import Change, acknowledge, apply_detection
@@ -30,6 +30,7 @@ from warning.store.repository import Store, Transaction
 
 log = logging.getLogger(__name__)
 
+CONFLICT_ATTEMPTS = 3
 _ACK_REPLY = re.compile(r"^\s*(?:1|(?:ACK|确认)\s*([A-Za-z]\d{4}))\s*$", re.IGNORECASE)
 
 
@@ -88,28 +89,37 @@ class Engine:
 
     def ingest(self, reading: Reading, *, source: str = "direct") -> None:
         """Evaluate one reading; idempotent for redeliveries (same reading id)."""
-        now = self.clock.now()
-        try:
-            with self._lock, self.store.transaction() as tx:
-                if not tx.mark_reading_processed(reading, now):
-                    tx.record(
-                        now,
-                        "reading_redelivered",
-                        f"reading {reading.reading_id} seen before; ignored",
-                        None,
-                        reading=reading.reading_id,
-                    )
-                    return
-                detections = self.evaluator.evaluate(reading, tx.current_level)
-                for detection in detections:
-                    rule = self.evaluator.rules[detection.rule_id]
-                    changed = apply_detection(tx, detection, now, exercise=self.exercise, title=rule.spec.title)
-                    if changed is not None:
-                        self._react(tx, changed.incident, changed.change, now)
-        except EvaluationError as exc:
-            self.dead_letter(source, reading.model_dump_json(), f"evaluation failed: {exc}")
-            return
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                self._decide_on(reading)
+                break
+            except WriteConflict:
+                # Another worker opened the incident or took the reading first; deciding again
+                # sees its write and does the right thing (update it, or ignore the redelivery).
+                if attempt == CONFLICT_ATTEMPTS:
+                    raise
+            except EvaluationError as exc:
+                self.dead_letter(source, reading.model_dump_json(), f"evaluation failed: {exc}")
+                return
         self._after_decisions()
+
+    def _decide_on(self, reading: Reading) -> None:
+        now = self.clock.now()
+        with self._lock, self.store.transaction() as tx:
+            if not tx.mark_reading_processed(reading, now):
+                tx.record(
+                    now,
+                    "reading_redelivered",
+                    f"reading {reading.reading_id} seen before; ignored",
+                    None,
+                    reading=reading.reading_id,
+                )
+                return
+            for detection in self.evaluator.evaluate(reading, tx.current_level):
+                rule = self.evaluator.rules[detection.rule_id]
+                changed = apply_detection(tx, detection, now, exercise=self.exercise, title=rule.spec.title)
+                if changed is not None:
+                    self._react(tx, changed.incident, changed.change, now)
 
     def _react(self, tx: Transaction, incident: IncidentRow, change: Change, now: datetime) -> None:
         if change is Change.opened:

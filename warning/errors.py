@@ -49,6 +49,10 @@ class ReadingRejected(WarningEngineError):
         super().__init__(reason)
 
 
+class WriteConflict(WarningEngineError):
+    """Another writer claimed the same key first (an incident, a reading, a page): redo the decision."""
+
+
 class EvaluationError(WarningEngineError):
     """A rule could not be evaluated on a reading. Never read as "no risk"."""
 

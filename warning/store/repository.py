@@ -10,10 +10,12 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from warning.domain import DeadLetter, Level, Reading
+from warning.errors import WriteConflict
 from warning.store.models import (
     Base,
     DeadLetterRow,
@@ -26,6 +28,8 @@ from warning.store.models import (
 
 
 def _sqlite_pragmas(connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (the driver's implicit BEGIN is deferred).
+    connection.isolation_level = None
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -38,6 +42,9 @@ def build_database(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        # BEGIN IMMEDIATE takes the write lock up front: two engines on one file then queue on the
+        # busy timeout instead of deadlocking when both try to upgrade a read lock to a write lock.
+        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
     else:
         engine = create_engine(url, pool_pre_ping=True)
     Base.metadata.create_all(engine)
@@ -188,8 +195,12 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        with self._sessions.begin() as session:
-            yield Transaction(session)
+        """One unit of work; a unique-key race with another writer surfaces as WriteConflict."""
+        try:
+            with self._sessions.begin() as session:
+                yield Transaction(session)
+        except IntegrityError as exc:
+            raise WriteConflict(str(exc.orig)) from exc
 
     def decisions(self) -> list[DecisionRow]:
         with self.transaction() as tx:
