@@ -3,6 +3,7 @@ effect it claims commit together or not at all."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -10,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -47,8 +48,21 @@ def build_database(url: str) -> Engine:
         event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    Base.metadata.create_all(engine)
+    _create_schema(engine)
     return engine
+
+
+def _create_schema(engine: Engine, attempts: int = 5) -> None:
+    """Create missing tables. Two processes starting together can both see a table missing and
+    race to create it; the loser's error is harmless, so look again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            Base.metadata.create_all(engine)
+            return
+        except (IntegrityError, OperationalError, ProgrammingError):
+            if attempt == attempts:
+                raise
+            time.sleep(0.2 * attempt)
 
 
 class Transaction:
