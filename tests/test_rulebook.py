@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ def _reading(value: float, n: int = 0, sensor: str = "HY-370102-01") -> Reading:
         sensor_id=sensor,
         kind="water_level",
         value=value,
-        observed_at=datetime(2026, 7, 1, tzinfo=UTC),
+        observed_at=datetime(2026, 7, 1, tzinfo=UTC) + timedelta(minutes=n),
     )
 
 
@@ -91,7 +91,7 @@ def test_evaluator_walks_a_rising_and_falling_river_through_durable_rules() -> N
     levels: dict[str, Level | None] = {}
     seen = []
     for n, value in enumerate([2.8, 3.4, 3.6, 3.45, 4.1, 4.3, 4.1, 3.9, 3.4, 3.2]):
-        for detection in evaluator.evaluate(_reading(value, n), levels.get):
+        for detection in evaluator.evaluate(_reading(value, n), levels.get).detections:
             levels[detection.key] = detection.level
             seen.append((value, detection.level))
             assert detection.rule_version == evaluator.rules["river-stage"].version
@@ -102,14 +102,14 @@ def test_evaluator_walks_a_rising_and_falling_river_through_durable_rules() -> N
 def test_identical_readings_are_each_evaluated() -> None:
     """durable-rules identifies content-equal messages; every reading must still be judged."""
     evaluator = RuleEvaluator(load_rule_files([ROOT / "rules" / "flood.yaml"]))
-    for _ in range(3):
-        assert [d.level for d in evaluator.evaluate(_reading(3.7), lambda key: None)] == [Level.yellow]
+    for n in range(3):
+        assert [d.level for d in evaluator.evaluate(_reading(3.7, n), lambda key: None).detections] == [Level.yellow]
 
 
 def test_a_reading_of_another_kind_from_a_known_station_is_not_judged_by_this_rule() -> None:
     evaluator = RuleEvaluator(load_rule_files([ROOT / "rules" / "flood.yaml"]))
     other = _reading(99.0).model_copy(update={"kind": "rainfall"})
-    assert evaluator.evaluate(other, lambda key: None) == []
+    assert evaluator.evaluate(other, lambda key: None).detections == []
 
 
 def _write(tmp_path: Path, text: str, name: str = "bad.yaml") -> Path:
@@ -200,4 +200,4 @@ def test_no_band_match_is_an_error_not_a_safe_reading() -> None:
     evaluator = RuleEvaluator(load_rule_files([ROOT / "rules" / "flood.yaml"]))
     rule = evaluator.rules["river-stage"]
     with pytest.raises(EvaluationError):
-        evaluator._match_band(rule, _reading(3.0, sensor="HY-unknown"))
+        evaluator._match_band(rule, _reading(3.0, sensor="HY-unknown"), 3.0)

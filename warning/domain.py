@@ -120,6 +120,10 @@ class Detection(Frozen):
     reading: Reading
     thresholds: tuple[Threshold, ...]
     reason: str
+    signal_value: float
+    # CAP certainty: Observed, or Possible when a failed quality gate was set to lower certainty.
+    certainty: str = "Observed"
+    quality: tuple[str, ...] = ()
 
 
 class IncidentStatus(StrEnum):

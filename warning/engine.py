@@ -25,6 +25,7 @@ from warning.escalation.driver import EscalationDriver
 from warning.escalation.org import Organisation
 from warning.incidents.service import Change, acknowledge, apply_detection
 from warning.rulebook import RuleEvaluator
+from warning.rulebook.evaluator import GateChanged
 from warning.store.models import IncidentRow
 from warning.store.repository import Store, Transaction
 
@@ -115,11 +116,35 @@ class Engine:
                     reading=reading.reading_id,
                 )
                 return
-            for detection in self.evaluator.evaluate(reading, tx.current_level):
+            evaluation = self.evaluator.evaluate(reading, tx.current_level)
+            for gate in evaluation.gate_changes:
+                self._record_gate(tx, gate, now)
+            for detection in evaluation.detections:
                 rule = self.evaluator.rules[detection.rule_id]
                 changed = apply_detection(tx, detection, now, exercise=self.exercise, title=rule.spec.title)
                 if changed is not None:
                     self._react(tx, changed.incident, changed.change, now)
+
+    def _record_gate(self, tx: Transaction, gate: GateChanged, now: datetime) -> None:
+        if gate.failing:
+            effect = "not judged" if gate.blocks else "judged with lowered certainty"
+            summary = (
+                f"{gate.station_id} failed the quality gate of rule {gate.rule_id} "
+                f"({'; '.join(gate.problems)}); its readings are {effect} until they pass again"
+            )
+        else:
+            summary = f"{gate.station_id} passes the quality gate of rule {gate.rule_id} again"
+        tx.record(
+            now,
+            "quality_gate",
+            summary,
+            None,
+            rule=gate.rule_id,
+            station=gate.station_id,
+            failing=gate.failing,
+            problems=list(gate.problems),
+            reading=gate.reading.reading_id,
+        )
 
     def _react(self, tx: Transaction, incident: IncidentRow, change: Change, now: datetime) -> None:
         if change is Change.opened:

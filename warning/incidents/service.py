@@ -34,6 +34,9 @@ def _evidence(detection: Detection) -> dict[str, object]:
         "station": detection.station_id,
         "reading": detection.reading.model_dump(mode="json"),
         "thresholds": [t.model_dump(mode="json") for t in detection.thresholds],
+        "signal_value": detection.signal_value,
+        "certainty": detection.certainty,
+        "quality": list(detection.quality),
         "from": detection.previous_level.value if detection.previous_level else None,
         "to": detection.level.value if detection.level else None,
     }

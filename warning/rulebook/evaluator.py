@@ -1,8 +1,11 @@
-"""Evaluate readings against compiled rules through durable-rules, with hysteresis.
+"""Evaluate readings against compiled rules: quality gate, signal, durable-rules band match,
+hysteresis, then the pending and keep-firing timers.
 
-durable-rules decides which band a reading falls in; the warning level then follows from the band
-and the level the incident key is at now (held by the caller, from open incidents in the database),
-so the evaluator keeps no state that a restart could lose.
+durable-rules decides which band a signal value falls in. The band is remembered per (rule,
+station) and reused while the signal stays inside it: bands are fixed intervals of an immutable
+rule version, so the reuse is exact, and durable-rules is asked again only when the signal leaves
+its band. The warning level then follows from the band and the level the incident key is at now
+(held by the caller, from open incidents in the database).
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from typing import Any
 
 from durable.engine import Host, MessageNotHandledException
 
-from warning.domain import Detection, Level, Reading, level_rank
+from warning.domain import Detection, Level, Reading, format_duration, level_rank
 from warning.errors import EvaluationError
 from warning.rulebook.compiler import Band, CompiledRule, CompiledStation, band_condition
+from warning.rulebook.series import SeriesState, apply_timing, quality_problems, window_signal
 
 
 class _SynchronousHost(Host):  # type: ignore[misc]
@@ -32,7 +36,7 @@ class _SynchronousHost(Host):  # type: ignore[misc]
 
 @dataclass(frozen=True, slots=True)
 class _BandAction:
-    """Called by durable-rules when a reading matches a band; only records the match.
+    """Called by durable-rules when a signal matches a band; only records the match.
 
     durable-rules swallows exceptions raised in actions, so the action does nothing that can fail
     and the caller checks that exactly one band matched.
@@ -43,6 +47,24 @@ class _BandAction:
 
     def run(self, _closure: Any) -> None:
         self.matches.append(self.band)
+
+
+@dataclass(frozen=True, slots=True)
+class GateChanged:
+    """A station's readings started or stopped failing a rule's data-quality gate."""
+
+    rule_id: str
+    station_id: str
+    failing: bool
+    problems: tuple[str, ...]
+    blocks: bool
+    reading: Reading
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    detections: list[Detection]
+    gate_changes: list[GateChanged]
 
 
 def next_level(current: Level | None, band: Band) -> Level | None:
@@ -56,11 +78,24 @@ def incident_key(rule_id: str, station_id: str) -> str:
     return f"{rule_id}:{station_id}"
 
 
-def _describe(
-    rule: CompiledRule, station: CompiledStation, reading: Reading, previous: Level | None, level: Level | None
-) -> str:
+def describe_signal(rule: CompiledRule, value: float) -> str:
+    """'read 3.62 m' or 'rate over 1h was 0.42 m/h', for reasons a dispatcher reads."""
     unit = f" {rule.spec.unit}" if rule.spec.unit else ""
-    where = f"{station.spec.name} ({station.spec.id}) read {reading.value:g}{unit}"
+    signal = rule.spec.signal
+    if signal is None:
+        return f"read {value:g}{unit}"
+    if signal.of == "rate":
+        unit = f" {rule.spec.unit or ''}/h".replace(" /h", "/h")
+    elif signal.of == "count":
+        unit = " readings"
+    return f"{signal.of} over {format_duration(signal.over)} was {value:.3g}{unit}"
+
+
+def _describe(
+    rule: CompiledRule, station: CompiledStation, value: float, previous: Level | None, level: Level | None
+) -> str:
+    where = f"{station.spec.name} ({station.spec.id}) {describe_signal(rule, value)}"
+    unit = f" {rule.spec.unit}" if rule.spec.unit and rule.spec.signal is None else ""
     by_level = {threshold.level: threshold for threshold in station.thresholds}
     if level is not None and level_rank(level) > level_rank(previous):
         return f"{where}, at or above the {level.value} threshold {by_level[level].above:g}{unit}"
@@ -70,13 +105,14 @@ def _describe(
 
 
 class RuleEvaluator:
-    """Owns one isolated durable-rules host holding one ruleset per rule."""
+    """Owns one isolated durable-rules host holding one ruleset per rule, and the series state."""
 
-    def __init__(self, rules: Iterable[CompiledRule]) -> None:
+    def __init__(self, rules: Iterable[CompiledRule], *, carry_over: RuleEvaluator | None = None) -> None:
         self.rules = {rule.id: rule for rule in rules}
         self._by_sensor: dict[str, list[CompiledRule]] = {}
         self._matches: list[Band] = []
         self._lock = threading.Lock()
+        self._states: dict[tuple[str, str], SeriesState] = {}
         definitions: dict[str, dict[str, Any]] = {}
         for rule in self.rules.values():
             ruleset: dict[str, Any] = {}
@@ -91,16 +127,30 @@ class RuleEvaluator:
         self._host = _SynchronousHost()
         if definitions:
             self._host.set_rulesets(definitions)
+        if carry_over is not None:
+            self._adopt_states(carry_over)
+
+    def _adopt_states(self, old: RuleEvaluator) -> None:
+        """Hot reload: keep windows, gates and timers of every (rule, station) that still exists."""
+        for (rule_id, station_id), state in old._states.items():
+            rule = self.rules.get(rule_id)
+            if rule is None or station_id not in rule.stations:
+                continue
+            if old.rules[rule_id].version != rule.version:
+                state.band = None  # the bands may have moved: ask durable-rules afresh
+            self._states[(rule_id, station_id)] = state
 
     def knows_sensor(self, sensor_id: str) -> bool:
         return sensor_id in self._by_sensor
 
-    def sensor_kinds(self, sensor_id: str) -> set[str]:
-        return {rule.spec.kind for rule in self._by_sensor.get(sensor_id, [])}
+    def window_reach(self) -> float:
+        """Seconds of history the longest window needs, for priming after a restart."""
+        spans = [rule.spec.signal.over.total_seconds() for rule in self.rules.values() if rule.spec.signal]
+        return max(spans, default=0.0)
 
-    def _match_band(self, rule: CompiledRule, reading: Reading) -> Band:
+    def _match_band(self, rule: CompiledRule, reading: Reading, signal: float) -> Band:
         self._matches.clear()
-        event = {"kind": reading.kind, "station": reading.sensor_id, "value": reading.value}
+        event = {"kind": reading.kind, "station": reading.sensor_id, "value": signal}
         try:
             self._host.post(rule.id, event)
         except MessageNotHandledException as exc:
@@ -113,34 +163,82 @@ class RuleEvaluator:
             )
         return self._matches[0]
 
-    def evaluate(self, reading: Reading, current_level: Callable[[str], Level | None]) -> list[Detection]:
-        """Detections for every rule whose key changes level on this reading."""
+    def prime(self, history: Iterable[Reading]) -> None:
+        """Feed stored readings (oldest first) into windows and gates without judging them."""
+        with self._lock:
+            for reading in history:
+                for rule in self._by_sensor.get(reading.sensor_id, []):
+                    if rule.spec.kind != reading.kind:
+                        continue
+                    state = self._states.setdefault((rule.id, reading.sensor_id), SeriesState())
+                    if state.last_at is not None and reading.observed_at <= state.last_at:
+                        continue
+                    state.last_at = reading.observed_at
+                    problems = quality_problems(rule.spec.quality, state, reading)
+                    state.gated = bool(problems)
+                    if not problems or rule.spec.quality is None or rule.spec.quality.on_fail != "block":
+                        window_signal(rule.spec.signal, state, reading)
+
+    def evaluate(self, reading: Reading, current_level: Callable[[str], Level | None]) -> Evaluation:
+        """Detections for every rule whose key changes level on this reading, and gate changes."""
         detections: list[Detection] = []
+        gate_changes: list[GateChanged] = []
         with self._lock:
             for rule in self._by_sensor.get(reading.sensor_id, []):
                 if rule.spec.kind != reading.kind:
                     continue
-                station = rule.stations[reading.sensor_id]
-                band = self._match_band(rule, reading)
-                key = incident_key(rule.id, station.spec.id)
-                previous = current_level(key)
-                level = next_level(previous, band)
-                if level == previous:
-                    continue
-                detections.append(
-                    Detection(
-                        rule_id=rule.id,
-                        rule_version=rule.version,
-                        hazard=rule.hazard,
-                        key=key,
-                        station_id=station.spec.id,
-                        station_name=station.spec.name,
-                        area=station.spec.area,
-                        level=level,
-                        previous_level=previous,
-                        reading=reading,
-                        thresholds=station.thresholds,
-                        reason=_describe(rule, station, reading, previous, level),
-                    )
-                )
-        return detections
+                state = self._states.setdefault((rule.id, reading.sensor_id), SeriesState())
+                if state.last_at is not None and reading.observed_at <= state.last_at:
+                    continue  # out of order: a later reading was judged already
+                state.last_at = reading.observed_at
+                detection = self._judge(rule, state, reading, current_level, gate_changes)
+                if detection is not None:
+                    detections.append(detection)
+        return Evaluation(detections, gate_changes)
+
+    def _judge(
+        self,
+        rule: CompiledRule,
+        state: SeriesState,
+        reading: Reading,
+        current_level: Callable[[str], Level | None],
+        gate_changes: list[GateChanged],
+    ) -> Detection | None:
+        quality = rule.spec.quality
+        problems = quality_problems(quality, state, reading)
+        blocks = bool(problems) and quality is not None and quality.on_fail == "block"
+        if bool(problems) != state.gated:
+            state.gated = bool(problems)
+            gate_changes.append(GateChanged(rule.id, reading.sensor_id, state.gated, tuple(problems), blocks, reading))
+        if blocks:
+            return None  # a gated reading never counts as "safe": the warning stays where it is
+        signal = window_signal(rule.spec.signal, state, reading)
+        if signal is None:
+            return None
+        band = state.band
+        if band is None or not band.low <= signal < band.high:
+            band = state.band = self._match_band(rule, reading, signal)
+        station = rule.stations[reading.sensor_id]
+        key = incident_key(rule.id, station.spec.id)
+        previous = current_level(key)
+        target = next_level(previous, band)
+        level = apply_timing(previous, target, state, reading.observed_at, rule.spec.pending, rule.spec.keep_firing_for)
+        if level == previous:
+            return None
+        return Detection(
+            rule_id=rule.id,
+            rule_version=rule.version,
+            hazard=rule.hazard,
+            key=key,
+            station_id=station.spec.id,
+            station_name=station.spec.name,
+            area=station.spec.area,
+            level=level,
+            previous_level=previous,
+            reading=reading,
+            thresholds=station.thresholds,
+            reason=_describe(rule, station, signal, previous, level),
+            signal_value=signal,
+            certainty="Possible" if problems else "Observed",
+            quality=tuple(problems),
+        )

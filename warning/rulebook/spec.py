@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from typing import Self
+from datetime import timedelta
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from warning.domain import AreaCode, Level
+from warning.domain import AreaCode, Level, duration_field
+
+Duration = Annotated[timedelta, BeforeValidator(duration_field)]
 
 
 class Spec(BaseModel):
@@ -55,14 +58,56 @@ class StationSpec(Spec):
         return self
 
 
+# rate: change per hour over the window (m/h for a river stage); the others aggregate the window.
+Aggregate = Literal["rate", "sum", "avg", "max", "min", "count"]
+
+
+class SignalSpec(Spec):
+    """What the thresholds are compared with: the reading itself, or a window over recent readings."""
+
+    of: Aggregate
+    over: Duration
+    # A window with less history than this is not judged yet (never read as "safe").
+    min_span: Duration | None = None
+
+    @model_validator(mode="after")
+    def _span_fits(self) -> Self:
+        if self.min_span is not None and self.min_span > self.over:
+            raise ValueError(f"min_span ({self.min_span}) cannot be longer than the window ({self.over})")
+        return self
+
+
+class QualitySpec(Spec):
+    """Data-quality gate applied before a reading may move a warning."""
+
+    range: tuple[float, float] | None = Field(default=None, description="physically possible [min, max]")
+    spike: float | None = Field(default=None, gt=0, description="largest plausible change between readings")
+    stuck_for: Duration | None = Field(default=None, description="an unchanged value this long means a stuck sensor")
+    # block: the reading is not judged (the warning stays as it is); lower_certainty: judged, but the
+    # detection's CAP certainty drops from Observed to Possible.
+    on_fail: Literal["block", "lower_certainty"] = "block"
+
+    @model_validator(mode="after")
+    def _range_ordered(self) -> Self:
+        if self.range is not None and self.range[0] >= self.range[1]:
+            raise ValueError(f"quality range {list(self.range)}: the first value must be below the second")
+        return self
+
+
 class RuleSpec(Spec):
     """A threshold rule over one kind of reading, with per-station threshold sets."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str = Field(min_length=1)
     title_zh: str | None = None
     kind: str = Field(min_length=1)
     unit: str | None = None
+    signal: SignalSpec | None = None
+    quality: QualitySpec | None = None
+    pending: Duration | None = Field(default=None, alias="for", description="the condition must hold this long")
+    keep_firing_for: Duration | None = Field(default=None, description="hold a level this long after it clears")
     stations: list[StationSpec] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -77,7 +122,7 @@ class RuleSpec(Spec):
     @property
     def version(self) -> str:
         """Content hash, so every detection names the exact rule text it came from."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        canonical = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 

@@ -1,0 +1,109 @@
+"""Per (rule, station) state over time: the data-quality gate, window signals, and the pending and
+keep-firing timers. Time is the readings' own `observed_at`, so a replay judges exactly as live did.
+
+Nothing here is the source of truth: the current warning level lives with the open incident in
+the database, and windows can be re-primed from stored readings after a restart.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from warning.domain import Level, Reading, format_duration, level_rank
+from warning.rulebook.compiler import Band
+from warning.rulebook.spec import QualitySpec, SignalSpec
+
+
+@dataclass
+class SeriesState:
+    window: deque[tuple[datetime, float]] = field(default_factory=deque)
+    last_at: datetime | None = None
+    last_good_value: float | None = None
+    unchanged_since: datetime | None = None
+    gated: bool = False
+    band: Band | None = None  # last band durable-rules matched: reused while the signal stays inside it
+    pending_since: datetime | None = None  # since when the target level has been above the current one
+    clearing_since: datetime | None = None  # since when the target level has been below the current one
+
+
+def quality_problems(spec: QualitySpec | None, state: SeriesState, reading: Reading) -> list[str]:
+    """Why this reading fails the rule's data-quality gate (empty when it passes); updates the state."""
+    if spec is None:
+        return []
+    problems: list[str] = []
+    value = reading.value
+    if spec.range is not None and not spec.range[0] <= value <= spec.range[1]:
+        problems.append(f"value {value:g} outside the physical range [{spec.range[0]:g}, {spec.range[1]:g}]")
+    if spec.spike is not None and state.last_good_value is not None and abs(value - state.last_good_value) > spec.spike:
+        problems.append(f"jump of {value - state.last_good_value:+g} since the last reading exceeds {spec.spike:g}")
+    implausible = bool(problems)
+    if state.last_good_value is None or value != state.last_good_value:
+        state.unchanged_since = reading.observed_at
+    elif spec.stuck_for is not None and state.unchanged_since is not None:
+        unchanged = reading.observed_at - state.unchanged_since
+        if unchanged >= spec.stuck_for:
+            problems.append(f"value stuck at {value:g} for {format_duration(unchanged)}")
+    if not implausible:
+        state.last_good_value = value  # an implausible value must not become the reference for the next one
+    return problems
+
+
+def window_signal(spec: SignalSpec | None, state: SeriesState, reading: Reading) -> float | None:
+    """Add the reading to the window; the signal value, or None while the window is too short to judge."""
+    if spec is None:
+        return reading.value
+    at = reading.observed_at
+    state.window.append((at, reading.value))
+    while state.window and state.window[0][0] <= at - spec.over:
+        state.window.popleft()
+    first_at, first_value = state.window[0]
+    span = at - first_at
+    needed = spec.min_span if spec.min_span is not None else (spec.over / 2 if spec.of == "rate" else None)
+    if needed is not None and span < needed:
+        return None
+    values = [value for _, value in state.window]
+    match spec.of:
+        case "rate":
+            return (reading.value - first_value) / (span / timedelta(hours=1)) if span else None
+        case "sum":
+            return sum(values)
+        case "avg":
+            return sum(values) / len(values)
+        case "max":
+            return max(values)
+        case "min":
+            return min(values)
+        case "count":
+            return float(len(values))
+
+
+def apply_timing(
+    current: Level | None,
+    target: Level | None,
+    state: SeriesState,
+    at: datetime,
+    pending: timedelta | None,
+    keep_firing_for: timedelta | None,
+) -> Level | None:
+    """The level to move to now: an upgrade waits until it has held for `pending`; a downgrade or
+    clear waits until it has held for `keep_firing_for` (no flapping)."""
+    if level_rank(target) > level_rank(current):
+        state.clearing_since = None
+        if pending is None:
+            state.pending_since = None
+            return target
+        if state.pending_since is None:
+            state.pending_since = at
+        return target if at - state.pending_since >= pending else current
+    state.pending_since = None
+    if level_rank(target) < level_rank(current):
+        if keep_firing_for is None:
+            state.clearing_since = None
+            return target
+        if state.clearing_since is None:
+            state.clearing_since = at
+        return target if at - state.clearing_since >= keep_firing_for else current
+    state.clearing_since = None
+    return current
