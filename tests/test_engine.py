@@ -262,3 +262,81 @@ def test_voice_twiml_offers_a_keypress_gather(runtime: Runtime, clock: VirtualCl
     assert status == 200
     assert '<Gather numDigits="1"' in twiml and f"/twilio/voice/gather?n={voice.id}" in twiml
     assert "按1确认" in twiml and 'language="zh-CN"' in twiml
+
+
+def _rules_with(tmp_path: object, extra: str) -> object:
+    from pathlib import Path
+
+    from tests.conftest import ROOT
+
+    text = (ROOT / "rules" / "flood.yaml").read_text(encoding="utf-8")
+    text = text.replace("    unit: m\n", f"    unit: m\n{extra}", 1)
+    path = Path(str(tmp_path)) / "flood.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_hot_reload_keeps_open_incidents_and_refuses_a_broken_file(
+    runtime: Runtime, clock: VirtualClock, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from warning.rulebook import load_rule_files
+
+    runtime.engine.ingest_payload(reading(3.7, START), "test")
+    path = Path(str(_rules_with(tmp_path, "    keep_firing_for: 30m\n")))
+    assert runtime.engine.reload_rules(lambda: load_rule_files([path]))
+    # The open incident survives, and the new rule's keep-firing now holds it through a dip.
+    clock.advance_to(START + timedelta(minutes=45))
+    runtime.engine.ingest_payload(reading(3.0, START + timedelta(minutes=10)), "test")
+    assert runtime.store.incidents()[0].status == "open"
+    path.write_text("hazard: flood\nrules: [{id: Broken}]\n", encoding="utf-8")
+    assert not runtime.engine.reload_rules(lambda: load_rule_files([path]))
+    refused = [row for row in runtime.store.decisions() if row.kind == "rules_reload_refused"]
+    assert refused and any(":2:" in problem for problem in refused[0].data["problems"])
+    runtime.engine.ingest_payload(reading(3.0, START + timedelta(minutes=41)), "test")
+    assert runtime.store.incidents()[0].status == "lifted"  # the reloaded rule still runs
+
+
+def test_quality_gate_decisions_reach_the_log(database_url: str, clock: VirtualClock, tmp_path: object) -> None:
+    from pathlib import Path
+
+    from tests.conftest import ROOT
+    from warning.app import Settings, build_runtime
+
+    path = Path(str(_rules_with(tmp_path, "    quality: {range: [0, 20], stuck_for: 1h}\n")))
+    settings = Settings(database_url=database_url, rules=(path,), organisation=ROOT / "org" / "jinan.yaml")
+    rt = build_runtime(settings, clock, serve_http=False)
+    try:
+        clock.advance_to(START + timedelta(minutes=10))
+        rt.engine.ingest_payload(reading(99.0, START), "test")
+        rt.engine.ingest_payload(reading(3.0, START + timedelta(minutes=10)), "test")
+        gates = [(row.data["failing"], row.summary) for row in rt.store.decisions() if row.kind == "quality_gate"]
+        assert gates[0][0] and "value 99 outside the physical range [0, 20]" in gates[0][1]
+        assert gates[1] == (False, "HY-370102-01 passes the quality gate of rule river-stage again")
+        assert rt.store.incidents() == []
+    finally:
+        rt.close()
+
+
+def test_a_restarted_engine_remembers_its_windows(database_url: str, clock: VirtualClock, tmp_path: object) -> None:
+    from pathlib import Path
+
+    from tests.conftest import ROOT
+    from warning.app import Settings, build_runtime
+
+    rule = "    signal: {of: avg, over: 1h, min_span: 20m}\n"
+    path = Path(str(_rules_with(tmp_path, rule)))
+    settings = Settings(database_url=database_url, rules=(path,), organisation=ROOT / "org" / "jinan.yaml")
+    first = build_runtime(settings, clock, serve_http=False)
+    first.engine.ingest_payload(reading(3.6, START), "test")
+    first.engine.ingest_payload(reading(3.6, START + timedelta(minutes=10)), "test")
+    first.close()
+    clock.advance_to(START + timedelta(minutes=21))
+    second = build_runtime(settings, clock, serve_http=False)
+    try:
+        second.engine.ingest_payload(reading(3.6, START + timedelta(minutes=20)), "test")
+        (incident,) = second.store.incidents()  # the 20-minute span includes readings from before the restart
+        assert incident.level == "yellow"
+    finally:
+        second.close()

@@ -133,6 +133,11 @@ def run(readings: click.utils.LazyFile | None) -> None:
         _fail(exc)
     start_live_timer(runtime)
     assert runtime.api is not None
+    # SIGHUP reloads the rule files atomically; a broken file is refused and the running rules stay.
+    signal.signal(
+        signal.SIGHUP,
+        lambda *_: runtime.engine.reload_rules(lambda: load_rule_files(list(settings.rules))),
+    )
     click.echo(f"engine running; API and webhooks on {runtime.api.url}; database {settings.database_url}")
     try:
         if readings is not None:

@@ -13,18 +13,18 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sensors.decode import ReadingDecoder
 from warning.clock import Clock
 from warning.dispatch.dispatcher import Dispatcher
 from warning.domain import Acknowledgement, AckSource, DeadLetter, Incident, NotificationPurpose, Reading
-from warning.errors import AcknowledgementRefused, EvaluationError, ReadingRejected, WriteConflict
+from warning.errors import AcknowledgementRefused, ConfigFileError, EvaluationError, ReadingRejected, WriteConflict
 from warning.escalation.driver import EscalationDriver
 from warning.escalation.org import Organisation
 from warning.incidents.service import Change, acknowledge, apply_detection
-from warning.rulebook import RuleEvaluator
+from warning.rulebook import CompiledRule, RuleEvaluator
 from warning.rulebook.evaluator import GateChanged
 from warning.store.models import IncidentRow
 from warning.store.repository import Store, Transaction
@@ -60,10 +60,52 @@ class Engine:
         self.clock = clock
         self.exercise = exercise
         self.escalation = EscalationDriver(org)
-        self.decoder = ReadingDecoder(evaluator.knows_sensor)
+        self.decoder = ReadingDecoder(self._knows_sensor)
         self._lock = threading.RLock()
+        self._prime(evaluator)
         # Called with the next due time after every decision, so a live timer can re-arm itself.
         self.on_schedule_changed: Callable[[datetime | None], None] | None = None
+
+    # rules --------------------------------------------------------------------------------
+
+    def _knows_sensor(self, sensor_id: str) -> bool:
+        return self.evaluator.knows_sensor(sensor_id)
+
+    def _prime(self, evaluator: RuleEvaluator) -> None:
+        """Refill rule windows from stored readings, so a restart does not forget the last hour."""
+        reach = evaluator.window_reach()
+        if reach:
+            with self.store.transaction() as tx:
+                evaluator.prime(tx.readings_since(self.clock.now() - timedelta(seconds=reach)))
+
+    def reload_rules(self, load: Callable[[], list[CompiledRule]]) -> bool:
+        """Swap in freshly loaded rules atomically, keeping windows and timers; on any error in the
+        files keep the running rules and record why. True when the new rules are in force."""
+        now = self.clock.now()
+        try:
+            rules = load()
+        except ConfigFileError as exc:
+            with self._lock, self.store.transaction() as tx:
+                tx.record(
+                    now,
+                    "rules_reload_refused",
+                    f"rule reload refused, the running rules stay in force: {len(exc.problems)} problem(s)",
+                    None,
+                    problems=[str(p) for p in exc.problems],
+                )
+            return False
+        with self._lock:
+            evaluator = RuleEvaluator(rules, carry_over=self.evaluator)
+            self.evaluator = evaluator
+            with self.store.transaction() as tx:
+                tx.record(
+                    now,
+                    "rules_reloaded",
+                    f"rules reloaded: {len(rules)} rule(s) in force",
+                    None,
+                    versions={rule.id: rule.version for rule in rules},
+                )
+        return True
 
     # inbound ------------------------------------------------------------------------------
 

@@ -96,7 +96,10 @@ def apply_timing(
             return target
         if state.pending_since is None:
             state.pending_since = at
-        return target if at - state.pending_since >= pending else current
+        if at - state.pending_since < pending:
+            return current
+        state.pending_since = None  # fired: a further upgrade pends from its own start
+        return target
     state.pending_since = None
     if level_rank(target) < level_rank(current):
         if keep_firing_for is None:
@@ -104,6 +107,9 @@ def apply_timing(
             return target
         if state.clearing_since is None:
             state.clearing_since = at
-        return target if at - state.clearing_since >= keep_firing_for else current
+        if at - state.clearing_since < keep_firing_for:
+            return current
+        state.clearing_since = None
+        return target
     state.clearing_since = None
     return current

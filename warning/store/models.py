@@ -35,13 +35,16 @@ class Base(DeclarativeBase):
 
 
 class ProcessedReadingRow(Base):
-    """Readings already evaluated: a redelivered reading is recognised here and does nothing."""
+    """Readings already evaluated: a redelivered reading is recognised here and does nothing, and
+    rule windows are re-primed from here after a restart."""
 
     __tablename__ = "processed_readings"
     reading_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     sensor_id: Mapped[str] = mapped_column(String(100), index=True)
+    kind: Mapped[str] = mapped_column(String(50))
     value: Mapped[float]
-    observed_at: Mapped[datetime]
+    unit: Mapped[str | None] = mapped_column(String(20))
+    observed_at: Mapped[datetime] = mapped_column(index=True)
     processed_at: Mapped[datetime]
 
 

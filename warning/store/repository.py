@@ -81,13 +81,34 @@ class Transaction:
             ProcessedReadingRow(
                 reading_id=reading.reading_id,
                 sensor_id=reading.sensor_id,
+                kind=reading.kind,
                 value=reading.value,
+                unit=reading.unit,
                 observed_at=reading.observed_at,
                 processed_at=now,
             )
         )
         self.session.flush()
         return True
+
+    def readings_since(self, since: datetime) -> list[Reading]:
+        """Stored readings observed after `since`, oldest first."""
+        query = (
+            select(ProcessedReadingRow)
+            .where(ProcessedReadingRow.observed_at > since)
+            .order_by(ProcessedReadingRow.observed_at, ProcessedReadingRow.reading_id)
+        )
+        return [
+            Reading(
+                reading_id=row.reading_id,
+                sensor_id=row.sensor_id,
+                kind=row.kind,
+                value=row.value,
+                unit=row.unit,
+                observed_at=row.observed_at,
+            )
+            for row in self.session.scalars(query)
+        ]
 
     def add_dead_letter(self, letter: DeadLetter) -> DeadLetterRow:
         row = DeadLetterRow(**letter.model_dump())
