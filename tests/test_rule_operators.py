@@ -193,3 +193,38 @@ def test_priming_restores_windows_after_a_restart(tmp_path: Path) -> None:
     assert series.levels([(30, 15)]) == [Level.yellow]  # 10 + 10 + 15
     cold = Series(make())
     assert cold.levels([(30, 15)]) == [None]
+
+
+def test_falling_thresholds_fire_on_a_collapse(tmp_path: Path) -> None:
+    levels = {"yellow": {"below": 30, "clear_above": 40}, "orange": {"below": 15, "clear_above": 25}}
+    series = Series(_rule(tmp_path, levels=levels))
+    y, o = Level.yellow, Level.orange
+    assert series.levels([(0, 60), (5, 28), (10, 12), (15, 20), (20, 27), (25, 35), (30, 45)]) == [
+        None, y, o, o, y, y, None]  # fmt: skip
+    evaluation = series.feed(35, 10)
+    (detection,) = evaluation.detections
+    assert detection.reason == "Gauge (S) read 10 m, at or below the orange threshold 15 m"
+    assert detection.thresholds[0].below == 30 and detection.thresholds[0].above is None
+
+
+@pytest.mark.parametrize(
+    ("levels", "message"),
+    [
+        ({"yellow": {"below": 30, "clear_above": 20}}, "clear_above (20.0) must be above below (30.0)"),
+        ({"yellow": {"below": 30}}, "a falling threshold needs both below and clear_above"),
+        ({"yellow": {"above": 3, "clear_below": 2, "below": 1}}, "write either above and clear_below"),
+        (
+            {"yellow": {"below": 30, "clear_above": 40}, "orange": {"above": 50, "clear_below": 45}},
+            "all levels must fire the same way",
+        ),
+        (
+            {"yellow": {"below": 30, "clear_above": 40}, "orange": {"below": 35, "clear_above": 45}},
+            "orange below (35.0) must be lower than yellow below (30.0)",
+        ),
+    ],
+)
+def test_threshold_mistakes_are_explained(tmp_path: Path, levels: dict[str, Any], message: str) -> None:
+    from warning.errors import RuleFileError
+
+    with pytest.raises(RuleFileError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        _rule(tmp_path, levels=levels)

@@ -66,7 +66,10 @@ def test_adjacent_bands_with_the_same_verdict_merge() -> None:
             }
         )
     )
-    assert build_bands(station.thresholds) == station.bands
+    # yellow clears at 2 and fires at 3; red clears at 4 and fires at 5: five bands, none repeated.
+    y, r = Level.yellow, Level.red
+    assert [(b.floor, b.cap) for b in station.bands] == [(None, None), (None, y), (y, y), (y, r), (r, r)]
+    assert build_bands(()) == (Band(0, float("-inf"), float("inf"), None, None),)
     assert all(a.high == b.low for a, b in zip(station.bands, station.bands[1:], strict=False))
 
 

@@ -98,11 +98,29 @@ class Reading(Frozen):
 
 
 class Threshold(Frozen):
-    """The band a detection was judged against: fire at or above `above`, clear below `clear_below`."""
+    """The band a detection was judged against. Rising: fire at or above `above`, clear below
+    `clear_below`. Falling (speed collapse, low reservoir): fire at or below `below`, clear above
+    `clear_above`."""
 
     level: Level
-    above: float
-    clear_below: float
+    above: float | None = None
+    clear_below: float | None = None
+    below: float | None = None
+    clear_above: float | None = None
+
+    @property
+    def rising(self) -> bool:
+        return self.above is not None
+
+    def fire_text(self, unit: str) -> str:
+        """'at or above the yellow threshold 3.5 m' (or 'at or below ...' for a falling threshold)."""
+        way, value = ("above", self.above) if self.rising else ("below", self.below)
+        return f"at or {way} the {self.level.value} threshold {value:g}{unit}"
+
+    def clear_text(self, unit: str) -> str:
+        """'below the yellow clear level 3.3 m' (or 'above ...' for a falling threshold)."""
+        way, value = ("below", self.clear_below) if self.rising else ("above", self.clear_above)
+        return f"{way} the {self.level.value} clear level {value:g}{unit}"
 
 
 class Detection(Frozen):

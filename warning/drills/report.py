@@ -45,6 +45,12 @@ def timeline_lines(result: DrillResult) -> list[str]:
     return lines
 
 
+def _threshold_text(threshold: dict[str, Any]) -> str:
+    if threshold.get("above") is not None:
+        return f"{threshold['level']} at {threshold['above']:g} (clears below {threshold['clear_below']:g})"
+    return f"{threshold['level']} at or below {threshold['below']:g} (clears above {threshold['clear_above']:g})"
+
+
 def narrative_lines(result: DrillResult) -> list[str]:
     """What happened, incident by incident, and why: the dispatcher's after-action view."""
     zone = result.scenario.start.tzinfo
@@ -62,9 +68,7 @@ def narrative_lines(result: DrillResult) -> list[str]:
         for decision in decisions:
             kind, data = decision["kind"], decision["data"]
             if kind == "incident_opened":
-                thresholds = ", ".join(
-                    f"{t['level']} at {t['above']:g} (clears below {t['clear_below']:g})" for t in data["thresholds"]
-                )
+                thresholds = ", ".join(_threshold_text(t) for t in data["thresholds"])
                 lines.append(f"  {clock(decision)} opened because {decision['summary'].split(': ', 1)[1]}.")
                 lines.append(f"        Rule {data['rule']} (version {data['rule_version']}), thresholds: {thresholds}.")
             elif kind in ("incident_upgraded", "incident_downgraded", "incident_lifted"):

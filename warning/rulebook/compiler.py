@@ -1,6 +1,7 @@
 """Compile rule specs into value bands and durable-rules JSON rulesets.
 
-Each station's thresholds split the number line into bands at every `above` and `clear_below`.
+Each station's thresholds split the number line into bands at every fire and clear value (falling
+thresholds are mirrored, so that everywhere below "higher is worse").
 In one band the verdict is fixed: the lowest level the value forces (`floor`) and the highest level
 it still allows an existing warning to hold (`cap`). Bands do not overlap, so each reading matches
 exactly one durable-rules rule: this sidesteps durable-rules' refraction (an event consumed by one
@@ -33,10 +34,20 @@ class Band:
 
 
 @dataclass(frozen=True, slots=True)
+class UpwardThreshold:
+    """A threshold on the scale where higher is worse (falling thresholds are mirrored)."""
+
+    level: Level
+    fire: float
+    clear: float
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledStation:
     spec: StationSpec
-    thresholds: tuple[Threshold, ...]
-    bands: tuple[Band, ...]
+    thresholds: tuple[Threshold, ...]  # as the planner wrote them, for evidence and reasons
+    bands: tuple[Band, ...]  # on the upward scale: signal * sign
+    sign: float  # +1 for thresholds that fire on a rise, -1 for those that fire on a fall
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,18 +63,18 @@ class CompiledRule:
         return self.spec.id
 
 
-def _verdict(value: float, thresholds: tuple[Threshold, ...]) -> tuple[Level | None, Level | None]:
+def _verdict(value: float, thresholds: tuple[UpwardThreshold, ...]) -> tuple[Level | None, Level | None]:
     floor = cap = None
     for threshold in thresholds:  # ordered blue -> red
-        if value >= threshold.above:
+        if value >= threshold.fire:
             floor = threshold.level
-        if value >= threshold.clear_below:
+        if value >= threshold.clear:
             cap = threshold.level
     return floor, cap
 
 
-def build_bands(thresholds: tuple[Threshold, ...]) -> tuple[Band, ...]:
-    points = sorted({t.above for t in thresholds} | {t.clear_below for t in thresholds})
+def build_bands(thresholds: tuple[UpwardThreshold, ...]) -> tuple[Band, ...]:
+    points = sorted({t.fire for t in thresholds} | {t.clear for t in thresholds})
     edges = [-math.inf, *points, math.inf]
     bands: list[Band] = []
     for low, high in itertools.pairwise(edges):
@@ -76,11 +87,13 @@ def build_bands(thresholds: tuple[Threshold, ...]) -> tuple[Band, ...]:
 
 
 def compile_station(spec: StationSpec) -> CompiledStation:
+    ordered = sorted(spec.levels.items(), key=lambda item: item[0].rank)
     thresholds = tuple(
-        Threshold(level=level, above=level_spec.above, clear_below=level_spec.clear_below)
-        for level, level_spec in sorted(spec.levels.items(), key=lambda item: item[0].rank)
+        Threshold(level=level, above=t.above, clear_below=t.clear_below, below=t.below, clear_above=t.clear_above)
+        for level, t in ordered
     )
-    return CompiledStation(spec, thresholds, build_bands(thresholds))
+    upward = tuple(UpwardThreshold(level, *t.upward()) for level, t in ordered)
+    return CompiledStation(spec, thresholds, build_bands(upward), 1.0 if spec.rising else -1.0)
 
 
 def compile_rule(hazard: str, spec: RuleSpec, source: str) -> CompiledRule:

@@ -98,9 +98,9 @@ def _describe(
     unit = f" {rule.spec.unit}" if rule.spec.unit and rule.spec.signal is None else ""
     by_level = {threshold.level: threshold for threshold in station.thresholds}
     if level is not None and level_rank(level) > level_rank(previous):
-        return f"{where}, at or above the {level.value} threshold {by_level[level].above:g}{unit}"
+        return f"{where}, {by_level[level].fire_text(unit)}"
     if previous is not None:
-        return f"{where}, below the {previous.value} clear level {by_level[previous].clear_below:g}{unit}"
+        return f"{where}, {by_level[previous].clear_text(unit)}"
     return where
 
 
@@ -148,9 +148,10 @@ class RuleEvaluator:
         spans = [rule.spec.signal.over.total_seconds() for rule in self.rules.values() if rule.spec.signal]
         return max(spans, default=0.0)
 
-    def _match_band(self, rule: CompiledRule, reading: Reading, signal: float) -> Band:
+    def _match_band(self, rule: CompiledRule, reading: Reading, upward: float) -> Band:
+        """The band durable-rules matches for a signal on the upward scale (signal * station sign)."""
         self._matches.clear()
-        event = {"kind": reading.kind, "station": reading.sensor_id, "value": signal}
+        event = {"kind": reading.kind, "station": reading.sensor_id, "value": upward}
         try:
             self._host.post(rule.id, event)
         except MessageNotHandledException as exc:
@@ -215,10 +216,11 @@ class RuleEvaluator:
         signal = window_signal(rule.spec.signal, state, reading)
         if signal is None:
             return None
-        band = state.band
-        if band is None or not band.low <= signal < band.high:
-            band = state.band = self._match_band(rule, reading, signal)
         station = rule.stations[reading.sensor_id]
+        upward = signal * station.sign
+        band = state.band
+        if band is None or not band.low <= upward < band.high:
+            band = state.band = self._match_band(rule, reading, upward)
         key = incident_key(rule.id, station.spec.id)
         previous = current_level(key)
         target = next_level(previous, band)

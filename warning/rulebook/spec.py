@@ -20,19 +20,50 @@ class Spec(BaseModel):
 
 
 class LevelThresholdSpec(Spec):
-    """Fire at or above `above`; once fired, hold until the value falls below `clear_below`."""
+    """Rising: fire at or above `above`, hold until the value falls below `clear_below`.
+    Falling: fire at or below `below`, hold until the value rises above `clear_above`."""
 
-    above: float
-    clear_below: float
+    above: float | None = None
+    clear_below: float | None = None
+    below: float | None = None
+    clear_above: float | None = None
 
     @model_validator(mode="after")
-    def _clear_below_above(self) -> Self:
-        if self.clear_below >= self.above:
+    def _one_direction_that_can_clear(self) -> Self:
+        rising = self.above is not None or self.clear_below is not None
+        falling = self.below is not None or self.clear_above is not None
+        if rising == falling:
             raise ValueError(
-                f"clear_below ({self.clear_below}) must be below above ({self.above}), "
-                "or the warning could never be lifted"
+                "write either above and clear_below (fires on a rise) or below and clear_above (fires on a fall)"
             )
+        if rising:
+            if self.above is None or self.clear_below is None:
+                raise ValueError("a rising threshold needs both above and clear_below")
+            if self.clear_below >= self.above:
+                raise ValueError(
+                    f"clear_below ({self.clear_below}) must be below above ({self.above}), "
+                    "or the warning could never be lifted"
+                )
+        else:
+            if self.below is None or self.clear_above is None:
+                raise ValueError("a falling threshold needs both below and clear_above")
+            if self.clear_above <= self.below:
+                raise ValueError(
+                    f"clear_above ({self.clear_above}) must be above below ({self.below}), "
+                    "or the warning could never be lifted"
+                )
         return self
+
+    @property
+    def rising(self) -> bool:
+        return self.above is not None
+
+    def upward(self) -> tuple[float, float]:
+        """(fire, clear) on a scale where higher is worse: a falling threshold is mirrored."""
+        if self.above is not None and self.clear_below is not None:
+            return self.above, self.clear_below
+        assert self.below is not None and self.clear_above is not None
+        return -self.below, -self.clear_above
 
 
 class StationSpec(Spec):
@@ -42,20 +73,29 @@ class StationSpec(Spec):
     levels: dict[Level, LevelThresholdSpec] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _levels_rise_with_severity(self) -> Self:
+    def _levels_grow_with_severity(self) -> Self:
+        if len({spec.rising for spec in self.levels.values()}) > 1:
+            raise ValueError(f"station {self.id}: all levels must fire the same way (all on a rise or all on a fall)")
         ordered = sorted(self.levels.items(), key=lambda item: item[0].rank)
         for (low, low_spec), (high, high_spec) in itertools.pairwise(ordered):
-            if high_spec.above <= low_spec.above:
+            (low_fire, low_clear), (high_fire, high_clear) = low_spec.upward(), high_spec.upward()
+            word, clear_word = ("above", "clear_below") if low_spec.rising else ("below", "clear_above")
+            comparison = "higher" if low_spec.rising else "lower"
+            if high_fire <= low_fire:
                 raise ValueError(
-                    f"station {self.id}: {high.value} above ({high_spec.above}) must be higher than "
-                    f"{low.value} above ({low_spec.above})"
+                    f"station {self.id}: {high.value} {word} ({getattr(high_spec, word)}) must be {comparison} "
+                    f"than {low.value} {word} ({getattr(low_spec, word)})"
                 )
-            if high_spec.clear_below <= low_spec.clear_below:
+            if high_clear <= low_clear:
                 raise ValueError(
-                    f"station {self.id}: {high.value} clear_below ({high_spec.clear_below}) must be higher "
-                    f"than {low.value} clear_below ({low_spec.clear_below})"
+                    f"station {self.id}: {high.value} {clear_word} ({getattr(high_spec, clear_word)}) must be "
+                    f"{comparison} than {low.value} {clear_word} ({getattr(low_spec, clear_word)})"
                 )
         return self
+
+    @property
+    def rising(self) -> bool:
+        return next(iter(self.levels.values())).rising
 
 
 # rate: change per hour over the window (m/h for a river stage); the others aggregate the window.
