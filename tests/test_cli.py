@@ -47,7 +47,7 @@ def test_demo_explains_what_happened_in_plain_words() -> None:
     assert "at or above the yellow threshold 3.5 m" in out
     assert "sms Wang Wei, duty officer of Lixia District Water Bureau" in out
     assert "voice Li Na, deputy of Lixia District Water Bureau" in out
-    assert "Li Na acknowledged F0001 by keypress" in out
+    assert "Li Na acknowledged F0002 by keypress" in out
     assert "lifted" in out
 
 

@@ -19,19 +19,27 @@ def test_riverside_flood_plays_as_the_planner_wrote_it() -> None:
     result = run_drill(SCENARIO)
     story = [(d["kind"], d["summary"]) for d in result.decisions]
     kinds = [kind for kind, _ in story]
-    # yellow, then orange; SMS to the duty officer; no answer; voice call to the deputy; keypress ack; lifted.
-    assert kinds.index("incident_opened") < kinds.index("incident_upgraded") < kinds.index("incident_acknowledged")
+    # The stage warning: yellow, then orange; SMS to the duty officer; no answer; voice call to the
+    # deputy; keypress ack; lifted.
+    stage_kinds = [d["kind"] for d in result.decisions if d["incident"] == "F0002"]
+    assert (
+        stage_kinds.index("incident_opened")
+        < stage_kinds.index("incident_upgraded")
+        < stage_kinds.index("incident_acknowledged")
+        < stage_kinds.index("incident_lifted")
+    )
     sent = [s for k, s in story if k == "notification_sent"]
     assert sent[0].startswith("sms page to wang-wei")
     assert any(s.startswith("voice page to li-na") for s in sent)
-    ack = next(s for k, s in story if k == "incident_acknowledged")
-    assert ack == "Li Na acknowledged F0001 by keypress"
-    assert kinds[-1] == "notification_status" and "incident_lifted" in kinds
-    opened = next(d for d in result.decisions if d["kind"] == "incident_opened")
-    assert opened["at"] == "2026-07-14T13:10:00+00:00"
-    assert opened["data"]["reading"]["value"] == 3.62
-    acked = next(d for d in result.decisions if d["kind"] == "incident_acknowledged")
-    assert acked["at"] == "2026-07-14T13:25:25+00:00"  # 15 min wait, then 25 s to answer
+    acks = [s for k, s in story if k == "incident_acknowledged"]
+    assert acks == ["Li Na acknowledged F0001 by keypress", "Li Na acknowledged F0002 by keypress"]
+    assert kinds[-1] == "notification_status" and kinds.count("incident_lifted") == 2
+    rising, stage = [d for d in result.decisions if d["kind"] == "incident_opened"]
+    assert (rising["data"]["rule"], rising["at"]) == ("river-rise", "2026-07-14T13:00:00+00:00")
+    assert (stage["data"]["rule"], stage["at"]) == ("river-stage", "2026-07-14T13:10:00+00:00")
+    assert stage["data"]["reading"]["value"] == 3.62
+    stage_ack = next(d for d in result.decisions if d["kind"] == "incident_acknowledged" and d["incident"] == "F0002")
+    assert stage_ack["at"] == "2026-07-14T13:25:25+00:00"  # 15 min wait, then 25 s to answer
     # Every message of the drill is marked as one.
     assert all("【演练】" in d["data"]["text"] for d in result.decisions if d["kind"] == "notification_sent")
 
@@ -86,6 +94,6 @@ def test_drill_command_prints_the_timeline_and_writes_the_log(tmp_path: Path) ->
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "WARNING     yellow (III) flood warning F0001 opened" in done.stdout
-    assert "ACK         Li Na acknowledged F0001 by keypress" in done.stdout
+    assert "WARNING     yellow (III) flood warning F0002 opened" in done.stdout
+    assert "ACK         Li Na acknowledged F0002 by keypress" in done.stdout
     assert log.read_text(encoding="utf-8").count("\n") > 15

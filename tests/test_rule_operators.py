@@ -95,15 +95,18 @@ def test_rate_of_rise_over_a_window(tmp_path: Path) -> None:
             levels={"yellow": {"above": 0.3, "clear_below": 0.1}, "orange": {"above": 0.6, "clear_below": 0.4}},
         )
     )
-    # Judged only once the window spans half an hour. Rates (m/h): -, -, -, 0.70, 0.675, 0.624,
-    # 0.54 (orange holds above its clear level 0.4), 0.156 (down to yellow), 0 (cleared).
+    # Judged only from half an hour of data; compared with the reading an hour back once there is
+    # one. Rates (m/h): -, -, -, 0.70, 0.675, 0.624, 0.55 (orange holds above its clear level 0.4),
+    # 0.23 (down to yellow), 0.03 (cleared).
     points = [(0, 2.0), (10, 2.1), (20, 2.2), (30, 2.35), (40, 2.45), (50, 2.52), (60, 2.55), (90, 2.58), (120, 2.58)]
     assert series.levels(points) == [None, None, None, Level.orange, Level.orange, Level.orange, Level.orange,
                                      Level.yellow, None]  # fmt: skip
-    evaluation = series.feed(130, 3.0)  # +0.42 m in 40 min -> 0.63 m/h
+    evaluation = series.feed(130, 3.3)  # +0.75 m since the 2.55 m of 60m (70 min back) -> 0.643 m/h
     (detection,) = evaluation.detections
-    assert detection.level is Level.orange and detection.signal_value == pytest.approx(0.63)
-    assert detection.reason.startswith("Gauge (S) rate over 1h was 0.63 m/h, at or above the orange threshold 0.6")
+    assert detection.level is Level.orange and detection.signal_value == pytest.approx(0.643, abs=1e-3)
+    assert detection.reason.startswith("Gauge (S) rate over 1h was 0.643 m/h, at or above the orange threshold 0.6")
+    # Readings two hours apart are too sparse to judge a one-hour rate: nothing moves.
+    assert series.feed(260, 5.0).detections == [] and series.level is Level.orange
 
 
 def test_sum_over_a_window_for_rainfall(tmp_path: Path) -> None:

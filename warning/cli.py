@@ -26,6 +26,7 @@ from warning.drills.report import narrative_lines, timeline_lines
 from warning.drills.runner import DrillResult, run_drill, write_decision_log
 from warning.errors import ConfigFileError
 from warning.rulebook import load_rule_files
+from warning.rulebook.testing import find_test_files, run_rule_test_file
 
 DEMO_SCENARIO = PROJECT_ROOT / "scenarios" / "riverside-flood.yaml"
 
@@ -95,7 +96,7 @@ def drill_run(scenario: Path, decision_log: Path | None, database_url: str | Non
 
 @main.group()
 def rules() -> None:
-    """Rule files: check them."""
+    """Rule files: check them, test them."""
 
 
 @rules.command("check")
@@ -108,6 +109,36 @@ def rules_check(paths: tuple[Path, ...]) -> None:
         _fail(exc)
     for rule in compiled:
         click.echo(f"{rule.source}: rule {rule.id} (version {rule.version}) ok, {len(rule.stations)} stations")
+
+
+@rules.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def rules_test(paths: tuple[Path, ...]) -> None:
+    """Run rule unit tests (*.test.yaml; default: rules/tests); exit 1 if any fails."""
+    files = find_test_files(list(paths) or [PROJECT_ROOT / "rules" / "tests"])
+    if not files:
+        click.echo("no rule test files (*.test.yaml) found", err=True)
+        sys.exit(1)
+    failed = 0
+    for file in files:
+        try:
+            results = run_rule_test_file(file)
+        except ConfigFileError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            failed += 1
+            continue
+        for result in results:
+            if result.passed:
+                click.echo(f"PASS {result.file}:{result.line}: {result.name}")
+                continue
+            failed += 1
+            click.echo(f"FAIL {result.file}:{result.line}: {result.name}")
+            for line in result.missing:
+                click.echo(f"  expected but not detected: {line}")
+            for line in result.unexpected:
+                click.echo(f"  detected but not expected: {line}")
+    sys.exit(1 if failed else 0)
 
 
 def _wait_for_signal() -> None:

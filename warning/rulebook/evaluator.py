@@ -78,24 +78,30 @@ def incident_key(rule_id: str, station_id: str) -> str:
     return f"{rule_id}:{station_id}"
 
 
+def signal_unit(rule: CompiledRule) -> str:
+    """The unit thresholds are written in: the reading's, per hour for a rate, none for a count."""
+    unit = rule.spec.unit or ""
+    signal = rule.spec.signal
+    if signal is not None and signal.of == "rate":
+        unit = f"{unit}/h"
+    elif signal is not None and signal.of == "count":
+        unit = "readings"
+    return f" {unit}" if unit else ""
+
+
 def describe_signal(rule: CompiledRule, value: float) -> str:
     """'read 3.62 m' or 'rate over 1h was 0.42 m/h', for reasons a dispatcher reads."""
-    unit = f" {rule.spec.unit}" if rule.spec.unit else ""
     signal = rule.spec.signal
     if signal is None:
-        return f"read {value:g}{unit}"
-    if signal.of == "rate":
-        unit = f" {rule.spec.unit or ''}/h".replace(" /h", "/h")
-    elif signal.of == "count":
-        unit = " readings"
-    return f"{signal.of} over {format_duration(signal.over)} was {value:.3g}{unit}"
+        return f"read {value:g}{signal_unit(rule)}"
+    return f"{signal.of} over {format_duration(signal.over)} was {value:.3g}{signal_unit(rule)}"
 
 
 def _describe(
     rule: CompiledRule, station: CompiledStation, value: float, previous: Level | None, level: Level | None
 ) -> str:
     where = f"{station.spec.name} ({station.spec.id}) {describe_signal(rule, value)}"
-    unit = f" {rule.spec.unit}" if rule.spec.unit and rule.spec.signal is None else ""
+    unit = signal_unit(rule)
     by_level = {threshold.level: threshold for threshold in station.thresholds}
     if level is not None and level_rank(level) > level_rank(previous):
         return f"{where}, {by_level[level].fire_text(unit)}"

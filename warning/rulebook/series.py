@@ -51,32 +51,42 @@ def quality_problems(spec: QualitySpec | None, state: SeriesState, reading: Read
 
 
 def window_signal(spec: SignalSpec | None, state: SeriesState, reading: Reading) -> float | None:
-    """Add the reading to the window; the signal value, or None while the window is too short to judge."""
+    """Add the reading to the window; the signal value, or None while there is too little history.
+
+    Aggregates use the readings inside (now - over, now]. A rate compares with an anchor: the
+    latest reading at or before the window start (as a hydrologist compares with the stage an hour
+    ago), or the oldest reading inside the window until there is one; an anchor older than two
+    windows is too stale to judge by.
+    """
     if spec is None:
         return reading.value
     at = reading.observed_at
-    state.window.append((at, reading.value))
-    while state.window and state.window[0][0] <= at - spec.over:
-        state.window.popleft()
-    first_at, first_value = state.window[0]
-    span = at - first_at
-    needed = spec.min_span if spec.min_span is not None else (spec.over / 2 if spec.of == "rate" else None)
-    if needed is not None and span < needed:
+    cutoff = at - spec.over
+    window = state.window
+    window.append((at, reading.value))
+    while len(window) > 1 and window[1][0] <= cutoff:  # keep one reading at or before the cutoff
+        window.popleft()
+    if spec.of == "rate":
+        anchor_at, anchor_value = window[0]
+        span = at - anchor_at
+        needed = spec.min_span if spec.min_span is not None else spec.over / 2
+        if span < needed or span > 2 * spec.over or not span:
+            return None
+        return (reading.value - anchor_value) / (span / timedelta(hours=1))
+    inside = [value for moment, value in window if moment > cutoff]
+    if spec.min_span is not None and at - next(m for m, _ in window if m > cutoff) < spec.min_span:
         return None
-    values = [value for _, value in state.window]
     match spec.of:
-        case "rate":
-            return (reading.value - first_value) / (span / timedelta(hours=1)) if span else None
         case "sum":
-            return sum(values)
+            return sum(inside)
         case "avg":
-            return sum(values) / len(values)
+            return sum(inside) / len(inside)
         case "max":
-            return max(values)
+            return max(inside)
         case "min":
-            return min(values)
-        case "count":
-            return float(len(values))
+            return min(inside)
+        case _:
+            return float(len(inside))
 
 
 def apply_timing(
