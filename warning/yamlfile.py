@@ -7,7 +7,6 @@ to fix and say what to write instead, and all problems are reported at once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,15 +22,23 @@ Location = Sequence[str | int]
 
 
 class YamlDocument:
-    """A parsed YAML file that remembers where each key and item was written."""
+    """A parsed YAML file that can say where each key and item was written.
 
-    def __init__(self, path: Path, root: Any) -> None:
+    The file is parsed once with the fast C loader; the slower round-trip parse that remembers
+    line numbers runs only when a problem has to be located.
+    """
+
+    def __init__(self, path: Path, text: str, root: Any) -> None:
         self.path = path
+        self.text = text
         self.root = root
+        self._located: Any = None
 
     def line_of(self, location: Location) -> int:
         """1-based line of the deepest node of `location` that exists in the file."""
-        node, line = self.root, 1
+        if self._located is None:
+            self._located = YAML(typ="rt").load(self.text)
+        node, line = self._located, 1
         for part in location:
             if isinstance(node, CommentedMap) and part in node:
                 line = node.lc.key(part)[0] + 1
@@ -53,33 +60,14 @@ def read_yaml(path: Path, error_type: type[ConfigFileError]) -> YamlDocument:
     except OSError as exc:
         raise error_type([FileProblem(str(path), 0, f"cannot read file: {exc.strerror}")]) from exc
     try:
-        root = YAML(typ="rt").load(text)
+        root = YAML(typ="safe", pure=False).load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
         raise error_type([FileProblem(str(path), line, f"not valid YAML: {exc.problem or exc.context}")]) from exc
-    if not isinstance(root, CommentedMap):
+    if not isinstance(root, dict):
         raise error_type([FileProblem(str(path), 1, "the file must be a YAML mapping (key: value lines)")])
-    return YamlDocument(path, root)
-
-
-def _plain(node: Any) -> Any:
-    """ruamel's round-trip types -> plain Python, keeping timestamps' time zones."""
-    if isinstance(node, dict):
-        return {str(key): _plain(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_plain(item) for item in node]
-    if isinstance(node, datetime):
-        return datetime.fromisoformat(node.isoformat())
-    if isinstance(node, bool):
-        return bool(node)
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
-    return node
+    return YamlDocument(path, text, root)
 
 
 def _describe(error: dict[str, Any]) -> str:
@@ -97,14 +85,14 @@ def validate_node(
 ) -> SpecT | list[FileProblem]:
     """Validate one part of a document (e.g. one rule), locating its problems in the whole file."""
     try:
-        return spec_type.model_validate(_plain(node))
+        return spec_type.model_validate(node)
     except ValidationError as exc:
         return [document.problem([*location, *error["loc"]], _describe(dict(error))) for error in exc.errors()]
 
 
 def validate_document(document: YamlDocument, spec_type: type[SpecT], error_type: type[ConfigFileError]) -> SpecT:
     try:
-        return spec_type.model_validate(_plain(document.root), context={"document": document})
+        return spec_type.model_validate(document.root)
     except ValidationError as exc:
         problems = [document.problem(error["loc"], _describe(dict(error))) for error in exc.errors()]
         raise error_type(problems) from exc
