@@ -2,35 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
-from warning.domain import AwareDatetime, Reading
+from warning.domain import Reading
 from warning.errors import ReadingRejected
 
 MAX_PAYLOAD_BYTES = 64 * 1024
 
 
-class ReadingPayload(BaseModel):
-    """The JSON a feed sends. Strict: a value sent as a string is an error, not a guess."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    reading_id: str | None = Field(default=None, min_length=1, max_length=200)
-    sensor_id: str = Field(min_length=1, max_length=100)
-    kind: str = Field(min_length=1, max_length=50)
-    value: Annotated[float, Field(strict=True, allow_inf_nan=False)]
-    unit: str | None = None
-    observed_at: AwareDatetime
-
-
 def _reason(error: ValidationError) -> str:
     parts = []
     for item in error.errors():
+        if item["type"] == "json_invalid":
+            return f"not JSON: {item['ctx'].get('error', item['msg']) if 'ctx' in item else item['msg']}"
+        if item["type"] == "model_type" and not item["loc"]:
+            return "payload must be a JSON object"
         field = ".".join(str(part) for part in item["loc"]) or "payload"
         parts.append(f"{field}: {item['msg']}")
     return "; ".join(parts)
@@ -48,34 +38,20 @@ class ReadingDecoder:
 
     def decode(self, payload: bytes | str | dict[str, Any], now: datetime) -> Reading:
         """A validated Reading, or ReadingRejected with a reason a sensor operator can act on."""
-        if isinstance(payload, bytes | str):
-            if len(payload) > MAX_PAYLOAD_BYTES:
-                raise ReadingRejected(f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_BYTES}")
-            try:
-                data = json.loads(payload)
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise ReadingRejected(f"not JSON: {exc}") from exc
-        else:
-            data = payload
-        if not isinstance(data, dict):
-            raise ReadingRejected("payload must be a JSON object")
         try:
-            wire = ReadingPayload.model_validate(data)
+            if isinstance(payload, bytes | str):
+                if len(payload) > MAX_PAYLOAD_BYTES:
+                    raise ReadingRejected(f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_BYTES}")
+                reading = Reading.model_validate_json(payload)  # one pass: parse and validate
+            else:
+                reading = Reading.model_validate(payload)
         except ValidationError as exc:
             raise ReadingRejected(_reason(exc)) from exc
-        if not self.knows_sensor(wire.sensor_id):
-            raise ReadingRejected(f"unknown sensor '{wire.sensor_id}': no rule watches it")
-        if wire.observed_at - now > self.max_clock_skew:
+        if not self.knows_sensor(reading.sensor_id):
+            raise ReadingRejected(f"unknown sensor '{reading.sensor_id}': no rule watches it")
+        if reading.observed_at - now > self.max_clock_skew:
             raise ReadingRejected(
-                f"observed_at {wire.observed_at.isoformat()} is in the future "
+                f"observed_at {reading.observed_at.isoformat()} is in the future "
                 f"(now {now.isoformat()}, tolerance {self.max_clock_skew})"
             )
-        reading_id = wire.reading_id or f"{wire.sensor_id}@{wire.observed_at.isoformat()}"
-        return Reading(
-            reading_id=reading_id,
-            sensor_id=wire.sensor_id,
-            kind=wire.kind,
-            value=wire.value,
-            unit=wire.unit,
-            observed_at=wire.observed_at,
-        )
+        return reading

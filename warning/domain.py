@@ -6,12 +6,11 @@ pydantic models, frozen so that a value handed downstream cannot change under it
 
 from __future__ import annotations
 
-import math
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 
 def _aware(value: datetime) -> datetime:
@@ -80,21 +79,27 @@ class Channel(StrEnum):
 
 
 class Reading(Frozen):
-    """One validated sensor observation."""
+    """One validated sensor observation, exactly as a feed must send it (JSON object).
 
-    reading_id: str = Field(min_length=1, max_length=200)
+    Strict where guessing would be dangerous: a value sent as a string is an error, NaN and
+    infinity are errors, a timestamp without a time zone is an error. `reading_id` identifies the
+    reading for redelivery; when a feed does not send one it is `sensor_id@observed_at`, since a
+    sensor has one value per instant.
+    """
+
+    reading_id: str = Field(default="", max_length=200)
     sensor_id: str = Field(min_length=1, max_length=100)
     kind: str = Field(min_length=1, max_length=50)
-    value: float
-    unit: str | None = None
+    value: Annotated[float, Field(strict=True, allow_inf_nan=False)]
+    unit: str | None = Field(default=None, max_length=20)
     observed_at: AwareDatetime
 
-    @field_validator("value")
-    @classmethod
-    def _finite(cls, value: float) -> float:
-        if not math.isfinite(value):
-            raise ValueError("value must be a finite number, not NaN or infinity")
-        return value
+    @model_validator(mode="after")
+    def _identity(self) -> Self:
+        if not self.reading_id:
+            # Frozen model: set the derived identity once, during validation.
+            object.__setattr__(self, "reading_id", f"{self.sensor_id}@{self.observed_at.isoformat()}")
+        return self
 
 
 class Threshold(Frozen):

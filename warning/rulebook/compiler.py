@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from warning.domain import Level, Threshold
+from warning.domain import Level, Threshold, level_rank
 from warning.errors import FileProblem, RuleFileError
 from warning.rulebook.spec import RuleFileHeader, RuleSpec, StationSpec
 from warning.yamlfile import read_yaml, validate_node
@@ -31,6 +31,13 @@ class Band:
     high: float
     floor: Level | None
     cap: Level | None
+    # Ranks (0 for no warning) precomputed for the evaluator's hot path.
+    floor_rank: int = field(init=False)
+    cap_rank: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "floor_rank", level_rank(self.floor))
+        object.__setattr__(self, "cap_rank", level_rank(self.cap))
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,8 +70,8 @@ class Evaluation:
 def next_level(current: Level | None, band: Band) -> Level | None:
     """The level after a reading in `band`: at least the band's floor; the current level is kept
     only while the band still allows it (hysteresis)."""
-    held = current if level_rank(current) <= level_rank(band.cap) else band.cap
-    return band.floor if level_rank(band.floor) > level_rank(held) else held
+    held = current if level_rank(current) <= band.cap_rank else band.cap
+    return band.floor if band.floor_rank > level_rank(held) else held
 
 
 def incident_key(rule_id: str, station_id: str) -> str:
@@ -170,6 +170,12 @@ class RuleEvaluator:
             )
         return self._matches[0]
 
+    def _state(self, rule: CompiledRule, station_id: str) -> SeriesState:
+        state = self._states.get((rule.id, station_id))
+        if state is None:
+            state = self._states[(rule.id, station_id)] = SeriesState(incident_key(rule.id, station_id))
+        return state
+
     def prime(self, history: Iterable[Reading]) -> None:
         """Feed stored readings (oldest first) into windows and gates without judging them."""
         with self._lock:
@@ -177,7 +183,7 @@ class RuleEvaluator:
                 for rule in self._by_sensor.get(reading.sensor_id, []):
                     if rule.spec.kind != reading.kind:
                         continue
-                    state = self._states.setdefault((rule.id, reading.sensor_id), SeriesState())
+                    state = self._state(rule, reading.sensor_id)
                     if state.last_at is not None and reading.observed_at <= state.last_at:
                         continue
                     state.last_at = reading.observed_at
@@ -194,7 +200,7 @@ class RuleEvaluator:
             for rule in self._by_sensor.get(reading.sensor_id, []):
                 if rule.spec.kind != reading.kind:
                     continue
-                state = self._states.setdefault((rule.id, reading.sensor_id), SeriesState())
+                state = self._state(rule, reading.sensor_id)
                 if state.last_at is not None and reading.observed_at <= state.last_at:
                     continue  # out of order: a later reading was judged already
                 state.last_at = reading.observed_at
@@ -227,8 +233,13 @@ class RuleEvaluator:
         band = state.band
         if band is None or not band.low <= upward < band.high:
             band = state.band = self._match_band(rule, reading, upward)
-        key = incident_key(rule.id, station.spec.id)
-        previous = current_level(key)
+        previous = current_level(state.key)
+        if (
+            band.floor_rank <= level_rank(previous) <= band.cap_rank
+            and state.pending_since is None
+            and state.clearing_since is None
+        ):
+            return None  # the common case: the level stands and no timer is running
         target = next_level(previous, band)
         level = apply_timing(previous, target, state, reading.observed_at, rule.spec.pending, rule.spec.keep_firing_for)
         if level == previous:
@@ -237,7 +248,7 @@ class RuleEvaluator:
             rule_id=rule.id,
             rule_version=rule.version,
             hazard=rule.hazard,
-            key=key,
+            key=state.key,
             station_id=station.spec.id,
             station_name=station.spec.name,
             area=station.spec.area,

@@ -18,6 +18,7 @@ from warning.rulebook.spec import QualitySpec, SignalSpec
 
 @dataclass
 class SeriesState:
+    key: str  # the incident key this series decides, rule:station
     window: deque[tuple[datetime, float]] = field(default_factory=deque)
     last_at: datetime | None = None
     last_good_value: float | None = None
