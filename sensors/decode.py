@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from warning.domain import Reading
 from warning.errors import ReadingRejected
 
 MAX_PAYLOAD_BYTES = 64 * 1024
+_READINGS = TypeAdapter(list[Reading])
 
 
 def _reason(error: ValidationError) -> str:
@@ -36,6 +37,40 @@ class ReadingDecoder:
         self.knows_sensor = knows_sensor
         self.max_clock_skew = max_clock_skew
 
+    def decode_many(self, payloads: Sequence[bytes], now: datetime) -> list[Reading | ReadingRejected]:
+        """Decode a batch (as a Kafka fetch delivers it) in one validation pass; when the batch holds
+        a bad payload, decode it item by item so each gets its own verdict. Results keep order."""
+        if not payloads or any(len(payload) > MAX_PAYLOAD_BYTES for payload in payloads):
+            return [self._verdict(payload, now) for payload in payloads]
+        try:
+            readings = _READINGS.validate_json(b"[" + b",".join(payloads) + b"]")
+        except ValidationError:
+            return [self._verdict(payload, now) for payload in payloads]
+        return [self._check(reading, now) for reading in readings]
+
+    def _verdict(self, payload: bytes, now: datetime) -> Reading | ReadingRejected:
+        try:
+            return self.decode(payload, now)
+        except ReadingRejected as rejected:
+            return rejected
+
+    def _check(self, reading: Reading, now: datetime) -> Reading | ReadingRejected:
+        try:
+            self._admit(reading, now)
+        except ReadingRejected as rejected:
+            return rejected
+        return reading
+
+    def _admit(self, reading: Reading, now: datetime) -> None:
+        """Checks beyond the payload's shape: a sensor some rule watches, a believable timestamp."""
+        if not self.knows_sensor(reading.sensor_id):
+            raise ReadingRejected(f"unknown sensor '{reading.sensor_id}': no rule watches it")
+        if reading.observed_at - now > self.max_clock_skew:
+            raise ReadingRejected(
+                f"observed_at {reading.observed_at.isoformat()} is in the future "
+                f"(now {now.isoformat()}, tolerance {self.max_clock_skew})"
+            )
+
     def decode(self, payload: bytes | str | dict[str, Any], now: datetime) -> Reading:
         """A validated Reading, or ReadingRejected with a reason a sensor operator can act on."""
         try:
@@ -47,11 +82,5 @@ class ReadingDecoder:
                 reading = Reading.model_validate(payload)
         except ValidationError as exc:
             raise ReadingRejected(_reason(exc)) from exc
-        if not self.knows_sensor(reading.sensor_id):
-            raise ReadingRejected(f"unknown sensor '{reading.sensor_id}': no rule watches it")
-        if reading.observed_at - now > self.max_clock_skew:
-            raise ReadingRejected(
-                f"observed_at {reading.observed_at.isoformat()} is in the future "
-                f"(now {now.isoformat()}, tolerance {self.max_clock_skew})"
-            )
+        self._admit(reading, now)
         return reading

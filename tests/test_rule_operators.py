@@ -106,7 +106,7 @@ def test_rate_of_rise_over_a_window(tmp_path: Path) -> None:
     assert detection.level is Level.orange and detection.signal_value == pytest.approx(0.643, abs=1e-3)
     assert detection.reason.startswith("Gauge (S) rate over 1h was 0.643 m/h, at or above the orange threshold 0.6")
     # Readings two hours apart are too sparse to judge a one-hour rate: nothing moves.
-    assert series.feed(260, 5.0).detections == [] and series.level is Level.orange
+    assert series.feed(260, 5.0).detections == () and series.level is Level.orange
 
 
 def test_sum_over_a_window_for_rainfall(tmp_path: Path) -> None:
@@ -139,7 +139,7 @@ def test_quality_gate_blocks_and_never_reads_as_safe(
         series.feed(minute, value)
     before = series.level
     evaluation = series.feed(*points[-1])
-    assert evaluation.detections == [] and series.level == before
+    assert evaluation.detections == () and series.level == before
     (gate,) = evaluation.gate_changes
     assert gate.failing and gate.blocks and gate.problems == (problem,)
 
@@ -149,7 +149,7 @@ def test_a_blocked_reading_does_not_clear_a_warning_and_the_gate_reopens(tmp_pat
     assert series.levels([(0, 3.6), (10, -5.0), (20, 3.7)]) == [Level.yellow, Level.yellow, Level.yellow]
     # The spike check compares with the last good value (3.7), not with the rejected -5.
     evaluation = series.feed(30, 3.8)
-    assert evaluation.gate_changes == []
+    assert evaluation.gate_changes == ()
     evaluation = series.feed(40, 3.1)
     assert [d.level for d in evaluation.detections] == [None]
 
@@ -168,7 +168,7 @@ def test_lower_certainty_judges_the_reading_but_says_so(tmp_path: Path) -> None:
 def test_out_of_order_readings_are_not_judged(tmp_path: Path) -> None:
     series = Series(_rule(tmp_path))
     series.feed(10, 3.6)
-    assert series.feed(5, 3.0).detections == []
+    assert series.feed(5, 3.0).detections == ()
     assert series.level is Level.yellow
 
 

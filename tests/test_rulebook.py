@@ -112,7 +112,7 @@ def test_identical_readings_are_each_evaluated() -> None:
 def test_a_reading_of_another_kind_from_a_known_station_is_not_judged_by_this_rule() -> None:
     evaluator = RuleEvaluator(load_rule_files([ROOT / "rules" / "flood.yaml"]))
     other = _reading(99.0).model_copy(update={"kind": "rainfall"})
-    assert evaluator.evaluate(other, lambda key: None).detections == []
+    assert evaluator.evaluate(other, lambda key: None).detections == ()
 
 
 def _write(tmp_path: Path, text: str, name: str = "bad.yaml") -> Path:

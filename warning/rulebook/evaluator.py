@@ -63,8 +63,11 @@ class GateChanged:
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
-    detections: list[Detection]
-    gate_changes: list[GateChanged]
+    detections: tuple[Detection, ...]
+    gate_changes: tuple[GateChanged, ...]
+
+
+NOTHING = Evaluation((), ())  # shared result for the common case; never mutated
 
 
 def next_level(current: Level | None, band: Band) -> Level | None:
@@ -197,7 +200,7 @@ class RuleEvaluator:
         detections: list[Detection] = []
         gate_changes: list[GateChanged] = []
         with self._lock:
-            for rule in self._by_sensor.get(reading.sensor_id, []):
+            for rule in self._by_sensor.get(reading.sensor_id, ()):
                 if rule.spec.kind != reading.kind:
                     continue
                 state = self._state(rule, reading.sensor_id)
@@ -207,7 +210,9 @@ class RuleEvaluator:
                 detection = self._judge(rule, state, reading, current_level, gate_changes)
                 if detection is not None:
                     detections.append(detection)
-        return Evaluation(detections, gate_changes)
+        if not detections and not gate_changes:
+            return NOTHING
+        return Evaluation(tuple(detections), tuple(gate_changes))
 
     def _judge(
         self,

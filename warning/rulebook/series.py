@@ -7,6 +7,7 @@ the database, and windows can be re-primed from stored readings after a restart.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -65,29 +66,30 @@ def window_signal(spec: SignalSpec | None, state: SeriesState, reading: Reading)
     cutoff = at - spec.over
     window = state.window
     window.append((at, reading.value))
-    while len(window) > 1 and window[1][0] <= cutoff:  # keep one reading at or before the cutoff
-        window.popleft()
     if spec.of == "rate":
+        while len(window) > 1 and window[1][0] <= cutoff:  # keep one reading at or before the cutoff
+            window.popleft()
         anchor_at, anchor_value = window[0]
         span = at - anchor_at
         needed = spec.min_span if spec.min_span is not None else spec.over / 2
         if span < needed or span > 2 * spec.over or not span:
             return None
         return (reading.value - anchor_value) / (span / timedelta(hours=1))
-    inside = [value for moment, value in window if moment > cutoff]
-    if spec.min_span is not None and at - next(m for m, _ in window if m > cutoff) < spec.min_span:
+    while window[0][0] <= cutoff:  # aggregates see only (now - over, now]
+        window.popleft()
+    if spec.min_span is not None and at - window[0][0] < spec.min_span:
         return None
     match spec.of:
         case "sum":
-            return sum(inside)
+            return math.fsum(value for _, value in window)  # exact: no drift across a threshold
         case "avg":
-            return sum(inside) / len(inside)
+            return math.fsum(value for _, value in window) / len(window)
         case "max":
-            return max(inside)
+            return max(value for _, value in window)
         case "min":
-            return min(inside)
+            return min(value for _, value in window)
         case _:
-            return float(len(inside))
+            return float(len(window))
 
 
 def apply_timing(
