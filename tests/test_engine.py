@@ -322,3 +322,39 @@ def test_a_restarted_engine_remembers_its_windows(database_url: str, clock: Virt
         assert incident.level == "yellow"
     finally:
         second.close()
+
+
+def test_a_silent_sensor_is_a_detection_and_clears_when_it_reports(
+    database_url: str, clock: VirtualClock, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from tests.conftest import ROOT
+    from warning.app import Settings, build_runtime
+
+    path = Path(str(_rules_with(tmp_path, "    no_data: {after: 30m}\n")))
+    settings = Settings(database_url=database_url, rules=(path,), organisation=ROOT / "org" / "jinan.yaml")
+    rt = build_runtime(settings, clock)
+    try:
+        rt.engine.ingest_payload(reading(2.5, START + timedelta(minutes=5)), "test")
+        # East Lock (HY-370102-02) never reports: silent from the engine's start; Riverside from 12:05.
+        assert rt.engine.next_due_at() == START + timedelta(minutes=30)
+        step_to(rt, clock, START + timedelta(minutes=29))
+        assert rt.store.incidents() == []
+        step_to(rt, clock, START + timedelta(minutes=34))
+        (east,) = rt.store.incidents()
+        assert (east.key, east.level, east.title) == (
+            "river-stage:HY-370102-02:no-data", "blue", "Sensor silent: Xiaoqing River, East Lock gauge"
+        )  # fmt: skip
+        assert east.reason.startswith("no reading from Xiaoqing River, East Lock gauge (HY-370102-02) since the engine")
+        assert rt.store.notifications()[0].person_id == "wang-wei"  # the flood policy pages for it
+        rt.engine.ingest_payload(reading(2.0, START + timedelta(minutes=33), sensor="HY-370102-02"), "test")
+        assert rt.store.incidents()[0].status == "lifted"
+        step_to(rt, clock, START + timedelta(minutes=40))
+        riverside = rt.store.incidents()[1]
+        assert riverside.key == "river-stage:HY-370102-01:no-data" and riverside.opened_at == START + timedelta(
+            minutes=35
+        )
+        assert len(rt.store.incidents()) == 2  # reported once, not on every tick
+    finally:
+        rt.close()

@@ -140,10 +140,12 @@ class Detection(Frozen):
     area: AreaCode
     level: Level | None
     previous_level: Level | None
-    reading: Reading
+    # None for a no-data detection: silence has no reading.
+    reading: Reading | None
     thresholds: tuple[Threshold, ...]
     reason: str
-    signal_value: float
+    signal_value: float | None
+    no_data: bool = False
     # CAP certainty: Observed, or Possible when a failed quality gate was set to lower certainty.
     certainty: str = "Observed"
     quality: tuple[str, ...] = ()

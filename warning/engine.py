@@ -19,7 +19,15 @@ from typing import Any
 from sensors.decode import ReadingDecoder
 from warning.clock import Clock
 from warning.dispatch.dispatcher import Dispatcher
-from warning.domain import Acknowledgement, AckSource, DeadLetter, Incident, NotificationPurpose, Reading
+from warning.domain import (
+    Acknowledgement,
+    AckSource,
+    DeadLetter,
+    Detection,
+    Incident,
+    NotificationPurpose,
+    Reading,
+)
 from warning.errors import AcknowledgementRefused, ConfigFileError, EvaluationError, ReadingRejected, WriteConflict
 from warning.escalation.driver import EscalationDriver
 from warning.escalation.org import Organisation
@@ -73,6 +81,7 @@ class Engine:
 
     def _prime(self, evaluator: RuleEvaluator) -> None:
         """Refill rule windows from stored readings, so a restart does not forget the last hour."""
+        evaluator.watch_from(self.clock.now())
         reach = evaluator.window_reach()
         if reach:
             with self.store.transaction() as tx:
@@ -162,10 +171,14 @@ class Engine:
             for gate in evaluation.gate_changes:
                 self._record_gate(tx, gate, now)
             for detection in evaluation.detections:
-                rule = self.evaluator.rules[detection.rule_id]
-                changed = apply_detection(tx, detection, now, exercise=self.exercise, title=rule.spec.title)
-                if changed is not None:
-                    self._react(tx, changed.incident, changed.change, now)
+                self._apply(tx, detection, now)
+
+    def _apply(self, tx: Transaction, detection: Detection, now: datetime) -> None:
+        rule = self.evaluator.rules[detection.rule_id]
+        title = f"Sensor silent: {detection.station_name}" if detection.no_data else rule.spec.title
+        changed = apply_detection(tx, detection, now, exercise=self.exercise, title=title)
+        if changed is not None:
+            self._react(tx, changed.incident, changed.change, now)
 
     def _record_gate(self, tx: Transaction, gate: GateChanged, now: datetime) -> None:
         if gate.failing:
@@ -205,6 +218,9 @@ class Engine:
         ran = 0
         with self._lock:
             with self.store.transaction() as tx:
+                for detection in self.evaluator.silent(now, tx.current_level):
+                    self._apply(tx, detection, now)
+            with self.store.transaction() as tx:
                 due = tx.due_escalations(now)
             for incident_id, token in due:
                 with self.store.transaction() as tx:
@@ -213,8 +229,11 @@ class Engine:
         return ran
 
     def next_due_at(self) -> datetime | None:
+        """The next moment the engine must wake: an escalation step, or a sensor falling silent."""
         with self.store.transaction() as tx:
-            return tx.next_due_at()
+            escalation = tx.next_due_at()
+        silence = self.evaluator.next_silence_due()
+        return min((moment for moment in (escalation, silence) if moment is not None), default=None)
 
     def _after_decisions(self) -> None:
         self.dispatcher.send_pending()

@@ -11,8 +11,9 @@ its band. The warning level then follows from the band and the level the inciden
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from durable.engine import Host, MessageNotHandledException
@@ -81,6 +82,11 @@ def incident_key(rule_id: str, station_id: str) -> str:
     return f"{rule_id}:{station_id}"
 
 
+def silence_key(key: str) -> str:
+    """The incident key of a station's no-data detection, beside its threshold incident."""
+    return f"{key}:no-data"
+
+
 def signal_unit(rule: CompiledRule) -> str:
     """The unit thresholds are written in: the reading's, per hour for a rate, none for a count."""
     unit = rule.spec.unit or ""
@@ -136,8 +142,11 @@ class RuleEvaluator:
         self._host = _SynchronousHost()
         if definitions:
             self._host.set_rulesets(definitions)
+        # Stations never heard from count as silent from this moment (set by the engine at start).
+        self._watching_since: datetime | None = None
         if carry_over is not None:
             self._adopt_states(carry_over)
+            self._watching_since = carry_over._watching_since
 
     def _adopt_states(self, old: RuleEvaluator) -> None:
         """Hot reload: keep windows, gates and timers of every (rule, station) that still exists."""
@@ -153,9 +162,74 @@ class RuleEvaluator:
         return sensor_id in self._by_sensor
 
     def window_reach(self) -> float:
-        """Seconds of history the longest window needs, for priming after a restart."""
+        """Seconds of history priming needs after a restart: the longest window or no-data period."""
         spans = [rule.spec.signal.over.total_seconds() for rule in self.rules.values() if rule.spec.signal]
+        spans += [rule.spec.no_data.after.total_seconds() for rule in self.rules.values() if rule.spec.no_data]
         return max(spans, default=0.0)
+
+    def watch_from(self, moment: datetime) -> None:
+        if self._watching_since is None:
+            self._watching_since = moment
+
+    def _silences(self) -> Iterator[tuple[CompiledRule, CompiledStation, SeriesState, datetime]]:
+        """(rule, station, state, moment it counts as silent) for every station under a no-data rule."""
+        if self._watching_since is None:
+            return
+        for rule in self.rules.values():
+            if rule.spec.no_data is None:
+                continue
+            for station_id, station in rule.stations.items():
+                state = self._state(rule, station_id)
+                heard = state.last_at or self._watching_since
+                yield rule, station, state, max(heard, self._watching_since) + rule.spec.no_data.after
+
+    def next_silence_due(self) -> datetime | None:
+        """When the next station not yet reported silent will count as silent."""
+        with self._lock:
+            due = [moment for _, _, state, moment in self._silences() if not state.silent]
+        return min(due, default=None)
+
+    def silent(self, now: datetime, current_level: Callable[[str], Level | None]) -> list[Detection]:
+        """No-data detections for stations silent past their rule's `no_data.after`."""
+        detections = []
+        with self._lock:
+            for rule, station, state, moment in self._silences():
+                if moment > now or state.silent:
+                    continue
+                state.silent = True
+                key = silence_key(state.key)
+                assert rule.spec.no_data is not None
+                if current_level(key) is not None:
+                    continue  # already open (e.g. reported before a restart)
+                heard = state.last_at.isoformat() if state.last_at else "the engine started"
+                detections.append(
+                    self._silence(
+                        rule,
+                        station,
+                        key,
+                        rule.spec.no_data.level,
+                        None,
+                        f"no reading from {station.spec.name} ({station.spec.id}) since "
+                        f"{heard}, longer than {format_duration(rule.spec.no_data.after)}",
+                    )
+                )
+        return detections
+
+    def _silence(
+        self,
+        rule: CompiledRule,
+        station: CompiledStation,
+        key: str,
+        level: Level | None,
+        previous: Level | None,
+        reason: str,
+        reading: Reading | None = None,
+    ) -> Detection:
+        return Detection(
+            rule_id=rule.id, rule_version=rule.version, hazard=rule.hazard, key=key, station_id=station.spec.id,
+            station_name=station.spec.name, area=station.spec.area, level=level, previous_level=previous,
+            reading=reading, thresholds=(), reason=reason, signal_value=None, no_data=True,
+        )  # fmt: skip
 
     def _match_band(self, rule: CompiledRule, reading: Reading, upward: float) -> Band:
         """The band durable-rules matches for a signal on the upward scale (signal * station sign)."""
@@ -207,6 +281,15 @@ class RuleEvaluator:
                 if state.last_at is not None and reading.observed_at <= state.last_at:
                     continue  # out of order: a later reading was judged already
                 state.last_at = reading.observed_at
+                if rule.spec.no_data is not None:
+                    state.silent = False
+                    key = silence_key(state.key)
+                    silent_level = current_level(key)
+                    if silent_level is not None:
+                        station = rule.stations[reading.sensor_id]
+                        detections.append(self._silence(rule, station, key, None, silent_level,
+                                                        f"{station.spec.name} ({station.spec.id}) reports again",
+                                                        reading))  # fmt: skip
                 detection = self._judge(rule, state, reading, current_level, gate_changes)
                 if detection is not None:
                     detections.append(detection)

@@ -134,6 +134,13 @@ class QualitySpec(Spec):
         return self
 
 
+class NoDataSpec(Spec):
+    """A station silent this long is itself a detection (sensor health), never read as "all quiet"."""
+
+    after: Duration
+    level: Level = Level.blue
+
+
 class RuleSpec(Spec):
     """A threshold rule over one kind of reading, with per-station threshold sets."""
 
@@ -148,6 +155,7 @@ class RuleSpec(Spec):
     quality: QualitySpec | None = None
     pending: Duration | None = Field(default=None, alias="for", description="the condition must hold this long")
     keep_firing_for: Duration | None = Field(default=None, description="hold a level this long after it clears")
+    no_data: NoDataSpec | None = None
     stations: list[StationSpec] = Field(min_length=1)
 
     @model_validator(mode="after")
