@@ -45,6 +45,10 @@ class ReadingDecoder:
         try:
             readings = _READINGS.validate_json(b"[" + b",".join(payloads) + b"]")
         except ValidationError:
+            readings = []
+        # An empty payload, or one holding two objects, would shift every verdict after it:
+        # only a one-to-one result may be trusted.
+        if len(readings) != len(payloads):
             return [self._verdict(payload, now) for payload in payloads]
         return [self._check(reading, now) for reading in readings]
 

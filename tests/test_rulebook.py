@@ -204,3 +204,28 @@ def test_no_band_match_is_an_error_not_a_safe_reading() -> None:
     rule = evaluator.rules["river-stage"]
     with pytest.raises(EvaluationError):
         evaluator._match_band(rule, _reading(3.0, sensor="HY-unknown"), 3.0)
+
+
+@pytest.mark.parametrize("value", [1e-05, -1.5e-7, 1e16, 123456789.123, 0.0])
+def test_numbers_durable_rules_cannot_parse_are_compared_as_micro_units(value: float) -> None:
+    """durable-rules' JSON parser rejects exponent notation (1e-05), which Python writes for such floats."""
+    evaluator = RuleEvaluator(load_rule_files([ROOT / "rules" / "flood.yaml"]))
+    assert evaluator.evaluate(_reading(value), lambda key: None).detections == () or value >= 3.5
+
+
+def test_a_threshold_written_in_exponent_notation_compiles(tmp_path: Path) -> None:
+    path = _write(tmp_path, "hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n"
+                            "    stations:\n      - id: S1\n        name: Gauge\n        area: \"370102\"\n"
+                            "        levels:\n          yellow: {above: 2e-5, clear_below: 1e-5}\n")  # fmt: skip
+    evaluator = RuleEvaluator(load_rule_files([path]))
+    reading = _reading(3e-5, sensor="S1")
+    assert [d.level for d in evaluator.evaluate(reading, lambda key: None).detections] == [Level.yellow]
+
+
+def test_a_value_too_large_to_compare_is_an_evaluation_error(tmp_path: Path) -> None:
+    """Without a quality gate to stop it, an absurd value is an error (dead-lettered), never "safe"."""
+    path = _write(tmp_path, f"hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n"
+                            f"    stations:\n{GOOD_STATION}")  # fmt: skip
+    evaluator = RuleEvaluator(load_rule_files([path]))
+    with pytest.raises(EvaluationError, match="too large to compare"):
+        evaluator.evaluate(_reading(1e300, sensor="S1"), lambda key: None)

@@ -21,6 +21,17 @@ from warning.errors import FileProblem, RuleFileError
 from warning.rulebook.spec import RuleFileHeader, RuleSpec, StationSpec
 from warning.yamlfile import read_yaml, validate_node
 
+# durable-rules' JSON parser cannot read exponent notation (1e-05, 1e+20), which Python writes for
+# very small and very large floats: every number it sees is an integer count of micro-units
+# (millionths of the rule's unit), far finer than any sensor. floor() after a positive scaling is
+# monotonic, so bands stay ordered and non-overlapping.
+MICRO = 1_000_000
+LARGEST_COMPARABLE = 2**53  # beyond this durable-rules' numbers lose integer precision
+
+
+def quantize(value: float) -> int:
+    return math.floor(value * MICRO)
+
 
 @dataclass(frozen=True, slots=True)
 class Band:
@@ -34,10 +45,18 @@ class Band:
     # Ranks (0 for no warning) precomputed for the evaluator's hot path.
     floor_rank: int = field(init=False)
     cap_rank: int = field(init=False)
+    # The bounds in micro-units (None: unbounded), as durable-rules compares them.
+    low_q: int | None = field(init=False)
+    high_q: int | None = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "floor_rank", level_rank(self.floor))
         object.__setattr__(self, "cap_rank", level_rank(self.cap))
+        object.__setattr__(self, "low_q", quantize(self.low) if math.isfinite(self.low) else None)
+        object.__setattr__(self, "high_q", quantize(self.high) if math.isfinite(self.high) else None)
+
+    def holds(self, value_q: int) -> bool:
+        return (self.low_q is None or self.low_q <= value_q) and (self.high_q is None or value_q < self.high_q)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +130,10 @@ def compile_rule(hazard: str, spec: RuleSpec, source: str) -> CompiledRule:
 def band_condition(rule: CompiledRule, station_id: str, band: Band) -> dict[str, Any]:
     """durable-rules JSON condition matching one station's readings inside one band."""
     terms: list[dict[str, Any]] = [{"kind": rule.spec.kind}, {"station": station_id}]
-    if math.isfinite(band.low):
-        terms.append({"$gte": {"value": band.low}})
-    if math.isfinite(band.high):
-        terms.append({"$lt": {"value": band.high}})
+    if band.low_q is not None:
+        terms.append({"$gte": {"value": band.low_q}})
+    if band.high_q is not None:
+        terms.append({"$lt": {"value": band.high_q}})
     return {"m": {"$and": terms}}
 
 

@@ -20,7 +20,14 @@ from durable.engine import Host, MessageNotHandledException
 
 from warning.domain import Detection, Level, Reading, format_duration, level_rank
 from warning.errors import EvaluationError
-from warning.rulebook.compiler import Band, CompiledRule, CompiledStation, band_condition
+from warning.rulebook.compiler import (
+    LARGEST_COMPARABLE,
+    Band,
+    CompiledRule,
+    CompiledStation,
+    band_condition,
+    quantize,
+)
 from warning.rulebook.series import SeriesState, apply_timing, quality_problems, window_signal
 
 
@@ -231,10 +238,14 @@ class RuleEvaluator:
             reading=reading, thresholds=(), reason=reason, signal_value=None, no_data=True,
         )  # fmt: skip
 
-    def _match_band(self, rule: CompiledRule, reading: Reading, upward: float) -> Band:
-        """The band durable-rules matches for a signal on the upward scale (signal * station sign)."""
+    def _match_band(self, rule: CompiledRule, reading: Reading, upward_q: int) -> Band:
+        """The band durable-rules matches for a signal on the upward scale, in micro-units."""
+        if abs(upward_q) > LARGEST_COMPARABLE:
+            raise EvaluationError(
+                f"rule {rule.id}: reading {reading.reading_id} value {reading.value:g} is too large to compare"
+            )
         self._matches.clear()
-        event = {"kind": reading.kind, "station": reading.sensor_id, "value": upward}
+        event = {"kind": reading.kind, "station": reading.sensor_id, "value": upward_q}
         try:
             self._host.post(rule.id, event)
         except MessageNotHandledException as exc:
@@ -317,10 +328,10 @@ class RuleEvaluator:
         if signal is None:
             return None
         station = rule.stations[reading.sensor_id]
-        upward = signal * station.sign
+        upward_q = quantize(signal * station.sign)
         band = state.band
-        if band is None or not band.low <= upward < band.high:
-            band = state.band = self._match_band(rule, reading, upward)
+        if band is None or not band.holds(upward_q):
+            band = state.band = self._match_band(rule, reading, upward_q)
         previous = current_level(state.key)
         if (
             band.floor_rank <= level_rank(previous) <= band.cap_rank
