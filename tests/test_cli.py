@@ -97,3 +97,17 @@ def test_live_run_ingests_readings_pages_and_stops_cleanly_on_sigterm(tmp_path: 
         out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert "engine running" in out
+
+
+def test_rules_explain_says_what_a_rule_watches_and_who_it_would_page() -> None:
+    done = _warning("rules", "explain", "river-rise")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "judges the rate of change per hour against the reading 1h back (from 30m of data)" in out
+    assert "a higher level must hold 10m before it is raised" in out
+    assert (
+        "orange (II)  fires at or above the orange threshold 1 m/h; lifted below the orange clear level 0.7 m/h" in out
+    )
+    assert "step 2: voice Li Na (deputy) of Lixia District Water Bureau; then wait 15m" in out
+    unknown = _warning("rules", "explain", "no-such-rule")
+    assert unknown.returncode == 1 and "known rules:" in unknown.stderr

@@ -25,7 +25,10 @@ from warning.clock import SystemClock
 from warning.drills.report import narrative_lines, timeline_lines
 from warning.drills.runner import DrillResult, run_drill, write_decision_log
 from warning.errors import ConfigFileError
+from warning.escalation.org import load_organisation
+from warning.escalation.policy import describe_policy
 from warning.rulebook import load_rule_files
+from warning.rulebook.explain import explain_rule
 from warning.rulebook.testing import find_test_files, run_rule_test_file
 
 DEMO_SCENARIO = PROJECT_ROOT / "scenarios" / "riverside-flood.yaml"
@@ -96,7 +99,7 @@ def drill_run(scenario: Path, decision_log: Path | None, database_url: str | Non
 
 @main.group()
 def rules() -> None:
-    """Rule files: check them, test them."""
+    """Rule files: check, test and explain them."""
 
 
 @rules.command("check")
@@ -109,6 +112,40 @@ def rules_check(paths: tuple[Path, ...]) -> None:
         _fail(exc)
     for rule in compiled:
         click.echo(f"{rule.source}: rule {rule.id} (version {rule.version}) ok, {len(rule.stations)} stations")
+
+
+@rules.command("explain")
+@click.argument("rule_id")
+@click.option(
+    "--rules",
+    "paths",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="rule files or folders (default: rules/)",
+)
+@click.option(
+    "--organisation",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="organisation file for who would be notified (default: org/jinan.yaml)",
+)
+def rules_explain(rule_id: str, paths: tuple[Path, ...], organisation: Path | None) -> None:
+    """What RULE_ID watches, its levels, and who it would notify."""
+    settings = Settings.from_env()
+    try:
+        compiled = {rule.id: rule for rule in load_rule_files(list(paths) or list(settings.rules))}
+        org = load_organisation(organisation or settings.organisation)
+    except ConfigFileError as exc:
+        _fail(exc)
+    rule = compiled.get(rule_id)
+    if rule is None:
+        click.echo(f"no rule '{rule_id}'; known rules: {', '.join(sorted(compiled))}", err=True)
+        sys.exit(1)
+    for line in explain_rule(rule):
+        click.echo(line)
+    for area in sorted({station.spec.area for station in rule.stations.values()}):
+        for line in describe_policy(org, rule.hazard, area):
+            click.echo("  " + line)
 
 
 @rules.command("test")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from warning.domain import Channel, Person
+from warning.domain import Channel, Person, format_duration
 from warning.escalation.org import Organisation, PolicySpec
 
 
@@ -103,3 +103,27 @@ def decide_step(
     # when that final wait has passed without an acknowledgement.
     wait = timedelta(seconds=int(step["wait_seconds"]))
     return StepOutcome(tuple(pages), summary, next_position, due_at + wait, tier, department_id)
+
+
+def describe_policy(org: Organisation, hazard: str, area: str) -> list[str]:
+    """Who the policy for `hazard` would page for an incident in `area`, step by step."""
+    policy = org.policy_for(hazard)
+    if policy is None:
+        return [f"no escalation policy covers hazard '{hazard}': nobody would be paged"]
+    chain = org.department_chain(policy.department_kind, area)
+    if not chain:
+        return [f"policy {policy.id}: no {policy.department_kind} department covers area {area}: nobody would be paged"]
+    lines = [f"policy {policy.id} for area {area}, through {', '.join(chain)}:"]
+    snapshot = snapshot_policy(policy, chain)
+    for position in range(len(policy.steps)):
+        step = policy.steps[position]
+        department = org.departments[chain[min(step.up, len(chain) - 1)]]
+        person = org.on_duty(department.id, step.notify)
+        who = f"{person.name} ({step.notify.replace('_', ' ')})" if person else f"nobody in role {step.notify}"
+        lines.append(f"  step {position + 1}: {' and '.join(c.value for c in step.channels)} {who} of "
+                     f"{department.name}; then wait {format_duration(step.wait)}")  # fmt: skip
+    if policy.repeat:
+        lines.append(f"  then the steps again, {policy.repeat} more time(s), until acknowledged")
+    total = total_positions(snapshot)
+    lines.append(f"  {total} steps at most before the dispatcher is told nobody acknowledged")
+    return lines
