@@ -358,3 +358,21 @@ def test_a_silent_sensor_is_a_detection_and_clears_when_it_reports(
         assert len(rt.store.incidents()) == 2  # reported once, not on every tick
     finally:
         rt.close()
+
+
+def test_warning_content_follows_the_rule_cap_fields_and_templates(runtime: Runtime, clock: VirtualClock) -> None:
+    runtime.engine.ingest_payload(reading(3.7, START), "test")
+    _status, board = _api(runtime, "/api/incidents", "token-li-na")
+    cap = board[0]["content"]["cap"]  # type: ignore[index]
+    assert (cap["category"], cap["urgency"], cap["severity"], cap["certainty"]) == (
+        "Met", "Immediate", "Moderate", "Observed"
+    )  # fmt: skip
+    assert cap["responseType"] == ["Prepare", "Monitor"]
+    assert board[0]["content"]["text"]["en"] == (  # type: ignore[index]
+        "Xiaoqing River, Riverside Bridge gauge stage 3.7 m, at the yellow warning stage of 3.5 m"
+    )
+    (sms,) = runtime.simulator.events_of("sms")  # type: ignore[union-attr]
+    assert "小清河滨河桥水位站水位3.7m，已达黄色预警水位3.5m。请按防汛预案巡查堤防" in sms["body"]
+    runtime.engine.ingest_payload(reading(3.0, START + timedelta(minutes=1)), "test")
+    lifted = runtime.store.incidents()[0].content["cap"]
+    assert (lifted["urgency"], lifted["responseType"]) == ("Past", ["AllClear"])

@@ -229,3 +229,14 @@ def test_a_value_too_large_to_compare_is_an_evaluation_error(tmp_path: Path) -> 
     evaluator = RuleEvaluator(load_rule_files([path]))
     with pytest.raises(EvaluationError, match="too large to compare"):
         evaluator.evaluate(_reading(1e300, sensor="S1"), lambda key: None)
+
+
+def test_an_unknown_template_placeholder_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n"
+                            "    messages:\n      en: '{station} at {stage}'\n"
+                            f"    stations:\n{GOOD_STATION}")  # fmt: skip
+    with pytest.raises(RuleFileError) as caught:
+        load_rule_files([path])
+    (problem,) = caught.value.problems
+    assert problem.line == 3  # the rule; pydantic reports model-level problems there
+    assert "messages.en: unknown placeholder {stage}; use station, station_id" in problem.message

@@ -146,6 +146,8 @@ class Detection(Frozen):
     reason: str
     signal_value: float | None
     no_data: bool = False
+    # CAP info fields and localized texts: {"cap": {...}, "text": {"zh-CN": ..., "en": ...}}
+    content: dict[str, Any] = Field(default_factory=dict)
     # CAP certainty: Observed, or Possible when a failed quality gate was set to lower certainty.
     certainty: str = "Observed"
     quality: tuple[str, ...] = ()
@@ -190,6 +192,7 @@ class Incident(Frozen):
     exercise: bool
     title: str
     reason: str
+    content: dict[str, Any] = Field(default_factory=dict)
     acknowledged_by: str | None = None
     acknowledged_at: AwareDatetime | None = None
     lifted_at: AwareDatetime | None = None

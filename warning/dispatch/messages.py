@@ -6,6 +6,8 @@ for a real warning even when reading only the notification preview.
 
 from __future__ import annotations
 
+from typing import Any
+
 from warning.domain import Channel, Level, NotificationPurpose
 
 DRILL_MARK = {"zh-CN": "【演练】", "en": "[DRILL] "}
@@ -28,8 +30,18 @@ def compose(
     level: Level,
     title: str,
     reason: str,
+    content: dict[str, Any] | None = None,
 ) -> str:
+    """The text of one message. `content` (from the rule) may give the situation in the reader's
+    language and an instruction; otherwise the rule's title and the detection's reason are used."""
     zh = language == "zh-CN"
+    content = content or {}
+    situation = content.get("text", {}).get(language)
+    instruction = content.get("cap", {}).get("instruction", {}).get(language)
+    if situation and purpose is not NotificationPurpose.lifted:  # a lift keeps its factual reason
+        title, reason = "", situation
+    if instruction and purpose is not NotificationPurpose.lifted:
+        reason = f"{reason}{'。' if zh else '. '}{instruction.rstrip('。.')}"
     mark = DRILL_MARK["zh-CN" if zh else "en"] if exercise else ""
     hazard_name = _hazard(hazard, language)
     if zh:
@@ -42,10 +54,9 @@ def compose(
     if purpose is NotificationPurpose.update:
         body = f"{heading} 等级变更：{reason}" if zh else f"{heading} level changed: {reason}"
         return mark + body
+    lead = (f"{title}。" if zh else f"{title}. ") if title else ""
     if channel is Channel.voice:
         prompt = "按1确认，按2立即升级，按9重听。" if zh else "Press 1 to acknowledge, 2 to escalate now, 9 to repeat."
-        return (
-            f"{mark}{heading}。{title}。{reason}。{prompt}" if zh else f"{mark}{heading}. {title}. {reason}. {prompt}"
-        )
+        return f"{mark}{heading}。{lead}{reason}。{prompt}" if zh else f"{mark}{heading}. {lead}{reason}. {prompt}"
     reply = f"回复1或“确认 {code}”确认。" if zh else f"Reply 1 or ACK {code} to acknowledge."
-    return f"{mark}{heading}：{title}。{reason}。{reply}" if zh else f"{mark}{heading}: {title}. {reason}. {reply}"
+    return f"{mark}{heading}：{lead}{reason}。{reply}" if zh else f"{mark}{heading}: {lead}{reason}. {reply}"

@@ -176,6 +176,7 @@ class EscalationDriver:
             level=Level(incident.level),
             title=incident.title,
             reason=incident.reason,
+            content=incident.content,
         )
         row = tx.claim(
             NotificationRow(

@@ -64,6 +64,7 @@ def apply_detection(
                 station_id=detection.station_id,
                 title=title,
                 reason=detection.reason,
+                content=detection.content,
                 level=detection.level.value,
                 status=IncidentStatus.open.value,
                 exercise=exercise,
@@ -88,6 +89,7 @@ def apply_detection(
 
     previous = Level(incident.level)
     incident.reason = detection.reason
+    incident.content = detection.content
     incident.updated_at = now
     if detection.level is None:
         status = transition(IncidentStatus(incident.status), IncidentEvent.cleared)

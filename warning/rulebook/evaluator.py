@@ -28,6 +28,7 @@ from warning.rulebook.compiler import (
     band_condition,
     quantize,
 )
+from warning.rulebook.content import render_content
 from warning.rulebook.series import SeriesState, apply_timing, quality_problems, window_signal
 
 
@@ -232,10 +233,13 @@ class RuleEvaluator:
         reason: str,
         reading: Reading | None = None,
     ) -> Detection:
+        content = render_content(rule, station, value=None, unit="", level=level, previous=previous,
+                                 certainty="Observed", reason=reason)  # fmt: skip
+        content["text"] = {}  # the rule's templates describe readings, not silence: the reason says it
         return Detection(
             rule_id=rule.id, rule_version=rule.version, hazard=rule.hazard, key=key, station_id=station.spec.id,
             station_name=station.spec.name, area=station.spec.area, level=level, previous_level=previous,
-            reading=reading, thresholds=(), reason=reason, signal_value=None, no_data=True,
+            reading=reading, thresholds=(), reason=reason, signal_value=None, no_data=True, content=content,
         )  # fmt: skip
 
     def _match_band(self, rule: CompiledRule, reading: Reading, upward_q: int) -> Band:
@@ -343,6 +347,8 @@ class RuleEvaluator:
         level = apply_timing(previous, target, state, reading.observed_at, rule.spec.pending, rule.spec.keep_firing_for)
         if level == previous:
             return None
+        reason = _describe(rule, station, signal, previous, level)
+        certainty = "Possible" if problems else "Observed"
         return Detection(
             rule_id=rule.id,
             rule_version=rule.version,
@@ -355,8 +361,18 @@ class RuleEvaluator:
             previous_level=previous,
             reading=reading,
             thresholds=station.thresholds,
-            reason=_describe(rule, station, signal, previous, level),
+            reason=reason,
             signal_value=signal,
-            certainty="Possible" if problems else "Observed",
+            certainty=certainty,
             quality=tuple(problems),
+            content=render_content(
+                rule,
+                station,
+                value=signal,
+                unit=signal_unit(rule),
+                level=level,
+                previous=previous,
+                certainty=certainty,
+                reason=reason,
+            ),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import string
 from datetime import timedelta
 from typing import Annotated, Literal, Self
 
@@ -69,6 +70,7 @@ class LevelThresholdSpec(Spec):
 class StationSpec(Spec):
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
     name: str = Field(min_length=1)
+    name_zh: str | None = None
     area: AreaCode
     levels: dict[Level, LevelThresholdSpec] = Field(min_length=1)
 
@@ -141,6 +143,24 @@ class NoDataSpec(Spec):
     level: Level = Level.blue
 
 
+Language = Literal["zh-CN", "en"]
+ResponseType = Literal["Shelter", "Evacuate", "Prepare", "Execute", "Avoid", "Monitor", "Assess", "AllClear", "None"]
+TEMPLATE_FIELDS = ("station", "station_id", "area", "value", "unit", "level", "threshold", "reason")
+
+
+class CapSpec(Spec):
+    """OASIS CAP 1.2 info fields of the warnings this rule issues."""
+
+    event: str | None = Field(default=None, description="defaults to the rule's title")
+    category: Literal["Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport",
+                      "Infra", "CBRNE", "Other"] = "Other"  # fmt: skip
+    urgency: Literal["Immediate", "Expected", "Future", "Past", "Unknown"] = "Immediate"
+    # By default from the level: red Extreme, orange Severe, yellow Moderate, blue Minor.
+    severity: Literal["Extreme", "Severe", "Moderate", "Minor", "Unknown"] | None = None
+    response_type: tuple[ResponseType, ...] = ("Monitor",)
+    instruction: dict[Language, str] = Field(default_factory=dict)
+
+
 class RuleSpec(Spec):
     """A threshold rule over one kind of reading, with per-station threshold sets."""
 
@@ -156,7 +176,24 @@ class RuleSpec(Spec):
     pending: Duration | None = Field(default=None, alias="for", description="the condition must hold this long")
     keep_firing_for: Duration | None = Field(default=None, description="hold a level this long after it clears")
     no_data: NoDataSpec | None = None
+    cap: CapSpec = Field(default_factory=CapSpec)
+    # What happened, per language, e.g. "{station}水位{value}{unit}，超过{level}阈值{threshold}{unit}".
+    messages: dict[Language, str] = Field(default_factory=dict)
     stations: list[StationSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _templates_use_known_fields(self) -> Self:
+        for language, template in self.messages.items():
+            try:
+                fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+            except ValueError as exc:
+                raise ValueError(f"messages.{language}: {exc}; write placeholders as {{station}}") from exc
+            unknown = sorted(set(fields) - set(TEMPLATE_FIELDS))
+            if unknown:
+                raise ValueError(
+                    f"messages.{language}: unknown placeholder {{{unknown[0]}}}; use {', '.join(TEMPLATE_FIELDS)}"
+                )
+        return self
 
     @model_validator(mode="after")
     def _stations_unique(self) -> Self:

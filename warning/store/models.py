@@ -72,6 +72,8 @@ class IncidentRow(Base):
     station_id: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
+    # The latest detection's CAP fields and localized texts (see warning.rulebook.content).
+    content: Mapped[dict[str, Any]]
     level: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(20))
     exercise: Mapped[bool]

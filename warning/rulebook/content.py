@@ -1,0 +1,71 @@
+"""What a warning says: CAP 1.2 info fields and the rule's message templates, filled from a detection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from warning.domain import Level, Threshold
+from warning.rulebook.compiler import CompiledRule, CompiledStation
+
+SEVERITY = {Level.red: "Extreme", Level.orange: "Severe", Level.yellow: "Moderate", Level.blue: "Minor"}
+
+
+def render_content(
+    rule: CompiledRule,
+    station: CompiledStation,
+    *,
+    value: float | None,
+    unit: str,
+    level: Level | None,
+    previous: Level | None,
+    certainty: str,
+    reason: str,
+) -> dict[str, Any]:
+    """{"cap": {...}, "text": {language: sentence}} for one detection."""
+    cap = rule.spec.cap
+    judged = level or previous  # a lift is described against the level it leaves
+    by_level: dict[Level, Threshold] = {threshold.level: threshold for threshold in station.thresholds}
+    threshold = by_level.get(judged) if judged is not None else None
+    if threshold is None:
+        boundary = None
+    elif level is not None:
+        boundary = threshold.above if threshold.rising else threshold.below
+    else:
+        boundary = threshold.clear_below if threshold.rising else threshold.clear_above
+    fields = {
+        "station": station.spec.name,
+        "station_id": station.spec.id,
+        "area": station.spec.area,
+        "value": f"{value:.3g}" if value is not None else "",
+        "unit": unit.strip(),
+        "threshold": f"{boundary:g}" if boundary is not None else "",
+        "reason": reason,
+    }
+    texts = {
+        language: template.format(
+            **{**fields, "station": _station_name(station, language)}, level=_level_name(judged, language)
+        )
+        for language, template in rule.spec.messages.items()
+    }
+    return {
+        "cap": {
+            "event": cap.event or rule.spec.title,
+            "category": cap.category,
+            "urgency": cap.urgency if level is not None else "Past",
+            "severity": cap.severity or (SEVERITY[judged] if judged is not None else "Unknown"),
+            "certainty": certainty,
+            "responseType": list(cap.response_type) if level is not None else ["AllClear"],
+            "instruction": dict(cap.instruction),
+        },
+        "text": texts,
+    }
+
+
+def _station_name(station: CompiledStation, language: str) -> str:
+    return station.spec.name_zh if language == "zh-CN" and station.spec.name_zh else station.spec.name
+
+
+def _level_name(level: Level | None, language: str) -> str:
+    if level is None:
+        return ""
+    return level.zh if language == "zh-CN" else level.value
