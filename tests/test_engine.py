@@ -259,17 +259,17 @@ def test_hot_reload_keeps_open_incidents_and_refuses_a_broken_file(
 ) -> None:
     from pathlib import Path
 
-    from warning.rulebook import load_rule_files
+    from warning.rulebook import load_rulebook
 
     runtime.engine.ingest_payload(reading(3.7, START), "test")
     path = Path(str(_rules_with(tmp_path, "    keep_firing_for: 30m\n")))
-    assert runtime.engine.reload_rules(lambda: load_rule_files([path]))
+    assert runtime.engine.reload_rules(lambda: load_rulebook([path]))
     # The open incident survives, and the new rule's keep-firing now holds it through a dip.
     clock.advance_to(START + timedelta(minutes=45))
     runtime.engine.ingest_payload(reading(3.0, START + timedelta(minutes=10)), "test")
     assert runtime.store.incidents()[0].status == "open"
     path.write_text("hazard: flood\nrules: [{id: Broken}]\n", encoding="utf-8")
-    assert not runtime.engine.reload_rules(lambda: load_rule_files([path]))
+    assert not runtime.engine.reload_rules(lambda: load_rulebook([path]))
     refused = [row for row in runtime.store.decisions() if row.kind == "rules_reload_refused"]
     assert refused and any(":2:" in problem for problem in refused[0].data["problems"])
     runtime.engine.ingest_payload(reading(3.0, START + timedelta(minutes=41)), "test")

@@ -18,7 +18,7 @@ from warning.domain import Channel
 from warning.engine import Engine
 from warning.escalation.org import Organisation, load_organisation
 from warning.escalation.timers import LiveTimer
-from warning.rulebook import RuleEvaluator, load_rule_files
+from warning.rulebook import RuleEvaluator, load_rulebook
 from warning.serving import BackgroundServer
 from warning.store import Store
 
@@ -98,7 +98,8 @@ def build_runtime(
 ) -> Runtime:
     """Wire store, rules, organisation, engine, API and notifiers. Live timers are started by the caller."""
     store = Store(prepare_database_url(settings.database_url))
-    evaluator = RuleEvaluator(load_rule_files(list(settings.rules)))
+    rulebook = load_rulebook(list(settings.rules))
+    evaluator = RuleEvaluator(rulebook.rules, compounds=rulebook.compounds)
     org = load_organisation(settings.organisation)
     notifiers: dict[Channel, Notifier] = {}
     dispatcher = Dispatcher(store, notifiers, clock.now, drill_roster=drill_roster)

@@ -27,7 +27,7 @@ from warning.drills.runner import DrillResult, run_drill, write_decision_log
 from warning.errors import ConfigFileError
 from warning.escalation.org import load_organisation
 from warning.escalation.policy import describe_policy
-from warning.rulebook import load_rule_files
+from warning.rulebook import load_rule_files, load_rulebook
 from warning.rulebook.explain import explain_rule
 from warning.rulebook.testing import find_test_files, run_rule_test_file
 
@@ -204,7 +204,7 @@ def run(readings: click.utils.LazyFile | None) -> None:
     # SIGHUP reloads the rule files atomically; a broken file is refused and the running rules stay.
     signal.signal(
         signal.SIGHUP,
-        lambda *_: runtime.engine.reload_rules(lambda: load_rule_files(list(settings.rules))),
+        lambda *_: runtime.engine.reload_rules(lambda: load_rulebook(list(settings.rules))),
     )
     click.echo(f"engine running; API and webhooks on {runtime.api.url}; database {settings.database_url}")
     try:

@@ -25,6 +25,7 @@ from warning.domain import (
     DeadLetter,
     Detection,
     Incident,
+    Level,
     NotificationPurpose,
     Reading,
 )
@@ -32,7 +33,9 @@ from warning.errors import AcknowledgementRefused, ConfigFileError, EvaluationEr
 from warning.escalation.driver import EscalationDriver
 from warning.escalation.org import Organisation
 from warning.incidents.service import Change, acknowledge, apply_detection
-from warning.rulebook import CompiledRule, RuleEvaluator
+from warning.rulebook import Rulebook, RuleEvaluator
+from warning.rulebook.compound import MemberWarning, compound_key, judge_compound
+from warning.rulebook.content import compound_content
 from warning.rulebook.evaluator import GateChanged
 from warning.store.models import IncidentRow
 from warning.store.repository import Store, Transaction
@@ -87,12 +90,12 @@ class Engine:
             with self.store.transaction() as tx:
                 evaluator.prime(tx.readings_since(self.clock.now() - timedelta(seconds=reach)))
 
-    def reload_rules(self, load: Callable[[], list[CompiledRule]]) -> bool:
+    def reload_rules(self, load: Callable[[], Rulebook]) -> bool:
         """Swap in freshly loaded rules atomically, keeping windows and timers; on any error in the
         files keep the running rules and record why. True when the new rules are in force."""
         now = self.clock.now()
         try:
-            rules = load()
+            rulebook = load()
         except ConfigFileError as exc:
             with self._lock, self.store.transaction() as tx:
                 tx.record(
@@ -104,16 +107,12 @@ class Engine:
                 )
             return False
         with self._lock:
-            evaluator = RuleEvaluator(rules, carry_over=self.evaluator)
-            self.evaluator = evaluator
+            self.evaluator = RuleEvaluator(rulebook.rules, compounds=rulebook.compounds, carry_over=self.evaluator)
+            versions = {rule.id: rule.version for rule in rulebook.rules}
+            versions |= {compound.id: compound.version for compound in rulebook.compounds}
             with self.store.transaction() as tx:
-                tx.record(
-                    now,
-                    "rules_reloaded",
-                    f"rules reloaded: {len(rules)} rule(s) in force",
-                    None,
-                    versions={rule.id: rule.version for rule in rules},
-                )
+                tx.record(now, "rules_reloaded", f"rules reloaded: {len(versions)} rule(s) in force", None,
+                          versions=versions)  # fmt: skip
         return True
 
     # inbound ------------------------------------------------------------------------------
@@ -172,13 +171,62 @@ class Engine:
                 self._record_gate(tx, gate, now)
             for detection in evaluation.detections:
                 self._apply(tx, detection, now)
+            if evaluation.detections:
+                self._judge_compounds(tx, now)
 
-    def _apply(self, tx: Transaction, detection: Detection, now: datetime) -> None:
-        rule = self.evaluator.rules[detection.rule_id]
-        title = f"Sensor silent: {detection.station_name}" if detection.no_data else rule.spec.title
+    def _apply(self, tx: Transaction, detection: Detection, now: datetime, title: str | None = None) -> None:
+        if title is None:
+            rule = self.evaluator.rules[detection.rule_id]
+            title = f"Sensor silent: {detection.station_name}" if detection.no_data else rule.spec.title
         changed = apply_detection(tx, detection, now, exercise=self.exercise, title=title)
         if changed is not None:
             self._react(tx, changed.incident, changed.change, now)
+
+    def _member_warnings(self, tx: Transaction) -> dict[str, list[MemberWarning]]:
+        """Open warnings of every compound member rule, by area."""
+        members = {member for compound in self.evaluator.compounds.values() for member in compound.spec.members}
+        by_area: dict[str, list[MemberWarning]] = {}
+        for row in tx.open_incidents_of(members):
+            warning = MemberWarning(row.rule_id, row.area, Level(row.level), row.opened_at, row.code)
+            by_area.setdefault(row.area, []).append(warning)
+        return by_area
+
+    def _judge_compounds(self, tx: Transaction, now: datetime) -> None:
+        """Open, change or lift compound warnings from the member warnings now open, area by area."""
+        compounds = self.evaluator.compounds
+        if not compounds:
+            return
+        tx.session.flush()
+        by_area = self._member_warnings(tx)
+        areas = set(by_area) | {row.area for row in tx.open_incidents_of(list(compounds))}
+        for compound in compounds.values():
+            for area in sorted(areas):
+                verdict = judge_compound(compound, by_area.get(area, []), now)
+                key = compound_key(compound.id, area)
+                current = tx.current_level(key)
+                if verdict.level == current:
+                    continue
+                detection = Detection(
+                    rule_id=compound.id, rule_version=compound.version, hazard=compound.hazard, key=key,
+                    station_id=f"area:{area}", station_name=compound.spec.title, area=area, level=verdict.level,
+                    previous_level=current, reading=None, thresholds=(), reason=verdict.reason, signal_value=None,
+                    content=compound_content(compound, verdict.level, current),
+                )  # fmt: skip
+                self._apply(tx, detection, now, title=compound.spec.title)
+
+    def _next_compound_due(self) -> datetime | None:
+        if not any(c.spec.match == "absence" for c in self.evaluator.compounds.values()):
+            return None
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            by_area = self._member_warnings(tx)
+        due = [
+            verdict.due_at
+            for compound in self.evaluator.compounds.values()
+            for warnings in by_area.values()
+            if (verdict := judge_compound(compound, warnings, now)).due_at is not None
+        ]
+        return min(due, default=None)
 
     def _record_gate(self, tx: Transaction, gate: GateChanged, now: datetime) -> None:
         if gate.failing:
@@ -220,6 +268,7 @@ class Engine:
             with self.store.transaction() as tx:
                 for detection in self.evaluator.silent(now, tx.current_level):
                     self._apply(tx, detection, now)
+                self._judge_compounds(tx, now)
             with self.store.transaction() as tx:
                 due = tx.due_escalations(now)
             for incident_id, token in due:
@@ -233,7 +282,8 @@ class Engine:
         with self.store.transaction() as tx:
             escalation = tx.next_due_at()
         silence = self.evaluator.next_silence_due()
-        return min((moment for moment in (escalation, silence) if moment is not None), default=None)
+        compound = self._next_compound_due()
+        return min((moment for moment in (escalation, silence, compound) if moment is not None), default=None)
 
     def _after_decisions(self) -> None:
         self.dispatcher.send_pending()

@@ -10,7 +10,9 @@ rule is invisible to the others) and leaves no half-matched events behind.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +20,8 @@ from typing import Any
 
 from warning.domain import Level, Threshold, level_rank
 from warning.errors import FileProblem, RuleFileError
-from warning.rulebook.spec import RuleFileHeader, RuleSpec, StationSpec
-from warning.yamlfile import read_yaml, validate_node
+from warning.rulebook.spec import CompoundSpec, RuleFileHeader, RuleSpec, StationSpec
+from warning.yamlfile import YamlDocument, read_yaml, validate_node
 
 # durable-rules' JSON parser cannot read exponent notation (1e-05, 1e+20), which Python writes for
 # very small and very large floats: every number it sees is an integer count of micro-units
@@ -137,13 +139,41 @@ def band_condition(rule: CompiledRule, station_id: str, band: Band) -> dict[str,
     return {"m": {"$and": terms}}
 
 
+@dataclass(frozen=True, slots=True)
+class CompiledCompound:
+    hazard: str
+    spec: CompoundSpec
+    source: str
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def version(self) -> str:
+        canonical = json.dumps(self.spec.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True, slots=True)
+class Rulebook:
+    rules: list[CompiledRule]
+    compounds: list[CompiledCompound]
+
+
 def load_rule_files(paths: list[Path]) -> list[CompiledRule]:
+    """The threshold rules of every rule file (see load_rulebook)."""
+    return load_rulebook(paths).rules
+
+
+def load_rulebook(paths: list[Path]) -> Rulebook:
     """Load every rule file (directories are searched for *.yaml); raise one error listing all problems."""
     files: list[Path] = []
     for path in paths:
         files.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
     problems: list[FileProblem] = []
     compiled: list[CompiledRule] = []
+    compounds: list[tuple[YamlDocument, int, CompiledCompound]] = []
     owners: dict[str, str] = {}
     for file in files:
         try:
@@ -152,31 +182,48 @@ def load_rule_files(paths: list[Path]) -> list[CompiledRule]:
             problems.extend(exc.problems)
             continue
         # Each rule is validated on its own, so one broken rule hides no problem in the others.
-        header = validate_node(document, (), RuleFileHeader, {**document.root, "rules": []})
+        header = validate_node(document, (), RuleFileHeader, {**document.root, "rules": [], "compounds": []})
         if isinstance(header, list):
-            problems.extend(p for p in header if "rules" not in p.message)
+            problems.extend(header)
             continue
-        raw_rules = document.root.get("rules")
-        if not isinstance(raw_rules, list) or not raw_rules:
-            problems.append(document.problem(("rules",), "'rules' must be a list with at least one rule"))
+        raw_rules, raw_compounds = document.root.get("rules", []), document.root.get("compounds", [])
+        if not isinstance(raw_rules, list) or not isinstance(raw_compounds, list) or not raw_rules + raw_compounds:
+            problems.append(document.problem((), "a rule file needs a list of `rules` or of `compounds`"))
             continue
-        for index, raw in enumerate(raw_rules):
-            rule = validate_node(document, ("rules", index), RuleSpec, raw)
-            if isinstance(rule, list):
-                problems.extend(rule)
-                continue
-            if rule.id in owners:
-                problems.append(
-                    document.problem(
-                        ("rules", index, "id"),
-                        f"rule id '{rule.id}' is already used in {owners[rule.id]}: rule ids must be unique",
-                    )
+        sections: tuple[tuple[str, type[RuleSpec] | type[CompoundSpec], list[Any]], ...] = (
+            ("rules", RuleSpec, raw_rules),
+            ("compounds", CompoundSpec, raw_compounds),
+        )
+        for section, spec_type, raws in sections:
+            for index, raw in enumerate(raws):
+                item: RuleSpec | CompoundSpec | list[FileProblem] = validate_node(
+                    document, (section, index), spec_type, raw
                 )
-                continue
-            owners[rule.id] = str(file)
-            compiled.append(compile_rule(header.hazard, rule, str(file)))
+                if isinstance(item, list):
+                    problems.extend(item)
+                    continue
+                if item.id in owners:
+                    problems.append(document.problem(
+                        (section, index, "id"),
+                        f"rule id '{item.id}' is already used in {owners[item.id]}: rule ids must be unique",
+                    ))  # fmt: skip
+                    continue
+                owners[item.id] = str(file)
+                if isinstance(item, RuleSpec):
+                    compiled.append(compile_rule(header.hazard, item, str(file)))
+                else:
+                    assert isinstance(item, CompoundSpec)
+                    compounds.append((document, index, CompiledCompound(header.hazard, item, str(file))))
+    known = {rule.id for rule in compiled}
+    for document, index, compound in compounds:
+        for position, member in enumerate(compound.spec.members):
+            if member not in known:
+                problems.append(document.problem(
+                    ("compounds", index, "members", position),
+                    f"compound {compound.id}: member '{member}' is not a rule in the loaded files",
+                ))  # fmt: skip
     if not files:
         problems.append(FileProblem(", ".join(map(str, paths)), 0, "no rule files (*.yaml) found"))
     if problems:
         raise RuleFileError(problems)
-    return compiled
+    return Rulebook(compiled, [compound for _, _, compound in compounds])

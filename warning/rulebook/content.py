@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from warning.domain import Level, Threshold
-from warning.rulebook.compiler import CompiledRule, CompiledStation
+from warning.rulebook.compiler import CompiledCompound, CompiledRule, CompiledStation
 
 SEVERITY = {Level.red: "Extreme", Level.orange: "Severe", Level.yellow: "Moderate", Level.blue: "Minor"}
 
@@ -58,6 +58,23 @@ def render_content(
             "instruction": dict(cap.instruction),
         },
         "text": texts,
+    }
+
+
+def compound_content(compound: CompiledCompound, level: Level | None, previous: Level | None) -> dict[str, Any]:
+    cap = compound.spec.cap
+    judged = level or previous
+    return {
+        "cap": {
+            "event": cap.event or compound.spec.title,
+            "category": cap.category,
+            "urgency": cap.urgency if level is not None else "Past",
+            "severity": cap.severity or (SEVERITY[judged] if judged is not None else "Unknown"),
+            "certainty": "Observed",
+            "responseType": list(cap.response_type) if level is not None else ["AllClear"],
+            "instruction": dict(cap.instruction),
+        },
+        "text": {},
     }
 
 

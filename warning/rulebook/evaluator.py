@@ -23,6 +23,7 @@ from warning.errors import EvaluationError
 from warning.rulebook.compiler import (
     LARGEST_COMPARABLE,
     Band,
+    CompiledCompound,
     CompiledRule,
     CompiledStation,
     band_condition,
@@ -130,8 +131,15 @@ def _describe(
 class RuleEvaluator:
     """Owns one isolated durable-rules host holding one ruleset per rule, and the series state."""
 
-    def __init__(self, rules: Iterable[CompiledRule], *, carry_over: RuleEvaluator | None = None) -> None:
+    def __init__(
+        self,
+        rules: Iterable[CompiledRule],
+        *,
+        compounds: Iterable[CompiledCompound] = (),
+        carry_over: RuleEvaluator | None = None,
+    ) -> None:
         self.rules = {rule.id: rule for rule in rules}
+        self.compounds = {compound.id: compound for compound in compounds}
         self._by_sensor: dict[str, list[CompiledRule]] = {}
         self._matches: list[Band] = []
         self._lock = threading.Lock()

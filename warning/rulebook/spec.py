@@ -211,8 +211,40 @@ class RuleSpec(Spec):
         return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
+class CompoundSpec(Spec):
+    """A warning built from other rules' warnings in the same administrative area.
+
+    all_of: every member warns, the latest starting within `within` of the earliest.
+    any_of: any member warns.
+    sequence: members start in the listed order, the last within `within` of the first.
+    absence: the first member warns and the second does not follow within `within`.
+    """
+
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str = Field(min_length=1)
+    title_zh: str | None = None
+    match: Literal["all_of", "any_of", "sequence", "absence"]
+    members: list[str] = Field(min_length=2)
+    within: Duration | None = None
+    min_level: Level = Level.blue
+    # highest: the highest member level; agree_up: one level above it when all members agree on it.
+    level: Literal["highest", "agree_up"] = "highest"
+    cap: CapSpec = Field(default_factory=CapSpec)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Self:
+        if len(set(self.members)) != len(self.members):
+            raise ValueError(f"compound {self.id}: a member is listed twice")
+        if self.match == "absence" and len(self.members) != 2:
+            raise ValueError(f"compound {self.id}: absence takes exactly two members: the warning and the answer")
+        if self.match in ("all_of", "sequence", "absence") and self.within is None:
+            raise ValueError(f"compound {self.id}: {self.match} needs `within`, e.g. within: 1h")
+        return self
+
+
 class RuleFileHeader(Spec):
-    """One file in rules/ holds the rules of one hazard; each rule is validated on its own."""
+    """One file in rules/ holds the rules of one hazard and/or compounds; each is validated on its own."""
 
     hazard: str = Field(min_length=1, pattern=r"^[a-z][a-z_]*$")
-    rules: list[object]
+    rules: list[object] = Field(default_factory=list)
+    compounds: list[object] = Field(default_factory=list)

@@ -4,7 +4,7 @@ effect it claims commit together or not at all."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -127,6 +127,15 @@ class Transaction:
     def current_level(self, key: str) -> Level | None:
         row = self.open_incident(key)
         return Level(row.level) if row is not None else None
+
+    def open_incidents_of(self, rule_ids: Collection[str]) -> list[IncidentRow]:
+        """Incidents of these rules (or compounds) not yet lifted, oldest first."""
+        query = (
+            select(IncidentRow)
+            .where(IncidentRow.rule_id.in_(list(rule_ids)), IncidentRow.open_key.is_not(None))
+            .order_by(IncidentRow.id)
+        )
+        return list(self.session.scalars(query))
 
     def incident(self, incident_id: int, *, for_update: bool = False) -> IncidentRow | None:
         return self.session.get(IncidentRow, incident_id, with_for_update=for_update)
