@@ -376,3 +376,35 @@ def test_warning_content_follows_the_rule_cap_fields_and_templates(runtime: Runt
     runtime.engine.ingest_payload(reading(3.0, START + timedelta(minutes=1)), "test")
     lifted = runtime.store.incidents()[0].content["cap"]
     assert (lifted["urgency"], lifted["responseType"]) == ("Past", ["AllClear"])
+
+
+def test_a_compound_warning_opens_its_own_incident_and_pages_its_policy(database_url: str, clock: VirtualClock) -> None:
+    from tests.conftest import ROOT
+    from warning.app import Settings, build_runtime
+
+    settings = Settings(database_url=database_url, rules=(ROOT / "rules",), organisation=ROOT / "org" / "jinan.yaml")
+    rt = build_runtime(settings, clock, serve_http=False)
+    try:
+        clock.advance_to(START + timedelta(hours=1))
+
+        def feed(sensor: str, kind: str, value: float, minute: float) -> None:
+            at = START + timedelta(minutes=minute)
+            payload = {"sensor_id": sensor, "kind": kind, "value": value, "observed_at": at.isoformat()}
+            rt.engine.ingest_payload(payload, "test")
+
+        for minute in range(0, 11):
+            feed("TR-370102-JS01", "speed", 12.0, minute)  # yellow at 10m (5m of data, 5m pending)
+        feed("WD-370102-01", "water_depth", 0.2, 0)
+        feed("WD-370102-01", "water_depth", 0.2, 6)  # yellow at 6m
+        feed("RG-370102-01", "rainfall", 20.0, 5)
+        feed("RG-370102-01", "rainfall", 15.0, 20)  # 35 mm in the hour: yellow at 20m
+        compound = [i for i in rt.store.incidents() if i.rule_id == "urban-waterlogging"]
+        assert [(i.key, i.level, i.hazard, i.title) for i in compound] == [
+            ("urban-waterlogging:370102", "orange", "waterlogging", "Urban waterlogging")
+        ]
+        assert "all members warn: rainfall-1h yellow" in compound[0].reason
+        assert compound[0].content["cap"]["responseType"] == ["Avoid", "Execute"]
+        paged = {(n.person_id, n.channel) for n in rt.store.notifications() if n.incident_id == compound[0].id}
+        assert paged == {("tian-lei", "sms"), ("tian-lei", "voice")}  # emergency management's duty officer
+    finally:
+        rt.close()

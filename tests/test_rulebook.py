@@ -240,3 +240,20 @@ def test_an_unknown_template_placeholder_is_refused_with_its_line(tmp_path: Path
     (problem,) = caught.value.problems
     assert problem.line == 3  # the rule; pydantic reports model-level problems there
     assert "messages.en: unknown placeholder {stage}; use station, station_id" in problem.message
+
+
+def test_a_compound_naming_an_unknown_member_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "hazard: waterlogging\ncompounds:\n  - id: c\n    title: C\n    match: all_of\n"
+                            "    members: [river-stage, no-such-rule]\n    within: 1h\n")  # fmt: skip
+    with pytest.raises(RuleFileError) as caught:
+        load_rule_files([ROOT / "rules" / "flood.yaml", path])
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:6: compound c: member 'no-such-rule' is not a rule in the loaded files"
+    ]
+
+
+def test_absence_needs_exactly_two_members_and_a_window(tmp_path: Path) -> None:
+    path = _write(tmp_path, "hazard: gas\ncompounds:\n  - id: c\n    title: C\n    match: absence\n"
+                            "    members: [a, b, c]\n")  # fmt: skip
+    with pytest.raises(RuleFileError, match="absence takes exactly two members"):
+        load_rule_files([path])

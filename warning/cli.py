@@ -107,11 +107,14 @@ def rules() -> None:
 def rules_check(paths: tuple[Path, ...]) -> None:
     """Validate rule files; print every problem as file:line: message; exit 1 if any."""
     try:
-        compiled = load_rule_files(list(paths))
+        rulebook = load_rulebook(list(paths))
     except ConfigFileError as exc:
         _fail(exc)
-    for rule in compiled:
+    for rule in rulebook.rules:
         click.echo(f"{rule.source}: rule {rule.id} (version {rule.version}) ok, {len(rule.stations)} stations")
+    for compound in rulebook.compounds:
+        click.echo(f"{compound.source}: compound {compound.id} (version {compound.version}) ok, "
+                   f"{compound.spec.match} of {', '.join(compound.spec.members)}")  # fmt: skip
 
 
 @rules.command("explain")

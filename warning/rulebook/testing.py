@@ -16,7 +16,9 @@ A test file:
           - {at: 40m, rule: river-stage, station: HY-370102-01, level: none}
 
 `values` may hold null for "no reading at that step". Optional `gates` lists expected quality-gate
-changes: {at, rule, station, failing}.
+changes: {at, rule, station, failing}. Compound warnings are expected with `station: area:<code>`.
+Compounds are judged after every reading; an absence compound's deadline passing with no reading
+at that moment is judged at the next reading.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from warning.domain import AwareDatetime, Level, Reading, duration_field, format_duration
 from warning.errors import RuleFileError
-from warning.rulebook.compiler import load_rule_files
+from warning.rulebook.compiler import load_rulebook
+from warning.rulebook.compound import MemberWarning, compound_key, judge_compound
 from warning.rulebook.evaluator import RuleEvaluator
 from warning.yamlfile import load_spec
 
@@ -116,6 +119,7 @@ def run_rule_test(evaluator: RuleEvaluator, test: RuleTestSpec) -> tuple[set[str
             readings.append((at, number, reading))
     readings.sort(key=lambda item: (item[0], item[1]))
     levels: dict[str, Level | None] = {}
+    open_warnings: dict[str, MemberWarning] = {}  # key -> warning, as open incidents would hold them
     detections: set[str] = set()
     gates: set[str] = set()
     for at, _, reading in readings:
@@ -124,18 +128,40 @@ def run_rule_test(evaluator: RuleEvaluator, test: RuleTestSpec) -> tuple[set[str
             levels[detection.key] = detection.level
             outcome = detection.level.value if detection.level else "none"
             detections.add(_event(at, detection.rule_id, detection.station_id, outcome))
+            if detection.level is None:
+                open_warnings.pop(detection.key, None)
+            else:
+                since = open_warnings[detection.key].since if detection.key in open_warnings else reading.observed_at
+                open_warnings[detection.key] = MemberWarning(
+                    detection.rule_id, detection.area, detection.level, since, detection.key
+                )
         for gate in evaluation.gate_changes:
             gates.add(_event(at, gate.rule_id, gate.station_id, "failing" if gate.failing else "passing"))
+        for compound in evaluator.compounds.values():
+            for area in sorted({w.area for w in open_warnings.values()} | _areas_of(levels, compound.id)):
+                warnings = [w for w in open_warnings.values() if w.area == area]
+                verdict = judge_compound(compound, warnings, reading.observed_at)
+                key = compound_key(compound.id, area)
+                if verdict.level != levels.get(key):
+                    levels[key] = verdict.level
+                    outcome = verdict.level.value if verdict.level else "none"
+                    detections.add(_event(at, compound.id, f"area:{area}", outcome))
     return detections, gates
+
+
+def _areas_of(levels: dict[str, Level | None], compound_id: str) -> set[str]:
+    """Areas where this compound currently warns, so that it can also be lifted there."""
+    return {key.rsplit(":", 1)[1] for key, level in levels.items() if key.startswith(f"{compound_id}:") and level}
 
 
 def run_rule_test_file(path: Path) -> list[RuleTestResult]:
     """Run every test in one file; raises a ConfigFileError when the file or its rules are invalid."""
     spec, document = load_spec(path, RuleTestFileSpec, RuleFileError)
-    rules = load_rule_files([(path.parent / name).resolve() for name in spec.rule_files])
+    rulebook = load_rulebook([(path.parent / name).resolve() for name in spec.rule_files])
     results = []
     for index, test in enumerate(spec.tests):
-        evaluator = RuleEvaluator(rules)  # fresh windows and timers for every test case
+        # Fresh windows and timers for every test case.
+        evaluator = RuleEvaluator(rulebook.rules, compounds=rulebook.compounds)
         detections, gates = run_rule_test(evaluator, test)
         expected = {_event(e.at, e.rule, e.station, e.level if isinstance(e.level, str) else e.level.value)
                     for e in test.expect}  # fmt: skip
