@@ -16,7 +16,8 @@ TEST_FILES = find_test_files([ROOT / "rules" / "tests"])
 
 def test_every_bundled_rule_file_has_tests() -> None:
     tested = {path.name.removesuffix(".test.yaml") for path in TEST_FILES}
-    assert {path.stem for path in (ROOT / "rules").glob("*.yaml")} <= tested
+    rule_files = {path.stem for path in (ROOT / "rules").glob("*.yaml")} - {"stations"}  # the catalogue
+    assert rule_files <= tested
 
 
 @pytest.mark.parametrize("path", TEST_FILES, ids=lambda path: path.name)

@@ -251,6 +251,7 @@ def _rules_with(tmp_path: object, extra: str) -> object:
     text = text.replace("    unit: m\n", f"    unit: m\n{extra}", 1)
     path = Path(str(tmp_path)) / "flood.yaml"
     path.write_text(text, encoding="utf-8")
+    (path.parent / "stations.yaml").write_text((ROOT / "rules" / "stations.yaml").read_text(encoding="utf-8"))
     return path
 
 

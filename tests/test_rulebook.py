@@ -257,3 +257,53 @@ def test_absence_needs_exactly_two_members_and_a_window(tmp_path: Path) -> None:
                             "    members: [a, b, c]\n")  # fmt: skip
     with pytest.raises(RuleFileError, match="absence takes exactly two members"):
         load_rule_files([path])
+
+
+CATALOGUE = """stations:
+  - {id: G1, name: Gauge 1, area: "370102", kinds: [water_level], tags: [river], stages: {warning_stage: 3.5}}
+  - {id: G2, name: Gauge 2, area: "370203", kinds: [water_level], tags: [river], stages: {warning_stage: 2.0}}
+  - {id: G3, name: Gauge 3, area: "370102", kinds: [water_level], tags: [lake]}
+"""
+
+
+def _selecting(tmp_path: Path, select: str, levels: str) -> Path:
+    (tmp_path / "stations.yaml").write_text(CATALOGUE, encoding="utf-8")
+    return _write(tmp_path, "hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n"
+                            f"    select: {select}\n    levels:\n{levels}", "flood.yaml")  # fmt: skip
+
+
+def test_rules_select_catalogue_stations_by_tag_and_area_and_use_their_own_stages(tmp_path: Path) -> None:
+    path = _selecting(tmp_path, '{tags: [river], area: "3701"}',
+                      "      yellow: {above: warning_stage, clear_below: warning_stage - 0.2}\n")  # fmt: skip
+    (rule,) = load_rule_files([path])
+    assert list(rule.stations) == ["G1"]  # G2 is in Qingdao (3702), G3 is a lake
+    (threshold,) = rule.stations["G1"].thresholds
+    assert (threshold.above, threshold.clear_below) == (3.5, 3.3)
+    (everywhere,) = load_rule_files([_selecting(tmp_path, "{tags: [river]}", "      yellow: {above: warning_stage, "
+                                                "clear_below: warning_stage - 0.5}\n")])  # fmt: skip
+    assert everywhere.stations["G2"].thresholds[0].clear_below == 1.5
+
+
+@pytest.mark.parametrize(
+    ("select", "levels", "message"),
+    [
+        ("{tags: [lake]}", "      yellow: {above: warning_stage, clear_below: 1}\n",
+         "rule r1: station G3 has no stage 'warning_stage' (its stages: none)"),
+        ("{tags: [sea]}", "      yellow: {above: 3, clear_below: 2}\n",
+         "rule r1 selects no station: none in the catalogue has kind 'water_level', tags sea"),
+        ("{stations: [G9]}", "      yellow: {above: 3, clear_below: 2}\n",
+         "rule r1: station G9 is not in the station catalogue"),
+        ("{tags: [river]}", "      yellow: {above: warning_stage, clear_below: warning_stage + 1}\n",
+         "rule r1, station G1: clear_below (4.5) must be below above (3.5)"),
+    ],
+)  # fmt: skip
+def test_selection_problems_name_the_rule_and_station(tmp_path: Path, select: str, levels: str, message: str) -> None:
+    with pytest.raises(RuleFileError) as caught:
+        load_rule_files([_selecting(tmp_path, select, levels)])
+    assert any(f":6: {message}" in str(p) for p in caught.value.problems), caught.value.problems
+
+
+def test_a_malformed_stage_reference_is_refused_at_its_line(tmp_path: Path) -> None:
+    path = _selecting(tmp_path, "{tags: [river]}", "      yellow: {above: warning stage, clear_below: 2}\n")
+    with pytest.raises(RuleFileError, match="'warning stage' is neither a number nor a stage"):
+        load_rule_files([path])

@@ -18,9 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from warning.domain import Level, Threshold, level_rank
 from warning.errors import FileProblem, RuleFileError
-from warning.rulebook.spec import CompoundSpec, RuleFileHeader, RuleSpec, StationSpec
+from warning.rulebook.spec import (
+    CatalogueFileSpec,
+    CatalogueStationSpec,
+    CompoundSpec,
+    RuleFileHeader,
+    RuleSpec,
+    StationSpec,
+)
 from warning.yamlfile import YamlDocument, read_yaml, validate_node
 
 # durable-rules' JSON parser cannot read exponent notation (1e-05, 1e+20), which Python writes for
@@ -161,6 +170,52 @@ class Rulebook:
     compounds: list[CompiledCompound]
 
 
+CATALOGUE = "stations.yaml"
+
+
+def _add_to_catalogue(document: YamlDocument, catalogue: dict[str, CatalogueStationSpec]) -> list[FileProblem]:
+    spec = validate_node(document, (), CatalogueFileSpec, document.root)
+    if isinstance(spec, list):
+        return spec
+    problems = []
+    for index, station in enumerate(spec.stations):
+        if station.id in catalogue:
+            problems.append(document.problem(("stations", index, "id"), f"station {station.id} is listed twice"))
+        catalogue[station.id] = station
+    return problems
+
+
+def _select_stations(rule: RuleSpec, catalogue: dict[str, CatalogueStationSpec]) -> tuple[list[StationSpec], list[str]]:
+    """The catalogue stations a rule selects, with its levels resolved against each one's stages."""
+    select, levels = rule.select, rule.levels
+    assert select is not None and levels is not None
+    errors = [f"rule {rule.id}: station {sid} is not in the station catalogue" for sid in select.stations
+              if sid not in catalogue]  # fmt: skip
+    chosen = [
+        station for station in catalogue.values()
+        if rule.kind in station.kinds and set(select.tags) <= set(station.tags)
+        and (select.area is None or station.area.startswith(select.area))
+        and (not select.stations or station.id in select.stations)
+    ]  # fmt: skip
+    if not chosen and not errors:
+        errors.append(f"rule {rule.id} selects no station: none in the catalogue has kind '{rule.kind}'"
+                      f"{', tags ' + ', '.join(select.tags) if select.tags else ''}"
+                      f"{', area ' + select.area + '*' if select.area else ''}")  # fmt: skip
+    stations = []
+    for station in chosen:
+        try:
+            resolved = {level: template.resolve(station.stages) for level, template in levels.items()}
+            stations.append(StationSpec(id=station.id, name=station.name, name_zh=station.name_zh,
+                                        area=station.area, levels=resolved))  # fmt: skip
+        except ValidationError as exc:
+            errors.append(
+                f"rule {rule.id}, station {station.id}: {exc.errors()[0]['msg'].removeprefix('Value error, ')}"
+            )
+        except ValueError as exc:
+            errors.append(f"rule {rule.id}: station {station.id} {exc}")
+    return stations, errors
+
+
 def load_rule_files(paths: list[Path]) -> list[CompiledRule]:
     """The threshold rules of every rule file (see load_rulebook)."""
     return load_rulebook(paths).rules
@@ -171,16 +226,26 @@ def load_rulebook(paths: list[Path]) -> Rulebook:
     files: list[Path] = []
     for path in paths:
         files.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
+    # The station catalogue beside the rule files comes with them, first.
+    catalogues = {file.parent / CATALOGUE for file in files if (file.parent / CATALOGUE).is_file()}
+    files = sorted(catalogues) + [file for file in files if file not in catalogues]
     problems: list[FileProblem] = []
     compiled: list[CompiledRule] = []
     compounds: list[tuple[YamlDocument, int, CompiledCompound]] = []
     owners: dict[str, str] = {}
+    documents: list[tuple[Path, YamlDocument]] = []
+    catalogue: dict[str, CatalogueStationSpec] = {}
     for file in files:
         try:
             document = read_yaml(file, RuleFileError)
         except RuleFileError as exc:
             problems.extend(exc.problems)
             continue
+        if "stations" in document.root and "hazard" not in document.root:
+            problems.extend(_add_to_catalogue(document, catalogue))
+        else:
+            documents.append((file, document))
+    for file, document in documents:
         # Each rule is validated on its own, so one broken rule hides no problem in the others.
         header = validate_node(document, (), RuleFileHeader, {**document.root, "rules": [], "compounds": []})
         if isinstance(header, list):
@@ -210,6 +275,12 @@ def load_rulebook(paths: list[Path]) -> Rulebook:
                     continue
                 owners[item.id] = str(file)
                 if isinstance(item, RuleSpec):
+                    if item.select is not None:
+                        stations, errors = _select_stations(item, catalogue)
+                        problems.extend(document.problem((section, index, "select"), e) for e in errors)
+                        if errors:
+                            continue
+                        item = item.model_copy(update={"stations": stations})
                     compiled.append(compile_rule(header.hazard, item, str(file)))
                 else:
                     assert isinstance(item, CompoundSpec)

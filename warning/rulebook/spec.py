@@ -5,11 +5,21 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import re
 import string
 from datetime import timedelta
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from warning.domain import AreaCode, Level, duration_field
 
@@ -65,6 +75,74 @@ class LevelThresholdSpec(Spec):
             return self.above, self.clear_below
         assert self.below is not None and self.clear_above is not None
         return -self.below, -self.clear_above
+
+
+_STAGE_REF = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*(?:([+-])\s*(\d+(?:\.\d+)?))?\s*$")
+
+
+def _stage_ref(value: float | str) -> float | str:
+    if isinstance(value, str) and _STAGE_REF.match(value) is None:
+        raise ValueError(f"'{value}' is neither a number nor a stage like warning_stage or warning_stage - 0.2")
+    return value
+
+
+Bound = Annotated[float | str, AfterValidator(_stage_ref)]
+
+
+def resolve_bound(value: float | str | None, stages: dict[str, float]) -> float | None:
+    """A number, or a station's named stage with an optional offset ('warning_stage - 0.2')."""
+    if value is None or isinstance(value, float | int):
+        return value
+    match = _STAGE_REF.match(value)
+    assert match is not None  # checked when the rule was loaded
+    name, sign, offset = match.groups()
+    if name not in stages:
+        known = ", ".join(sorted(stages)) or "none"
+        raise ValueError(f"has no stage '{name}' (its stages: {known})")
+    delta = float(offset or 0) * (-1 if sign == "-" else 1)
+    return round(stages[name] + delta, 9)
+
+
+class LevelTemplateSpec(Spec):
+    """A level for selected stations: numbers, or each station's named stages."""
+
+    above: Bound | None = None
+    clear_below: Bound | None = None
+    below: Bound | None = None
+    clear_above: Bound | None = None
+
+    def resolve(self, stages: dict[str, float]) -> LevelThresholdSpec:
+        return LevelThresholdSpec(
+            above=resolve_bound(self.above, stages),
+            clear_below=resolve_bound(self.clear_below, stages),
+            below=resolve_bound(self.below, stages),
+            clear_above=resolve_bound(self.clear_above, stages),
+        )
+
+
+class SelectSpec(Spec):
+    """Stations from the catalogue: of the rule's kind, with every tag, in the area (a code prefix)."""
+
+    tags: list[str] = Field(default_factory=list)
+    area: str | None = Field(default=None, pattern=r"^\d{2,6}$", description="GB/T 2260 code or prefix: 37, 3701")
+    stations: list[str] = Field(default_factory=list, description="only these station ids")
+
+
+class CatalogueStationSpec(Spec):
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
+    name: str = Field(min_length=1)
+    name_zh: str | None = None
+    area: AreaCode
+    kinds: list[str] = Field(min_length=1)
+    tags: list[str] = Field(default_factory=list)
+    # Named values per station, e.g. warning_stage (警戒水位) and guaranteed_stage (保证水位).
+    stages: dict[str, float] = Field(default_factory=dict)
+
+
+class CatalogueFileSpec(Spec):
+    """A station catalogue file: a top-level `stations:` list and nothing else."""
+
+    stations: list[CatalogueStationSpec] = Field(min_length=1)
 
 
 class StationSpec(Spec):
@@ -179,7 +257,28 @@ class RuleSpec(Spec):
     cap: CapSpec = Field(default_factory=CapSpec)
     # What happened, per language, e.g. "{station}水位{value}{unit}，超过{level}阈值{threshold}{unit}".
     messages: dict[Language, str] = Field(default_factory=dict)
-    stations: list[StationSpec] = Field(min_length=1)
+    # Either stations selected from the catalogue with `levels` written against their named
+    # stages, or stations listed here with their own levels. (select comes first: the check on
+    # stations reads it.)
+    select: SelectSpec | None = None
+    levels: dict[Level, LevelTemplateSpec] | None = None
+    stations: list[StationSpec] = Field(default_factory=list)
+
+    @field_validator("stations")
+    @classmethod
+    def _stations_listed_or_selected(cls, stations: list[StationSpec], info: ValidationInfo) -> list[StationSpec]:
+        selected = info.data.get("select") is not None
+        if not stations and not selected:
+            raise ValueError("list at least one station, or `select` stations from the catalogue with `levels`")
+        if stations and selected:
+            raise ValueError("list stations or select them from the catalogue, not both")
+        return stations
+
+    @model_validator(mode="after")
+    def _select_with_levels(self) -> Self:
+        if (self.select is not None) != (self.levels is not None):
+            raise ValueError(f"rule {self.id}: `select` and `levels` go together")
+        return self
 
     @model_validator(mode="after")
     def _templates_use_known_fields(self) -> Self:
