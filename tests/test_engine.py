@@ -409,3 +409,28 @@ def test_a_compound_warning_opens_its_own_incident_and_pages_its_policy(database
         assert paged == {("tian-lei", "sms"), ("tian-lei", "voice")}  # emergency management's duty officer
     finally:
         rt.close()
+
+
+def test_an_area_gone_dark_is_one_warning(database_url: str, clock: VirtualClock, tmp_path: object) -> None:
+    from pathlib import Path
+
+    from tests.conftest import ROOT
+    from warning.app import Settings, build_runtime
+
+    path = Path(str(_rules_with(tmp_path, "    no_data: {after: 30m, per: area}\n")))
+    settings = Settings(database_url=database_url, rules=(path,), organisation=ROOT / "org" / "jinan.yaml")
+    rt = build_runtime(settings, clock)
+    try:
+        rt.engine.ingest_payload(reading(2.5, START + timedelta(minutes=5)), "test")
+        step_to(rt, clock, START + timedelta(minutes=34))
+        assert rt.store.incidents() == []  # East Lock is silent, but Riverside spoke at 12:05
+        step_to(rt, clock, START + timedelta(minutes=40))
+        (dark,) = rt.store.incidents()
+        assert (dark.key, dark.station_id, dark.level) == ("river-stage:area:370102:no-data", "area:370102", "blue")
+        assert dark.reason.startswith("no reading from every river-stage station in area 370102 since 2026-07-14T12:05")
+        rt.engine.ingest_payload(reading(2.0, START + timedelta(minutes=39), sensor="HY-370102-02"), "test")
+        assert rt.store.incidents()[0].status == "lifted"
+        lifted = [d.summary for d in rt.store.decisions() if d.kind == "incident_lifted"]
+        assert lifted[0].endswith("Xiaoqing River, East Lock gauge (HY-370102-02) reports again")
+    finally:
+        rt.close()

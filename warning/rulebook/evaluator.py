@@ -11,7 +11,7 @@ its band. The warning level then follows from the band and the level the inciden
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,6 +31,7 @@ from warning.rulebook.compiler import (
 )
 from warning.rulebook.content import render_content
 from warning.rulebook.series import SeriesState, apply_timing, quality_problems, window_signal
+from warning.rulebook.silence import Watch, build_watches
 
 
 class _SynchronousHost(Host):  # type: ignore[misc]
@@ -89,11 +90,6 @@ def next_level(current: Level | None, band: Band) -> Level | None:
 
 def incident_key(rule_id: str, station_id: str) -> str:
     return f"{rule_id}:{station_id}"
-
-
-def silence_key(key: str) -> str:
-    """The incident key of a station's no-data detection, beside its threshold incident."""
-    return f"{key}:no-data"
 
 
 def signal_unit(rule: CompiledRule) -> str:
@@ -160,6 +156,8 @@ class RuleEvaluator:
             self._host.set_rulesets(definitions)
         # Stations never heard from count as silent from this moment (set by the engine at start).
         self._watching_since: datetime | None = None
+        self._watches: list[Watch] | None = None  # built on first use, after states are carried over
+        self._watches_of: dict[str, list[Watch]] = {}
         if carry_over is not None:
             self._adopt_states(carry_over)
             self._watching_since = carry_over._watching_since
@@ -187,66 +185,56 @@ class RuleEvaluator:
         if self._watching_since is None:
             self._watching_since = moment
 
-    def _silences(self) -> Iterator[tuple[CompiledRule, CompiledStation, SeriesState, datetime]]:
-        """(rule, station, state, moment it counts as silent) for every station under a no-data rule."""
-        if self._watching_since is None:
-            return
-        for rule in self.rules.values():
-            if rule.spec.no_data is None:
-                continue
-            for station_id, station in rule.stations.items():
-                state = self._state(rule, station_id)
-                heard = state.last_at or self._watching_since
-                yield rule, station, state, max(heard, self._watching_since) + rule.spec.no_data.after
+    def _watch_list(self) -> list[Watch]:
+        if self._watches is None:
+            self._watches = []
+            self._watches_of = {}
+            for rule in self.rules.values():
+                states = {sid: self._state(rule, sid) for sid in rule.stations} if rule.spec.no_data else {}
+                for watch in build_watches(rule, states):
+                    self._watches.append(watch)
+                    for state in watch.states:
+                        self._watches_of.setdefault(state.key, []).append(watch)
+        return self._watches
 
     def next_silence_due(self) -> datetime | None:
-        """When the next station not yet reported silent will count as silent."""
+        """When the next station (or area) not yet reported silent will count as silent."""
+        if self._watching_since is None:
+            return None
         with self._lock:
-            due = [moment for _, _, state, moment in self._silences() if not state.silent]
+            due = [watch.due(self._watching_since) for watch in self._watch_list() if not watch.silent]
         return min(due, default=None)
 
     def silent(self, now: datetime, current_level: Callable[[str], Level | None]) -> list[Detection]:
-        """No-data detections for stations silent past their rule's `no_data.after`."""
-        detections = []
+        """No-data detections for stations or areas silent past their rule's `no_data.after`."""
+        detections: list[Detection] = []
+        if self._watching_since is None:
+            return detections
         with self._lock:
-            for rule, station, state, moment in self._silences():
-                if moment > now or state.silent:
+            for watch in self._watch_list():
+                if watch.silent or watch.due(self._watching_since) > now:
                     continue
-                state.silent = True
-                key = silence_key(state.key)
-                assert rule.spec.no_data is not None
-                if current_level(key) is not None:
+                watch.silent = True
+                no_data = watch.rule.spec.no_data
+                assert no_data is not None
+                if current_level(watch.key) is not None:
                     continue  # already open (e.g. reported before a restart)
-                heard = state.last_at.isoformat() if state.last_at else "the engine started"
-                detections.append(
-                    self._silence(
-                        rule,
-                        station,
-                        key,
-                        rule.spec.no_data.level,
-                        None,
-                        f"no reading from {station.spec.name} ({station.spec.id}) since "
-                        f"{heard}, longer than {format_duration(rule.spec.no_data.after)}",
-                    )
-                )
+                heard = watch.heard(self._watching_since)
+                since = "the engine started" if heard == self._watching_since else heard.isoformat()
+                reason = f"no reading from {watch.label} since {since}, longer than {format_duration(no_data.after)}"
+                detections.append(self._silence(watch, no_data.level, None, reason))
         return detections
 
     def _silence(
-        self,
-        rule: CompiledRule,
-        station: CompiledStation,
-        key: str,
-        level: Level | None,
-        previous: Level | None,
-        reason: str,
-        reading: Reading | None = None,
+        self, watch: Watch, level: Level | None, previous: Level | None, reason: str, reading: Reading | None = None
     ) -> Detection:
-        content = render_content(rule, station, value=None, unit="", level=level, previous=previous,
+        rule = watch.rule
+        content = render_content(rule, watch.sample, value=None, unit="", level=level, previous=previous,
                                  certainty="Observed", reason=reason)  # fmt: skip
         content["text"] = {}  # the rule's templates describe readings, not silence: the reason says it
         return Detection(
-            rule_id=rule.id, rule_version=rule.version, hazard=rule.hazard, key=key, station_id=station.spec.id,
-            station_name=station.spec.name, area=station.spec.area, level=level, previous_level=previous,
+            rule_id=rule.id, rule_version=rule.version, hazard=rule.hazard, key=watch.key, station_id=watch.station_id,
+            station_name=watch.station_name, area=watch.area, level=level, previous_level=previous,
             reading=reading, thresholds=(), reason=reason, signal_value=None, no_data=True, content=content,
         )  # fmt: skip
 
@@ -305,14 +293,14 @@ class RuleEvaluator:
                     continue  # out of order: a later reading was judged already
                 state.last_at = reading.observed_at
                 if rule.spec.no_data is not None:
-                    state.silent = False
-                    key = silence_key(state.key)
-                    silent_level = current_level(key)
-                    if silent_level is not None:
-                        station = rule.stations[reading.sensor_id]
-                        detections.append(self._silence(rule, station, key, None, silent_level,
-                                                        f"{station.spec.name} ({station.spec.id}) reports again",
-                                                        reading))  # fmt: skip
+                    self._watch_list()
+                    for watch in self._watches_of.get(state.key, ()):
+                        watch.silent = False
+                        silent_level = current_level(watch.key)
+                        if silent_level is not None:
+                            station = rule.stations[reading.sensor_id]
+                            reason = f"{station.spec.name} ({station.spec.id}) reports again"
+                            detections.append(self._silence(watch, None, silent_level, reason, reading))
                 detection = self._judge(rule, state, reading, current_level, gate_changes)
                 if detection is not None:
                     detections.append(detection)

@@ -25,7 +25,6 @@ class SeriesState:
     last_good_value: float | None = None
     unchanged_since: datetime | None = None
     gated: bool = False
-    silent: bool = False  # a no-data detection was issued and no reading has come since
     band: Band | None = None  # last band durable-rules matched: reused while the signal stays inside it
     pending_since: datetime | None = None  # since when the target level has been above the current one
     clearing_since: datetime | None = None  # since when the target level has been below the current one

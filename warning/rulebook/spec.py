@@ -219,6 +219,9 @@ class NoDataSpec(Spec):
 
     after: Duration
     level: Level = Level.blue
+    # station: each silent station is a warning; area: one warning when every station of the rule
+    # in an administrative area is silent (a district gone dark, e.g. a communications outage).
+    per: Literal["station", "area"] = "station"
 
 
 Language = Literal["zh-CN", "en"]
