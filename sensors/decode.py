@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from warning.domain import Reading
+from warning.domain import NAIVE_TIMESTAMP, Reading
 from warning.errors import ReadingRejected
 
 MAX_PAYLOAD_BYTES = 64 * 1024
@@ -23,7 +23,8 @@ def _reason(error: ValidationError) -> str:
         if item["type"] == "model_type" and not item["loc"]:
             return "payload must be a JSON object"
         field = ".".join(str(part) for part in item["loc"]) or "payload"
-        parts.append(f"{field}: {item['msg']}")
+        message = NAIVE_TIMESTAMP if item["type"] == "timezone_aware" else item["msg"]
+        parts.append(f"{field}: {message}")
     return "; ".join(parts)
 
 

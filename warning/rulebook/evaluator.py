@@ -140,6 +140,8 @@ class RuleEvaluator:
         self._matches: list[Band] = []
         self._lock = threading.Lock()
         self._states: dict[tuple[str, str], SeriesState] = {}
+        # Per sensor, the (rule, kind, series state) it feeds: built on first use, then reused.
+        self._series_of: dict[str, list[tuple[CompiledRule, str, SeriesState]]] = {}
         definitions: dict[str, dict[str, Any]] = {}
         for rule in self.rules.values():
             ruleset: dict[str, Any] = {}
@@ -285,10 +287,15 @@ class RuleEvaluator:
         detections: list[Detection] = []
         gate_changes: list[GateChanged] = []
         with self._lock:
-            for rule in self._by_sensor.get(reading.sensor_id, ()):
-                if rule.spec.kind != reading.kind:
+            series = self._series_of.get(reading.sensor_id)
+            if series is None:
+                series = self._series_of[reading.sensor_id] = [
+                    (rule, rule.spec.kind, self._state(rule, reading.sensor_id))
+                    for rule in self._by_sensor.get(reading.sensor_id, ())
+                ]
+            for rule, kind, state in series:
+                if kind != reading.kind:
                     continue
-                state = self._state(rule, reading.sensor_id)
                 if state.last_at is not None and reading.observed_at <= state.last_at:
                     continue  # out of order: a later reading was judged already
                 state.last_at = reading.observed_at
