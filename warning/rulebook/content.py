@@ -6,6 +6,7 @@ from typing import Any
 
 from warning.domain import Level, Threshold
 from warning.rulebook.compiler import CompiledCompound, CompiledRule, CompiledStation
+from warning.rulebook.spec import CapSpec
 
 SEVERITY = {Level.red: "Extreme", Level.orange: "Severe", Level.yellow: "Moderate", Level.blue: "Minor"}
 
@@ -47,34 +48,24 @@ def render_content(
         )
         for language, template in rule.spec.messages.items()
     }
-    return {
-        "cap": {
-            "event": cap.event or rule.spec.title,
-            "category": cap.category,
-            "urgency": cap.urgency if level is not None else "Past",
-            "severity": cap.severity or (SEVERITY[judged] if judged is not None else "Unknown"),
-            "certainty": certainty,
-            "responseType": list(cap.response_type) if level is not None else ["AllClear"],
-            "instruction": dict(cap.instruction),
-        },
-        "text": texts,
-    }
+    return {"cap": cap_fields(cap, rule.spec.title, level, previous, certainty), "text": texts}
 
 
 def compound_content(compound: CompiledCompound, level: Level | None, previous: Level | None) -> dict[str, Any]:
-    cap = compound.spec.cap
+    return {"cap": cap_fields(compound.spec.cap, compound.spec.title, level, previous, "Observed"), "text": {}}
+
+
+def cap_fields(cap: CapSpec, title: str, level: Level | None, previous: Level | None, certainty: str) -> dict[str, Any]:
+    """CAP 1.2 info fields; a lift (level None) is Past and AllClear, at the severity it leaves."""
     judged = level or previous
     return {
-        "cap": {
-            "event": cap.event or compound.spec.title,
-            "category": cap.category,
-            "urgency": cap.urgency if level is not None else "Past",
-            "severity": cap.severity or (SEVERITY[judged] if judged is not None else "Unknown"),
-            "certainty": "Observed",
-            "responseType": list(cap.response_type) if level is not None else ["AllClear"],
-            "instruction": dict(cap.instruction),
-        },
-        "text": {},
+        "event": cap.event or title,
+        "category": cap.category,
+        "urgency": cap.urgency if level is not None else "Past",
+        "severity": cap.severity or (SEVERITY[judged] if judged is not None else "Unknown"),
+        "certainty": certainty,
+        "responseType": list(cap.response_type) if level is not None else ["AllClear"],
+        "instruction": dict(cap.instruction),
     }
 
 
