@@ -1,6 +1,6 @@
 """Loopback Twilio API simulator: the real twilio client talks to it in tests, drills and the demo."""
 
 from notifiers.simulator.behaviour import PhoneBehaviour
-from notifiers.simulator.server import TwilioSimulator
+from notifiers.simulator.server import Faults, TwilioSimulator
 
-__all__ = ["PhoneBehaviour", "TwilioSimulator"]
+__all__ = ["Faults", "PhoneBehaviour", "TwilioSimulator"]

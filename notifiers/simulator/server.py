@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 import heapq
 import itertools
+import random
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,24 @@ class _Scheduled:
     at: datetime
     seq: int
     action: Callable[[], Awaitable[None]] = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Provider trouble to play, drawn from a seeded RNG so a run is repeatable.
+
+    error_before: 500 and nothing created (safe to resend, but the client cannot know that).
+    error_after: created, then 500 answered: the ambiguous case a blind retry pages twice on.
+    drop_after: created, then the connection closed with no answer at all.
+    Every `burst_every`-th create starts `burst_length` answers of 429 (not processed).
+    """
+
+    error_before: float = 0.0
+    error_after: float = 0.0
+    drop_after: float = 0.0
+    burst_every: int = 0
+    burst_length: int = 0
+    seed: int = 0
 
 
 @dataclass
@@ -92,6 +111,10 @@ class TwilioSimulator:
         self.messages: dict[str, dict[str, Any]] = {}
         self.calls: dict[str, dict[str, Any]] = {}
         self.events: list[dict[str, Any]] = []
+        self._faults = Faults()
+        self._rng = random.Random(0)
+        self._creates = 0
+        self._burst_left = 0
         self._session: aiohttp.ClientSession | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._advance_lock: asyncio.Lock | None = None
@@ -100,6 +123,8 @@ class TwilioSimulator:
         prefix = API_PREFIX.format(account="{account}")
         app.router.add_post(f"{prefix}/Messages.json", self._create_message)
         app.router.add_get(f"{prefix}/Messages/{{sid}}.json", self._fetch_message)
+        app.router.add_get(f"{prefix}/Messages.json", self._list_messages)
+        app.router.add_get(f"{prefix}/Calls.json", self._list_calls)
         app.router.add_post(f"{prefix}/Calls.json", self._create_call)
         app.router.add_get(f"{prefix}/Calls/{{sid}}.json", self._fetch_call)
         app.router.add_post("/_sim/advance", self._advance_endpoint)
@@ -133,6 +158,9 @@ class TwilioSimulator:
             self._ticker.cancel()
         if self._session is not None:
             await self._session.close()
+
+    def set_faults(self, faults: Faults) -> None:
+        self._faults, self._rng = faults, random.Random(faults.seed)
 
     def set_behaviour(self, phone: str, behaviour: PhoneBehaviour) -> None:
         self._behaviour[phone] = behaviour
@@ -213,6 +241,68 @@ class TwilioSimulator:
             **fields,
         }
 
+    def _fault(self) -> str | None:
+        """The trouble to play on this create request, if any."""
+        faults = self._faults
+        self._creates += 1
+        if faults.burst_every and self._creates % faults.burst_every == 0:
+            self._burst_left = faults.burst_length
+        if self._burst_left:
+            self._burst_left -= 1
+            return "429"
+        draw = self._rng.random()
+        for name, chance in (("before", faults.error_before), ("after", faults.error_after),
+                             ("drop", faults.drop_after)):  # fmt: skip
+            if draw < chance:
+                return name
+            draw -= chance
+        return None
+
+    def _answer_created(self, request: web.Request, fault: str | None, resource: dict[str, Any]) -> web.Response:
+        if fault == "after":
+            self._log("fault", fault="error_after", sid=resource["sid"])
+            return _error(500, 20500, "Internal Server Error")
+        if fault == "drop":
+            self._log("fault", fault="drop_after", sid=resource["sid"])
+            if request.transport is not None:
+                request.transport.close()  # the client never hears that it worked
+            return web.Response(status=500)
+        public = {key: value for key, value in resource.items() if not key.startswith("_")}
+        return web.json_response(public, status=201)
+
+    def _refused(self, fault: str | None) -> web.Response | None:
+        if fault == "429":
+            self._log("fault", fault="429")
+            return _error(429, 20429, "Too Many Requests")
+        if fault == "before":
+            self._log("fault", fault="error_before")
+            return _error(500, 20500, "Internal Server Error")
+        return None
+
+    async def _list_messages(self, request: web.Request) -> web.Response:
+        return self._list(request, "messages", self.messages, "DateSent>")
+
+    async def _list_calls(self, request: web.Request) -> web.Response:
+        return self._list(request, "calls", self.calls, "StartTime>")
+
+    def _list(self, request: web.Request, key: str, store: dict[str, dict[str, Any]], after: str) -> web.Response:
+        refusal = self._authorised(request)
+        if refusal is not None:
+            return refusal
+        to = request.query.get("To")
+        since = request.query.get(after)
+        cutoff = datetime.fromisoformat(since.replace("Z", "+00:00")) if since else None
+        found = [
+            {k: v for k, v in resource.items() if not k.startswith("_")}
+            for resource in store.values()
+            if (to is None or resource["to"] == to) and (cutoff is None or resource["_created_at"] >= cutoff)
+        ]
+        uri = f"/2010-04-01/Accounts/{self.account_sid}/{key.capitalize()}.json"
+        return web.json_response({
+            key: found, "first_page_uri": uri, "next_page_uri": None, "previous_page_uri": None,
+            "page": 0, "page_size": 50, "start": 0, "end": max(len(found) - 1, 0), "uri": uri,
+        })  # fmt: skip
+
     async def _create_message(self, request: web.Request) -> web.Response:
         refusal = self._authorised(request)
         if refusal is not None:
@@ -222,6 +312,10 @@ class TwilioSimulator:
         if missing is not None:
             return missing
         to, sender, body = str(form["To"]), str(form["From"]), str(form["Body"])
+        fault = self._fault()
+        refused = self._refused(fault)
+        if refused is not None:
+            return refused
         sid = self._sid("SM")
         callback = form.get("StatusCallback")
         message = self._resource(
@@ -237,17 +331,20 @@ class TwilioSimulator:
             date_sent=None,
         )
         message["from"] = sender
+        message["_created_at"] = self._now
         self.messages[sid] = message
         self._log("sms", sid=sid, to=to, body=body)
         self._play_sms(message, str(callback) if callback else None)
-        return web.json_response(message, status=201)
+        return self._answer_created(request, fault, message)
 
     async def _fetch_message(self, request: web.Request) -> web.Response:
         refusal = self._authorised(request)
         if refusal is not None:
             return refusal
         message = self.messages.get(request.match_info["sid"])
-        return web.json_response(message) if message else _error(404, 20404, "Message not found")
+        if message is None:
+            return _error(404, 20404, "Message not found")
+        return web.json_response({key: value for key, value in message.items() if not key.startswith("_")})
 
     async def _create_call(self, request: web.Request) -> web.Response:
         refusal = self._authorised(request)
@@ -258,16 +355,20 @@ class TwilioSimulator:
         if missing is not None:
             return missing
         to, sender, url = str(form["To"]), str(form["From"]), str(form["Url"])
+        fault = self._fault()
+        refused = self._refused(fault)
+        if refused is not None:
+            return refused
         sid = self._sid("CA")
         callback = form.get("StatusCallback")
         call = self._resource("Calls", sid, to=to, status="queued", duration=None, price=None)
         call["from"] = sender
         call["_url"], call["_callback"] = url, str(callback) if callback else None
+        call["_created_at"] = self._now
         self.calls[sid] = call
         self._log("call", sid=sid, to=to)
         self._play_call(call)
-        public = {key: value for key, value in call.items() if not key.startswith("_")}
-        return web.json_response(public, status=201)
+        return self._answer_created(request, fault, call)
 
     async def _fetch_call(self, request: web.Request) -> web.Response:
         refusal = self._authorised(request)
