@@ -7,12 +7,16 @@ and never retried blindly, because creating a message or call is not idempotent.
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlencode
 
 from requests import RequestException
+from requests.exceptions import ConnectionError as RequestsConnectionError
+from requests.exceptions import ConnectTimeout
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.exceptions import NewConnectionError
 
 from warning.domain import Channel, Notification
 from warning.errors import DeliveryError
@@ -32,9 +36,23 @@ def build_twilio_client(
 
 def _delivery_error(exc: Exception) -> DeliveryError:
     if isinstance(exc, TwilioRestException):
-        retryable = exc.status == 429 or exc.status >= 500
-        return DeliveryError(f"Twilio {exc.status} (code {exc.code}): {exc.msg}", retryable=retryable)
-    return DeliveryError(f"Twilio request outcome unknown: {exc}", retryable=False)
+        message = f"Twilio {exc.status} (code {exc.code}): {exc.msg}"
+        if exc.status == 429:
+            return DeliveryError(message, retryable=True)  # not processed: plain retry
+        if exc.status >= 500:
+            return DeliveryError(message, retryable=True, ambiguous=True)  # may have been processed
+        return DeliveryError(message, retryable=False)
+    if _never_sent(exc):
+        return DeliveryError(f"Twilio not reached: {exc}", retryable=True)
+    return DeliveryError(f"Twilio request outcome unknown: {exc}", retryable=True, ambiguous=True)
+
+
+def _never_sent(exc: Exception) -> bool:
+    """True when the request provably never left: no connection could be made at all."""
+    if isinstance(exc, ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if isinstance(exc, RequestsConnectionError) and exc.args else None
+    return isinstance(reason, NewConnectionError)
 
 
 class TwilioSmsNotifier:
@@ -58,6 +76,14 @@ class TwilioSmsNotifier:
             raise _delivery_error(exc) from exc
         return str(message.sid)
 
+    def find(self, notification: Notification, since: datetime) -> str | None:
+        """A message Twilio accepted for this page (same number and text) since the attempt began."""
+        try:
+            found = self.client.messages.list(to=notification.phone, date_sent_after=since, limit=50)
+        except (TwilioException, RequestException) as exc:
+            raise _delivery_error(exc) from exc
+        return next((str(message.sid) for message in found if message.body == notification.text), None)
+
 
 class TwilioVoiceNotifier:
     channel = Channel.voice
@@ -80,3 +106,12 @@ class TwilioVoiceNotifier:
         except (TwilioException, RequestException) as exc:
             raise _delivery_error(exc) from exc
         return str(call.sid)
+
+    def find(self, notification: Notification, since: datetime) -> str | None:
+        """A call Twilio placed to this number since the attempt began (one call per page at most:
+        calls to one person are at least a policy step apart)."""
+        try:
+            found = self.client.calls.list(to=notification.phone, start_time_after=since, limit=50)
+        except (TwilioException, RequestException) as exc:
+            raise _delivery_error(exc) from exc
+        return str(found[-1].sid) if found else None

@@ -281,9 +281,11 @@ class Engine:
         """The next moment the engine must wake: an escalation step, or a sensor falling silent."""
         with self.store.transaction() as tx:
             escalation = tx.next_due_at()
+            retry = tx.next_retry_at()
         silence = self.evaluator.next_silence_due()
         compound = self._next_compound_due()
-        return min((moment for moment in (escalation, silence, compound) if moment is not None), default=None)
+        moments = (escalation, retry, silence, compound)
+        return min((moment for moment in moments if moment is not None), default=None)
 
     def _after_decisions(self) -> None:
         self.dispatcher.send_pending()

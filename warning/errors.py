@@ -58,10 +58,12 @@ class EvaluationError(WarningEngineError):
 
 
 class DeliveryError(WarningEngineError):
-    """A notifier could not deliver; `retryable` says whether trying again may succeed."""
+    """A notifier could not deliver. `retryable`: trying again may succeed. `ambiguous`: the provider
+    may have acted anyway (a 5xx, a timeout, a dropped answer), so ask it before trying again."""
 
-    def __init__(self, message: str, *, retryable: bool) -> None:
+    def __init__(self, message: str, *, retryable: bool, ambiguous: bool = False) -> None:
         self.retryable = retryable
+        self.ambiguous = ambiguous
         super().__init__(message)
 
 

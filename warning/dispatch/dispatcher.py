@@ -9,7 +9,7 @@ blind resend that could page someone twice.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
@@ -47,6 +47,15 @@ def to_notification(row: NotificationRow, incident_code: str) -> Notification:
     )
 
 
+MAX_ATTEMPTS = 8
+STUCK_AFTER = timedelta(minutes=2)  # far longer than any provider request may take (10 s timeout)
+
+
+def backoff(attempts: int) -> timedelta:
+    """1 s, 2 s, 4 s ... at most a minute between attempts."""
+    return timedelta(seconds=min(60, 2 ** (attempts - 1)))
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -62,13 +71,13 @@ class Dispatcher:
         # None outside drills; in a drill the set of phone numbers that may receive anything.
         self.drill_roster = frozenset(drill_roster) if drill_roster is not None else None
 
-    def _take(self, notification_id: int) -> bool:
-        """Move one row from claimed to sending; False if someone else took it first."""
+    def _take(self, notification_id: int, now: datetime) -> bool:
+        """Move one row from claimed or uncertain to sending; False if someone else took it first."""
         with self.store.transaction() as tx:
             result = tx.session.execute(
                 update(NotificationRow)
-                .where(NotificationRow.id == notification_id, NotificationRow.status == "claimed")
-                .values(status="sending", updated_at=self.now())
+                .where(NotificationRow.id == notification_id, NotificationRow.status.in_(("claimed", "uncertain")))
+                .values(status="sending", updated_at=now)
             )
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
@@ -83,70 +92,106 @@ class Dispatcher:
         return None
 
     def send_pending(self) -> int:
-        """Send every claimed notification in claim order; returns how many were handed to a provider."""
+        """Send every due notification in claim order; returns how many a provider accepted."""
+        now = self.now()
         with self.store.transaction() as tx:
-            pending = [
-                (row.id, tx.incident(row.incident_id).code)  # type: ignore[union-attr]
-                for row in tx.notifications_in_status("claimed")
-            ]
+            # A row left `sending` by a crash may or may not have reached the provider: ask first.
+            tx.session.execute(
+                update(NotificationRow)
+                .where(NotificationRow.status == "sending", NotificationRow.updated_at < now - STUCK_AFTER)
+                .values(status="uncertain", retry_at=now)
+            )
+            due = [(row.id, row.status, row.attempt_started_at) for row in tx.notifications_due(now)]
         sent = 0
-        for notification_id, code in pending:
-            if not self._take(notification_id):
+        for notification_id, status, previous_attempt in due:
+            if not self._take(notification_id, now):
                 continue
             with self.store.transaction() as tx:
                 row = tx.notification(notification_id)
                 assert row is not None
-                notification = to_notification(row, code)
+                incident = tx.incident(row.incident_id)
+                assert incident is not None
+                notification = to_notification(row, incident.code)
                 refusal = self._guard(row)
                 if refusal is not None:
                     row.status, row.error = "blocked", refusal
-                    tx.record(
-                        self.now(),
-                        "drill_guard_blocked",
-                        f"not sent to {row.person_id} ({row.phone}): {refusal}",
-                        row.incident_id,
-                        notification=row.idempotency_key,
-                    )
+                    tx.record(now, "drill_guard_blocked", f"not sent to {row.person_id} ({row.phone}): {refusal}",
+                              row.incident_id, notification=row.idempotency_key)  # fmt: skip
                     continue
+            if (
+                status == "uncertain"
+                and previous_attempt is not None
+                and self._reconciled(notification, previous_attempt)
+            ):
+                sent += 1
+                continue
             sent += self._deliver(notification)
         return sent
 
+    def _reconciled(self, notification: Notification, since: datetime) -> bool:
+        """After an ambiguous attempt: if the provider has the page, adopt it instead of sending again."""
+        notifier = self.notifiers.get(notification.channel)
+        try:
+            reference = notifier.find(notification, since) if notifier is not None else None
+        except DeliveryError as exc:
+            self._failed(notification, exc, self.now())
+            return True  # could not ask: stay uncertain and ask again later, never resend blind
+        if reference is None:
+            return False
+        with self.store.transaction() as tx:
+            row = tx.notification(notification.id)
+            assert row is not None
+            row.status, row.provider_sid, row.updated_at, row.retry_at = "accepted", reference, self.now(), None
+            tx.record(self.now(), "notification_reconciled",
+                      f"{notification.channel.value} to {notification.person_id}: the provider had it as {reference} "
+                      f"after an unclear answer; not sent again", notification.incident_id,
+                      notification=notification.idempotency_key, provider=reference)  # fmt: skip
+        return True
+
     def _deliver(self, notification: Notification) -> int:
         notifier = self.notifiers.get(notification.channel)
+        started = self.now()
+        with self.store.transaction() as tx:
+            row = tx.notification(notification.id)
+            assert row is not None
+            row.attempt_started_at, row.attempts = started, row.attempts + 1
         try:
             if notifier is None:
                 raise DeliveryError(f"no notifier configured for channel {notification.channel}", retryable=False)
             reference = notifier.send(notification)
         except DeliveryError as exc:
-            with self.store.transaction() as tx:
-                row = tx.notification(notification.id)
-                assert row is not None
-                # Retryable: back to claimed for the next pass. Permanent: failed, and said so.
-                row.status, row.error, row.updated_at = ("claimed" if exc.retryable else "failed"), str(exc), self.now()
-                tx.record(
-                    self.now(),
-                    "notification_failed",
-                    f"{notification.channel.value} to {notification.person_id} failed "
-                    f"({'will retry' if exc.retryable else 'permanent'}): {exc}",
-                    notification.incident_id,
-                    notification=notification.idempotency_key,
-                )
+            self._failed(notification, exc, started)
             return 0
         with self.store.transaction() as tx:
             row = tx.notification(notification.id)
             assert row is not None
-            row.status, row.provider_sid, row.updated_at = "accepted", reference, self.now()
-            tx.record(
-                self.now(),
-                "notification_sent",
-                f"{notification.channel.value} {notification.purpose.value} to {notification.person_id} "
-                f"({notification.phone}) accepted by the provider as {reference}",
-                notification.incident_id,
-                notification=notification.idempotency_key,
-                provider=reference,
-                text=notification.text,
-            )
+            row.status, row.provider_sid, row.updated_at, row.retry_at = "accepted", reference, self.now(), None
+            tx.record(self.now(), "notification_sent",
+                      f"{notification.channel.value} {notification.purpose.value} to {notification.person_id} "
+                      f"({notification.phone}) accepted by the provider as {reference}",
+                      notification.incident_id, notification=notification.idempotency_key, provider=reference,
+                      text=notification.text)  # fmt: skip
         return 1
+
+    def _failed(self, notification: Notification, exc: DeliveryError, now: datetime) -> None:
+        with self.store.transaction() as tx:
+            row = tx.notification(notification.id)
+            assert row is not None
+            # Ambiguous: the provider may have it; ask before any resend. Retryable: send again later.
+            status = "uncertain" if exc.ambiguous else "claimed" if exc.retryable else "failed"
+            if status != "failed" and row.attempts >= MAX_ATTEMPTS:
+                status = "failed"
+            row.status, row.error, row.updated_at = status, str(exc), now
+            row.retry_at = now + backoff(max(row.attempts, 1)) if status != "failed" else None
+            outcome = {
+                "uncertain": "unclear; will ask the provider before retrying",
+                "claimed": "will retry",
+                "failed": f"giving up after {row.attempts} attempt(s)",
+            }[status]
+            tx.record(now, "notification_failed",
+                      f"{notification.channel.value} to {notification.person_id} failed ({outcome}): {exc}",
+                      notification.incident_id, notification=notification.idempotency_key,
+                      retry_at=row.retry_at.isoformat() if row.retry_at else None)  # fmt: skip
 
     def record_status(self, provider_sid: str, status: str) -> NotificationRow | None:
         """Apply a provider status callback to its delivery record."""

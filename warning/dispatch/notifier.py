@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from warning.domain import Channel, Notification
@@ -13,6 +14,11 @@ class Notifier(Protocol):
     def send(self, notification: Notification) -> str:
         """Hand the notification to the provider; return the provider's reference for it.
 
-        Raises DeliveryError, marked retryable when trying again may succeed without a duplicate.
+        Raises DeliveryError, marked retryable when trying again may succeed, and ambiguous when the
+        provider may have acted although the call failed.
         """
+        ...
+
+    def find(self, notification: Notification, since: datetime) -> str | None:
+        """The provider's reference for this notification if it accepted it at or after `since`."""
         ...

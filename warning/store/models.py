@@ -129,7 +129,10 @@ class NotificationRow(Base):
     text: Mapped[str] = mapped_column(Text)
     exercise: Mapped[bool]
     why: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    attempt_started_at: Mapped[datetime | None]
+    retry_at: Mapped[datetime | None] = mapped_column(index=True)
     provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     error: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[datetime]

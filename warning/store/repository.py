@@ -206,6 +206,27 @@ class Transaction:
         query = select(NotificationRow).where(NotificationRow.provider_sid == provider_sid)
         return self.session.scalars(query).first()
 
+    def notifications_due(self, now: datetime) -> list[NotificationRow]:
+        """Notifications to send (claimed) or to reconcile (uncertain) whose retry time has come."""
+        query = (
+            select(NotificationRow)
+            .where(
+                NotificationRow.status.in_(("claimed", "uncertain")),
+                (NotificationRow.retry_at.is_(None)) | (NotificationRow.retry_at <= now),
+            )
+            .order_by(NotificationRow.id)
+        )
+        return list(self.session.scalars(query))
+
+    def next_retry_at(self) -> datetime | None:
+        query = (
+            select(NotificationRow.retry_at)
+            .where(NotificationRow.status.in_(("claimed", "uncertain")), NotificationRow.retry_at.is_not(None))
+            .order_by(NotificationRow.retry_at)
+            .limit(1)
+        )
+        return self.session.scalars(query).first()
+
     def notifications_in_status(self, status: str) -> list[NotificationRow]:
         query = select(NotificationRow).where(NotificationRow.status == status).order_by(NotificationRow.id)
         return list(self.session.scalars(query))
