@@ -1,0 +1,113 @@
+"""Exactly-once paging through provider trouble: the real twilio client against the simulator."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from notifiers.simulator import Faults
+from tests.conftest import START, make_runtime
+from warning.app import Runtime
+from warning.clock import VirtualClock
+from warning.store.models import IncidentRow, NotificationRow
+
+PAGES = 1000
+
+
+@pytest.fixture
+def faulty(sqlite_url: str) -> Iterator[tuple[Runtime, VirtualClock]]:
+    clock = VirtualClock(START)
+    runtime = make_runtime(sqlite_url, clock)
+    try:
+        yield runtime, clock
+    finally:
+        runtime.close()
+
+
+def _claim_pages(runtime: Runtime, count: int) -> None:
+    """`count` SMS pages claimed in the effects ledger, as escalation steps would leave them."""
+    with runtime.store.transaction() as tx:
+        incident = tx.add_incident(IncidentRow(
+            code="F0001", key="k", open_key="k", rule_id="river-stage", rule_version="v", hazard="flood",
+            area="370102", station_id="S", title="t", reason="r", content={}, level="yellow", status="open",
+            exercise=False, opened_at=START, updated_at=START, acknowledged_by=None, acknowledged_at=None,
+            lifted_at=None,
+        ))  # fmt: skip
+        for n in range(count):
+            tx.claim(NotificationRow(
+                idempotency_key=f"page-{n}", incident_id=incident.id, person_id="wang-wei", department_id="d",
+                phone=f"+86138{n:08d}", channel="sms", purpose="page", language="en", text=f"page {n}",
+                exercise=False, why="test", status="claimed", provider_sid=None, error=None, claimed_at=START,
+                updated_at=START,
+            ))  # fmt: skip
+
+
+def test_every_page_is_delivered_exactly_once_through_5xx_429_and_dropped_answers(
+    faulty: tuple[Runtime, VirtualClock],
+) -> None:
+    runtime, clock = faulty
+    assert runtime.simulator is not None
+    # 30% 5xx (a third before acting, a third after, a third answer dropped), and 429 bursts.
+    runtime.simulator.set_faults(
+        Faults(error_before=0.10, error_after=0.10, drop_after=0.10, burst_every=97, burst_length=5, seed=42)
+    )
+    _claim_pages(runtime, PAGES)
+    for _ in range(200):
+        runtime.simulator.advance(clock.now())
+        runtime.engine.dispatcher.send_pending()
+        due = runtime.engine.next_due_at()
+        if due is None:
+            break
+        clock.advance_to(max(due, clock.now()))
+    rows = runtime.store.notifications()
+    assert {row.status for row in rows} <= {"accepted", "delivered"} and len(rows) == PAGES
+    faults = Counter(event["fault"] for event in runtime.simulator.events_of("fault"))
+    assert faults["error_after"] > 50 and faults["drop_after"] > 50 and faults["429"] > 20, faults
+    created = Counter(event["body"] for event in runtime.simulator.events_of("sms"))
+    assert len(created) == PAGES and set(created.values()) == {1}  # nobody paged twice, nobody missed
+    sids = {event["body"]: event["sid"] for event in runtime.simulator.events_of("sms")}
+    assert all(row.provider_sid == sids[row.text] for row in rows)  # each row knows its real message
+    reconciled = [d for d in runtime.store.decisions() if d.kind == "notification_reconciled"]
+    assert len(reconciled) == faults["error_after"] + faults["drop_after"]
+
+
+def test_retries_back_off_and_wake_the_engine(faulty: tuple[Runtime, VirtualClock]) -> None:
+    runtime, clock = faulty
+    assert runtime.simulator is not None
+    runtime.simulator.set_faults(Faults(error_before=1.0))
+    _claim_pages(runtime, 1)
+    waits = []
+    for _ in range(4):
+        runtime.engine.dispatcher.send_pending()
+        due = runtime.engine.next_due_at()
+        assert due is not None
+        waits.append(due - clock.now())
+        clock.advance_to(due)
+    assert waits == [timedelta(seconds=1), timedelta(seconds=2), timedelta(seconds=4), timedelta(seconds=8)]
+    runtime.simulator.set_faults(Faults())
+    runtime.engine.dispatcher.send_pending()
+    (row,) = runtime.store.notifications()
+    assert (row.status, row.attempts) == ("accepted", 5)
+    assert len(runtime.simulator.events_of("sms")) == 1
+
+
+def test_a_page_left_sending_by_a_crash_is_reconciled_not_resent(faulty: tuple[Runtime, VirtualClock]) -> None:
+    runtime, clock = faulty
+    assert runtime.simulator is not None
+    _claim_pages(runtime, 2)
+    runtime.engine.dispatcher.send_pending()  # both accepted by the provider
+    with runtime.store.transaction() as tx:  # the process died before recording page-1's answer
+        row = tx.notification(2)
+        assert row is not None
+        row.status, row.provider_sid, row.updated_at = "sending", None, START
+    clock.advance_to(START + timedelta(minutes=1))
+    runtime.engine.dispatcher.send_pending()
+    assert runtime.store.notifications()[1].status == "sending"  # a minute: it may still be in flight
+    clock.advance_to(START + timedelta(minutes=3))
+    runtime.engine.dispatcher.send_pending()
+    rows = runtime.store.notifications()
+    assert [row.status for row in rows] == ["accepted", "accepted"]
+    assert len(runtime.simulator.events_of("sms")) == 2  # reconciled, not sent again
