@@ -82,3 +82,27 @@ def test_due_steps_survive_a_restart(database_url: str, tmp_path: Path) -> None:
         assert len({n.idempotency_key for n in second.store.notifications()}) == len(channels)
     finally:
         second.close()
+
+
+def test_shutdown_while_a_wake_up_is_re_arming_does_not_deadlock() -> None:
+    """APScheduler's shutdown(wait=True) holds its lock while the running job re-arms through it."""
+    import threading
+
+    from warning.escalation.timers import LiveTimer
+
+    started, release = threading.Event(), threading.Event()
+
+    def wake() -> None:
+        started.set()
+        release.wait(5)
+        timer.arm(datetime.now(UTC) + timedelta(seconds=30))
+
+    timer = LiveTimer(wake)
+    timer.start(datetime.now(UTC))
+    assert started.wait(5)
+    closer = threading.Thread(target=timer.shutdown, daemon=True)
+    closer.start()
+    time.sleep(0.2)  # shutdown is now waiting for the wake-up
+    release.set()
+    closer.join(5)
+    assert not closer.is_alive(), "shutdown deadlocked with the wake-up in flight"

@@ -329,8 +329,18 @@ class Engine:
         """Every incident, newest last, as the dispatcher's board shows it."""
         return [Incident.model_validate(row) for row in self.store.incidents()]
 
-    def acknowledge_by_sms(self, phone: str, body: str) -> AckResult:
-        """An inbound SMS reply: '1' acknowledges the latest page to this number; 'ACK F0001' a named one."""
+    def acknowledge_by_sms(self, phone: str, body: str, message_sid: str) -> AckResult:
+        """An inbound SMS reply: '1' acknowledges the latest page to this number; 'ACK F0001' a named one.
+
+        Each inbound SMS is acted on once: a replay of a captured '1' must not acknowledge whatever
+        page happens to be newest by then.
+        """
+        now = self.clock.now()
+        with self._lock, self.store.transaction() as tx:
+            if not tx.remember_webhook(f"sms:{message_sid}", now):
+                tx.record(now, "webhook_replayed", f"inbound SMS {message_sid} from {phone} received again; ignored",
+                          None, phone=phone)  # fmt: skip
+                return AckResult(False, "this message was already received")
         person = self.org.person_by_phone(phone)
         if person is None:
             return AckResult(False, "this number is not on any roster")

@@ -121,7 +121,10 @@ def build_api(engine: Engine, signature: SignatureCheck, public_base_url: str, t
         return _twiml(_prompt(text, language, ident))  # repeat, or a wrong key: prompt again
 
     async def sms_inbound(_request: web.Request, params: dict[str, str]) -> web.Response:
-        result = await _run(engine.acknowledge_by_sms, params.get("From", ""), params.get("Body", ""))
+        sid = params.get("MessageSid", "")
+        if not sid:
+            return web.Response(status=400, text="MessageSid missing")
+        result = await _run(engine.acknowledge_by_sms, params.get("From", ""), params.get("Body", ""), sid)
         return _twiml(f"<Message>{escape(result.message)}</Message>")
 
     def authorised(request: web.Request) -> str | None:

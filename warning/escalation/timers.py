@@ -8,6 +8,7 @@ is re-derived from the database at start-up and by a slow safety sweep.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -28,6 +29,8 @@ class LiveTimer:
             timezone="UTC", job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
         )
         self._sweep_every = sweep_every
+        self._closing = False
+        self._running = threading.Lock()  # held while a wake-up runs
 
     def start(self, first_due_at: datetime | None) -> None:
         self._scheduler.start()
@@ -35,13 +38,18 @@ class LiveTimer:
         self.arm(first_due_at)
 
     def _run(self) -> None:
-        try:
-            self._wake()
-        except Exception:  # a failed wake-up must not kill the timer thread; the next sweep retries
-            log.exception("escalation wake-up failed")
+        with self._running:
+            if self._closing:
+                return
+            try:
+                self._wake()
+            except Exception:  # a failed wake-up must not kill the timer thread; the next sweep retries
+                log.exception("escalation wake-up failed")
 
     def arm(self, due_at: datetime | None) -> None:
         """Wake the engine at `due_at` (replacing the previous wake-up), or not at all for None."""
+        if self._closing:
+            return
         if due_at is None:
             if self._scheduler.get_job(WAKE_JOB) is not None:
                 self._scheduler.remove_job(WAKE_JOB)
@@ -49,4 +57,10 @@ class LiveTimer:
         self._scheduler.add_job(self._run, "date", run_date=due_at, id=WAKE_JOB, replace_existing=True)
 
     def shutdown(self) -> None:
-        self._scheduler.shutdown(wait=True)
+        # APScheduler's shutdown(wait=True) holds its lock while waiting for a running job, and a
+        # wake-up re-arms the timer through that lock: a deadlock. Stop arming, stop the scheduler
+        # without waiting, then wait for the wake-up in flight with our own lock.
+        self._closing = True
+        self._scheduler.shutdown(wait=False)
+        with self._running:
+            pass

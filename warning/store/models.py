@@ -137,3 +137,11 @@ class NotificationRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class WebhookReceiptRow(Base):
+    """Inbound provider messages already acted on: a replayed SMS (same MessageSid) does nothing."""
+
+    __tablename__ = "webhook_receipts"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    received_at: Mapped[datetime]

@@ -25,6 +25,7 @@ from warning.store.models import (
     IncidentRow,
     NotificationRow,
     ProcessedReadingRow,
+    WebhookReceiptRow,
 )
 
 
@@ -109,6 +110,14 @@ class Transaction:
             )
             for row in self.session.scalars(query)
         ]
+
+    def remember_webhook(self, key: str, now: datetime) -> bool:
+        """False when this inbound message was received before (a replay)."""
+        if self.session.get(WebhookReceiptRow, key) is not None:
+            return False
+        self.session.add(WebhookReceiptRow(key=key, received_at=now))
+        self.session.flush()
+        return True
 
     def add_dead_letter(self, letter: DeadLetter) -> DeadLetterRow:
         row = DeadLetterRow(**letter.model_dump())
