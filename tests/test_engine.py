@@ -154,8 +154,8 @@ def test_forged_or_altered_webhooks_acknowledge_nothing(runtime: Runtime, clock:
     assert status == 200 and "acknowledged" in body
     assert runtime.store.incidents()[0].status == "acknowledged"
     # A later warning, then the same signed "1" replayed: it must not acknowledge the new warning.
-    runtime.engine.ingest_payload(reading(2.0, START + timedelta(minutes=1)), "test")
-    runtime.engine.ingest_payload(reading(3.8, START + timedelta(minutes=2)), "test")
+    runtime.engine.ingest_payload(reading(3.0, START + timedelta(minutes=1)), "test")  # lifted
+    runtime.engine.ingest_payload(reading(3.8, START + timedelta(minutes=2)), "test")  # a new warning
     status, body = _post(url, params, {"X-Twilio-Signature": genuine})
     assert status == 200 and "already received" in body
     assert [i.status for i in runtime.store.incidents()] == ["lifted", "open"]
