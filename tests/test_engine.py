@@ -441,3 +441,19 @@ def test_an_area_gone_dark_is_one_warning(database_url: str, clock: VirtualClock
         assert lifted[0].endswith("Xiaoqing River, East Lock gauge (HY-370102-02) reports again")
     finally:
         rt.close()
+
+
+def test_an_undelivered_sms_page_becomes_a_call_to_the_same_person(runtime: Runtime, clock: VirtualClock) -> None:
+    assert runtime.simulator is not None
+    runtime.simulator.set_behaviour(
+        WANG, PhoneBehaviour(sms="undelivered", answer_after=timedelta(seconds=20), press="1")
+    )
+    runtime.engine.ingest_payload(reading(3.7, START), "test")
+    step_to(runtime, clock, START + timedelta(minutes=5))
+    assert [(p[0], p[1], p[3]) for p in pages(runtime)] == [("wang-wei", "sms", "undelivered"),
+                                                           ("wang-wei", "voice", "completed")]  # fmt: skip
+    (incident,) = runtime.store.incidents()
+    assert (incident.status, incident.acknowledged_by) == ("acknowledged", "wang-wei")
+    assert incident.acknowledged_at == START + timedelta(seconds=22)  # SMS failed at 2 s, answered 20 s later
+    fallback = [row.summary for row in runtime.store.decisions() if row.kind == "page_fallback"]
+    assert fallback == ["F0001: the SMS page to Wang Wei was undelivered: calling instead"]

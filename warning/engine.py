@@ -18,13 +18,14 @@ from typing import Any
 
 from sensors.decode import ReadingDecoder
 from warning.clock import Clock
-from warning.dispatch.dispatcher import Dispatcher
+from warning.dispatch.dispatcher import FINAL_STATUSES, Dispatcher
 from warning.domain import (
     Acknowledgement,
     AckSource,
     DeadLetter,
     Detection,
     Incident,
+    IncidentStatus,
     Level,
     NotificationPurpose,
     Reading,
@@ -382,7 +383,18 @@ class Engine:
         return "invalid"
 
     def record_delivery_status(self, provider_sid: str, status: str) -> None:
-        self.dispatcher.record_status(provider_sid, status)
+        """A provider status callback. A page by SMS that could not be delivered, on a warning still
+        awaiting acknowledgement, becomes a voice call to the same person at once (same transaction:
+        the provider does not send the callback again)."""
+        now = self.clock.now()
+        with self._lock, self.store.transaction() as tx:
+            row = self.dispatcher.apply_status(tx, provider_sid, status)
+            if row is None or FINAL_STATUSES[status] or row.channel != "sms" or row.purpose != "page":
+                return
+            incident = tx.incident(row.incident_id)
+            if incident is not None and incident.status == IncidentStatus.open.value:
+                self.escalation.fall_back_to_voice(tx, incident, row, status, now)
+        self._after_decisions()
 
     def notification_text(self, notification_id: int) -> tuple[str, str] | None:
         """(text, language) of a notification, for the voice TwiML."""

@@ -17,7 +17,7 @@ from warning.dispatch.notifier import Notifier
 from warning.domain import Channel, Notification, NotificationPurpose
 from warning.errors import DeliveryError
 from warning.store.models import NotificationRow
-from warning.store.repository import Store
+from warning.store.repository import Store, Transaction
 
 # Provider statuses that end a notification's life, and whether they mean it reached the person.
 FINAL_STATUSES = {
@@ -193,22 +193,15 @@ class Dispatcher:
                       notification.incident_id, notification=notification.idempotency_key,
                       retry_at=row.retry_at.isoformat() if row.retry_at else None)  # fmt: skip
 
-    def record_status(self, provider_sid: str, status: str) -> NotificationRow | None:
-        """Apply a provider status callback to its delivery record."""
-        with self.store.transaction() as tx:
-            row = tx.notification_by_sid(provider_sid)
-            if row is None:
-                return None
-            if row.status in FINAL_STATUSES or row.status == status:
-                return row  # callbacks can arrive twice or late: the first final word stands
-            row.status, row.updated_at = status, self.now()
-            if status in FINAL_STATUSES:
-                tx.record(
-                    self.now(),
-                    "notification_status",
-                    f"{row.channel} to {row.person_id} {status}",
-                    row.incident_id,
-                    notification=row.idempotency_key,
-                    status=status,
-                )
-            return row
+    def apply_status(self, tx: Transaction, provider_sid: str, status: str) -> NotificationRow | None:
+        """Apply a provider status callback to its delivery record; the row when this callback
+        brought a new final status, None otherwise (unknown reference, repeat, late callback)."""
+        row = tx.notification_by_sid(provider_sid)
+        if row is None or row.status in FINAL_STATUSES or row.status == status:
+            return None  # callbacks can arrive twice or late: the first final word stands
+        row.status, row.updated_at = status, self.now()
+        if status not in FINAL_STATUSES:
+            return None
+        tx.record(self.now(), "notification_status", f"{row.channel} to {row.person_id} {status}", row.incident_id,
+                  notification=row.idempotency_key, status=status)  # fmt: skip
+        return row

@@ -158,6 +158,16 @@ class EscalationDriver:
             )
             self._claim_page(tx, incident, page, now, purpose)
 
+    def fall_back_to_voice(
+        self, tx: Transaction, incident: IncidentRow, sms: NotificationRow, status: str, now: datetime
+    ) -> None:
+        """Call the person whose SMS page could not be delivered."""
+        person = self.org.person(sms.person_id)
+        why = f"the SMS page to {person.name} was {status}: calling instead"
+        page = PlannedPage(f"{sms.idempotency_key}:fallback:voice", person, sms.department_id, Channel.voice, why)
+        if self._claim_page(tx, incident, page, now):
+            tx.record(now, "page_fallback", f"{incident.code}: {why}", incident.id, notification=page.key)
+
     def _claim_page(
         self,
         tx: Transaction,
