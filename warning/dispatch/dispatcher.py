@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
+from warning.dispatch.budget import CarrierBudget, earliest_allowed
 from warning.dispatch.notifier import Notifier
 from warning.domain import Channel, Notification, NotificationPurpose
 from warning.errors import DeliveryError
@@ -64,10 +65,12 @@ class Dispatcher:
         now: Callable[[], datetime],
         *,
         drill_roster: Collection[str] | None = None,
+        budget: CarrierBudget | None = None,
     ) -> None:
         self.store = store
         self.notifiers = notifiers
         self.now = now
+        self.budget = budget or CarrierBudget()
         # None outside drills; in a drill the set of phone numbers that may receive anything.
         self.drill_roster = frozenset(drill_roster) if drill_roster is not None else None
 
@@ -118,6 +121,14 @@ class Dispatcher:
                     tx.record(now, "drill_guard_blocked", f"not sent to {row.person_id} ({row.phone}): {refusal}",
                               row.incident_id, notification=row.idempotency_key)  # fmt: skip
                     continue
+                hold = self._budget_hold(tx, row, now)
+                if hold is not None and status == "claimed":
+                    row.status, row.retry_at, row.updated_at = "claimed", hold, now
+                    tx.record(now, "budget_held",
+                              f"{row.channel} to {row.person_id} ({row.phone}) held until {hold.isoformat()}: "
+                              f"the carrier would drop it before then", row.incident_id,
+                              notification=row.idempotency_key, until=hold.isoformat())  # fmt: skip
+                    continue
             if (
                 status == "uncertain"
                 and previous_attempt is not None
@@ -127,6 +138,18 @@ class Dispatcher:
                 continue
             sent += self._deliver(notification)
         return sent
+
+    def _budget_hold(self, tx: Transaction, row: NotificationRow, now: datetime) -> datetime | None:
+        """When the carrier budget allows this page, if later than now."""
+        earlier = tx.sends_to(row.phone, row.channel, since=now - timedelta(days=1), excluding=row.id)
+        if row.channel == "voice":
+            allowed = earliest_allowed([sent for sent, _ in earlier], self.budget.voice, now)
+        elif row.channel == "sms":
+            same = [sent for sent, text in earlier if text == row.text]
+            allowed = earliest_allowed(same, [self.budget.identical_sms], now)
+        else:
+            return None
+        return allowed if allowed > now else None
 
     def _reconciled(self, notification: Notification, since: datetime) -> bool:
         """After an ambiguous attempt: if the provider has the page, adopt it instead of sending again."""

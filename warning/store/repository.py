@@ -227,6 +227,18 @@ class Transaction:
         )
         return list(self.session.scalars(query))
 
+    def sends_to(self, phone: str, channel: str, *, since: datetime, excluding: int) -> list[tuple[datetime, str]]:
+        """(attempt time, text) of every page handed to the provider for this number and channel since
+        `since`, whatever became of it afterwards: the carrier counted it."""
+        query = select(NotificationRow.attempt_started_at, NotificationRow.text).where(
+            NotificationRow.phone == phone,
+            NotificationRow.channel == channel,
+            NotificationRow.id != excluding,
+            NotificationRow.attempt_started_at.is_not(None),
+            NotificationRow.attempt_started_at > since,
+        )
+        return [(started, text) for started, text in self.session.execute(query) if started is not None]
+
     def next_retry_at(self) -> datetime | None:
         query = (
             select(NotificationRow.retry_at)
