@@ -7,11 +7,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.conftest import START, make_runtime
+from tests.conftest import START, claim_pages, make_runtime
 from warning.app import Runtime
 from warning.clock import VirtualClock
 from warning.dispatch.budget import CarrierBudget, earliest_allowed
-from warning.store.models import IncidentRow, NotificationRow
 
 MIN, HOUR = timedelta(minutes=1), timedelta(hours=1)
 
@@ -36,20 +35,7 @@ def runtime(sqlite_url: str) -> Iterator[tuple[Runtime, VirtualClock]]:
 
 
 def _claim(rt: Runtime, pages: list[tuple[str, str]]) -> None:
-    with rt.store.transaction() as tx:
-        incident = tx.add_incident(IncidentRow(
-            code="F0001", key="k", open_key="k", rule_id="river-stage", rule_version="v", hazard="flood",
-            area="370102", station_id="S", title="t", reason="r", content={}, level="yellow", status="open",
-            exercise=False, opened_at=START, updated_at=START, acknowledged_by=None, acknowledged_at=None,
-            lifted_at=None,
-        ))  # fmt: skip
-        for n, (channel, text) in enumerate(pages):
-            tx.claim(NotificationRow(
-                idempotency_key=f"page-{n}", incident_id=incident.id, person_id="li-na", department_id="d",
-                phone="+8613800000002", channel=channel, purpose="page", language="en", text=text,
-                exercise=False, why="test", status="claimed", provider_sid=None, error=None, claimed_at=START,
-                updated_at=START,
-            ))  # fmt: skip
+    claim_pages(rt, [(channel, "+8613800000002", text) for channel, text in pages])
 
 
 def _run(rt: Runtime, clock: VirtualClock, until: timedelta) -> None:

@@ -9,10 +9,9 @@ from datetime import timedelta
 import pytest
 
 from notifiers.simulator import Faults
-from tests.conftest import START, make_runtime
+from tests.conftest import START, claim_pages, make_runtime
 from warning.app import Runtime
 from warning.clock import VirtualClock
-from warning.store.models import IncidentRow, NotificationRow
 
 PAGES = 1000
 
@@ -28,21 +27,7 @@ def faulty(sqlite_url: str) -> Iterator[tuple[Runtime, VirtualClock]]:
 
 
 def _claim_pages(runtime: Runtime, count: int) -> None:
-    """`count` SMS pages claimed in the effects ledger, as escalation steps would leave them."""
-    with runtime.store.transaction() as tx:
-        incident = tx.add_incident(IncidentRow(
-            code="F0001", key="k", open_key="k", rule_id="river-stage", rule_version="v", hazard="flood",
-            area="370102", station_id="S", title="t", reason="r", content={}, level="yellow", status="open",
-            exercise=False, opened_at=START, updated_at=START, acknowledged_by=None, acknowledged_at=None,
-            lifted_at=None,
-        ))  # fmt: skip
-        for n in range(count):
-            tx.claim(NotificationRow(
-                idempotency_key=f"page-{n}", incident_id=incident.id, person_id="wang-wei", department_id="d",
-                phone=f"+86138{n:08d}", channel="sms", purpose="page", language="en", text=f"page {n}",
-                exercise=False, why="test", status="claimed", provider_sid=None, error=None, claimed_at=START,
-                updated_at=START,
-            ))  # fmt: skip
+    claim_pages(runtime, [("sms", f"+86138{n:08d}", f"page {n}") for n in range(count)])
 
 
 def test_every_page_is_delivered_exactly_once_through_5xx_429_and_dropped_answers(

@@ -161,15 +161,18 @@ class Dispatcher:
             return True  # could not ask: stay uncertain and ask again later, never resend blind
         if reference is None:
             return False
+        self._accepted(notification, reference, "notification_reconciled",
+                       f"{notification.channel.value} to {notification.person_id}: the provider had it as "
+                       f"{reference} after an unclear answer; not sent again")  # fmt: skip
+        return True
+
+    def _accepted(self, notification: Notification, reference: str, kind: str, summary: str) -> None:
         with self.store.transaction() as tx:
             row = tx.notification(notification.id)
             assert row is not None
             row.status, row.provider_sid, row.updated_at, row.retry_at = "accepted", reference, self.now(), None
-            tx.record(self.now(), "notification_reconciled",
-                      f"{notification.channel.value} to {notification.person_id}: the provider had it as {reference} "
-                      f"after an unclear answer; not sent again", notification.incident_id,
-                      notification=notification.idempotency_key, provider=reference)  # fmt: skip
-        return True
+            tx.record(self.now(), kind, summary, notification.incident_id, notification=notification.idempotency_key,
+                      provider=reference, text=notification.text)  # fmt: skip
 
     def _deliver(self, notification: Notification) -> int:
         notifier = self.notifiers.get(notification.channel)
@@ -185,15 +188,9 @@ class Dispatcher:
         except DeliveryError as exc:
             self._failed(notification, exc, started)
             return 0
-        with self.store.transaction() as tx:
-            row = tx.notification(notification.id)
-            assert row is not None
-            row.status, row.provider_sid, row.updated_at, row.retry_at = "accepted", reference, self.now(), None
-            tx.record(self.now(), "notification_sent",
-                      f"{notification.channel.value} {notification.purpose.value} to {notification.person_id} "
-                      f"({notification.phone}) accepted by the provider as {reference}",
-                      notification.incident_id, notification=notification.idempotency_key, provider=reference,
-                      text=notification.text)  # fmt: skip
+        self._accepted(notification, reference, "notification_sent",
+                       f"{notification.channel.value} {notification.purpose.value} to {notification.person_id} "
+                       f"({notification.phone}) accepted by the provider as {reference}")  # fmt: skip
         return 1
 
     def _failed(self, notification: Notification, exc: DeliveryError, now: datetime) -> None:
