@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -95,21 +96,25 @@ def step_to(runtime: Runtime, clock: VirtualClock, moment: datetime) -> None:
     runtime.engine.tick()
 
 
+_PAGE_NUMBERS = itertools.count()
+
+
 def claim_pages(runtime: Runtime, pages: list[tuple[str, str, str]]) -> None:
     """(channel, phone, text) pages claimed in the effects ledger for one open incident, as
     escalation steps would leave them, for tests of the dispatcher alone."""
     from warning.store.models import IncidentRow, NotificationRow
 
     with runtime.store.transaction() as tx:
-        incident = tx.add_incident(IncidentRow(
+        incident = tx.open_incident("k") or tx.add_incident(IncidentRow(
             code="F0001", key="k", open_key="k", rule_id="river-stage", rule_version="v", hazard="flood",
             area="370102", station_id="S", title="t", reason="r", content={}, level="yellow", status="open",
             exercise=False, opened_at=START, updated_at=START, acknowledged_by=None, acknowledged_at=None,
             lifted_at=None,
         ))  # fmt: skip
-        for n, (channel, phone, text) in enumerate(pages):
+        for channel, phone, text in pages:
             tx.claim(NotificationRow(
-                idempotency_key=f"page-{n}", incident_id=incident.id, person_id="li-na", department_id="d",
+                idempotency_key=f"page-{next(_PAGE_NUMBERS)}", incident_id=incident.id, person_id="li-na",
+                department_id="d",
                 phone=phone, channel=channel, purpose="page", language="en", text=text, exercise=False,
                 why="test", status="claimed", provider_sid=None, error=None, claimed_at=START, updated_at=START,
             ))  # fmt: skip

@@ -74,15 +74,14 @@ class Dispatcher:
         # None outside drills; in a drill the set of phone numbers that may receive anything.
         self.drill_roster = frozenset(drill_roster) if drill_roster is not None else None
 
-    def _take(self, notification_id: int, now: datetime) -> bool:
+    def _take(self, tx: Transaction, notification_id: int, now: datetime) -> bool:
         """Move one row from claimed or uncertain to sending; False if someone else took it first."""
-        with self.store.transaction() as tx:
-            result = tx.session.execute(
-                update(NotificationRow)
-                .where(NotificationRow.id == notification_id, NotificationRow.status.in_(("claimed", "uncertain")))
-                .values(status="sending", updated_at=now)
-            )
-            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        result = tx.session.execute(
+            update(NotificationRow)
+            .where(NotificationRow.id == notification_id, NotificationRow.status.in_(("claimed", "uncertain")))
+            .values(status="sending", updated_at=now)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     def _guard(self, row: NotificationRow) -> str | None:
         """Why the drill guard refuses this notification, or None when it may go."""
@@ -107,9 +106,11 @@ class Dispatcher:
             due = [(row.id, row.status, row.attempt_started_at) for row in tx.notifications_due(now)]
         sent = 0
         for notification_id, status, previous_attempt in due:
-            if not self._take(notification_id, now):
-                continue
+            # Take, guard, budget and the start of the attempt commit together, before the provider
+            # is called: one commit fewer per page, and the row is `sending` before any request leaves.
             with self.store.transaction() as tx:
+                if not self._take(tx, notification_id, now):
+                    continue
                 row = tx.notification(notification_id)
                 assert row is not None
                 incident = tx.incident(row.incident_id)
@@ -129,6 +130,8 @@ class Dispatcher:
                               f"the carrier would drop it before then", row.incident_id,
                               notification=row.idempotency_key, until=hold.isoformat())  # fmt: skip
                     continue
+                if status == "claimed":
+                    row.attempt_started_at, row.attempts = now, row.attempts + 1
             if (
                 status == "uncertain"
                 and previous_attempt is not None
@@ -136,7 +139,7 @@ class Dispatcher:
             ):
                 sent += 1
                 continue
-            sent += self._deliver(notification)
+            sent += self._deliver(notification, attempt_recorded=status == "claimed")
         return sent
 
     def _budget_hold(self, tx: Transaction, row: NotificationRow, now: datetime) -> datetime | None:
@@ -174,13 +177,14 @@ class Dispatcher:
             tx.record(self.now(), kind, summary, notification.incident_id, notification=notification.idempotency_key,
                       provider=reference, text=notification.text)  # fmt: skip
 
-    def _deliver(self, notification: Notification) -> int:
+    def _deliver(self, notification: Notification, *, attempt_recorded: bool) -> int:
         notifier = self.notifiers.get(notification.channel)
         started = self.now()
-        with self.store.transaction() as tx:
-            row = tx.notification(notification.id)
-            assert row is not None
-            row.attempt_started_at, row.attempts = started, row.attempts + 1
+        if not attempt_recorded:  # after a reconciliation that found nothing: a new attempt begins
+            with self.store.transaction() as tx:
+                row = tx.notification(notification.id)
+                assert row is not None
+                row.attempt_started_at, row.attempts = started, row.attempts + 1
         try:
             if notifier is None:
                 raise DeliveryError(f"no notifier configured for channel {notification.channel}", retryable=False)
