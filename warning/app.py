@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from notifiers.console import ConsoleNotifier
 from notifiers.simulator.server import TwilioSimulator
 from notifiers.twilio_channels import TwilioSmsNotifier, TwilioVoiceNotifier, build_twilio_client
 from notifiers.twilio_signature import TwilioSignature
+from notifiers.webhook import WebhookNotifier
 from warning.api.server import ApiTokens, build_api
 from warning.clock import Clock, VirtualClock
 from warning.dispatch.dispatcher import Dispatcher
@@ -42,6 +45,9 @@ class Settings:
     # The URL Twilio uses to reach our webhooks; None: our own loopback address (simulator only).
     public_base_url: str | None = None
     api_tokens: dict[str, str] = field(default_factory=dict)
+    # A department system that takes pages as signed JSON (policy channel `webhook`); None: no webhook.
+    webhook_url: str | None = None
+    webhook_secret: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -60,6 +66,8 @@ class Settings:
             twilio_base_url=env.get("TWILIO_BASE_URL") or None,
             public_base_url=env.get("WARNING_PUBLIC_URL") or None,
             api_tokens=tokens,
+            webhook_url=env.get("WARNING_WEBHOOK_URL") or None,
+            webhook_secret=env.get("WARNING_WEBHOOK_SECRET", ""),
         )
 
 
@@ -128,6 +136,9 @@ def build_runtime(
     client = build_twilio_client(settings.twilio_account_sid, settings.twilio_auth_token, base_url)
     notifiers[Channel.sms] = TwilioSmsNotifier(client, settings.twilio_from, public)
     notifiers[Channel.voice] = TwilioVoiceNotifier(client, settings.twilio_from, public)
+    notifiers[Channel.console] = ConsoleNotifier(sys.stdout)
+    if settings.webhook_url is not None:
+        notifiers[Channel.webhook] = WebhookNotifier(settings.webhook_url, settings.webhook_secret)
     return Runtime(engine, store, org, api, simulator)
 
 

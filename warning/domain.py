@@ -79,6 +79,7 @@ class Channel(StrEnum):
     sms = "sms"
     voice = "voice"
     console = "console"
+    webhook = "webhook"
 
 
 class Reading(Frozen):
