@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
@@ -157,11 +157,6 @@ class Transaction:
         self.session.flush()
         return row
 
-    def count_incidents(self) -> int:
-        return int(self.session.scalar(select(func.count()).select_from(IncidentRow)) or 0)
-
-    # decisions ------------------------------------------------------------------------------
-
     def record(self, at: datetime, kind: str, summary: str, incident_id: int | None = None, **data: Any) -> DecisionRow:
         row = DecisionRow(at=at, kind=kind, summary=summary, incident_id=incident_id, data=data)
         self.session.add(row)
@@ -247,10 +242,6 @@ class Transaction:
             .limit(1)
         )
         return self.session.scalars(query).first()
-
-    def notifications_in_status(self, status: str) -> list[NotificationRow]:
-        query = select(NotificationRow).where(NotificationRow.status == status).order_by(NotificationRow.id)
-        return list(self.session.scalars(query))
 
     def notifications_for(self, incident_id: int) -> list[NotificationRow]:
         query = select(NotificationRow).where(NotificationRow.incident_id == incident_id).order_by(NotificationRow.id)
