@@ -59,7 +59,9 @@ class LiveTimer:
     def shutdown(self) -> None:
         # APScheduler's shutdown(wait=True) holds its lock while waiting for a running job, and a
         # wake-up re-arms the timer through that lock: a deadlock. Stop arming, stop the scheduler
-        # without waiting, then wait for the wake-up in flight with our own lock.
+        # without waiting, then wait for the wake-up in flight with our own lock. (Its shutdown also
+        # empties the job store under its own loop thread, which may then end with JobLookupError:
+        # harmless, the scheduler is stopping; pytest reports it as a thread-exception warning.)
         self._closing = True
         self._scheduler.shutdown(wait=False)
         with self._running:
