@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -22,11 +23,12 @@ from warning.app import (
     start_live_timer,
 )
 from warning.clock import SystemClock
+from warning.domain import Level
 from warning.drills.report import narrative_lines, timeline_lines
 from warning.drills.runner import DrillResult, run_drill, write_decision_log
 from warning.errors import ConfigFileError
 from warning.escalation.org import load_organisation
-from warning.escalation.policy import describe_policy
+from warning.escalation.policy import describe_policy, explain_escalation
 from warning.rulebook import load_rule_files, load_rulebook
 from warning.rulebook.explain import explain_rule
 from warning.rulebook.testing import find_test_files, run_rule_test_file
@@ -232,6 +234,36 @@ def twilio_sim(port: int, account_sid: str, auth_token: str) -> None:
         _wait_for_signal()
     finally:
         simulator.stop()
+
+
+@main.group()
+def escalation() -> None:
+    """Escalation policies: explain them."""
+
+
+@escalation.command("explain")
+@click.option("--hazard", required=True, help="e.g. flood, gas, traffic, waterlogging")
+@click.option("--level", type=click.Choice([level.value for level in Level]), default="yellow", show_default=True)
+@click.option("--area", required=True, help="GB/T 2260 code of the incident's area, e.g. 370102")
+@click.option("--at", "at_text", required=True, help="when the warning opens, e.g. 2026-07-14T03:00:00+08:00")
+@click.option("--organisation", type=click.Path(exists=True, path_type=Path), default=None)
+def escalation_explain(hazard: str, level: str, area: str, at_text: str, organisation: Path | None) -> None:
+    """Who would be called, when, by which channel and why, step by step. Sends nothing."""
+    try:
+        at = datetime.fromisoformat(at_text)
+    except ValueError:
+        click.echo(f"--at {at_text!r}: write a time like 2026-07-14T03:00:00+08:00", err=True)
+        sys.exit(2)
+    if at.tzinfo is None:
+        click.echo("--at needs a time zone, e.g. 2026-07-14T03:00:00+08:00", err=True)
+        sys.exit(2)
+    try:
+        org = load_organisation(organisation or Settings.from_env().organisation)
+    except ConfigFileError as exc:
+        _fail(exc)
+    for line in explain_escalation(org, hazard, area, level, at):
+        click.echo(line)
+    click.echo("Nothing was sent.")
 
 
 @main.group()

@@ -127,3 +127,33 @@ def describe_policy(org: Organisation, hazard: str, area: str) -> list[str]:
     total = total_positions(snapshot)
     lines.append(f"  {total} steps at most before the dispatcher is told nobody acknowledged")
     return lines
+
+
+def explain_escalation(org: Organisation, hazard: str, area: str, level: str, at: datetime) -> list[str]:
+    """Who would be paged, when, by which channel and why, if a warning opened at `at` were never
+    acknowledged: the policy walked with the same step decisions the driver executes. Sends nothing."""
+    policy = org.policy_for(hazard)
+    if policy is None:
+        return [f"no escalation policy covers hazard '{hazard}': nobody would be paged"]
+    chain = org.department_chain(policy.department_kind, area)
+    if not chain:
+        return [f"policy {policy.id}: no {policy.department_kind} department covers area {area}: nobody would be paged"]
+    area_name = org.areas[area].name if area in org.areas else area
+    zone = at.tzinfo
+    article = "an" if level[:1] in "aeiou" else "a"
+    opened = f"{article} {level} {hazard} warning in {area_name} ({area}) opened at {at.isoformat()}"
+    lines = [f"{opened}, never acknowledged, follows policy {policy.id} through {', '.join(chain)}:"]
+    snapshot = snapshot_policy(policy, chain)
+    due = at
+    for position in range(total_positions(snapshot)):
+        outcome = decide_step(snapshot, 0, position, due, org)
+        when = due.astimezone(zone).strftime("%H:%M")
+        if not outcome.pages:
+            lines.append(f"  {when}  nobody paged: {outcome.summary}")
+        for page in outcome.pages:
+            lines.append(f"  {when}  {page.channel.value:<5} {page.person.name} ({page.person.phone}): {page.why}")
+        assert outcome.next_at is not None
+        due = outcome.next_at
+    lines.append(f"  {due.astimezone(zone).strftime('%H:%M')}  the policy is exhausted: the dispatcher is told "
+                 f"nobody acknowledged")  # fmt: skip
+    return lines
