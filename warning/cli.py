@@ -27,6 +27,7 @@ from warning.domain import Level
 from warning.drills.report import narrative_lines, timeline_lines
 from warning.drills.runner import DrillResult, run_drill, write_decision_log
 from warning.errors import ConfigFileError
+from warning.escalation.lint import lint_organisation
 from warning.escalation.org import load_organisation
 from warning.escalation.policy import describe_policy, explain_escalation
 from warning.rulebook import load_rule_files, load_rulebook
@@ -238,7 +239,23 @@ def twilio_sim(port: int, account_sid: str, auth_token: str) -> None:
 
 @main.group()
 def escalation() -> None:
-    """Escalation policies: explain them."""
+    """Escalation policies: lint and explain them."""
+
+
+@escalation.command("lint")
+@click.option("--organisation", type=click.Path(exists=True, path_type=Path), default=None)
+def escalation_lint(organisation: Path | None) -> None:
+    """Problems in the escalation policies (steps reaching nobody, carrier budgets exceeded); exit 1 if any."""
+    try:
+        org = load_organisation(organisation or Settings.from_env().organisation)
+    except ConfigFileError as exc:
+        _fail(exc)
+    problems = lint_organisation(org)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        sys.exit(1)
+    click.echo(f"{len(org.spec.policies)} policies ok")
 
 
 @escalation.command("explain")

@@ -34,6 +34,9 @@ class StepOutcome:
     next_at: datetime | None
     tier: int
     department_id: str
+    # The step escalates above the top of the tier tree (e.g. `up: 1` for a province-level
+    # incident): nobody further to reach, so it is skipped rather than re-paging the top.
+    beyond_top: bool = False
 
 
 def snapshot_policy(policy: PolicySpec, department_chain: list[str]) -> dict[str, Any]:
@@ -68,12 +71,18 @@ def decide_step(
     chain: list[str] = snapshot["departments"]
     step = steps[position % len(steps)]
     round_number = position // len(steps)
-    tier = min(int(step["up"]), len(chain) - 1)
-    department_id = chain[tier]
-    department = org.departments[department_id]
     ordinal = f"step {position % len(steps) + 1} of {len(steps)}"
     if round_number:
         ordinal += f", round {round_number + 1}"
+    wait = timedelta(seconds=int(step["wait_seconds"]))
+    tier = int(step["up"])
+    if tier >= len(chain):
+        top = chain[-1]
+        summary = (f"{ordinal} of policy {snapshot['policy_id']}: no {snapshot['department_kind']} department "
+                   f"{tier} tier(s) above this incident's; skipped")  # fmt: skip
+        return StepOutcome((), summary, position + 1, due_at + wait, len(chain) - 1, top, beyond_top=True)
+    department_id = chain[tier]
+    department = org.departments[department_id]
     pages: list[PlannedPage] = []
     person = org.on_duty(department_id, step["notify"])
     role = step["notify"].replace("_", " ")
@@ -101,7 +110,6 @@ def decide_step(
     next_position = position + 1
     # Even after the last step we wait once more: the driver declares the policy exhausted only
     # when that final wait has passed without an acknowledgement.
-    wait = timedelta(seconds=int(step["wait_seconds"]))
     return StepOutcome(tuple(pages), summary, next_position, due_at + wait, tier, department_id)
 
 
@@ -117,7 +125,10 @@ def describe_policy(org: Organisation, hazard: str, area: str) -> list[str]:
     snapshot = snapshot_policy(policy, chain)
     for position in range(len(policy.steps)):
         step = policy.steps[position]
-        department = org.departments[chain[min(step.up, len(chain) - 1)]]
+        if step.up >= len(chain):
+            lines.append(f"  step {position + 1}: no department {step.up} tier(s) up: skipped")
+            continue
+        department = org.departments[chain[step.up]]
         person = org.on_duty(department.id, step.notify)
         who = f"{person.name} ({step.notify.replace('_', ' ')})" if person else f"nobody in role {step.notify}"
         lines.append(f"  step {position + 1}: {' and '.join(c.value for c in step.channels)} {who} of "
