@@ -113,14 +113,23 @@ def decide_step(
     return StepOutcome(tuple(pages), summary, next_position, due_at + wait, tier, department_id)
 
 
-def describe_policy(org: Organisation, hazard: str, area: str) -> list[str]:
-    """Who the policy for `hazard` would page for an incident in `area`, step by step."""
+def _policy_and_chain(org: Organisation, hazard: str, area: str) -> tuple[PolicySpec, list[str]] | str:
+    """The hazard's policy and the departments it would use for `area`, or why nobody would be paged."""
     policy = org.policy_for(hazard)
     if policy is None:
-        return [f"no escalation policy covers hazard '{hazard}': nobody would be paged"]
+        return f"no escalation policy covers hazard '{hazard}': nobody would be paged"
     chain = org.department_chain(policy.department_kind, area)
     if not chain:
-        return [f"policy {policy.id}: no {policy.department_kind} department covers area {area}: nobody would be paged"]
+        return f"policy {policy.id}: no {policy.department_kind} department covers area {area}: nobody would be paged"
+    return policy, chain
+
+
+def describe_policy(org: Organisation, hazard: str, area: str) -> list[str]:
+    """Who the policy for `hazard` would page for an incident in `area`, step by step."""
+    resolved = _policy_and_chain(org, hazard, area)
+    if isinstance(resolved, str):
+        return [resolved]
+    policy, chain = resolved
     lines = [f"policy {policy.id} for area {area}, through {', '.join(chain)}:"]
     snapshot = snapshot_policy(policy, chain)
     for position in range(len(policy.steps)):
@@ -143,12 +152,10 @@ def describe_policy(org: Organisation, hazard: str, area: str) -> list[str]:
 def explain_escalation(org: Organisation, hazard: str, area: str, level: str, at: datetime) -> list[str]:
     """Who would be paged, when, by which channel and why, if a warning opened at `at` were never
     acknowledged: the policy walked with the same step decisions the driver executes. Sends nothing."""
-    policy = org.policy_for(hazard)
-    if policy is None:
-        return [f"no escalation policy covers hazard '{hazard}': nobody would be paged"]
-    chain = org.department_chain(policy.department_kind, area)
-    if not chain:
-        return [f"policy {policy.id}: no {policy.department_kind} department covers area {area}: nobody would be paged"]
+    resolved = _policy_and_chain(org, hazard, area)
+    if isinstance(resolved, str):
+        return [resolved]
+    policy, chain = resolved
     area_name = org.areas[area].name if area in org.areas else area
     zone = at.tzinfo
     article = "an" if level[:1] in "aeiou" else "a"
