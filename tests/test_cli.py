@@ -120,7 +120,7 @@ def test_escalation_explain_walks_the_policy_with_times_and_sends_nothing() -> N
     lines = done.stdout.splitlines()
     assert lines[0].startswith("an orange flood warning in Lixia District (370102) opened at 2026-07-14T03:00:00+08:00")
     assert "  03:15  voice Li Na (+8613800000002): step 2 of 3 of policy flood-water" in done.stdout
-    assert "  04:40  the policy is exhausted: the dispatcher is told nobody acknowledged" in done.stdout
+    assert "  04:40  policy flood-water is exhausted: the dispatcher is told nobody acknowledged" in done.stdout
     assert lines[-1] == "Nothing was sent."
     naive = _warning("escalation", "explain", "--hazard", "flood", "--area", "370102", "--at", "2026-07-14T03:00")
     assert naive.returncode == 2 and "needs a time zone" in naive.stderr

@@ -45,7 +45,7 @@ def test_lint_finds_steps_reaching_nobody_and_budget_breaches(tmp_path: Path) ->
         GAS_STEPS: CALL_TWICE,  # gas calls the duty officer twice within a minute
     })  # fmt: skip
     problems = lint_organisation(load_organisation(path))
-    nobody = "policy flood-water, area 370100, step 2: Jinan City Water Bureau has nobody in role 'deputy'"
+    nobody = "policy flood-water, area 370100, step 2: Jinan City Water Bureau has nobody as the deputy"
     assert any(p.startswith(nobody) for p in problems), problems
     budget = "policy gas-tunnel, area 370102, step 2: voice to Chen Gang at +30s exceeds the carrier budget"
     assert any(p.startswith(budget) and p.endswith("held until +1m") for p in problems), problems

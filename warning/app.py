@@ -75,7 +75,6 @@ class Settings:
 class Runtime:
     engine: Engine
     store: Store
-    org: Organisation
     api: BackgroundServer | None
     simulator: TwilioSimulator | None
     timer: LiveTimer | None = None
@@ -112,8 +111,9 @@ def build_runtime(
     notifiers: dict[Channel, Notifier] = {}
     dispatcher = Dispatcher(store, notifiers, clock.now, drill_roster=drill_roster)
     engine = Engine(store=store, evaluator=evaluator, org=org, dispatcher=dispatcher, clock=clock, exercise=exercise)
+    engine.use_organisation(org, str(settings.organisation))
     if not serve_http:
-        return Runtime(engine, store, org, None, None)
+        return Runtime(engine, store, None, None)
 
     signature = TwilioSignature(settings.twilio_auth_token)
     api = BackgroundServer()
@@ -139,7 +139,7 @@ def build_runtime(
     notifiers[Channel.console] = ConsoleNotifier(sys.stdout)
     if settings.webhook_url is not None:
         notifiers[Channel.webhook] = WebhookNotifier(settings.webhook_url, settings.webhook_secret)
-    return Runtime(engine, store, org, api, simulator)
+    return Runtime(engine, store, api, simulator)
 
 
 def start_live_timer(runtime: Runtime) -> LiveTimer:

@@ -207,6 +207,7 @@ class NotificationPurpose(StrEnum):
     page = "page"
     update = "update"
     lifted = "lifted"
+    inform = "inform"  # for information, no acknowledgement asked (e.g. the province at red)
 
 
 class Notification(Frozen):

@@ -32,8 +32,8 @@ from warning.domain import (
 )
 from warning.errors import AcknowledgementRefused, ConfigFileError, EvaluationError, ReadingRejected, WriteConflict
 from warning.escalation.driver import EscalationDriver
-from warning.escalation.org import Organisation
-from warning.incidents.service import Change, acknowledge, apply_detection
+from warning.escalation.org import Organisation, OrganisationSpec, organisation_of
+from warning.incidents.service import Change, apply_detection
 from warning.rulebook import Rulebook, RuleEvaluator
 from warning.rulebook.compound import MemberWarning, compound_key, judge_compound
 from warning.rulebook.content import compound_content
@@ -67,7 +67,6 @@ class Engine:
     ) -> None:
         self.store = store
         self.evaluator = evaluator
-        self.org = org
         self.dispatcher = dispatcher
         self.clock = clock
         self.exercise = exercise
@@ -77,6 +76,49 @@ class Engine:
         self._prime(evaluator)
         # Called with the next due time after every decision, so a live timer can re-arm itself.
         self.on_schedule_changed: Callable[[datetime | None], None] | None = None
+
+    # the organisation ---------------------------------------------------------------------
+
+    @property
+    def org(self) -> Organisation:
+        return self.escalation.org
+
+    def use_organisation(self, org: Organisation, source: str) -> None:
+        """Store `org` as the newest organisation and run with it. Tracks under way keep their
+        frozen policies and department chains; who is on duty is read from the new rosters."""
+        now = self.clock.now()
+        with self._lock, self.store.transaction() as tx:
+            if tx.store_organisation(org.version, org.spec.model_dump(mode="json"), source, now):
+                tx.record(now, "organisation_loaded", f"organisation {org.version} from {source} is in force: "
+                          f"{len(org.departments)} departments, {len(org.people)} people, "
+                          f"{len(org.policies)} policies", None, version=org.version, source=source)  # fmt: skip
+            self.escalation.org = org
+
+    def reload_organisation(self, load: Callable[[], Organisation], source: str) -> bool:
+        """Load the organisation file again; on any error keep the running one and record why."""
+        try:
+            org = load()
+        except ConfigFileError as exc:
+            now = self.clock.now()
+            with self._lock, self.store.transaction() as tx:
+                tx.record(now, "organisation_reload_refused", f"organisation reload from {source} refused, the "
+                          f"running one stays in force: {len(exc.problems)} problem(s)", None,
+                          problems=[str(p) for p in exc.problems])  # fmt: skip
+            return False
+        self.use_organisation(org, source)
+        return True
+
+    def follow_stored_organisation(self) -> bool:
+        """Adopt a newer organisation another process stored (so every engine on one database
+        pages by the same rosters). True when it changed."""
+        with self.store.transaction() as tx:
+            latest = tx.latest_organisation()
+            if latest is None or latest.version == self.org.version:
+                return False
+            org = organisation_of(OrganisationSpec.model_validate(latest.document))
+        with self._lock:
+            self.escalation.org = org
+        return True
 
     # rules --------------------------------------------------------------------------------
 
@@ -257,6 +299,7 @@ class Engine:
             self.escalation.stop(tx, incident, "warning lifted", now)
             self.escalation.inform_paged(tx, incident, NotificationPurpose.lifted, now)
         else:
+            self.escalation.level_changed(tx, incident, change is Change.upgraded, now)
             self.escalation.inform_paged(tx, incident, NotificationPurpose.update, now)
 
     # time ---------------------------------------------------------------------------------
@@ -272,9 +315,9 @@ class Engine:
                 self._judge_compounds(tx, now)
             with self.store.transaction() as tx:
                 due = tx.due_escalations(now)
-            for incident_id, token in due:
+            for escalation_id, token in due:
                 with self.store.transaction() as tx:
-                    ran += self.escalation.run_due(tx, incident_id, token, now)
+                    ran += self.escalation.run_due(tx, escalation_id, token, now)
         self._after_decisions()
         return ran
 
@@ -306,9 +349,7 @@ class Engine:
                     return AckResult(False, f"no incident {ack.incident_code}")
                 if person_id not in self.org.people:
                     return AckResult(False, f"unknown person {person_id}")
-                person = self.org.person(person_id)
-                acknowledge(tx, incident, person, self.escalation.engaged_departments(tx, incident.id), ack)
-                self.escalation.stop(tx, incident, f"acknowledged by {person.name} ({source.value})", ack.at)
+                self.escalation.acknowledge(tx, incident, self.org.person(person_id), ack)
         except AcknowledgementRefused as exc:
             self._record_refusal(ack, str(exc))
             return AckResult(False, str(exc), ack.incident_code)

@@ -55,6 +55,9 @@ def compose(
         body = f"{heading} 等级变更：{reason}" if zh else f"{heading} level changed: {reason}"
         return mark + body
     lead = (f"{title}。" if zh else f"{title}. ") if title else ""
+    if purpose is NotificationPurpose.inform:
+        body = f"{heading}（知悉，无需确认）：{lead}{reason}。" if zh else f"{heading} (for information): {lead}{reason}."
+        return mark + body
     if channel is Channel.voice:
         prompt = "按1确认，按2立即升级，按9重听。" if zh else "Press 1 to acknowledge, 2 to escalate now, 9 to repeat."
         return f"{mark}{heading}。{lead}{reason}。{prompt}" if zh else f"{mark}{heading}. {lead}{reason}. {prompt}"

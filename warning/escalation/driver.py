@@ -1,5 +1,6 @@
-"""The one place that acts on escalation decisions: persists each step's outcome, claims its pages
-in the effects ledger, and fences stale wake-ups with a token.
+"""The one place that acts on escalation decisions: starts one track per engaged policy, persists
+each step's outcome, claims its pages in the effects ledger, fences stale wake-ups with a token,
+and settles acknowledgements (one for all below the quorum level; each department at or above it).
 
 Everything here runs inside the caller's transaction, so a decision and the pages it claims commit
 together: a crash either loses both (the step runs again, same keys) or keeps both (no repeat).
@@ -7,143 +8,257 @@ together: a crash either loses both (the step runs again, same keys) or keeps bo
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from warning.dispatch.messages import compose
-from warning.domain import Channel, Level, NotificationPurpose, Person
+from warning.domain import Acknowledgement, Channel, IncidentStatus, Level, NotificationPurpose, Person
+from warning.errors import AcknowledgementRefused
 from warning.escalation.org import Organisation
-from warning.escalation.policy import PlannedPage, decide_step, snapshot_policy, total_positions
+from warning.escalation.policy import PlannedPage, decide_step, plan_inform, snapshot_policy, total_positions
+from warning.incidents.lifecycle import IncidentEvent, transition
+from warning.incidents.service import acknowledge
 from warning.store.models import EscalationRow, IncidentRow, NotificationRow
 from warning.store.repository import Transaction
+
+AWAITING = ("active", "exhausted")  # track states still waiting for their department's acknowledgement
 
 
 class EscalationDriver:
     def __init__(self, org: Organisation) -> None:
         self.org = org
 
-    def start(self, tx: Transaction, incident: IncidentRow, now: datetime) -> None:
-        """Freeze the hazard's policy onto the incident and run its first step now."""
-        policy = self.org.policy_for(incident.hazard)
-        if policy is None:
-            tx.record(
-                now,
-                "escalation_missing",
-                f"no escalation policy covers hazard '{incident.hazard}': nobody is paged for "
-                f"{incident.code}; add one to the organisation file",
-                incident.id,
-            )
-            return
-        chain = self.org.department_chain(policy.department_kind, incident.area)
-        if not chain:
-            tx.record(
-                now,
-                "escalation_missing",
-                f"no {policy.department_kind} department covers area {incident.area} or any area "
-                f"above it: nobody is paged for {incident.code}",
-                incident.id,
-            )
-            return
-        snapshot = snapshot_policy(policy, chain)
-        tx.add_escalation(
-            EscalationRow(
-                incident_id=incident.id,
-                policy=snapshot,
-                step_index=0,
-                tier=0,
-                department_id=chain[0],
-                due_at=now,
-                token=1,
-                state="active",
-                stop_reason=None,
-            )
-        )
-        tx.record(
-            now,
-            "escalation_started",
-            f"escalation of {incident.code} follows policy {policy.id}: "
-            f"{len(policy.steps)} steps through {', '.join(chain)}",
-            incident.id,
-            policy=snapshot,
-        )
-        self.run_due(tx, incident.id, 1, now)
+    # starting ------------------------------------------------------------------------------
 
-    def run_due(self, tx: Transaction, incident_id: int, token: int, now: datetime) -> bool:
-        """Run the step due for this incident if `token` is current; False for a stale wake-up."""
-        escalation = tx.escalation(incident_id, for_update=True)
+    def start(self, tx: Transaction, incident: IncidentRow, now: datetime) -> None:
+        """Freeze every policy the warning engages onto the incident and run each first step now."""
+        if not self.org.policies_for(incident.hazard, Level(incident.level)):
+            tx.record(
+                now,
+                "escalation_missing",
+                f"no escalation policy covers a {incident.level} {incident.hazard} warning: nobody is paged "
+                f"for {incident.code}; add one to the organisation file",
+                incident.id,
+            )
+            return
+        self._engage(tx, incident, now)
+
+    def _engage(self, tx: Transaction, incident: IncidentRow, now: datetime) -> list[EscalationRow]:
+        """Start a track for each policy the incident's level engages that has none yet."""
+        level = Level(incident.level)
+        existing = {row.policy_id for row in tx.escalations_of(incident.id)}
+        started: list[EscalationRow] = []
+        for policy in self.org.policies_for(incident.hazard, level):
+            if policy.id in existing:
+                continue
+            chain = self.org.department_chain(policy.department_kind, incident.area)
+            if not chain:
+                tx.record(now, "escalation_missing", f"policy {policy.id}: no {policy.department_kind} department "
+                          f"covers area {incident.area} or any area above it: nobody is paged for {incident.code}",
+                          incident.id)  # fmt: skip
+                continue
+            snapshot = snapshot_policy(policy, chain)
+            row = EscalationRow(
+                incident_id=incident.id, policy_id=policy.id, policy=snapshot, step_index=0, tier=0,
+                department_id=chain[0], due_at=now, token=1, state="active", stop_reason=None,
+                acknowledged_by=None, acknowledged_at=None,
+            )  # fmt: skip
+            tx.add_escalation(row)
+            tx.record(
+                now,
+                "escalation_started",
+                f"escalation of {incident.code} follows policy {policy.id}: "
+                f"{len(policy.steps)} steps through {', '.join(chain)}",
+                incident.id,
+                policy=snapshot,
+                organisation=self.org.version,
+            )
+            self._inform(tx, incident, row, now)
+            self.run_due(tx, row.id, row.token, now)
+            started.append(row)
+        return started
+
+    def _inform(self, tx: Transaction, incident: IncidentRow, track: EscalationRow, now: datetime) -> None:
+        page = plan_inform(track.policy, incident.id, Level(incident.level), self.org, now)
+        if page is not None and self._claim_page(tx, incident, page, now, NotificationPurpose.inform):
+            tx.record(now, "escalation_inform", f"{incident.code}: {page.why}: {page.person.name} is told by SMS",
+                      incident.id, notification=page.key)  # fmt: skip
+
+    # stepping ------------------------------------------------------------------------------
+
+    def run_due(self, tx: Transaction, escalation_id: int, token: int, now: datetime) -> bool:
+        """Run the step due on this track if `token` is current; False for a stale wake-up."""
+        track = tx.escalation(escalation_id, for_update=True)
         if (
-            escalation is None
-            or escalation.state != "active"
-            or escalation.token != token
-            or escalation.due_at is None
-            or escalation.due_at > now
+            track is None
+            or track.state != "active"
+            or track.token != token
+            or track.due_at is None
+            or track.due_at > now
         ):
             return False
-        incident = tx.incident(incident_id)
+        incident = tx.incident(track.incident_id)
         assert incident is not None  # foreign key: an escalation always has its incident
-        if escalation.step_index >= total_positions(escalation.policy):
-            self.stop(
-                tx,
-                incident,
-                f"policy exhausted after {escalation.step_index} steps with no "
-                f"acknowledgement; the dispatcher must follow up by hand",
-                now,
-                kind="escalation_exhausted",
-            )
+        if track.step_index >= total_positions(track.policy):
+            track.state, track.due_at = "exhausted", None
+            track.token += 1
+            tx.record(now, "escalation_exhausted", f"escalation of {incident.code} under policy {track.policy_id} "
+                      f"exhausted after {track.step_index} steps with no acknowledgement; the dispatcher must "
+                      f"follow up by hand", incident.id, policy=track.policy_id)  # fmt: skip
             return True
-        outcome = decide_step(escalation.policy, incident_id, escalation.step_index, escalation.due_at, self.org)
-        claimed = [self._claim_page(tx, incident, page, now) for page in outcome.pages]
-        tx.record(
-            now,
-            "escalation_step",
-            f"{incident.code}: {outcome.summary}",
-            incident.id,
-            position=escalation.step_index,
-            department=outcome.department_id,
-            pages=[page.key for page, ok in zip(outcome.pages, claimed, strict=True) if ok],
-            next_at=outcome.next_at.isoformat() if outcome.next_at else None,
-        )
-        escalation.step_index = outcome.next_position
-        escalation.tier = outcome.tier
-        escalation.department_id = outcome.department_id
-        escalation.due_at = outcome.next_at
-        escalation.token += 1
+        due_at = track.due_at
+        level = Level(incident.level)
+        # Skipped steps (condition unmet) take no time: decide on until a step pages or waits.
+        while True:
+            outcome = decide_step(track.policy, incident.id, track.step_index, due_at, level, self.org, now)
+            claimed = [self._claim_page(tx, incident, page, now) for page in outcome.pages]
+            tx.record(
+                now,
+                "escalation_step",
+                f"{incident.code}: {outcome.summary}",
+                incident.id,
+                policy=track.policy_id,
+                position=track.step_index,
+                department=outcome.department_id,
+                pages=[page.key for page, ok in zip(outcome.pages, claimed, strict=True) if ok],
+                due_at=due_at.isoformat(),
+                next_at=outcome.next_at.isoformat() if outcome.next_at else None,
+            )
+            track.step_index = outcome.next_position
+            track.tier = outcome.tier
+            track.department_id = outcome.department_id
+            track.due_at = outcome.next_at
+            if not outcome.skipped or track.step_index >= total_positions(track.policy):
+                break
+        track.token += 1
         return True
 
-    def escalate_now(self, tx: Transaction, incident: IncidentRow, person: Person, now: datetime) -> None:
-        escalation = tx.escalation(incident.id, for_update=True)
-        if escalation is None or escalation.state != "active":
+    def level_changed(self, tx: Transaction, incident: IncidentRow, upgraded: bool, now: datetime) -> None:
+        """On an upgrade, re-decide each waiting track's current step at the new level: whoever it
+        now reaches and was not paged yet (a higher starting tier, a step that applies from this
+        level) is paged now and the step's wait starts again; if it reaches nobody new, the track
+        keeps its schedule. Then start the tracks the new level engages, and inform upward."""
+        if not upgraded:
             return
-        escalation.due_at = now
-        escalation.token += 1
-        tx.record(
-            now,
-            "escalation_hastened",
-            f"{person.name} asked to escalate {incident.code} now",
-            incident.id,
-            person=person.id,
-        )
+        level = Level(incident.level)
+        for track in tx.escalations_of(incident.id, for_update=True):
+            if track.state not in AWAITING or track.step_index == 0:
+                continue
+            self._inform(tx, incident, track, now)
+            position = track.step_index - 1
+            outcome = decide_step(track.policy, incident.id, position, now, level, self.org, now)
+            claimed = [page.key for page in outcome.pages if self._claim_page(tx, incident, page, now)]
+            if not claimed:
+                continue
+            tx.record(now, "escalation_reevaluated", f"{incident.code} is now {incident.level}: {outcome.summary}",
+                      incident.id, policy=track.policy_id, position=position, pages=claimed,
+                      next_at=outcome.next_at.isoformat() if outcome.next_at else None)  # fmt: skip
+            track.state, track.due_at = "active", outcome.next_at
+            track.tier, track.department_id = outcome.tier, outcome.department_id
+            track.token += 1
+        if self._engage(tx, incident, now) and incident.status == IncidentStatus.acknowledged.value:
+            status = transition(IncidentStatus(incident.status), IncidentEvent.departments_added)
+            assert status is not None
+            incident.status = status.value
+            tx.record(now, "incident_reopened", f"{incident.code} engages more departments at {incident.level}: "
+                      f"it awaits their acknowledgement", incident.id)  # fmt: skip
 
-    def stop(
-        self, tx: Transaction, incident: IncidentRow, reason: str, now: datetime, kind: str = "escalation_stopped"
-    ) -> None:
-        escalation = tx.escalation(incident.id, for_update=True)
-        if escalation is None or escalation.state != "active":
-            return
-        escalation.state, escalation.stop_reason, escalation.due_at = "stopped", reason, None
-        escalation.token += 1
-        tx.record(now, kind, f"escalation of {incident.code} stopped: {reason}", incident.id)
+    def escalate_now(self, tx: Transaction, incident: IncidentRow, person: Person, now: datetime) -> None:
+        """Bring the next step of the person's own track forward to now."""
+        for track in tx.escalations_of(incident.id, for_update=True):
+            if track.state != "active" or person.department not in track.policy["departments"]:
+                continue
+            track.due_at = now
+            track.token += 1
+            tx.record(now, "escalation_hastened", f"{person.name} asked to escalate {incident.code} now",
+                      incident.id, person=person.id, policy=track.policy_id)  # fmt: skip
+
+    def stop(self, tx: Transaction, incident: IncidentRow, reason: str, now: datetime) -> None:
+        """Stop every track still waiting (the warning was lifted)."""
+        for track in tx.escalations_of(incident.id, for_update=True):
+            if track.state not in AWAITING:
+                continue
+            track.state, track.stop_reason, track.due_at = "stopped", reason, None
+            track.token += 1
+            tx.record(now, "escalation_stopped", f"escalation of {incident.code} under policy {track.policy_id} "
+                      f"stopped: {reason}", incident.id, policy=track.policy_id)  # fmt: skip
+
+    # acknowledgement and hand-over ---------------------------------------------------------
 
     def engaged_departments(self, tx: Transaction, incident_id: int) -> list[str]:
-        escalation = tx.escalation(incident_id)
-        return list(escalation.policy["departments"]) if escalation is not None else []
+        return [dept for track in tx.escalations_of(incident_id) for dept in track.policy["departments"]]
+
+    def acknowledge(self, tx: Transaction, incident: IncidentRow, person: Person, ack: Acknowledgement) -> None:
+        """Settle an acknowledgement. Below the quorum level one engaged department acknowledges for
+        all; from it up, each engaged department's track stops only with its own acknowledgement and
+        the incident is acknowledged when the last one does. Refusals raise AcknowledgementRefused."""
+        tracks = tx.escalations_of(incident.id, for_update=True)
+        mine = [track for track in tracks if person.department in track.policy["departments"]]
+        if not mine:
+            raise AcknowledgementRefused(f"{person.name} is not in a department engaged in incident {incident.code}")
+        if incident.status == IncidentStatus.lifted.value:
+            raise AcknowledgementRefused(f"incident {incident.code} is lifted, not awaiting acknowledgement")
+        pending = [track for track in mine if track.state in AWAITING]
+        if not pending:
+            by = ", ".join(sorted({t.acknowledged_by or "?" for t in mine}))
+            raise AcknowledgementRefused(f"incident {incident.code} was already acknowledged for "
+                                         f"{self.org.departments[person.department].name} (by {by})")  # fmt: skip
+        quorum = self.org.quorum_applies(Level(incident.level)) and len(tracks) > 1
+        settles = pending if quorum else [track for track in tracks if track.state in AWAITING]
+        for track in settles:
+            track.state, track.due_at, track.stop_reason = "acknowledged", None, f"acknowledged by {person.name}"
+            track.acknowledged_by, track.acknowledged_at = person.id, ack.at
+            track.token += 1
+        waiting = [track for track in tracks if track.state in AWAITING]
+        if waiting:
+            kinds = ", ".join(track.policy["department_kind"] for track in waiting)
+            done = len(tracks) - len(waiting)
+            tx.record(ack.at, "quorum_partial", f"{person.name} acknowledged {incident.code} by {ack.source.value} "
+                      f"for {self.org.departments[person.department].name}; {done} of {len(tracks)} departments "
+                      f"have acknowledged this {incident.level} warning, still awaiting {kinds}", incident.id,
+                      acknowledgement=ack.model_dump(mode="json"), awaiting=[t.policy_id for t in waiting])  # fmt: skip
+            return
+        acknowledge(tx, incident, person, ack, quorum=len(tracks) if quorum else None)
+
+    def hand_over(
+        self, tx: Transaction, incident: IncidentRow, person: Person, colleague: Person, now: datetime
+    ) -> None:
+        """`person` hands the incident to a colleague of the same department, who is paged now and
+        given the current step's wait to acknowledge before escalation goes on."""
+        if colleague.department != person.department:
+            raise AcknowledgementRefused(f"{colleague.name} is not in {person.name}'s department; hand over to a "
+                                         f"colleague of {self.org.departments[person.department].name}")  # fmt: skip
+        if incident.status == IncidentStatus.lifted.value:
+            raise AcknowledgementRefused(f"incident {incident.code} is lifted; nothing to hand over")
+        mine = [t for t in tx.escalations_of(incident.id, for_update=True) if person.department in t.policy["departments"]]
+        if not mine:
+            raise AcknowledgementRefused(f"{person.name} is not in a department engaged in incident {incident.code}")
+        track = mine[0]
+        tx.record(now, "handed_over", f"{person.name} handed {incident.code} over to {colleague.name}", incident.id,
+                  person=person.id, to=colleague.id, policy=track.policy_id)  # fmt: skip
+        for channel in self.org.preferred_channels(colleague.id):
+            key = f"incident:{incident.id}:{track.policy_id}:handover:{colleague.id}:{now.isoformat()}:{channel.value}"
+            why = f"{person.name} handed {incident.code} over to {colleague.name}"
+            self._claim_page(tx, incident, PlannedPage(key, colleague, person.department, channel, why), now)
+        if track.state == "active" and track.step_index:
+            step = track.policy["steps"][(track.step_index - 1) % len(track.policy["steps"])]
+            track.due_at = now + timedelta(seconds=int(step["wait_seconds"]))
+            track.token += 1
+
+    # informing -----------------------------------------------------------------------------
 
     def inform_paged(self, tx: Transaction, incident: IncidentRow, purpose: NotificationPurpose, now: datetime) -> None:
-        """Tell everyone already paged about a level change or a lift, by SMS, once per change."""
+        """Tell everyone already paged about a level change or a lift, by SMS, once per change;
+        except whoever a step re-run has just paged with the new level."""
         paged: dict[str, NotificationRow] = {}
+        just_paged: set[str] = set()
         for row in tx.notifications_for(incident.id):
-            if row.purpose == NotificationPurpose.page.value:
+            if row.purpose in (NotificationPurpose.page.value, NotificationPurpose.inform.value):
                 paged.setdefault(row.person_id, row)
+                if row.claimed_at == now and row.purpose == NotificationPurpose.page.value:
+                    just_paged.add(row.person_id)
         for person_id, first_page in paged.items():
+            if person_id in just_paged and purpose is NotificationPurpose.update:
+                continue
             person = self.org.person(person_id)
             key = (
                 f"incident:{incident.id}:{purpose.value}:{incident.level}:{incident.updated_at.isoformat()}:{person_id}"
@@ -153,7 +268,7 @@ class EscalationDriver:
                 person,
                 first_page.department_id,
                 Channel.sms,
-                f"{person.name} was paged for {incident.code}, so is told of the "
+                f"{person.name} was told of {incident.code}, so is told of the "
                 f"{'lift' if purpose is NotificationPurpose.lifted else 'level change'}",
             )
             self._claim_page(tx, incident, page, now, purpose)

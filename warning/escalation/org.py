@@ -3,18 +3,44 @@ and escalation policies. Loaded from YAML, every cross-reference checked with it
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from warning.domain import AreaCode, Channel, Department, Person, duration_field
+from warning.domain import AreaCode, Channel, Department, Level, Person, duration_field, level_rank
 from warning.errors import FileProblem, OrganisationFileError
 from warning.yamlfile import Location, load_spec
 
 Duration = Annotated[timedelta, BeforeValidator(duration_field)]
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+EVERY_MEMBER = "every_member"  # a step that pages every person of the department
+_CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _clock_time(value: object) -> object:
+    if isinstance(value, str):
+        match = _CLOCK_TIME.match(value)
+        if match is None:
+            raise ValueError(f"'{value}' is not a local time; write it as HH:MM, e.g. 08:00 or 20:30")
+        return time(int(match.group(1)), int(match.group(2)))
+    return value
+
+
+ClockTime = Annotated[time, BeforeValidator(_clock_time)]
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone '{value}'; use an IANA name such as Asia/Shanghai") from None
+    return value
 
 
 class Spec(BaseModel):
@@ -27,14 +53,81 @@ class AreaSpec(Spec):
     parent: AreaCode | None = None
 
 
+class ShiftSpec(Spec):
+    """Who holds which role from `start` to `end` local time on the listed days. A shift that ends
+    at or before its start runs overnight into the next day; it belongs to the day it starts."""
+
+    days: list[str] = Field(default=list(DAYS), min_length=1)
+    start: ClockTime
+    end: ClockTime
+    roles: dict[str, str] = Field(min_length=1)
+
+    @field_validator("days")
+    @classmethod
+    def _known_days(cls, days: list[str]) -> list[str]:
+        unknown = [day for day in days if day not in DAYS]
+        if unknown:
+            raise ValueError(f"unknown day(s) {', '.join(unknown)}; use {', '.join(DAYS)}")
+        return days
+
+    def covers(self, at: datetime, zone: ZoneInfo) -> bool:
+        """Whether the shift holds at instant `at`. Compared in UTC: aware datetimes sharing one
+        tzinfo compare by wall time, which is wrong across a DST change."""
+        local_day = at.astimezone(zone).date()
+        moment = at.astimezone(UTC)
+        for day in (local_day - timedelta(days=1), local_day):
+            if DAYS[day.weekday()] not in self.days:
+                continue
+            begins, ends = self.interval(day, zone)
+            if begins <= moment < ends:
+                return True
+        return False
+
+    def interval(self, day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+        """The shift starting on local `day`, in UTC. A start inside a DST gap begins at the first
+        valid instant after it (zoneinfo's fold=0 reading of a missing wall time)."""
+        end_day = day if self.end > self.start else day + timedelta(days=1)
+        begins = datetime.combine(day, self.start, zone).astimezone(UTC)
+        ends = datetime.combine(end_day, self.end, zone).astimezone(UTC)
+        return begins, ends
+
+
+class OverrideSpec(Spec):
+    """A one-off change of duty (a swap, sick leave): `person` holds `role` from `start` to `end`."""
+
+    role: str
+    person: str
+    start: AwareDatetime
+    end: AwareDatetime
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError("an override must end after it starts")
+        return self
+
+
 class DepartmentSpec(Spec):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
     name_zh: str | None = None
     kind: str
     area: AreaCode
-    # role -> person id, e.g. duty_officer: wang-wei
-    roster: dict[str, str] = Field(min_length=1)
+    # role -> person id, holding at any hour no shift covers, e.g. duty_officer: wang-wei
+    roster: dict[str, str] = Field(default_factory=dict)
+    shifts: list[ShiftSpec] = Field(default_factory=list)
+    overrides: list[OverrideSpec] = Field(default_factory=list)
+    time_zone: Annotated[str, BeforeValidator(_zone)] | None = None
+
+    @model_validator(mode="after")
+    def _someone(self) -> Self:
+        if not self.roster and not self.shifts:
+            raise ValueError(f"department {self.id} needs a roster or shifts: nobody could ever be paged")
+        return self
+
+    def roles(self) -> set[str]:
+        return set(self.roster) | {role for shift in self.shifts for role in shift.roles}
 
 
 class PersonSpec(Spec):
@@ -43,26 +136,79 @@ class PersonSpec(Spec):
     phone: str = Field(pattern=r"^\+\d{6,15}$")
     department: str
     language: str = Field(default="zh-CN", pattern=r"^(zh-CN|en)$")
+    # Preferred channels, used by steps that do not name their own.
+    channels: list[Channel] = Field(default=[Channel.sms], min_length=1)
+
+
+class HoursSpec(Spec):
+    """A daily local-time window, e.g. 22:00-07:00 (overnight when the end is not after the start)."""
+
+    start: ClockTime
+    end: ClockTime
+
+    def covers(self, at: datetime, zone: ZoneInfo) -> bool:
+        local = at.astimezone(zone).time()
+        if self.end > self.start:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+
+def _hours(value: object) -> object:
+    if isinstance(value, str):
+        start, sep, end = value.partition("-")
+        if not sep:
+            raise ValueError(f"'{value}' is not a time window; write it as HH:MM-HH:MM, e.g. 22:00-07:00")
+        return {"start": start.strip(), "end": end.strip()}
+    return value
 
 
 class StepSpec(Spec):
-    """Notify a roster role by the listed channels, then wait before the next step."""
+    """Notify a roster role (or every member) by the listed channels, then wait before the next step.
+
+    A step may apply only from a level up or within daily hours; otherwise it is skipped without
+    waiting."""
 
     notify: str
-    channels: list[Channel] = Field(min_length=1)
+    channels: list[Channel] | None = Field(default=None, min_length=1)
     wait: Duration
     up: int = Field(default=0, ge=0, le=3, description="tiers above the incident's own area")
+    min_level: Level | None = None
+    hours: Annotated[HoursSpec, BeforeValidator(_hours)] | None = None
 
 
 class PolicySpec(Spec):
+    """How one kind of department is paged for one hazard. Several policies for one hazard fan out
+    to several departments, each from its own level (`from_level`)."""
+
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     hazard: str
     department_kind: str
+    from_level: Level = Level.blue
+    # By level: how many tiers above the incident's area the steps start (red starts at the city).
+    start_up: dict[Level, int] = Field(default_factory=dict)
+    # By level: also inform (SMS, no acknowledgement asked) the duty officer this many tiers above the start.
+    inform_up: dict[Level, int] = Field(default_factory=dict)
     steps: list[StepSpec] = Field(min_length=1)
     repeat: int = Field(default=0, ge=0, le=10, description="times to run the steps again if unacknowledged")
 
+    @field_validator("start_up", "inform_up")
+    @classmethod
+    def _tiers(cls, tiers: dict[Level, int]) -> dict[Level, int]:
+        if any(not 0 <= up <= 3 for up in tiers.values()):
+            raise ValueError("tiers go from 0 (the incident's own area) to 3")
+        return tiers
+
+    @staticmethod
+    def tiers_at(tiers: dict[Level, int], level: Level) -> int:
+        """The value for the highest listed level at or below `level` (so red inherits orange's)."""
+        best = max((at for at in tiers if level_rank(at) <= level_rank(level)), key=level_rank, default=None)
+        return tiers[best] if best is not None else 0
+
 
 class OrganisationSpec(Spec):
+    time_zone: Annotated[str, BeforeValidator(_zone)] = "Asia/Shanghai"
+    # From this level up, every department a warning engages must acknowledge it (quorum).
+    quorum_from: Level = Level.orange
     areas: list[AreaSpec] = Field(min_length=1)
     departments: list[DepartmentSpec] = Field(min_length=1)
     people: list[PersonSpec] = Field(min_length=1)
@@ -83,31 +229,38 @@ class OrganisationSpec(Spec):
 
 
 class Organisation:
-    """Lookups over a validated organisation: who is where, who is on duty, which policy applies."""
+    """Lookups over a validated organisation: who is where, who is on duty when, which policies apply."""
 
-    def __init__(self, spec: OrganisationSpec) -> None:
+    def __init__(self, spec: OrganisationSpec, version: str = "") -> None:
         self.spec = spec
+        self.version = version
         self.areas = {area.code: area for area in spec.areas}
         self.departments = {dept.id: dept for dept in spec.departments}
         self.people = {person.id: person for person in spec.people}
-        self.policies = {policy.hazard: policy for policy in spec.policies}
+        self.policies = {policy.id: policy for policy in spec.policies}
+        self._by_phone = {person.phone: person.id for person in spec.people}
 
     def person(self, person_id: str) -> Person:
         spec = self.people[person_id]
         return Person(id=spec.id, name=spec.name, phone=spec.phone, department=spec.department, language=spec.language)
 
     def person_by_phone(self, phone: str) -> Person | None:
-        for spec in self.people.values():
-            if spec.phone == phone:
-                return self.person(spec.id)
-        return None
+        person_id = self._by_phone.get(phone)
+        return self.person(person_id) if person_id is not None else None
 
     def department(self, department_id: str) -> Department:
         spec = self.departments[department_id]
         return Department(id=spec.id, name=spec.name, kind=spec.kind, area=spec.area)
 
-    def policy_for(self, hazard: str) -> PolicySpec | None:
-        return self.policies.get(hazard)
+    def zone(self, department_id: str) -> ZoneInfo:
+        return ZoneInfo(self.departments[department_id].time_zone or self.spec.time_zone)
+
+    def policies_for(self, hazard: str, level: Level) -> list[PolicySpec]:
+        """The policies a `level` warning of `hazard` engages, in file order (the first one leads)."""
+        return [p for p in self.spec.policies if p.hazard == hazard and level_rank(p.from_level) <= level_rank(level)]
+
+    def quorum_applies(self, level: Level) -> bool:
+        return level_rank(level) >= level_rank(self.spec.quorum_from)
 
     def parent_area(self, code: str) -> str | None:
         area = self.areas.get(code)
@@ -122,9 +275,32 @@ class Organisation:
             code = self.parent_area(code)
         return chain
 
-    def on_duty(self, department_id: str, role: str) -> Person | None:
-        person_id = self.departments[department_id].roster.get(role)
+    def on_duty(self, department_id: str, role: str, at: datetime, *, overrides: bool = True) -> Person | None:
+        """Who holds `role` at instant `at`: an override, else the shift then running, else the roster."""
+        department = self.departments[department_id]
+        if overrides:
+            for override in department.overrides:
+                if override.role == role and override.start <= at < override.end:
+                    return self.person(override.person)
+        zone = self.zone(department_id)
+        for shift in department.shifts:
+            if role in shift.roles and shift.covers(at, zone):
+                return self.person(shift.roles[role])
+        person_id = department.roster.get(role)
         return self.person(person_id) if person_id is not None else None
+
+    def members(self, department_id: str) -> list[Person]:
+        return [self.person(p.id) for p in self.spec.people if p.department == department_id]
+
+    def recipients(self, department_id: str, notify: str, at: datetime) -> list[Person]:
+        """Who a step notifying `notify` reaches at `at`: every member, or the role's holder."""
+        if notify == EVERY_MEMBER:
+            return self.members(department_id)
+        person = self.on_duty(department_id, notify, at)
+        return [person] if person is not None else []
+
+    def preferred_channels(self, person_id: str) -> list[Channel]:
+        return list(self.people[person_id].channels)
 
 
 def _cross_reference_problems(
@@ -134,6 +310,12 @@ def _cross_reference_problems(
     codes = {area.code for area in spec.areas}
     people = {person.id for person in spec.people}
     departments = {dept.id for dept in spec.departments}
+
+    def unknown_person(where: Location, dept: DepartmentSpec, role: str, person_id: str) -> None:
+        if person_id not in people:
+            problems.append(problem(where, f"department {dept.id}: role {role} names unknown person "
+                                           f"'{person_id}'; add them under people"))  # fmt: skip
+
     for index, area in enumerate(spec.areas):
         if area.parent is not None and area.parent not in codes:
             problems.append(problem(("areas", index, "parent"), f"parent area {area.parent} is not listed under areas"))
@@ -145,14 +327,16 @@ def _cross_reference_problems(
                 )
             )
         for role, person_id in dept.roster.items():
-            if person_id not in people:
-                problems.append(
-                    problem(
-                        ("departments", index, "roster", role),
-                        f"department {dept.id}: roster role {role} names unknown person "
-                        f"'{person_id}'; add them under people",
-                    )
-                )
+            unknown_person(("departments", index, "roster", role), dept, role, person_id)
+        for shift_index, shift in enumerate(dept.shifts):
+            for role, person_id in shift.roles.items():
+                unknown_person(("departments", index, "shifts", shift_index, "roles", role), dept, role, person_id)
+        for override_index, override in enumerate(dept.overrides):
+            where = ("departments", index, "overrides", override_index)
+            unknown_person((*where, "person"), dept, override.role, override.person)
+            if override.role not in dept.roles():
+                problems.append(problem((*where, "role"), f"department {dept.id}: override of role '{override.role}', "
+                                                          f"which no shift or roster of it has"))  # fmt: skip
     for index, person in enumerate(spec.people):
         if person.department not in departments:
             problems.append(
@@ -160,6 +344,7 @@ def _cross_reference_problems(
                     ("people", index, "department"), f"person {person.id}: unknown department '{person.department}'"
                 )
             )
+    seen: dict[tuple[str, str], str] = {}
     for index, policy in enumerate(spec.policies):
         kinds = [d for d in spec.departments if d.kind == policy.department_kind]
         if not kinds:
@@ -169,7 +354,7 @@ def _cross_reference_problems(
                     f"policy {policy.id}: no department has kind '{policy.department_kind}'",
                 )
             )
-        roles = {role for d in kinds for role in d.roster}
+        roles = {role for d in kinds for role in d.roles()} | {EVERY_MEMBER}
         for step_index, step in enumerate(policy.steps):
             if kinds and step.notify not in roles:
                 problems.append(
@@ -180,15 +365,16 @@ def _cross_reference_problems(
                         f"(known roles: {', '.join(sorted(roles))})",
                     )
                 )
-    hazards = [p.hazard for p in spec.policies]
-    for index, policy in enumerate(spec.policies):
-        if hazards.count(policy.hazard) > 1:
+        pair = (policy.hazard, policy.department_kind)
+        if pair in seen:
             problems.append(
                 problem(
                     ("policies", index, "hazard"),
-                    f"policy {policy.id}: another policy already covers hazard {policy.hazard}",
+                    f"policy {policy.id}: policy {seen[pair]} already pages {policy.department_kind} departments "
+                    f"for hazard {policy.hazard}; merge them or use another department kind",
                 )
             )
+        seen.setdefault(pair, policy.id)
     return problems
 
 
@@ -197,4 +383,11 @@ def load_organisation(path: Path) -> Organisation:
     problems = _cross_reference_problems(spec, document.problem)
     if problems:
         raise OrganisationFileError(problems)
-    return Organisation(spec)
+    return organisation_of(spec)
+
+
+def organisation_of(spec: OrganisationSpec) -> Organisation:
+    """The organisation with its version: a hash of its validated content, so whitespace and
+    comments in the file do not make a new version."""
+    canonical = spec.model_dump_json()
+    return Organisation(spec, hashlib.sha256(canonical.encode()).hexdigest()[:12])

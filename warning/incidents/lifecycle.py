@@ -11,6 +11,8 @@ class IncidentEvent(StrEnum):
     level_changed = "level_changed"
     acknowledged = "acknowledged"
     cleared = "cleared"
+    # An upgrade engaged departments that have not acknowledged yet.
+    departments_added = "departments_added"
 
 
 TRANSITIONS: dict[tuple[IncidentStatus, IncidentEvent], IncidentStatus] = {
@@ -19,6 +21,8 @@ TRANSITIONS: dict[tuple[IncidentStatus, IncidentEvent], IncidentStatus] = {
     (IncidentStatus.open, IncidentEvent.acknowledged): IncidentStatus.acknowledged,
     (IncidentStatus.open, IncidentEvent.cleared): IncidentStatus.lifted,
     (IncidentStatus.acknowledged, IncidentEvent.cleared): IncidentStatus.lifted,
+    (IncidentStatus.acknowledged, IncidentEvent.departments_added): IncidentStatus.open,
+    (IncidentStatus.open, IncidentEvent.departments_added): IncidentStatus.open,
 }
 
 

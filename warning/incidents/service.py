@@ -121,23 +121,21 @@ def apply_detection(
 
 
 def acknowledge(
-    tx: Transaction, incident: IncidentRow, person: Person, engaged_departments: list[str], ack: Acknowledgement
+    tx: Transaction, incident: IncidentRow, person: Person, ack: Acknowledgement, *, quorum: int | None = None
 ) -> None:
-    """Record an acknowledgement; a person may act only for a department engaged in the incident.
-
-    A refusal raises, rolling back the caller's transaction; the caller records the refusal on its own.
-    """
-    if person.department not in engaged_departments:
-        raise AcknowledgementRefused(f"{person.name} is not in a department engaged in incident {incident.code}")
+    """Mark the incident acknowledged (the escalation driver has checked who may, and whether a
+    quorum of departments is complete). Raises AcknowledgementRefused when it is not awaiting one;
+    the caller's transaction then rolls back and the caller records the refusal on its own."""
     status = transition(IncidentStatus(incident.status), IncidentEvent.acknowledged)
     if status is None:
         raise AcknowledgementRefused(f"incident {incident.code} is {incident.status}, not awaiting acknowledgement")
     incident.status, incident.acknowledged_by, incident.acknowledged_at = status.value, person.id, ack.at
     incident.updated_at = ack.at
+    how = f"; the quorum of {quorum} departments is complete" if quorum else ""
     tx.record(
         ack.at,
         "incident_acknowledged",
-        f"{person.name} acknowledged {incident.code} by {ack.source.value}",
+        f"{person.name} acknowledged {incident.code} by {ack.source.value}{how}",
         incident.id,
         acknowledgement=ack.model_dump(mode="json"),
     )

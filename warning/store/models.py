@@ -97,10 +97,14 @@ class DecisionRow(Base):
 
 
 class EscalationRow(Base):
-    """One incident's escalation: its frozen policy, where it stands, and when it is next due."""
+    """One escalation track: an incident paging one kind of department under one policy, with the
+    policy frozen when the track started, where it stands, and when it is next due."""
 
     __tablename__ = "escalations"
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    __table_args__ = (UniqueConstraint("incident_id", "policy_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    policy_id: Mapped[str] = mapped_column(String(100))
     policy: Mapped[dict[str, Any]]
     step_index: Mapped[int]
     tier: Mapped[int]
@@ -108,8 +112,23 @@ class EscalationRow(Base):
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     # Bumped on every change; a wake-up carrying an older token is stale and does nothing.
     token: Mapped[int]
+    # active (paging), exhausted (no step left, awaiting a human), acknowledged, stopped (lifted)
     state: Mapped[str] = mapped_column(String(20))
     stop_reason: Mapped[str | None] = mapped_column(Text)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    acknowledged_at: Mapped[datetime | None]
+
+
+class OrganisationVersionRow(Base):
+    """Every organisation (areas, departments, rosters, policies) the engine has run with: the
+    running engines read the newest, and an incident's audit can name the one in force."""
+
+    __tablename__ = "organisation_versions"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version: Mapped[str] = mapped_column(String(40), index=True)
+    source: Mapped[str] = mapped_column(Text)
+    document: Mapped[dict[str, Any]]
+    loaded_at: Mapped[datetime]
 
 
 class NotificationRow(Base):

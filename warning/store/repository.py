@@ -21,6 +21,7 @@ from warning.store.models import (
     Base,
     DeadLetterRow,
     DecisionRow,
+    OrganisationVersionRow,
     EscalationRow,
     IncidentRow,
     NotificationRow,
@@ -169,17 +170,24 @@ class Transaction:
         self.session.add(row)
         self.session.flush()
 
-    def escalation(self, incident_id: int, *, for_update: bool = False) -> EscalationRow | None:
-        return self.session.get(EscalationRow, incident_id, with_for_update=for_update)
+    def escalation(self, escalation_id: int, *, for_update: bool = False) -> EscalationRow | None:
+        return self.session.get(EscalationRow, escalation_id, with_for_update=for_update)
+
+    def escalations_of(self, incident_id: int, *, for_update: bool = False) -> list[EscalationRow]:
+        """The incident's escalation tracks, in the order they started (the first one leads)."""
+        query = select(EscalationRow).where(EscalationRow.incident_id == incident_id).order_by(EscalationRow.id)
+        if for_update:
+            query = query.with_for_update()
+        return list(self.session.scalars(query))
 
     def due_escalations(self, now: datetime) -> list[tuple[int, int]]:
-        """(incident id, token) of every active escalation due by `now`, oldest first."""
+        """(escalation id, token) of every active track due by `now`, oldest first."""
         query = (
-            select(EscalationRow.incident_id, EscalationRow.token)
+            select(EscalationRow.id, EscalationRow.token)
             .where(EscalationRow.state == "active", EscalationRow.due_at <= now)
-            .order_by(EscalationRow.due_at, EscalationRow.incident_id)
+            .order_by(EscalationRow.due_at, EscalationRow.id)
         )
-        return [(incident_id, token) for incident_id, token in self.session.execute(query)]
+        return [(escalation_id, token) for escalation_id, token in self.session.execute(query)]
 
     def next_due_at(self) -> datetime | None:
         query = (
@@ -188,6 +196,22 @@ class Transaction:
             .order_by(EscalationRow.due_at)
             .limit(1)
         )
+        return self.session.scalars(query).first()
+
+    # the organisation ------------------------------------------------------------------------
+
+    def store_organisation(self, version: str, document: dict[str, Any], source: str, now: datetime) -> bool:
+        """Make this organisation version the newest; False when it already is (nothing changed).
+        Going back to an earlier version stores it again, so the newest row is always the one in force."""
+        latest = self.latest_organisation()
+        if latest is not None and latest.version == version:
+            return False
+        self.session.add(OrganisationVersionRow(version=version, source=source, document=document, loaded_at=now))
+        self.session.flush()
+        return True
+
+    def latest_organisation(self) -> OrganisationVersionRow | None:
+        query = select(OrganisationVersionRow).order_by(OrganisationVersionRow.seq.desc()).limit(1)
         return self.session.scalars(query).first()
 
     # notifications (the effects ledger) -----------------------------------------------------
