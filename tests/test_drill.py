@@ -31,8 +31,24 @@ def test_riverside_flood_plays_as_the_planner_wrote_it() -> None:
     sent = [s for k, s in story if k == "notification_sent"]
     assert sent[0].startswith("sms page to wang-wei")
     assert any(s.startswith("voice page to li-na") for s in sent)
-    acks = [s for k, s in story if k == "incident_acknowledged"]
-    assert acks == ["Li Na acknowledged F0001 by keypress", "Li Na acknowledged F0002 by keypress"]
+    acks = [s for k, s in story if k in ("incident_acknowledged", "quorum_partial")]
+    assert acks == [
+        "Li Na acknowledged F0001 by keypress",
+        # At orange the stage warning fans out to traffic and emergency management; all three must acknowledge.
+        "Tian Lei acknowledged F0002 by keypress for Lixia District Emergency Management Bureau; 1 of 3 "
+        "departments have acknowledged this orange warning, still awaiting water, traffic",
+        "Ma Li acknowledged F0002 by sms_reply for Lixia Traffic Police Brigade; 2 of 3 departments have "
+        "acknowledged this orange warning, still awaiting water",
+        "Li Na acknowledged F0002 by keypress; the quorum of 3 departments is complete",
+        # The rate warning turns orange at 21:30: acknowledged at yellow, it awaits the new departments.
+        "Tian Lei acknowledged F0001 by keypress for Lixia District Emergency Management Bureau; 2 of 3 "
+        "departments have acknowledged this orange warning, still awaiting traffic",
+        "Ma Li acknowledged F0001 by sms_reply; the quorum of 3 departments is complete",
+    ]
+    assert "incident_reopened" in kinds
+    # Ma Li is the traffic duty officer on the night shift (20:00-08:00); by day it is Guo Qiang.
+    traffic_page = next(s for k, s in story if k == "escalation_step" and "flood-traffic" in s)
+    assert "sms Ma Li, duty officer of Lixia Traffic Police Brigade" in traffic_page
     assert kinds[-1] == "notification_status" and kinds.count("incident_lifted") == 2
     rising, stage = [d for d in result.decisions if d["kind"] == "incident_opened"]
     assert (rising["data"]["rule"], rising["at"]) == ("river-rise", "2026-07-14T13:00:00+00:00")
@@ -41,7 +57,9 @@ def test_riverside_flood_plays_as_the_planner_wrote_it() -> None:
     stage_ack = next(d for d in result.decisions if d["kind"] == "incident_acknowledged" and d["incident"] == "F0002")
     assert stage_ack["at"] == "2026-07-14T13:25:25+00:00"  # 15 min wait, then 25 s to answer
     # Every message of the drill is marked as one.
-    assert all("【演练】" in d["data"]["text"] for d in result.decisions if d["kind"] == "notification_sent")
+    texts = [d["data"]["text"] for d in result.decisions if d["kind"] == "notification_sent"]
+    assert all(text.startswith(("【演练】", "[DRILL] ")) for text in texts)
+    assert any(text.startswith("[DRILL] ") for text in texts)  # Ma Li reads English
 
 
 def test_two_runs_write_identical_decision_logs(tmp_path: Path) -> None:
@@ -56,16 +74,21 @@ def test_drill_traffic_never_leaves_the_roster(tmp_path: Path) -> None:
     """Nobody answers, so escalation reaches the city, whose duty officer is not on the drill roster."""
     text = SCENARIO.read_text(encoding="utf-8")
     text = text.replace(
-        'roster: ["+8613800000001", "+8613800000002", "+8613800000011"]', 'roster: ["+8613800000001", "+8613800000002"]'
+        'roster: ["+8613800000001", "+8613800000002", "+8613800000011", "+8613800000052", "+8613800000071"]',
+        'roster: ["+8613800000001", "+8613800000002"]',
     )
     text = text.replace('{voice: answer, answer_after: 25s, press: "1"}', "{voice: no-answer}")
+    text = "\n".join(line for line in text.splitlines() if not line.startswith(('  "+8613800000052"', '  "+8613800000071"')))
     text = text.replace("rules: [../rules/flood.yaml]", f"rules: [{ROOT / 'rules' / 'flood.yaml'}]")
     text = text.replace("organisation: ../org/jinan.yaml", f"organisation: {ROOT / 'org' / 'jinan.yaml'}")
     path = tmp_path / "silent.yaml"
     path.write_text(text, encoding="utf-8")
     result = run_drill(path)
     blocked = [d for d in result.decisions if d["kind"] == "drill_guard_blocked"]
-    assert blocked and all("+8613800000011 is not on the drill roster" in d["summary"] for d in blocked)
+    blocked_numbers = {d["summary"].split(": ")[1].split(" is not on")[0] for d in blocked}
+    # The city water bureau, and the traffic police and emergency management the orange warning engages.
+    assert {"+8613800000011", "+8613800000052", "+8613800000071"} <= blocked_numbers
+    assert not blocked_numbers & {"+8613800000001", "+8613800000002"}
     sent_to = {d["summary"].split(" (")[1].split(")")[0] for d in result.decisions if d["kind"] == "notification_sent"}
     assert sent_to <= {"+8613800000001", "+8613800000002"}
 

@@ -45,6 +45,8 @@ class Settings:
     # The URL Twilio uses to reach our webhooks; None: our own loopback address (simulator only).
     public_base_url: str | None = None
     api_tokens: dict[str, str] = field(default_factory=dict)
+    # Port of the API and webhooks on loopback; 0: any free port (printed at start).
+    api_port: int = 0
     # A department system that takes pages as signed JSON (policy channel `webhook`); None: no webhook.
     webhook_url: str | None = None
     webhook_secret: str = ""
@@ -66,6 +68,7 @@ class Settings:
             twilio_base_url=env.get("TWILIO_BASE_URL") or None,
             public_base_url=env.get("WARNING_PUBLIC_URL") or None,
             api_tokens=tokens,
+            api_port=int(env.get("WARNING_API_PORT", "0")),
             webhook_url=env.get("WARNING_WEBHOOK_URL") or None,
             webhook_secret=env.get("WARNING_WEBHOOK_SECRET", ""),
         )
@@ -116,7 +119,7 @@ def build_runtime(
         return Runtime(engine, store, None, None)
 
     signature = TwilioSignature(settings.twilio_auth_token)
-    api = BackgroundServer()
+    api = BackgroundServer(port=settings.api_port)
     # Without a public URL only the loopback simulator calls us back, on our own address.
     public = settings.public_base_url or api.url
     api.start(build_api(engine, signature, public, ApiTokens(settings.api_tokens)))

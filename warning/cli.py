@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import sys
 import threading
+import urllib.error
+import urllib.request
 from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
@@ -207,11 +210,13 @@ def run(readings: click.utils.LazyFile | None) -> None:
         _fail(exc)
     start_live_timer(runtime)
     assert runtime.api is not None
-    # SIGHUP reloads the rule files atomically; a broken file is refused and the running rules stay.
-    signal.signal(
-        signal.SIGHUP,
-        lambda *_: runtime.engine.reload_rules(lambda: load_rulebook(list(settings.rules))),
-    )
+    # SIGHUP reloads the rule files and the organisation atomically; a broken file is refused and
+    # what is running stays in force.
+    def reload(*_: object) -> None:
+        runtime.engine.reload_rules(lambda: load_rulebook(list(settings.rules)))
+        runtime.engine.reload_organisation(lambda: load_organisation(settings.organisation), str(settings.organisation))
+
+    signal.signal(signal.SIGHUP, reload)
     click.echo(f"engine running; API and webhooks on {runtime.api.url}; database {settings.database_url}")
     try:
         if readings is not None:
@@ -281,6 +286,54 @@ def escalation_explain(hazard: str, level: str, area: str, at_text: str, organis
     for line in explain_escalation(org, hazard, area, level, at):
         click.echo(line)
     click.echo("Nothing was sent.")
+
+
+@main.group()
+def incident() -> None:
+    """Act on incidents through the running engine's API (WARNING_API_URL, WARNING_API_TOKEN)."""
+
+
+def _call_api(method: str, path: str, body: dict[str, str] | None, api: str, token: str) -> dict[str, object]:
+    request = urllib.request.Request(
+        f"{api.rstrip('/')}{path}",
+        data=json.dumps(body).encode() if body is not None else None,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer: dict[str, object] = json.loads(response.read())
+            return answer
+    except urllib.error.HTTPError as exc:
+        answer = json.loads(exc.read() or b"{}")
+        click.echo(str(answer.get("message") or answer.get("error") or exc), err=True)
+        sys.exit(1)
+    except urllib.error.URLError as exc:
+        click.echo(f"cannot reach the engine at {api}: {exc.reason}", err=True)
+        sys.exit(2)
+
+
+_api_option = click.option("--api", envvar="WARNING_API_URL", required=True, help="the engine's API base URL")
+_token_option = click.option("--token", envvar="WARNING_API_TOKEN", required=True, help="your API token")
+
+
+@incident.command("ack")
+@click.argument("code")
+@_api_option
+@_token_option
+def incident_ack(code: str, api: str, token: str) -> None:
+    """Acknowledge incident CODE for your department."""
+    click.echo(_call_api("POST", f"/api/incidents/{code}/ack", {}, api, token)["message"])
+
+
+@incident.command("handover")
+@click.argument("code")
+@click.option("--to", "colleague", required=True, help="person id of the colleague taking over, e.g. li-na")
+@_api_option
+@_token_option
+def incident_handover(code: str, colleague: str, api: str, token: str) -> None:
+    """Hand incident CODE over to a colleague of your department, who is paged at once."""
+    click.echo(_call_api("POST", f"/api/incidents/{code}/handover", {"to": colleague}, api, token)["message"])
 
 
 @main.group()

@@ -356,6 +356,28 @@ class Engine:
         self._after_decisions()
         return AckResult(True, f"{ack.incident_code} acknowledged", ack.incident_code)
 
+    def hand_over(self, incident_code: str, person_id: str, colleague_id: str) -> AckResult:
+        """`person_id` hands the incident to `colleague_id` of the same department, who is paged."""
+        code, now = incident_code.upper(), self.clock.now()
+        try:
+            with self._lock, self.store.transaction() as tx:
+                incident = tx.incident_by_code(code)
+                if incident is None:
+                    return AckResult(False, f"no incident {code}")
+                for someone in (person_id, colleague_id):
+                    if someone not in self.org.people:
+                        return AckResult(False, f"unknown person {someone}")
+                colleague = self.org.person(colleague_id)
+                self.escalation.hand_over(tx, incident, self.org.person(person_id), colleague, now)
+        except AcknowledgementRefused as exc:
+            with self._lock, self.store.transaction() as tx:
+                incident = tx.incident_by_code(code)
+                tx.record(now, "handover_refused", f"hand-over of {code} by {person_id} to {colleague_id} refused: "
+                          f"{exc}", incident.id if incident else None, person=person_id, to=colleague_id)  # fmt: skip
+            return AckResult(False, str(exc), code)
+        self._after_decisions()
+        return AckResult(True, f"{code} handed over to {colleague.name}", code)
+
     def _record_refusal(self, ack: Acknowledgement, reason: str) -> None:
         with self._lock, self.store.transaction() as tx:
             incident = tx.incident_by_code(ack.incident_code)

@@ -138,6 +138,19 @@ def build_api(engine: Engine, signature: SignatureCheck, public_base_url: str, t
         status = 200 if result.accepted else 409
         return web.json_response({"accepted": result.accepted, "message": result.message}, status=status)
 
+    async def api_handover(request: web.Request) -> web.Response:
+        person = authorised(request)
+        if person is None:
+            return web.json_response({"error": "missing or invalid bearer token"}, status=401)
+        try:
+            body = await request.json()
+            colleague = str(body["to"])
+        except (ValueError, KeyError, TypeError):
+            return web.json_response({"error": 'send JSON like {"to": "li-na"}: the colleague taking over'}, status=400)
+        result = await _run(engine.hand_over, request.match_info["code"].upper(), person, colleague)
+        status = 200 if result.accepted else 409
+        return web.json_response({"accepted": result.accepted, "message": result.message}, status=status)
+
     async def api_incidents(request: web.Request) -> web.Response:
         if authorised(request) is None:
             return web.json_response({"error": "missing or invalid bearer token"}, status=401)
@@ -151,5 +164,6 @@ def build_api(engine: Engine, signature: SignatureCheck, public_base_url: str, t
     app.router.add_post("/twilio/voice/gather", signed(voice_gather))
     app.router.add_post("/twilio/sms/inbound", signed(sms_inbound))
     app.router.add_post("/api/incidents/{code}/ack", api_ack)
+    app.router.add_post("/api/incidents/{code}/handover", api_handover)
     app.router.add_get("/api/incidents", api_incidents)
     return app

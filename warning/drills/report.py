@@ -15,6 +15,11 @@ _LABELS = {
     "incident_downgraded": "DOWNGRADE",
     "incident_lifted": "LIFTED",
     "incident_acknowledged": "ACK",
+    "quorum_partial": "ack-part",
+    "incident_reopened": "REOPENED",
+    "escalation_reevaluated": "re-decide",
+    "escalation_inform": "inform",
+    "handed_over": "HANDOVER",
     "escalation_started": "policy",
     "escalation_step": "escalate",
     "escalation_stopped": "stop",
@@ -73,6 +78,8 @@ def narrative_lines(result: DrillResult) -> list[str]:
                 lines.append(f"        Rule {data['rule']} (version {data['rule_version']}), thresholds: {thresholds}.")
             elif kind in ("incident_upgraded", "incident_downgraded", "incident_lifted"):
                 lines.append(f"  {clock(decision)} {decision['summary']}.")
+            elif kind == "escalation_started":
+                lines.append(f"  {clock(decision)} {decision['summary']}.")
             elif kind == "escalation_step":
                 lines.append(f"  {clock(decision)} {decision['summary'].split(': ', 1)[1]}.")
             elif (
@@ -80,6 +87,11 @@ def narrative_lines(result: DrillResult) -> list[str]:
                 or kind
                 in (
                     "incident_acknowledged",
+                    "quorum_partial",
+                    "incident_reopened",
+                    "escalation_reevaluated",
+                    "escalation_inform",
+                    "handed_over",
                     "escalation_exhausted",
                     "drill_guard_blocked",
                     "ack_refused",
