@@ -78,7 +78,9 @@ def test_drill_traffic_never_leaves_the_roster(tmp_path: Path) -> None:
         'roster: ["+8613800000001", "+8613800000002"]',
     )
     text = text.replace('{voice: answer, answer_after: 25s, press: "1"}', "{voice: no-answer}")
-    text = "\n".join(line for line in text.splitlines() if not line.startswith(('  "+8613800000052"', '  "+8613800000071"')))
+    text = "\n".join(
+        line for line in text.splitlines() if not line.startswith(('  "+8613800000052"', '  "+8613800000071"'))
+    )
     text = text.replace("rules: [../rules/flood.yaml]", f"rules: [{ROOT / 'rules' / 'flood.yaml'}]")
     text = text.replace("organisation: ../org/jinan.yaml", f"organisation: {ROOT / 'org' / 'jinan.yaml'}")
     path = tmp_path / "silent.yaml"

@@ -19,7 +19,7 @@ from warning.dispatch.dispatcher import Dispatcher
 from warning.dispatch.notifier import Notifier
 from warning.domain import Channel
 from warning.engine import Engine
-from warning.escalation.org import Organisation, load_organisation
+from warning.escalation.org import load_organisation
 from warning.escalation.timers import LiveTimer
 from warning.rulebook import RuleEvaluator, load_rulebook
 from warning.serving import BackgroundServer

@@ -210,6 +210,7 @@ def run(readings: click.utils.LazyFile | None) -> None:
         _fail(exc)
     start_live_timer(runtime)
     assert runtime.api is not None
+
     # SIGHUP reloads the rule files and the organisation atomically; a broken file is refused and
     # what is running stays in force.
     def reload(*_: object) -> None:

@@ -32,7 +32,7 @@ from warning.domain import (
 )
 from warning.errors import AcknowledgementRefused, ConfigFileError, EvaluationError, ReadingRejected, WriteConflict
 from warning.escalation.driver import EscalationDriver
-from warning.escalation.org import Organisation, OrganisationSpec, organisation_of
+from warning.escalation.org import Organisation, organisation_from_text
 from warning.incidents.service import Change, apply_detection
 from warning.rulebook import Rulebook, RuleEvaluator
 from warning.rulebook.compound import MemberWarning, compound_key, judge_compound
@@ -88,7 +88,7 @@ class Engine:
         frozen policies and department chains; who is on duty is read from the new rosters."""
         now = self.clock.now()
         with self._lock, self.store.transaction() as tx:
-            if tx.store_organisation(org.version, org.spec.model_dump(mode="json"), source, now):
+            if tx.store_organisation(org.version, {"yaml": org.text}, source, now):
                 tx.record(now, "organisation_loaded", f"organisation {org.version} from {source} is in force: "
                           f"{len(org.departments)} departments, {len(org.people)} people, "
                           f"{len(org.policies)} policies", None, version=org.version, source=source)  # fmt: skip
@@ -115,7 +115,7 @@ class Engine:
             latest = tx.latest_organisation()
             if latest is None or latest.version == self.org.version:
                 return False
-            org = organisation_of(OrganisationSpec.model_validate(latest.document))
+            org = organisation_from_text(str(latest.document["yaml"]))
         with self._lock:
             self.escalation.org = org
         return True

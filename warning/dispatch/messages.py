@@ -56,7 +56,9 @@ def compose(
         return mark + body
     lead = (f"{title}。" if zh else f"{title}. ") if title else ""
     if purpose is NotificationPurpose.inform:
-        body = f"{heading}（知悉，无需确认）：{lead}{reason}。" if zh else f"{heading} (for information): {lead}{reason}."
+        body = (
+            f"{heading}（知悉，无需确认）：{lead}{reason}。" if zh else f"{heading} (for information): {lead}{reason}."
+        )
         return mark + body
     if channel is Channel.voice:
         prompt = "按1确认，按2立即升级，按9重听。" if zh else "Press 1 to acknowledge, 2 to escalate now, 9 to repeat."

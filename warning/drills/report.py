@@ -76,9 +76,9 @@ def narrative_lines(result: DrillResult) -> list[str]:
                 thresholds = ", ".join(_threshold_text(t) for t in data["thresholds"])
                 lines.append(f"  {clock(decision)} opened because {decision['summary'].split(': ', 1)[1]}.")
                 lines.append(f"        Rule {data['rule']} (version {data['rule_version']}), thresholds: {thresholds}.")
-            elif kind in ("incident_upgraded", "incident_downgraded", "incident_lifted"):
-                lines.append(f"  {clock(decision)} {decision['summary']}.")
-            elif kind == "escalation_started":
+            elif (
+                kind in ("incident_upgraded", "incident_downgraded", "incident_lifted") or kind == "escalation_started"
+            ):
                 lines.append(f"  {clock(decision)} {decision['summary']}.")
             elif kind == "escalation_step":
                 lines.append(f"  {clock(decision)} {decision['summary'].split(': ', 1)[1]}.")

@@ -229,7 +229,9 @@ class EscalationDriver:
                                          f"colleague of {self.org.departments[person.department].name}")  # fmt: skip
         if incident.status == IncidentStatus.lifted.value:
             raise AcknowledgementRefused(f"incident {incident.code} is lifted; nothing to hand over")
-        mine = [t for t in tx.escalations_of(incident.id, for_update=True) if person.department in t.policy["departments"]]
+        mine = [
+            t for t in tx.escalations_of(incident.id, for_update=True) if person.department in t.policy["departments"]
+        ]
         if not mine:
             raise AcknowledgementRefused(f"{person.name} is not in a department engaged in incident {incident.code}")
         track = mine[0]
@@ -247,14 +249,14 @@ class EscalationDriver:
     # informing -----------------------------------------------------------------------------
 
     def inform_paged(self, tx: Transaction, incident: IncidentRow, purpose: NotificationPurpose, now: datetime) -> None:
-        """Tell everyone already paged about a level change or a lift, by SMS, once per change;
-        except whoever a step re-run has just paged with the new level."""
+        """Tell everyone already paged or informed about a level change or a lift, by SMS, once per
+        change; except whoever was just paged or informed at the new level."""
         paged: dict[str, NotificationRow] = {}
         just_paged: set[str] = set()
         for row in tx.notifications_for(incident.id):
             if row.purpose in (NotificationPurpose.page.value, NotificationPurpose.inform.value):
                 paged.setdefault(row.person_id, row)
-                if row.claimed_at == now and row.purpose == NotificationPurpose.page.value:
+                if row.claimed_at == now:
                     just_paged.add(row.person_id)
         for person_id, first_page in paged.items():
             if person_id in just_paged and purpose is NotificationPurpose.update:

@@ -25,7 +25,9 @@ COVERAGE_STEP = timedelta(minutes=15)
 DST_STEP = timedelta(minutes=5)
 
 
-def lint_organisation(org: Organisation, budget: CarrierBudget | None = None, *, year_from: datetime = _T0) -> list[str]:
+def lint_organisation(
+    org: Organisation, budget: CarrierBudget | None = None, *, year_from: datetime = _T0
+) -> list[str]:
     """Every problem found, in a stable order; `year_from` starts the year searched for DST changes."""
     problems = _walk_policies(org, budget or CarrierBudget())
     problems += _roster_gaps(org)
@@ -90,7 +92,9 @@ def _paged_roles(org: Organisation) -> dict[str, set[str]]:
     return roles
 
 
-def _uncovered(org: Organisation, dept_id: str, role: str, start: datetime, end: datetime, step: timedelta) -> list[datetime]:
+def _uncovered(
+    org: Organisation, dept_id: str, role: str, start: datetime, end: datetime, step: timedelta
+) -> list[datetime]:
     moments: list[datetime] = []
     at = start
     while at < end:
@@ -156,13 +160,12 @@ def _dst_problems(org: Organisation, year_from: datetime) -> list[str]:
             day = (change - timedelta(hours=1)).astimezone(zone).date()
             for index, shift in enumerate(dept.shifts):
                 for name, wall in (("starts", shift.start), ("ends", shift.end)):
-                    local = datetime.combine(day, wall, zone)
-                    exists = local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == local.replace(tzinfo=None)
-                    twice = local.replace(fold=1).utcoffset() != local.replace(fold=0).utcoffset() and exists
-                    if not exists or twice:
-                        what = "does not exist" if not exists else "happens twice"
-                        problems.append(f"department {dept_id}: shift {index + 1} {name} at {wall:%H:%M}, which "
-                                        f"{what} on {day} in {zone.key} (DST change); move it off the change hour")  # fmt: skip
+                    what = _odd_wall_time(datetime.combine(day, wall, zone))
+                    if what:
+                        problems.append(
+                            f"department {dept_id}: shift {index + 1} {name} at {wall:%H:%M}, which {what} on {day} "
+                            f"in {zone.key} (DST change); move it off the change hour"
+                        )
             for role in sorted(roles & dept.roles()):
                 gaps = _uncovered(org, dept_id, role, change - timedelta(hours=12), change + timedelta(hours=12),
                                   DST_STEP)  # fmt: skip
@@ -179,3 +182,13 @@ def _covered_week_before(org: Organisation, dept_id: str, role: str, at: datetim
     local = at.astimezone(zone)
     before = datetime.combine(local.date() - timedelta(days=7), local.time(), zone)
     return org.on_duty(dept_id, role, before, overrides=False) is not None
+
+
+def _odd_wall_time(local: datetime) -> str:
+    """'does not exist' for a wall time in a DST gap, 'happens twice' for one in a fold, else ''."""
+    exists = local.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None) == local.replace(tzinfo=None)
+    if not exists:
+        return "does not exist"
+    if local.replace(fold=1).utcoffset() != local.replace(fold=0).utcoffset():
+        return "happens twice"
+    return ""

@@ -12,6 +12,7 @@ from typing import Annotated, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from ruamel.yaml import YAML
 
 from warning.domain import AreaCode, Channel, Department, Level, Person, duration_field, level_rank
 from warning.errors import FileProblem, OrganisationFileError
@@ -231,9 +232,10 @@ class OrganisationSpec(Spec):
 class Organisation:
     """Lookups over a validated organisation: who is where, who is on duty when, which policies apply."""
 
-    def __init__(self, spec: OrganisationSpec, version: str = "") -> None:
+    def __init__(self, spec: OrganisationSpec, version: str = "", text: str = "") -> None:
         self.spec = spec
         self.version = version
+        self.text = text  # the YAML as written, stored with each version for audit and other engines
         self.areas = {area.code: area for area in spec.areas}
         self.departments = {dept.id: dept for dept in spec.departments}
         self.people = {person.id: person for person in spec.people}
@@ -383,11 +385,16 @@ def load_organisation(path: Path) -> Organisation:
     problems = _cross_reference_problems(spec, document.problem)
     if problems:
         raise OrganisationFileError(problems)
-    return organisation_of(spec)
+    return organisation_of(spec, document.text)
 
 
-def organisation_of(spec: OrganisationSpec) -> Organisation:
+def organisation_from_text(text: str) -> Organisation:
+    """An organisation stored in the database (checked in full when it was loaded from its file)."""
+    return organisation_of(OrganisationSpec.model_validate(YAML(typ="safe", pure=False).load(text)), text)
+
+
+def organisation_of(spec: OrganisationSpec, text: str) -> Organisation:
     """The organisation with its version: a hash of its validated content, so whitespace and
     comments in the file do not make a new version."""
     canonical = spec.model_dump_json()
-    return Organisation(spec, hashlib.sha256(canonical.encode()).hexdigest()[:12])
+    return Organisation(spec, hashlib.sha256(canonical.encode()).hexdigest()[:12], text)

@@ -245,10 +245,14 @@ def explain_escalation(org: Organisation, hazard: str, area: str, level: str, at
     for policy, chain in resolved:
         snapshot = snapshot_policy(policy, chain)
         start = tiers_at(snapshot, "start_up", warning_level)
-        lines.append(f" policy {policy.id} through {', '.join(chain)}" + (f", starting {start} tier(s) up" if start else ""))
+        lines.append(
+            f" policy {policy.id} through {', '.join(chain)}" + (f", starting {start} tier(s) up" if start else "")
+        )
         inform = plan_inform(snapshot, 0, warning_level, org, at)
         if inform is not None:
-            lines.append(f"  {at.astimezone(zone):%H:%M}  inform {inform.person.name} ({inform.person.phone}): {inform.why}")
+            lines.append(
+                f"  {at.astimezone(zone):%H:%M}  inform {inform.person.name} ({inform.person.phone}): {inform.why}"
+            )
         due = at
         for position in range(total_positions(snapshot)):
             outcome = decide_step(snapshot, 0, position, due, warning_level, org)

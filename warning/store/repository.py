@@ -21,10 +21,10 @@ from warning.store.models import (
     Base,
     DeadLetterRow,
     DecisionRow,
-    OrganisationVersionRow,
     EscalationRow,
     IncidentRow,
     NotificationRow,
+    OrganisationVersionRow,
     ProcessedReadingRow,
     WebhookReceiptRow,
 )
