@@ -44,7 +44,7 @@ def test_two_engines_racing_on_one_key_open_one_incident_and_page_once(database_
         assert [(i.status, i.level) for i in incidents] == [("lifted", "orange"), ("open", "yellow")]
         keys = [n.idempotency_key for n in engines[0].store.notifications()]
         assert len(keys) == len(set(keys))
-        first_pages = [k for k in keys if ":position:0:" in k]
+        first_pages = [k for k in keys if ":flood-water:position:0:" in k]
         assert first_pages == [f"incident:{i.id}:flood-water:position:0:wang-wei:sms" for i in incidents]
         assert engines[0].store.dead_letters() == []
     finally:

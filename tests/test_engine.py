@@ -100,14 +100,20 @@ def test_upgrade_informs_and_lift_stops_escalation_and_informs(runtime: Runtime,
     runtime.engine.ingest_payload(reading(3.0, clock.now()), "test")
     (incident,) = runtime.store.incidents()
     assert incident.status == "lifted" and incident.lifted_at == START + timedelta(minutes=10)
+    # At orange the traffic police (night shift: Ma Li) and emergency management join.
     assert [(p[0], p[2]) for p in pages(runtime)] == [
         ("wang-wei", "page"),
+        ("ma-li", "page"),
+        ("tian-lei", "page"),
+        ("tian-lei", "page"),
         ("wang-wei", "update"),
         ("wang-wei", "lifted"),
+        ("ma-li", "lifted"),
+        ("tian-lei", "lifted"),
     ]
     assert runtime.engine.next_due_at() is None
     step_to(runtime, clock, START + timedelta(hours=2))
-    assert len(pages(runtime)) == 3
+    assert len(pages(runtime)) == 8
     # The next crossing is a new incident with a new code.
     runtime.engine.ingest_payload(reading(3.9, clock.now()), "test")
     assert [i.code for i in runtime.store.incidents()] == ["F0001", "F0002"]
@@ -413,7 +419,8 @@ def test_a_compound_warning_opens_its_own_incident_and_pages_its_policy(database
         assert "all members warn: rainfall-1h yellow" in compound[0].reason
         assert compound[0].content["cap"]["responseType"] == ["Avoid", "Execute"]
         paged = {(n.person_id, n.channel) for n in rt.store.notifications() if n.incident_id == compound[0].id}
-        assert paged == {("tian-lei", "sms"), ("tian-lei", "voice")}  # emergency management's duty officer
+        # Emergency management coordinates; the water bureau and (night shift) traffic police take part.
+        assert paged == {("tian-lei", "sms"), ("tian-lei", "voice"), ("wang-wei", "sms"), ("ma-li", "sms")}
     finally:
         rt.close()
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from warning.dispatch.budget import CarrierBudget, earliest_allowed
 from warning.domain import Level, format_duration, level_rank
 from warning.escalation.org import DAYS, EVERY_MEMBER, Organisation
-from warning.escalation.policy import decide_step, snapshot_policy, tiers_at, total_positions
+from warning.escalation.policy import decide_step, snapshot_policy, start_tier, total_positions
 
 _T0 = datetime(2026, 1, 5, 10, tzinfo=UTC)  # a Monday; walks use offsets, the roster is checked separately
 COVERAGE_STEP = timedelta(minutes=15)
@@ -75,7 +75,7 @@ def _walk(org: Organisation, budget: CarrierBudget, snapshot: dict[str, object],
         assert outcome.next_at is not None
         due = outcome.next_at
     if not paged:
-        start = tiers_at(snapshot, "start_up", level)
+        start = start_tier(snapshot, level)
         problems.append(f"policy {snapshot['policy_id']}, area {area}: a {level.value} warning pages nobody "
                         f"(every step is skipped or above the top tier, starting {start} tier(s) up); it only "
                         f"runs until exhausted")  # fmt: skip

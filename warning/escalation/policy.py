@@ -76,6 +76,12 @@ def tiers_at(snapshot: dict[str, Any], field: str, level: Level) -> int:
     return PolicySpec.tiers_at(listed, level)
 
 
+def start_tier(snapshot: dict[str, Any], level: Level) -> int:
+    """Where the steps start for `level`: `start_up` tiers above the incident's area, but never
+    above the top of the chain (a red warning for the province itself starts at the province)."""
+    return min(tiers_at(snapshot, "start_up", level), len(snapshot["departments"]) - 1)
+
+
 def _condition_fails(step: dict[str, Any], level: Level, due_at: datetime, org: Organisation, dept: str) -> str:
     """Why a conditional step does not apply now, or '' when it does."""
     min_level = step.get("min_level")
@@ -111,7 +117,7 @@ def decide_step(
         ordinal += f", round {round_number + 1}"
     ordinal += f" of policy {snapshot['policy_id']}"
     wait = timedelta(seconds=int(step["wait_seconds"]))
-    tier = tiers_at(snapshot, "start_up", level) + int(step["up"])
+    tier = start_tier(snapshot, level) + int(step["up"])
     if tier >= len(chain):
         top = chain[-1]
         summary = (f"{ordinal}: no {snapshot['department_kind']} department "
@@ -162,7 +168,7 @@ def plan_inform(
     if not up:
         return None
     chain: list[str] = snapshot["departments"]
-    tier = tiers_at(snapshot, "start_up", level) + up
+    tier = start_tier(snapshot, level) + up
     if tier >= len(chain):
         return None
     department = org.departments[chain[tier]]
@@ -197,7 +203,7 @@ def describe_policy(org: Organisation, hazard: str, area: str, level: Level = Le
     lines: list[str] = []
     for policy, chain in resolved:
         snapshot = snapshot_policy(policy, chain)
-        start = tiers_at(snapshot, "start_up", level)
+        start = start_tier(snapshot, level)
         lines.append(f"policy {policy.id} for area {area}, through {', '.join(chain)}:")
         for position, step in enumerate(policy.steps):
             tier = start + step.up
@@ -244,7 +250,7 @@ def explain_escalation(org: Organisation, hazard: str, area: str, level: str, at
         lines.append(f"  at {level} every engaged department must acknowledge (quorum); each escalates until it does")
     for policy, chain in resolved:
         snapshot = snapshot_policy(policy, chain)
-        start = tiers_at(snapshot, "start_up", warning_level)
+        start = start_tier(snapshot, warning_level)
         lines.append(
             f" policy {policy.id} through {', '.join(chain)}" + (f", starting {start} tier(s) up" if start else "")
         )
