@@ -7,7 +7,7 @@ and never retried blindly, because creating a message or call is not idempotent.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from requests import RequestException
@@ -24,8 +24,11 @@ from warning.errors import DeliveryError
 SMS_VALIDITY_SECONDS = 600  # a page still queued after 10 minutes is worthless: let the policy move on
 
 
+PROVIDER_TIMEOUT_SECONDS = 10.0  # wall-clock limit on one provider request
+
+
 def build_twilio_client(
-    account_sid: str, auth_token: str, base_url: str | None = None, timeout_seconds: float = 10.0
+    account_sid: str, auth_token: str, base_url: str | None = None, timeout_seconds: float = PROVIDER_TIMEOUT_SECONDS
 ) -> Client:
     """The real client; `base_url` points it at the loopback simulator in tests, drills and the demo."""
     client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout_seconds))
@@ -85,6 +88,11 @@ class TwilioSmsNotifier:
         return next((str(message.sid) for message in found if message.body == notification.text), None)
 
 
+# Our attempt's call, if Twilio placed it, started within this long of the attempt (the request
+# times out well before); the carrier budget keeps any other call to the number a minute away.
+CALL_ADOPTION_WINDOW = timedelta(seconds=55)
+
+
 class TwilioVoiceNotifier:
     channel = Channel.voice
 
@@ -108,10 +116,13 @@ class TwilioVoiceNotifier:
         return str(call.sid)
 
     def find(self, notification: Notification, since: datetime) -> str | None:
-        """A call Twilio placed to this number since the attempt began (one call per page at most:
-        calls to one person are at least a policy step apart)."""
+        """The call Twilio placed for this page: one to this number that started within a minute of
+        the attempt. The carrier budget allows one call a minute per number, so a call in that window
+        is ours; a later call to the same person belongs to another page and must not be adopted."""
         try:
             found = self.client.calls.list(to=notification.phone, start_time_after=since, limit=50)
         except (TwilioException, RequestException) as exc:
             raise _delivery_error(exc) from exc
-        return str(found[-1].sid) if found else None
+        window_end = since + CALL_ADOPTION_WINDOW
+        ours = [call for call in found if call.start_time is None or call.start_time < window_end]
+        return str(ours[-1].sid) if ours else None

@@ -6,16 +6,22 @@ import os
 import sys
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from notifiers.console import ConsoleNotifier
 from notifiers.simulator.server import TwilioSimulator
-from notifiers.twilio_channels import TwilioSmsNotifier, TwilioVoiceNotifier, build_twilio_client
+from notifiers.twilio_channels import (
+    PROVIDER_TIMEOUT_SECONDS,
+    TwilioSmsNotifier,
+    TwilioVoiceNotifier,
+    build_twilio_client,
+)
 from notifiers.twilio_signature import TwilioSignature
 from notifiers.webhook import WebhookNotifier
 from warning.api.server import ApiTokens, build_api
-from warning.clock import Clock, VirtualClock
-from warning.dispatch.dispatcher import Dispatcher
+from warning.clock import Clock, LiveClock, ScaledClock, VirtualClock
+from warning.dispatch.dispatcher import STUCK_AFTER, Dispatcher
 from warning.dispatch.notifier import Notifier
 from warning.domain import Channel
 from warning.engine import Engine
@@ -47,6 +53,8 @@ class Settings:
     api_tokens: dict[str, str] = field(default_factory=dict)
     # Port of the API and webhooks on loopback; 0: any free port (printed at start).
     api_port: int = 0
+    # `system`, or `scaled:EPOCH,ANCHOR,SPEED` to rehearse hours of escalation in minutes (see ScaledClock).
+    clock: str = "system"
     # A department system that takes pages as signed JSON (policy channel `webhook`); None: no webhook.
     webhook_url: str | None = None
     webhook_secret: str = ""
@@ -69,6 +77,7 @@ class Settings:
             public_base_url=env.get("WARNING_PUBLIC_URL") or None,
             api_tokens=tokens,
             api_port=int(env.get("WARNING_API_PORT", "0")),
+            clock=env.get("WARNING_CLOCK", "system"),
             webhook_url=env.get("WARNING_WEBHOOK_URL") or None,
             webhook_secret=env.get("WARNING_WEBHOOK_SECRET", ""),
         )
@@ -112,7 +121,11 @@ def build_runtime(
     evaluator = RuleEvaluator(rulebook.rules, compounds=rulebook.compounds)
     org = load_organisation(settings.organisation)
     notifiers: dict[Channel, Notifier] = {}
-    dispatcher = Dispatcher(store, notifiers, clock.now, drill_roster=drill_roster)
+    # A send is "stuck" only when it has outlived any provider request; on a clock running faster
+    # than the wall, that takes proportionally more engine time.
+    speed = clock.speed if isinstance(clock, ScaledClock) else 1.0
+    stuck_after = max(STUCK_AFTER, timedelta(seconds=(PROVIDER_TIMEOUT_SECONDS + 5) * speed))
+    dispatcher = Dispatcher(store, notifiers, clock.now, drill_roster=drill_roster, stuck_after=stuck_after)
     engine = Engine(store=store, evaluator=evaluator, org=org, dispatcher=dispatcher, clock=clock, exercise=exercise)
     engine.use_organisation(org, str(settings.organisation))
     if not serve_http:
@@ -133,6 +146,7 @@ def build_runtime(
             settings.twilio_auth_token,
             start=start,
             live=not isinstance(clock, VirtualClock),
+            clock=clock if isinstance(clock, LiveClock) else None,
         ).start()
         simulator.configure_number(settings.twilio_from, sms_url=f"{public}/twilio/sms/inbound")
         base_url = simulator.url
@@ -147,8 +161,10 @@ def build_runtime(
 
 def start_live_timer(runtime: Runtime) -> LiveTimer:
     """Wake the engine through APScheduler whenever an escalation step falls due."""
-    timer = LiveTimer(runtime.engine.tick)
+    clock = runtime.engine.clock
+    timer = LiveTimer(runtime.engine.tick, to_wall=clock.wall_time if isinstance(clock, LiveClock) else lambda t: t)
     runtime.engine.on_schedule_changed = timer.arm
-    timer.start(runtime.engine.next_due_at())
+    # Wake at once: overdue steps run, and pages claimed before a crash but never sent go out now.
+    timer.start(clock.now())
     runtime.timer = timer
     return timer

@@ -25,7 +25,7 @@ from warning.app import (
     build_runtime,
     start_live_timer,
 )
-from warning.clock import SystemClock
+from warning.clock import live_clock
 from warning.domain import Level
 from warning.drills.report import narrative_lines, timeline_lines
 from warning.drills.runner import DrillResult, run_drill, write_decision_log
@@ -205,7 +205,12 @@ def run(readings: click.utils.LazyFile | None) -> None:
     """Run the live engine: wall clock, APScheduler wake-ups, HTTP API and Twilio webhooks."""
     settings = Settings.from_env()
     try:
-        runtime = build_runtime(settings, SystemClock())
+        clock = live_clock(settings.clock)
+    except ValueError as exc:
+        click.echo(f"WARNING_CLOCK: {exc}", err=True)
+        sys.exit(2)
+    try:
+        runtime = build_runtime(settings, clock)
     except ConfigFileError as exc:
         _fail(exc)
     start_live_timer(runtime)

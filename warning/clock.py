@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class Clock(Protocol):
@@ -13,11 +13,56 @@ class Clock(Protocol):
         ...
 
 
+@runtime_checkable
+class LiveClock(Protocol):
+    """A clock that moves by itself, so a timer can be armed on the wall clock."""
+
+    def now(self) -> datetime: ...
+
+    def wall_time(self, moment: datetime) -> datetime:
+        """The wall-clock instant at which this clock will read `moment`."""
+        ...
+
+
 class SystemClock:
     """Live time, for the running engine."""
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def wall_time(self, moment: datetime) -> datetime:
+        return moment
+
+
+class ScaledClock:
+    """Live time run `speed` times faster from `epoch`, counted from the wall instant `anchor`: for
+    rehearsals and crash tests that must see hours of escalation in minutes. Every process given
+    the same three values reads the same time, so engines restarted or run side by side agree."""
+
+    def __init__(self, epoch: datetime, anchor: datetime, speed: float) -> None:
+        if epoch.tzinfo is None or anchor.tzinfo is None or speed <= 0:
+            raise ValueError("ScaledClock needs aware epoch and anchor times and a positive speed")
+        self.epoch, self.anchor, self.speed = epoch.astimezone(UTC), anchor.astimezone(UTC), speed
+
+    def now(self) -> datetime:
+        return self.epoch + (datetime.now(UTC) - self.anchor) * self.speed
+
+    def wall_time(self, moment: datetime) -> datetime:
+        return self.anchor + (moment - self.epoch) / self.speed
+
+    def spec(self) -> str:
+        return f"scaled:{self.epoch.isoformat()},{self.anchor.isoformat()},{self.speed:g}"
+
+
+def live_clock(spec: str) -> LiveClock:
+    """`system`, or `scaled:EPOCH,ANCHOR,SPEED` (ISO times with zones; see ScaledClock)."""
+    if spec == "system":
+        return SystemClock()
+    kind, _, rest = spec.partition(":")
+    parts = rest.split(",")
+    if kind != "scaled" or len(parts) != 3:
+        raise ValueError(f"clock {spec!r}: use 'system' or 'scaled:EPOCH,ANCHOR,SPEED'")
+    return ScaledClock(datetime.fromisoformat(parts[0]), datetime.fromisoformat(parts[1]), float(parts[2]))
 
 
 class VirtualClock:

@@ -29,6 +29,7 @@ from aiohttp import BasicAuth, web
 
 from notifiers.simulator.behaviour import PhoneBehaviour
 from notifiers.twilio_signature import TwilioSignature
+from warning.clock import Clock, SystemClock
 from warning.serving import BackgroundServer
 
 API_PREFIX = "/2010-04-01/Accounts/{account}"
@@ -96,13 +97,22 @@ def _error(status: int, code: int, message: str) -> web.Response:
 
 class TwilioSimulator:
     def __init__(
-        self, account_sid: str, auth_token: str, *, start: datetime | None = None, live: bool = False, port: int = 0
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        start: datetime | None = None,
+        live: bool = False,
+        port: int = 0,
+        clock: Clock | None = None,
     ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.signature = TwilioSignature(auth_token)
         self.live = live
-        self._now = (start or datetime.now(UTC)).astimezone(UTC)
+        # Live mode follows this clock: the wall clock, or the engine's own (e.g. a scaled rehearsal clock).
+        self._live_clock: Clock = clock or SystemClock()
+        self._now = (start or self._live_clock.now()).astimezone(UTC)
         self._queue: list[_Scheduled] = []
         self._seq = itertools.count()
         self._sids = itertools.count(1)
@@ -199,9 +209,13 @@ class TwilioSimulator:
             self._now = max(self._now, to)
         return ran
 
+    def _arrival(self) -> datetime:
+        """When a request arrived: in live mode the clock itself (the ticker may be up to a tick behind)."""
+        return max(self._now, self._live_clock.now()) if self.live else self._now
+
     async def _tick_live(self) -> None:
         while True:
-            await self._advance(datetime.now(UTC))
+            await self._advance(self._live_clock.now())
             await asyncio.sleep(0.05)
 
     def _schedule(self, after: timedelta, action: Callable[[], Awaitable[None]]) -> None:
@@ -331,7 +345,7 @@ class TwilioSimulator:
             date_sent=None,
         )
         message["from"] = sender
-        message["_created_at"] = self._now
+        message["_created_at"] = self._arrival()
         self.messages[sid] = message
         self._log("sms", sid=sid, to=to, body=body)
         self._play_sms(message, str(callback) if callback else None)
@@ -361,10 +375,12 @@ class TwilioSimulator:
             return refused
         sid = self._sid("CA")
         callback = form.get("StatusCallback")
-        call = self._resource("Calls", sid, to=to, status="queued", duration=None, price=None)
+        call = self._resource(
+            "Calls", sid, to=to, status="queued", duration=None, price=None, start_time=format_datetime(self._now)
+        )
         call["from"] = sender
         call["_url"], call["_callback"] = url, str(callback) if callback else None
-        call["_created_at"] = self._now
+        call["_created_at"] = self._arrival()
         self.calls[sid] = call
         self._log("call", sid=sid, to=to)
         self._play_call(call)

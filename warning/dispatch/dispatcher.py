@@ -66,8 +66,11 @@ class Dispatcher:
         *,
         drill_roster: Collection[str] | None = None,
         budget: CarrierBudget | None = None,
+        stuck_after: timedelta = STUCK_AFTER,
     ) -> None:
         self.store = store
+        # On the engine's clock; a rehearsal clock running N times faster needs N times as long.
+        self.stuck_after = stuck_after
         self.notifiers = notifiers
         self.now = now
         self.budget = budget or CarrierBudget()
@@ -100,7 +103,7 @@ class Dispatcher:
             # A row left `sending` by a crash may or may not have reached the provider: ask first.
             tx.session.execute(
                 update(NotificationRow)
-                .where(NotificationRow.status == "sending", NotificationRow.updated_at < now - STUCK_AFTER)
+                .where(NotificationRow.status == "sending", NotificationRow.updated_at < now - self.stuck_after)
                 .values(status="uncertain", retry_at=now)
             )
             due = [(row.id, row.status, row.attempt_started_at) for row in tx.notifications_due(now)]

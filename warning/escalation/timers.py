@@ -21,12 +21,23 @@ SWEEP_JOB = "escalation-sweep"
 
 
 class LiveTimer:
-    def __init__(self, wake: Callable[[], object], *, sweep_every: timedelta = timedelta(seconds=30)) -> None:
+    def __init__(
+        self,
+        wake: Callable[[], object],
+        *,
+        sweep_every: timedelta = timedelta(seconds=30),
+        to_wall: Callable[[datetime], datetime] = lambda moment: moment,
+    ) -> None:
         self._wake = wake
+        # Due times are engine-clock times; APScheduler runs on the wall clock.
+        self._to_wall = to_wall
         # misfire_grace_time=None: a wake-up that fires late still runs (the default 1 s would skip it
         # silently); coalesce: several missed runs of the one wake job collapse into one.
+        # max_instances=2: a wake-up re-arms the job for work already due while it still runs; with
+        # one instance APScheduler would skip that run ("maximum number of running instances
+        # reached") and the work would wait for the sweep. The second run queues on our lock.
         self._scheduler = BackgroundScheduler(
-            timezone="UTC", job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+            timezone="UTC", job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 2}
         )
         self._sweep_every = sweep_every
         self._closing = False
@@ -54,7 +65,8 @@ class LiveTimer:
             if self._scheduler.get_job(WAKE_JOB) is not None:
                 self._scheduler.remove_job(WAKE_JOB)
             return
-        self._scheduler.add_job(self._run, "date", run_date=due_at, id=WAKE_JOB, replace_existing=True)
+        run_date = self._to_wall(due_at)
+        self._scheduler.add_job(self._run, "date", run_date=run_date, id=WAKE_JOB, replace_existing=True)
 
     def shutdown(self) -> None:
         # APScheduler's shutdown(wait=True) holds its lock while waiting for a running job, and a

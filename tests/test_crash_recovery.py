@@ -1,0 +1,295 @@
+"""The engine killed with SIGKILL at random moments, over and over, while it escalates ten warnings.
+
+`warning run` runs as a subprocess on a scaled clock (an hour of escalation in two minutes) against
+the loopback Twilio simulator, and is killed and restarted at least 100 times on SQLite, and on
+PostgreSQL as two engine processes sharing one database, each killed and restarted on its own.
+Afterwards the pages are checked against the timeline worked out by hand from the policy below:
+no step lost, no page sent twice (counted at the simulator, which only the real twilio client
+reaches), and no step before its time.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from notifiers.simulator.server import TwilioSimulator
+from tests.conftest import ROOT, START
+from warning.app import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN
+from warning.clock import ScaledClock
+from warning.store import Store
+
+SPEED = 40.0  # engine seconds per wall second: the hour of escalation below takes 90 s
+KILLS = 100
+DISTRICTS = [f"3701{n:02d}" for n in range(1, 11)]
+WAIT = timedelta(minutes=10)
+POSITIONS = 6  # three steps, repeated once
+
+ORGANISATION = "\n".join(
+    [
+        "areas:",
+        '  - {code: "370000", name: Province}',
+        '  - {code: "370100", name: City, parent: "370000"}',
+        *[f'  - {{code: "{d}", name: District {d}, parent: "370100"}}' for d in DISTRICTS],
+        "departments:",
+        '  - {id: water-370100, name: City Water, kind: water, area: "370100", roster: {duty_officer: city}}',
+        *[
+            f'  - {{id: water-{d}, name: Water {d}, kind: water, area: "{d}", '
+            f"roster: {{duty_officer: officer-{d}, deputy: deputy-{d}}}}}"
+            for d in DISTRICTS
+        ],
+        "people:",
+        '  - {id: city, name: City Officer, phone: "+8613900000000", department: water-370100}',
+        *[
+            f'  - {{id: {role}-{d}, name: {role} {d}, phone: "+86139{d[4:]}{index:05d}", department: water-{d}}}'
+            for d in DISTRICTS
+            for index, role in enumerate(("officer", "deputy"))
+        ],
+        "policies:",
+        "  - id: flood",
+        "    hazard: flood",
+        "    department_kind: water",
+        "    repeat: 1",
+        "    steps:",
+        "      - {notify: duty_officer, channels: [sms], wait: 10m}",
+        "      - {notify: deputy, channels: [sms, voice], wait: 10m}",
+        "      - {notify: duty_officer, up: 1, channels: [sms], wait: 10m}",
+        "",
+    ]
+)
+
+RULES = "\n".join(
+    [
+        "hazard: flood",
+        "rules:",
+        "  - id: gauge",
+        "    title: Gauge high",
+        "    kind: water_level",
+        "    stations:",
+        *[
+            line
+            for d in DISTRICTS
+            for line in (
+                f"      - id: G{d}",
+                f"        name: Gauge {d}",
+                f'        area: "{d}"',
+                "        levels: {yellow: {above: 3.0, clear_below: 2.8}}",
+            )
+        ],
+        "",
+    ]
+)
+
+
+def _expected(incident_id: int, area: str, opened: datetime) -> dict[str, datetime]:
+    """Idempotency key -> due time of every page the policy asks for, worked out by hand."""
+    pages: dict[str, datetime] = {}
+    for position in range(POSITIONS):
+        due = opened + WAIT * position
+        step = position % 3
+        who = {0: [(f"officer-{area}", "sms")], 1: [(f"deputy-{area}", "sms"), (f"deputy-{area}", "voice")],
+               2: [("city", "sms")]}[step]  # fmt: skip
+        for person, channel in who:
+            pages[f"incident:{incident_id}:flood:position:{position}:{person}:{channel}"] = due
+    return pages
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class EngineSlot:
+    """One engine process position: spawned, killed at a random moment, spawned again."""
+
+    name: str
+    env: dict[str, str]
+    readings: Path
+    log: Path
+    rng: random.Random
+    kills: int = 0
+    process: subprocess.Popen[bytes] | None = None
+    errors: list[str] = field(default_factory=list)
+
+    def spawn(self) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "warning.cli", "run", "--readings", str(self.readings)],
+                env=self.env, cwd=ROOT, stdout=log, stderr=log,
+            )  # fmt: skip
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()  # SIGKILL: no cleanup, no flush, mid-transaction or mid-request
+        self.process.wait()
+        self.kills += 1
+
+    def serving(self) -> int:
+        return (
+            self.log.read_text(encoding="utf-8", errors="replace").count("engine running") if self.log.exists() else 0
+        )
+
+    def kill_repeatedly(self, quota: int, until: datetime, clock: ScaledClock) -> None:
+        """Half the kills land anywhere from the start (loading, recovering, ingesting), half while
+        serving (stepping, sending, taking callbacks)."""
+        try:
+            while self.kills < quota or clock.now() < until:
+                before = self.serving()
+                self.spawn()
+                if self.kills % 2:
+                    deadline = time.monotonic() + 15
+                    while self.serving() == before and time.monotonic() < deadline:
+                        time.sleep(0.02)
+                    time.sleep(self.rng.uniform(0.0, 1.0))
+                else:
+                    time.sleep(self.rng.uniform(0.1, 1.5))
+                self.kill()
+        except BaseException as exc:  # reported by the test thread
+            self.errors.append(repr(exc))
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+def _play(database_url: str, engines: int, tmp_path: Path, seed: int) -> tuple[list[EngineSlot], TwilioSimulator]:
+    """Run `engines` engine processes against one database through kills; return them settled."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    clock = ScaledClock(START, datetime.now(UTC), SPEED)
+    simulator = TwilioSimulator(SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, live=True, clock=clock).start()
+    (tmp_path / "org.yaml").write_text(ORGANISATION, encoding="utf-8")
+    (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
+    readings = tmp_path / "readings.jsonl"
+    readings.write_text(
+        "".join(
+            f'{{"sensor_id": "G{d}", "kind": "water_level", "value": 3.2, "observed_at": "{START.isoformat()}"}}\n'
+            for d in DISTRICTS
+        ),
+        encoding="utf-8",
+    )
+    slots = []
+    for index in range(engines):
+        port = _free_port()
+        env = {
+            **os.environ,
+            "WARNING_DATABASE_URL": database_url,
+            "WARNING_RULES": str(tmp_path / "rules.yaml"),
+            "WARNING_ORGANISATION": str(tmp_path / "org.yaml"),
+            "WARNING_CLOCK": clock.spec(),
+            "WARNING_API_PORT": str(port),
+            "WARNING_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "TWILIO_BASE_URL": simulator.url,
+        }
+        slots.append(EngineSlot(f"engine-{index}", env, readings, tmp_path / f"engine-{index}.log",
+                                random.Random(seed + index)))  # fmt: skip
+    # The whole policy runs in an hour of engine time; kills go on until then and the quota is met.
+    until = START + WAIT * POSITIONS + timedelta(minutes=2)
+    quota = -(-KILLS // engines)
+    threads = [threading.Thread(target=s.kill_repeatedly, args=(quota, until, clock)) for s in slots]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for slot in slots:  # now left running, to finish what the last kill interrupted
+        slot.spawn()
+    store = Store(database_url)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            with store.transaction() as tx:
+                rows = store.notifications()
+                unsent = [row for row in rows if row.provider_sid is None]
+                tracks = [t for i in store.incidents() for t in tx.escalations_of(i.id)]
+            if len(rows) >= 50 and not unsent and tracks and all(t.state == "exhausted" for t in tracks):
+                break
+            time.sleep(0.5)
+    finally:
+        store.dispose()
+        for slot in slots:
+            slot.stop()
+        simulator.stop()
+    return slots, simulator
+
+
+def _check(database_url: str, slots: list[EngineSlot], simulator: TwilioSimulator) -> None:
+    assert [error for slot in slots for error in slot.errors] == []
+    assert sum(slot.kills for slot in slots) >= KILLS
+    store = Store(database_url)
+    try:
+        incidents = store.incidents()
+        notifications = store.notifications()
+        decisions = store.decisions()
+    finally:
+        store.dispose()
+    assert sorted(i.area for i in incidents) == DISTRICTS  # one incident per gauge, however many restarts
+
+    # No step lost: exactly the pages of the hand-worked timeline, each claimed once (the key is unique).
+    expected: dict[str, datetime] = {}
+    for incident in incidents:
+        expected |= _expected(incident.id, incident.area, incident.opened_at)
+    claimed = {row.idempotency_key: row for row in notifications}
+    assert set(claimed) == set(expected)
+    # No step early: each page claimed, and each step decided, no sooner than due.
+    assert all(claimed[key].claimed_at >= due for key, due in expected.items())
+    steps = [d for d in decisions if d.kind == "escalation_step"]
+    assert len(steps) == len(incidents) * POSITIONS
+    assert all(datetime.fromisoformat(d.data["due_at"]) <= d.at for d in steps)
+    # Every page reached the provider, and no page reached it twice.
+    assert all(row.provider_sid is not None for row in notifications)
+    texts = Counter((row.phone, row.text) for row in notifications if row.channel == "sms")
+    assert Counter((m["to"], m["body"]) for m in simulator.messages.values()) == texts
+    call_pages = Counter(parse_qs(urlparse(call["_url"]).query)["n"][0] for call in simulator.calls.values())
+    assert call_pages == Counter(str(row.id) for row in notifications if row.channel == "voice")
+    # ... and none before its time, by the simulator's own clock.
+    dues: dict[tuple[str, str], list[datetime]] = {}
+    sent: dict[tuple[str, str], list[datetime]] = {}
+    for row in notifications:
+        if row.channel == "sms":
+            dues.setdefault((row.phone, row.text), []).append(expected[row.idempotency_key])
+    for message in simulator.messages.values():
+        sent.setdefault((message["to"], message["body"]), []).append(message["_created_at"])
+    for same_text, times in sent.items():  # the same text may be due twice (the steps repeat)
+        assert all(at >= due for at, due in zip(sorted(times), sorted(dues[same_text]), strict=True))
+    exhausted = [d for d in decisions if d.kind == "escalation_exhausted"]
+    assert len(exhausted) == len(incidents)
+    started = sum(slot.log.read_text(encoding="utf-8", errors="replace").count("engine running") for slot in slots)
+    redelivered = sum(1 for d in decisions if d.kind == "reading_redelivered")
+    print(
+        f"{database_url.split(':')[0]}: {sum(s.kills for s in slots)} kills, {started} starts reached serving, "
+        f"{len(notifications)} pages, {redelivered} readings redelivered"
+    )
+
+
+@pytest.mark.postgres
+def test_sigkill_at_random_points_loses_no_step_and_pages_nobody_twice(
+    sqlite_url: str, postgres_url: str, tmp_path: Path
+) -> None:
+    """SQLite with one engine and PostgreSQL with two, run side by side to halve the wall time."""
+    results: dict[str, tuple[list[EngineSlot], TwilioSimulator]] = {}
+
+    def play(name: str, url: str, engines: int, seed: int) -> None:
+        results[name] = _play(url, engines, tmp_path / name, seed)
+
+    runs = [threading.Thread(target=play, args=args) for args in
+            (("sqlite", sqlite_url, 1, 1), ("postgres", postgres_url, 2, 100))]  # fmt: skip
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    _check(sqlite_url, *results["sqlite"])
+    _check(postgres_url, *results["postgres"])
