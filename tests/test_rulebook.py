@@ -307,3 +307,38 @@ def test_a_malformed_stage_reference_is_refused_at_its_line(tmp_path: Path) -> N
     path = _selecting(tmp_path, "{tags: [river]}", "      yellow: {above: warning stage, clear_below: 2}\n")
     with pytest.raises(RuleFileError, match="'warning stage' is neither a number nor a stage"):
         load_rule_files([path])
+
+
+def test_a_rule_over_thousands_of_stations_compiles_and_judges_each(tmp_path: Path) -> None:
+    """durable-rules hangs creating a ruleset of more than 512 rules; bands are split across rulesets.
+    Run in a subprocess so a regression fails on its timeout instead of hanging the suite."""
+    import subprocess
+    import sys
+    import textwrap
+
+    stations = "".join(
+        f'      - {{id: S{n}, name: G{n}, area: "370102", levels: {{yellow: {{above: {3 + n / 1000}, '
+        f"clear_below: 2.8}}, orange: {{above: 9, clear_below: 8}}}}}}\n"
+        for n in range(2000)
+    )
+    path = _write(tmp_path, f"hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n"
+                            f"    stations:\n{stations}", "many.yaml")  # fmt: skip
+    script = textwrap.dedent(f"""
+        from datetime import UTC, datetime, timedelta
+        from pathlib import Path
+        from warning.domain import Reading
+        from warning.rulebook import RuleEvaluator, load_rule_files
+        evaluator = RuleEvaluator(load_rule_files([Path({str(path)!r})]))
+        at = datetime(2026, 7, 14, tzinfo=UTC)
+        levels = []
+        for n in (0, 1999):
+            for minute, value in enumerate((3.5, 9.5)):
+                observed = at + timedelta(minutes=minute)
+                reading = Reading(sensor_id=f"S{{n}}", kind="water_level", value=value, observed_at=observed)
+                levels += [d.level.value for d in evaluator.evaluate(reading, lambda key: None).detections]
+        print(levels)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    # S1999's yellow stage is 4.999: 3.5 is below it, so only its orange reading fires.
+    assert done.stdout.strip() == "['yellow', 'orange', 'orange']"

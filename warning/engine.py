@@ -316,8 +316,9 @@ class Engine:
             with self.store.transaction() as tx:
                 due = tx.due_escalations(now)
             for escalation_id, token in due:
+                # Each step is decided, and logged, at the moment it actually runs.
                 with self.store.transaction() as tx:
-                    ran += self.escalation.run_due(tx, escalation_id, token, now)
+                    ran += self.escalation.run_due(tx, escalation_id, token, self.clock.now())
         self._after_decisions()
         return ran
 

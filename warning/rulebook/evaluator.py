@@ -124,8 +124,14 @@ def _describe(
     return where
 
 
+# durable-rules' create_ruleset never returns (a busy loop in its C code) for a ruleset of more than
+# 512 rules; a rule selecting many stations is split into rulesets of at most this many bands.
+RULES_PER_RULESET = 500
+
+
 class RuleEvaluator:
-    """Owns one isolated durable-rules host holding one ruleset per rule, and the series state."""
+    """Owns one isolated durable-rules host holding each rule's bands in rulesets of at most
+    RULES_PER_RULESET, and the series state."""
 
     def __init__(
         self,
@@ -143,16 +149,24 @@ class RuleEvaluator:
         # Per sensor, the (rule, kind, series state) it feeds: built on first use, then reused.
         self._series_of: dict[str, list[tuple[CompiledRule, str, SeriesState]]] = {}
         definitions: dict[str, dict[str, Any]] = {}
+        # (rule id, station id) -> the ruleset holding that station's bands
+        self._ruleset_of: dict[tuple[str, str], str] = {}
         for rule in self.rules.values():
+            chunk = 0
             ruleset: dict[str, Any] = {}
             for station_id, station in rule.stations.items():
                 self._by_sensor.setdefault(station_id, []).append(rule)
+                if len(ruleset) + len(station.bands) > RULES_PER_RULESET:
+                    chunk += 1
+                    ruleset = {}
+                name = f"{rule.id}~{chunk}"
+                definitions[name] = ruleset
+                self._ruleset_of[(rule.id, station_id)] = name
                 for band in station.bands:
                     ruleset[f"{station_id}#{band.index}"] = {
                         "all": [band_condition(rule, station_id, band)],
                         "run": _BandAction(self._matches, band).run,
                     }
-            definitions[rule.id] = ruleset
         self._host = _SynchronousHost()
         if definitions:
             self._host.set_rulesets(definitions)
@@ -249,7 +263,7 @@ class RuleEvaluator:
         self._matches.clear()
         event = {"kind": reading.kind, "station": reading.sensor_id, "value": upward_q}
         try:
-            self._host.post(rule.id, event)
+            self._host.post(self._ruleset_of[(rule.id, reading.sensor_id)], event)
         except MessageNotHandledException as exc:
             raise EvaluationError(
                 f"rule {rule.id}: reading {reading.reading_id} matched no band of station {reading.sensor_id}"
