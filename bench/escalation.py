@@ -31,11 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from apscheduler.schedulers.background import BackgroundScheduler  # noqa: E402
-from sqlalchemy import update  # noqa: E402
+from sqlalchemy import func, select, update  # noqa: E402
 
 from warning.app import Settings, build_runtime, start_live_timer  # noqa: E402
 from warning.clock import SystemClock  # noqa: E402
-from warning.store.models import EscalationRow  # noqa: E402
+from warning.store.models import EscalationRow, NotificationRow  # noqa: E402
+from warning.store.repository import Store  # noqa: E402
 
 CITIES = ("370100", "370200")
 DISTRICTS = [f"{city[:4]}{n:02d}" for city in CITIES for n in range(1, 51)]
@@ -82,12 +83,9 @@ def percentiles(values: list[float]) -> dict[str, float]:
     return {"p50_ms": round(q[49] * 1000, 1), "p99_ms": round(q[98] * 1000, 1), "max_ms": round(ordered[-1] * 1000, 1)}
 
 
-def lateness(runtime_store: object, position: int, since: datetime) -> list[float]:
-    from warning.store.repository import Store
-
-    assert isinstance(runtime_store, Store)
+def lateness(store: Store, position: int, since: datetime) -> list[float]:
     late = []
-    for decision in runtime_store.decisions():
+    for decision in store.decisions():
         if decision.kind == "escalation_step" and decision.data.get("position") == position and decision.at >= since:
             late.append((decision.at - datetime.fromisoformat(decision.data["due_at"])).total_seconds())
     return late
@@ -98,8 +96,21 @@ def wait_until(condition: object, timeout: float) -> None:
     while time.monotonic() < deadline:
         if callable(condition) and condition():
             return
-        time.sleep(0.25)
+        time.sleep(0.5)
     raise SystemExit("timed out waiting for the engine")
+
+
+def tracks_past(store: Store, steps: int) -> int:
+    """How many escalations have run at least `steps` steps (a cheap poll: no decision rows loaded)."""
+    with store.transaction() as tx:
+        query = select(func.count()).select_from(EscalationRow).where(EscalationRow.step_index >= steps)
+        return int(tx.session.scalar(query) or 0)
+
+
+def unsent(store: Store) -> int:
+    with store.transaction() as tx:
+        query = select(func.count()).select_from(NotificationRow).where(NotificationRow.provider_sid.is_(None))
+        return int(tx.session.scalar(query) or 0)
 
 
 def apscheduler_baseline(due_times: list[datetime]) -> list[float]:
@@ -129,7 +140,8 @@ def main() -> None:
     parser.add_argument("--database", default=None, help="default: a fresh SQLite file")
     args = parser.parse_args()
     opening = args.escalations / args.rate
-    wait = timedelta(minutes=max(1, int(opening // 60) + 1))  # everything open before the first step 2
+    # Everything open before the first step 2 falls due, with room for ingest running below `rate`.
+    wait = timedelta(minutes=max(1, int(opening * 2 // 60) + 1))
     with tempfile.TemporaryDirectory() as workdir:
         work = Path(workdir)
         (work / "org.yaml").write_text(organisation(wait), encoding="utf-8")
@@ -159,7 +171,7 @@ def main() -> None:
         open_now = len([i for i in store.incidents() if i.status == "open"])
 
         # Phase 2: the second steps fall due over the next `opening` seconds; the live timer runs them.
-        wait_until(lambda: len(lateness(store, 1, phase1)) >= args.escalations, timeout=opening + wait.seconds + 600)
+        wait_until(lambda: tracks_past(store, 2) >= args.escalations, timeout=opening + wait.seconds + 600)
         phase2 = lateness(store, 1, phase1)
         steps2 = [d for d in store.decisions() if d.kind == "escalation_step" and d.data.get("position") == 1]
         first, last = min(d.at for d in steps2), max(d.at for d in steps2)
@@ -175,9 +187,9 @@ def main() -> None:
         assert runtime.timer is not None
         runtime.timer.arm(storm_at)
         sent_before = sum(1 for n in store.notifications() if n.provider_sid is not None)
-        wait_until(lambda: len(lateness(store, 2, storm_at - timedelta(seconds=1))) >= args.escalations, 1800)
+        wait_until(lambda: tracks_past(store, 3) >= args.escalations, 1800)
+        wait_until(lambda: unsent(store) == 0, 600)
         storm = lateness(store, 2, storm_at - timedelta(seconds=1))
-        wait_until(lambda: sum(1 for n in store.notifications() if n.provider_sid is None) == 0, 600)
         storm_done = max(n.updated_at for n in store.notifications())
         storm_pages = sum(1 for n in store.notifications() if n.provider_sid is not None) - sent_before
         runtime.close()

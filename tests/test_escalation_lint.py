@@ -49,3 +49,14 @@ def test_lint_finds_steps_reaching_nobody_and_budget_breaches(tmp_path: Path) ->
     assert any(p.startswith(nobody) for p in problems), problems
     budget = "policy gas-tunnel, area 370102, step 2: voice to Chen Gang at +30s exceeds the carrier budget"
     assert any(p.startswith(budget) and p.endswith("held until +1m") for p in problems), problems
+
+
+def test_lint_finds_a_step_no_area_can_reach(tmp_path: Path) -> None:
+    path = _org(tmp_path, {
+        "      - {notify: duty_officer, up: 1, channels: [sms], wait: 15m}\n  - id: waterlogging-em":
+        "      - {notify: duty_officer, up: 1, channels: [sms], wait: 15m}\n"
+        "      - {notify: duty_officer, up: 3, channels: [sms], wait: 15m}\n  - id: waterlogging-em",
+    })  # fmt: skip
+    problems = lint_organisation(load_organisation(path))
+    assert "policy traffic-road, step 4: unreachable: no traffic department sits 3 tier(s) above the start in any " \
+           "area; remove it or lower `up`" in problems  # fmt: skip

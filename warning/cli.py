@@ -10,7 +10,7 @@ import sys
 import threading
 import urllib.error
 import urllib.request
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -261,7 +261,8 @@ def escalation_lint(organisation: Path | None) -> None:
         org = load_organisation(organisation or Settings.from_env().organisation)
     except ConfigFileError as exc:
         _fail(exc)
-    problems = lint_organisation(org)
+    # DST changes are searched for in the year from today (a CLI may read the wall clock).
+    problems = lint_organisation(org, year_from=datetime.now(UTC))
     for problem in problems:
         click.echo(problem)
     if problems:

@@ -201,6 +201,9 @@ class Incident(Frozen):
     acknowledged_by: str | None = None
     acknowledged_at: AwareDatetime | None = None
     lifted_at: AwareDatetime | None = None
+    # Each engaged policy's escalation: its department kind and state (active, exhausted,
+    # acknowledged, stopped), so the board shows which departments still owe an acknowledgement.
+    escalations: list[dict[str, str]] = Field(default_factory=list)
 
 
 class NotificationPurpose(StrEnum):

@@ -44,6 +44,7 @@ from warning.store.repository import Store, Transaction
 log = logging.getLogger(__name__)
 
 CONFLICT_ATTEMPTS = 3
+STEP_BATCH = 100  # escalation steps decided between two rounds of sending
 _ACK_REPLY = re.compile(r"^\s*(?:1|(?:ACK|确认)\s*([A-Za-z]\d{4}))\s*$", re.IGNORECASE)
 
 
@@ -183,9 +184,10 @@ class Engine:
 
     def ingest(self, reading: Reading, *, source: str = "direct") -> None:
         """Evaluate one reading; idempotent for redeliveries (same reading id)."""
+        decided = False
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
             try:
-                self._decide_on(reading)
+                decided = self._decide_on(reading)
                 break
             except WriteConflict:
                 # Another worker opened the incident or took the reading first; deciding again
@@ -195,9 +197,13 @@ class Engine:
             except EvaluationError as exc:
                 self.dead_letter(source, reading.model_dump_json(), f"evaluation failed: {exc}")
                 return
-        self._after_decisions()
+        # Most readings change nothing: no page to send, no earlier wake-up to arm (a sensor's
+        # silence deadline only moves later), so the sending and re-arming round trip is skipped.
+        if decided:
+            self._after_decisions()
 
-    def _decide_on(self, reading: Reading) -> None:
+    def _decide_on(self, reading: Reading) -> bool:
+        """Evaluate and record; True when an incident may have changed."""
         now = self.clock.now()
         with self._lock, self.store.transaction() as tx:
             if not tx.mark_reading_processed(reading, now):
@@ -208,7 +214,7 @@ class Engine:
                     None,
                     reading=reading.reading_id,
                 )
-                return
+                return False
             evaluation = self.evaluator.evaluate(reading, tx.current_level)
             for gate in evaluation.gate_changes:
                 self._record_gate(tx, gate, now)
@@ -216,6 +222,7 @@ class Engine:
                 self._apply(tx, detection, now)
             if evaluation.detections:
                 self._judge_compounds(tx, now)
+            return bool(evaluation.detections)
 
     def _apply(self, tx: Transaction, detection: Detection, now: datetime, title: str | None = None) -> None:
         if title is None:
@@ -305,20 +312,28 @@ class Engine:
     # time ---------------------------------------------------------------------------------
 
     def tick(self) -> int:
-        """Run every escalation step due now; each in its own transaction. Returns steps run."""
+        """Run every escalation step due now, each in its own transaction, in batches with the
+        pages of each batch sent before the next (a backlog pages as it goes, and readings are
+        not held up behind it). Steps falling due meanwhile are run too. Returns steps run."""
         now = self.clock.now()
         ran = 0
-        with self._lock:
-            with self.store.transaction() as tx:
-                for detection in self.evaluator.silent(now, tx.current_level):
-                    self._apply(tx, detection, now)
-                self._judge_compounds(tx, now)
-            with self.store.transaction() as tx:
-                due = tx.due_escalations(now)
-            for escalation_id, token in due:
-                # Each step is decided, and logged, at the moment it actually runs.
+        with self._lock, self.store.transaction() as tx:
+            for detection in self.evaluator.silent(now, tx.current_level):
+                self._apply(tx, detection, now)
+            self._judge_compounds(tx, now)
+        while True:
+            with self._lock:
                 with self.store.transaction() as tx:
-                    ran += self.escalation.run_due(tx, escalation_id, token, self.clock.now())
+                    due = tx.due_escalations(self.clock.now(), limit=STEP_BATCH)
+                # Each step is decided, and logged, at the moment it actually runs.
+                progressed = 0
+                for escalation_id, token in due:
+                    with self.store.transaction() as tx:
+                        progressed += self.escalation.run_due(tx, escalation_id, token, self.clock.now())
+            ran += progressed
+            if len(due) < STEP_BATCH or not progressed:
+                break
+            self.dispatcher.send_pending()
         self._after_decisions()
         return ran
 
@@ -392,7 +407,14 @@ class Engine:
 
     def board(self) -> list[Incident]:
         """Every incident, newest last, as the dispatcher's board shows it."""
-        return [Incident.model_validate(row) for row in self.store.incidents()]
+        board = []
+        with self.store.transaction() as tx:
+            for row in self.store.incidents():
+                tracks = [{"policy": t.policy_id, "department_kind": t.policy["department_kind"], "state": t.state,
+                           "department": t.department_id, "acknowledged_by": t.acknowledged_by or ""}
+                          for t in tx.escalations_of(row.id)]  # fmt: skip
+                board.append(Incident.model_validate(row).model_copy(update={"escalations": tracks}))
+        return board
 
     def acknowledge_by_sms(self, phone: str, body: str, message_sid: str) -> AckResult:
         """An inbound SMS reply: '1' acknowledges the latest page to this number; 'ACK F0001' a named one.
@@ -456,9 +478,10 @@ class Engine:
             if row is None or FINAL_STATUSES[status] or row.channel != "sms" or row.purpose != "page":
                 return
             incident = tx.incident(row.incident_id)
-            if incident is not None and incident.status == IncidentStatus.open.value:
-                self.escalation.fall_back_to_voice(tx, incident, row, status, now)
-        self._after_decisions()
+            if incident is None or incident.status != IncidentStatus.open.value:
+                return
+            self.escalation.fall_back_to_voice(tx, incident, row, status, now)
+        self._after_decisions()  # only a fallback call needs sending and arming; a plain status does not
 
     def notification_text(self, notification_id: int) -> tuple[str, str] | None:
         """(text, language) of a notification, for the voice TwiML."""

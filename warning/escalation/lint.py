@@ -40,15 +40,23 @@ def _walk_policies(org: Organisation, budget: CarrierBudget) -> list[str]:
     for policy in org.spec.policies:
         areas = sorted({d.area for d in org.departments.values() if d.kind == policy.department_kind})
         levels = [level for level in Level if level_rank(level) >= level_rank(policy.from_level)]
+        reached: set[int] = set()
         for area in areas:
             chain = org.department_chain(policy.department_kind, area)
             snapshot = snapshot_policy(policy, chain)
             for level in levels:
-                problems += _walk(org, budget, snapshot, area, level)
+                problems += _walk(org, budget, snapshot, area, level, reached)
+        for index, step in enumerate(policy.steps):
+            if areas and index not in reached:
+                problems.append(f"policy {policy.id}, step {index + 1}: unreachable: no {policy.department_kind} "
+                                f"department sits {step.up} tier(s) above the start in any area; remove it or "
+                                f"lower `up`")  # fmt: skip
     return problems
 
 
-def _walk(org: Organisation, budget: CarrierBudget, snapshot: dict[str, object], area: str, level: Level) -> list[str]:
+def _walk(
+    org: Organisation, budget: CarrierBudget, snapshot: dict[str, object], area: str, level: Level, reached: set[int]
+) -> list[str]:
     problems: list[str] = []
     calls: dict[str, list[datetime]] = defaultdict(list)
     texts: dict[str, list[datetime]] = defaultdict(list)
@@ -61,6 +69,8 @@ def _walk(org: Organisation, budget: CarrierBudget, snapshot: dict[str, object],
         if not outcome.pages and not outcome.beyond_top and not outcome.skipped:
             problems.append(f"{where}: {outcome.summary.split(': ', 1)[1]}")
         paged += len(outcome.pages)
+        if not outcome.beyond_top:
+            reached.add(position % steps)
         for page in outcome.pages:
             sent = calls[page.person.id] if page.channel.value == "voice" else texts[page.person.id]
             limits = budget.voice if page.channel.value == "voice" else [budget.identical_sms]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -42,6 +42,8 @@ class LiveTimer:
         self._sweep_every = sweep_every
         self._closing = False
         self._running = threading.Lock()  # held while a wake-up runs
+        self._state = threading.Lock()
+        self._waiting = 0  # wake-ups queued behind the running one
 
     def start(self, first_due_at: datetime | None) -> None:
         self._scheduler.start()
@@ -49,7 +51,11 @@ class LiveTimer:
         self.arm(first_due_at)
 
     def _run(self) -> None:
+        with self._state:
+            self._waiting += 1
         with self._running:
+            with self._state:
+                self._waiting -= 1
             if self._closing:
                 return
             try:
@@ -66,6 +72,9 @@ class LiveTimer:
                 self._scheduler.remove_job(WAKE_JOB)
             return
         run_date = self._to_wall(due_at)
+        with self._state:
+            if self._waiting and run_date <= datetime.now(UTC):
+                return  # a wake-up already queued to run will find this work due
         self._scheduler.add_job(self._run, "date", run_date=run_date, id=WAKE_JOB, replace_existing=True)
 
     def shutdown(self) -> None:

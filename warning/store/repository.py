@@ -180,12 +180,13 @@ class Transaction:
             query = query.with_for_update()
         return list(self.session.scalars(query))
 
-    def due_escalations(self, now: datetime) -> list[tuple[int, int]]:
-        """(escalation id, token) of every active track due by `now`, oldest first."""
+    def due_escalations(self, now: datetime, limit: int | None = None) -> list[tuple[int, int]]:
+        """(escalation id, token) of the active tracks due by `now`, oldest first."""
         query = (
             select(EscalationRow.id, EscalationRow.token)
             .where(EscalationRow.state == "active", EscalationRow.due_at <= now)
             .order_by(EscalationRow.due_at, EscalationRow.id)
+            .limit(limit)
         )
         return [(escalation_id, token) for escalation_id, token in self.session.execute(query)]
 
