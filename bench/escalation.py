@@ -136,12 +136,12 @@ def apscheduler_baseline(due_times: list[datetime]) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--escalations", type=int, default=10_000)
-    parser.add_argument("--rate", type=float, default=100.0, help="warnings opened per second in phase 1")
+    parser.add_argument("--rate", type=float, default=25.0, help="warnings opened per second in phase 1")
     parser.add_argument("--database", default=None, help="default: a fresh SQLite file")
     args = parser.parse_args()
     opening = args.escalations / args.rate
     # Everything open before the first step 2 falls due, with room for ingest running below `rate`.
-    wait = timedelta(minutes=max(1, int(opening * 2 // 60) + 1))
+    wait = timedelta(minutes=max(1, int((opening * 1.3 + 60) // 60)))
     with tempfile.TemporaryDirectory() as workdir:
         work = Path(workdir)
         (work / "org.yaml").write_text(organisation(wait), encoding="utf-8")
