@@ -262,8 +262,11 @@ class RuleEvaluator:
             )
         self._matches.clear()
         event = {"kind": reading.kind, "station": reading.sensor_id, "value": upward_q}
+        ruleset = self._ruleset_of.get((rule.id, reading.sensor_id))
         try:
-            self._host.post(self._ruleset_of[(rule.id, reading.sensor_id)], event)
+            if ruleset is None:
+                raise MessageNotHandledException(event)
+            self._host.post(ruleset, event)
         except MessageNotHandledException as exc:
             raise EvaluationError(
                 f"rule {rule.id}: reading {reading.reading_id} matched no band of station {reading.sensor_id}"
