@@ -141,9 +141,10 @@ class EscalationDriver:
             return
         level = Level(incident.level)
         for track in tx.escalations_of(incident.id, for_update=True):
+            if track.state != "stopped":
+                self._inform(tx, incident, track, now)  # the province hears of a red warning, acknowledged or not
             if track.state not in AWAITING or track.step_index == 0:
                 continue
-            self._inform(tx, incident, track, now)
             position = track.step_index - 1
             outcome = decide_step(track.policy, incident.id, position, now, level, self.org, now)
             claimed = [page.key for page in outcome.pages if self._claim_page(tx, incident, page, now)]
