@@ -190,3 +190,23 @@ def test_the_organisation_is_stored_and_a_second_engine_follows_a_reload(
     finally:
         first.close()
         second.close()
+
+
+def test_an_acknowledged_warning_upgraded_to_red_reopens_for_the_new_departments(
+    gauge: Runtime, clock: VirtualClock
+) -> None:
+    _read(gauge, clock, 3.2, timedelta(0))
+    code = gauge.engine.board()[0].code
+    assert gauge.engine.acknowledge(code, "wang-wei", AckSource.sms_reply).accepted
+    assert _status(gauge) == "acknowledged"
+    _read(gauge, clock, 5.3, timedelta(minutes=5))
+    # Water acknowledged already; the province is still told of the red warning, and the city
+    # traffic and emergency management bureaus are paged: the warning awaits them again.
+    assert ("+5m", "zhou-jie", "sms", "inform") in _pages(gauge)
+    assert {("xu-feng", "page"), ("fang-hui", "page")} <= {(p[1], p[3]) for p in _pages(gauge)}
+    assert _status(gauge) == "open" and "incident_reopened" in _kinds(gauge)
+    states = {e["policy"]: e["state"] for e in gauge.engine.board()[0].escalations}
+    assert states == {"flood-water": "acknowledged", "flood-traffic": "active", "flood-emergency": "active"}
+    assert gauge.engine.acknowledge(code, "xu-feng", AckSource.api).accepted
+    assert gauge.engine.acknowledge(code, "fang-hui", AckSource.api).accepted
+    assert _status(gauge) == "acknowledged"
