@@ -464,3 +464,19 @@ def test_an_undelivered_sms_page_becomes_a_call_to_the_same_person(runtime: Runt
     assert incident.acknowledged_at == START + timedelta(seconds=22)  # SMS failed at 2 s, answered 20 s later
     fallback = [row.summary for row in runtime.store.decisions() if row.kind == "page_fallback"]
     assert fallback == ["F0001: the SMS page to Wang Wei was undelivered: calling instead"]
+
+
+def test_a_database_from_an_older_version_is_refused_with_what_to_do(tmp_path: object) -> None:
+    import sqlite3
+    from pathlib import Path
+
+    from warning.errors import SchemaMismatch
+    from warning.store import Store
+
+    path = Path(str(tmp_path)) / "old.db"
+    with sqlite3.connect(path) as old:  # the escalations table as the walking skeleton made it
+        old.execute("CREATE TABLE escalations (incident_id INTEGER PRIMARY KEY, policy JSON, step_index INTEGER)")
+    with pytest.raises(SchemaMismatch) as caught:
+        Store(f"sqlite:///{path}")
+    assert "escalations lacks acknowledged_at, acknowledged_by" in str(caught.value)
+    assert "use a new database (for SQLite, delete the file)" in str(caught.value)

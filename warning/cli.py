@@ -29,7 +29,7 @@ from warning.clock import live_clock
 from warning.domain import Level
 from warning.drills.report import narrative_lines, timeline_lines
 from warning.drills.runner import DrillResult, run_drill, write_decision_log
-from warning.errors import ConfigFileError
+from warning.errors import ConfigFileError, SchemaMismatch
 from warning.escalation.lint import lint_organisation
 from warning.escalation.org import load_organisation
 from warning.escalation.policy import describe_policy, explain_escalation
@@ -213,6 +213,9 @@ def run(readings: click.utils.LazyFile | None) -> None:
         runtime = build_runtime(settings, clock)
     except ConfigFileError as exc:
         _fail(exc)
+    except SchemaMismatch as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
     start_live_timer(runtime)
     assert runtime.api is not None
 

@@ -69,3 +69,7 @@ class DeliveryError(WarningEngineError):
 
 class AcknowledgementRefused(WarningEngineError):
     """Someone tried to acknowledge an incident they may not act on, or that cannot be acknowledged."""
+
+
+class SchemaMismatch(WarningEngineError):
+    """The database's tables were created by an older version of the engine."""

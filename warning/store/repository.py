@@ -9,14 +9,14 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from warning.domain import DeadLetter, Level, Reading
-from warning.errors import WriteConflict
+from warning.errors import SchemaMismatch, WriteConflict
 from warning.store.models import (
     Base,
     DeadLetterRow,
@@ -60,11 +60,30 @@ def _create_schema(engine: Engine, attempts: int = 5) -> None:
     for attempt in range(1, attempts + 1):
         try:
             Base.metadata.create_all(engine)
-            return
+            break
         except (IntegrityError, OperationalError, ProgrammingError):
             if attempt == attempts:
                 raise
             time.sleep(0.2 * attempt)
+    _check_schema(engine)
+
+
+def _check_schema(engine: Engine) -> None:
+    """Refuse a database whose tables an older version created: `create_all` adds missing tables
+    but never columns, and the engine would fail later on a query with a less helpful error."""
+    inspector = inspect(engine)
+    stale = []
+    for table in Base.metadata.sorted_tables:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        missing = sorted(column.name for column in table.columns if column.name not in present)
+        if missing:
+            stale.append(f"{table.name} lacks {', '.join(missing)}")
+    if stale:
+        raise SchemaMismatch(
+            f"the database at {engine.url.render_as_string(hide_password=True)} was created by an older "
+            f"version ({'; '.join(stale)}); there are no migrations yet: use a new database (for SQLite, "
+            f"delete the file)"
+        )
 
 
 class Transaction:
