@@ -10,9 +10,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, settings
 
 from warning.app import Runtime, Settings, build_runtime
 from warning.clock import VirtualClock
+
+# On a loaded two-core CI machine a large strategy's draws can take seconds, which says nothing
+# about the code under test: no deadlines, and no "input generation is slow" failures.
+settings.register_profile("ci", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
