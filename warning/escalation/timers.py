@@ -47,8 +47,16 @@ class LiveTimer:
 
     def start(self, first_due_at: datetime | None) -> None:
         self._scheduler.start()
-        self._scheduler.add_job(self._run, "interval", seconds=self._sweep_every.total_seconds(), id=SWEEP_JOB)
+        self._scheduler.add_job(self._sweep, "interval", seconds=self._sweep_every.total_seconds(), id=SWEEP_JOB)
         self.arm(first_due_at)
+
+    def _sweep(self) -> None:
+        """The safety net: wake unless a wake-up is running or queued (it re-arms when done).
+        Without this check a long wake-up (a backlog) piles up sweeps that APScheduler skips, noisily."""
+        with self._state:
+            if self._waiting or self._running.locked():
+                return
+        self._run()
 
     def _run(self) -> None:
         with self._state:
