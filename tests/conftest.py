@@ -82,6 +82,17 @@ def runtime(database_url: str, clock: VirtualClock) -> Iterator[Runtime]:
         rt.close()
 
 
+@pytest.fixture
+def sqlite_runtime(sqlite_url: str) -> Iterator[tuple[Runtime, VirtualClock]]:
+    """A runtime on SQLite with its own virtual clock, for tests of the dispatcher."""
+    clock = VirtualClock(START)
+    rt = make_runtime(sqlite_url, clock)
+    try:
+        yield rt, clock
+    finally:
+        rt.close()
+
+
 def reading(value: float, at: datetime, sensor: str = "HY-370102-01") -> dict[str, object]:
     return {"sensor_id": sensor, "kind": "water_level", "value": value, "unit": "m", "observed_at": at.isoformat()}
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-import pytest
-
-from tests.conftest import START, claim_pages, make_runtime
+from tests.conftest import START, claim_pages
 from warning.app import Runtime
 from warning.clock import VirtualClock
 from warning.dispatch.budget import CarrierBudget, earliest_allowed
@@ -22,16 +19,6 @@ def test_earliest_allowed_respects_every_window() -> None:
     five = [START - k * 10 * MIN for k in range(1, 6)]  # five calls in the last 50 minutes
     assert earliest_allowed(five, voice, START) == START - 50 * MIN + HOUR
     assert earliest_allowed([START - 2 * HOUR], voice, START) == START
-
-
-@pytest.fixture
-def runtime(sqlite_url: str) -> Iterator[tuple[Runtime, VirtualClock]]:
-    clock = VirtualClock(START)
-    rt = make_runtime(sqlite_url, clock)
-    try:
-        yield rt, clock
-    finally:
-        rt.close()
 
 
 def _claim(rt: Runtime, pages: list[tuple[str, str]]) -> None:
@@ -49,8 +36,8 @@ def _run(rt: Runtime, clock: VirtualClock, until: timedelta) -> None:
         clock.advance_to(max(due, clock.now()))
 
 
-def test_calls_to_one_person_are_spaced_as_the_carrier_allows(runtime: tuple[Runtime, VirtualClock]) -> None:
-    rt, clock = runtime
+def test_calls_to_one_person_are_spaced_as_the_carrier_allows(sqlite_runtime: tuple[Runtime, VirtualClock]) -> None:
+    rt, clock = sqlite_runtime
     _claim(rt, [("voice", f"call {n}") for n in range(7)])
     _run(rt, clock, until=2 * HOUR)
     assert rt.simulator is not None
@@ -61,8 +48,8 @@ def test_calls_to_one_person_are_spaced_as_the_carrier_allows(runtime: tuple[Run
     assert held and "the carrier would drop it before then" in held[0].summary
 
 
-def test_a_fourth_identical_sms_waits_a_day(runtime: tuple[Runtime, VirtualClock]) -> None:
-    rt, clock = runtime
+def test_a_fourth_identical_sms_waits_a_day(sqlite_runtime: tuple[Runtime, VirtualClock]) -> None:
+    rt, clock = sqlite_runtime
     _claim(rt, [("sms", "same text")] * 4 + [("sms", "other text")])
     _run(rt, clock, until=2 * HOUR)
     assert rt.simulator is not None

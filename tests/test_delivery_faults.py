@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
-
 from notifiers.simulator import Faults
-from tests.conftest import START, claim_pages, make_runtime
+from tests.conftest import START, claim_pages
 from warning.app import Runtime
 from warning.clock import VirtualClock
 
 PAGES = 1000
-
-
-@pytest.fixture
-def faulty(sqlite_url: str) -> Iterator[tuple[Runtime, VirtualClock]]:
-    clock = VirtualClock(START)
-    runtime = make_runtime(sqlite_url, clock)
-    try:
-        yield runtime, clock
-    finally:
-        runtime.close()
 
 
 def _claim_pages(runtime: Runtime, count: int) -> None:
@@ -31,9 +18,9 @@ def _claim_pages(runtime: Runtime, count: int) -> None:
 
 
 def test_every_page_is_delivered_exactly_once_through_5xx_429_and_dropped_answers(
-    faulty: tuple[Runtime, VirtualClock],
+    sqlite_runtime: tuple[Runtime, VirtualClock],
 ) -> None:
-    runtime, clock = faulty
+    runtime, clock = sqlite_runtime
     assert runtime.simulator is not None
     # 30% 5xx (a third before acting, a third after, a third answer dropped), and 429 bursts.
     runtime.simulator.set_faults(
@@ -59,8 +46,8 @@ def test_every_page_is_delivered_exactly_once_through_5xx_429_and_dropped_answer
     assert len(reconciled) == faults["error_after"] + faults["drop_after"]
 
 
-def test_retries_back_off_and_wake_the_engine(faulty: tuple[Runtime, VirtualClock]) -> None:
-    runtime, clock = faulty
+def test_retries_back_off_and_wake_the_engine(sqlite_runtime: tuple[Runtime, VirtualClock]) -> None:
+    runtime, clock = sqlite_runtime
     assert runtime.simulator is not None
     runtime.simulator.set_faults(Faults(error_before=1.0))
     _claim_pages(runtime, 1)
@@ -79,8 +66,8 @@ def test_retries_back_off_and_wake_the_engine(faulty: tuple[Runtime, VirtualCloc
     assert len(runtime.simulator.events_of("sms")) == 1
 
 
-def test_a_page_left_sending_by_a_crash_is_reconciled_not_resent(faulty: tuple[Runtime, VirtualClock]) -> None:
-    runtime, clock = faulty
+def test_a_page_left_sending_by_a_crash_is_reconciled_not_resent(sqlite_runtime: tuple[Runtime, VirtualClock]) -> None:
+    runtime, clock = sqlite_runtime
     assert runtime.simulator is not None
     _claim_pages(runtime, 2)
     runtime.engine.dispatcher.send_pending()  # both accepted by the provider

@@ -113,9 +113,10 @@ class Engine:
         """Adopt a newer organisation another process stored (so every engine on one database
         pages by the same rosters). True when it changed."""
         with self.store.transaction() as tx:
+            if tx.latest_organisation_version() in (None, self.org.version):
+                return False  # the usual case: one small query per wake-up
             latest = tx.latest_organisation()
-            if latest is None or latest.version == self.org.version:
-                return False
+            assert latest is not None
             org = organisation_from_text(str(latest.document["yaml"]))
         with self._lock:
             self.escalation.org = org
@@ -315,6 +316,7 @@ class Engine:
         """Run every escalation step due now, each in its own transaction, in batches with the
         pages of each batch sent before the next (a backlog pages as it goes, and readings are
         not held up behind it). Steps falling due meanwhile are run too. Returns steps run."""
+        self.follow_stored_organisation()
         now = self.clock.now()
         ran = 0
         with self._lock, self.store.transaction() as tx:
@@ -409,7 +411,7 @@ class Engine:
         """Every incident, newest last, as the dispatcher's board shows it."""
         board = []
         with self.store.transaction() as tx:
-            for row in self.store.incidents():
+            for row in tx.all_incidents():
                 tracks = [{"policy": t.policy_id, "department_kind": t.policy["department_kind"], "state": t.state,
                            "department": t.department_id, "acknowledged_by": t.acknowledged_by or ""}
                           for t in tx.escalations_of(row.id)]  # fmt: skip

@@ -230,6 +230,13 @@ class Transaction:
         self.session.flush()
         return True
 
+    def latest_organisation_version(self) -> str | None:
+        query = select(OrganisationVersionRow.version).order_by(OrganisationVersionRow.seq.desc()).limit(1)
+        return self.session.scalars(query).first()
+
+    def all_incidents(self) -> list[IncidentRow]:
+        return list(self.session.scalars(select(IncidentRow).order_by(IncidentRow.id)))
+
     def latest_organisation(self) -> OrganisationVersionRow | None:
         query = select(OrganisationVersionRow).order_by(OrganisationVersionRow.seq.desc()).limit(1)
         return self.session.scalars(query).first()
@@ -333,7 +340,7 @@ class Store:
 
     def incidents(self) -> list[IncidentRow]:
         with self.transaction() as tx:
-            return list(tx.session.scalars(select(IncidentRow).order_by(IncidentRow.id)))
+            return tx.all_incidents()
 
     def notifications(self) -> list[NotificationRow]:
         with self.transaction() as tx:
