@@ -124,3 +124,13 @@ def test_escalation_explain_walks_the_policy_with_times_and_sends_nothing() -> N
     assert lines[-1] == "Nothing was sent."
     naive = _warning("escalation", "explain", "--hazard", "flood", "--area", "370102", "--at", "2026-07-14T03:00")
     assert naive.returncode == 2 and "needs a time zone" in naive.stderr
+
+
+def test_twilio_sim_refuses_a_bad_behaviour_file_with_its_line(tmp_path: Path) -> None:
+    script = tmp_path / "sim.yaml"
+    script.write_text(
+        "faults: {error_after: 0.1}\nnumbers:\n  '+8613800000001':\n    script: [429, teapot]\n", encoding="utf-8"
+    )
+    done = _warning("twilio-sim", "--port", "0", "--behaviour", str(script))
+    assert done.returncode == 1
+    assert f"{script}:4: numbers.+8613800000001.script.1:" in done.stderr and "script.0" not in done.stderr

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 from notifiers.simulator import Faults
 from tests.conftest import START, claim_pages
@@ -83,3 +87,69 @@ def test_a_page_left_sending_by_a_crash_is_reconciled_not_resent(sqlite_runtime:
     rows = runtime.store.notifications()
     assert [row.status for row in rows] == ["accepted", "accepted"]
     assert len(runtime.simulator.events_of("sms")) == 2  # reconciled, not sent again
+
+
+def _post_json(url: str, body: object) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def _drain(runtime: Runtime, clock: VirtualClock) -> None:
+    assert runtime.simulator is not None
+    for _ in range(100):
+        runtime.simulator.advance(clock.now())
+        runtime.engine.dispatcher.send_pending()
+        due = runtime.engine.next_due_at()
+        if due is None:
+            break
+        clock.advance_to(max(due, clock.now()))
+
+
+def test_faults_scripted_per_number_over_http_hit_only_that_number(
+    sqlite_runtime: tuple[Runtime, VirtualClock],
+) -> None:
+    runtime, clock = sqlite_runtime
+    assert runtime.simulator is not None
+    sim = runtime.simulator.url
+    troubled, fine, bursty = "+8613900000001", "+8613900000002", "+8613900000003"
+    status, answer = _post_json(f"{sim}/_sim/behaviour", {
+        troubled: {"script": ["429", "503", "error_after", "drop", "500"]},
+        bursty: {"faults": {"burst_every": 3, "burst_length": 2, "burst_status": "503", "seed": 7}},
+    })  # fmt: skip
+    assert status == 200 and answer["numbers"] == sorted([bursty, troubled])
+    assert _post_json(f"{sim}/_sim/behaviour", {fine: {"script": ["teapot"]}})[0] == 400  # told, not ignored
+    assert _post_json(f"{sim}/_sim/faults", {"error_after": 2})[0] == 400
+    with urllib.request.urlopen(f"{sim}/_sim/behaviour", timeout=5) as response:
+        shown = json.loads(response.read())
+    assert shown["numbers"][troubled]["script"] == ["429", "503", "error_after", "drop", "500"]
+
+    claim_pages(runtime, [("sms", phone, f"{phone} page {n}") for phone in (troubled, fine, bursty) for n in range(3)])
+    _drain(runtime, clock)
+
+    rows = runtime.store.notifications()
+    assert {row.status for row in rows} <= {"accepted", "delivered"} and len(rows) == 9
+    created = Counter(event["body"] for event in runtime.simulator.events_of("sms"))
+    assert len(created) == 9 and set(created.values()) == {1}
+    faults = runtime.simulator.events_of("fault")
+    assert {event.get("to") for event in faults if "to" in event} <= {troubled, bursty}
+    assert [e["fault"] for e in faults if e.get("to") == troubled][:2] == ["429", "error_before"]
+    assert any(e.get("status") == 503 for e in faults if e.get("to") == bursty)
+
+
+def test_default_faults_over_http_then_cleared(sqlite_runtime: tuple[Runtime, VirtualClock]) -> None:
+    runtime, clock = sqlite_runtime
+    assert runtime.simulator is not None
+    sim = runtime.simulator.url
+    assert _post_json(f"{sim}/_sim/faults", {"error_before": 1.0})[0] == 200
+    claim_pages(runtime, [("sms", "+8613900000009", "refused until cleared")])
+    runtime.engine.dispatcher.send_pending()
+    assert runtime.store.notifications()[0].status == "uncertain"  # a 500: ask the provider before any retry
+    assert _post_json(f"{sim}/_sim/faults", {})[0] == 200
+    clock.advance_to(clock.now() + timedelta(seconds=5))
+    _drain(runtime, clock)
+    assert runtime.store.notifications()[0].status in ("accepted", "delivered")
+    assert len(runtime.simulator.events_of("sms")) == 1

@@ -16,6 +16,7 @@ from typing import NoReturn
 
 import click
 
+from notifiers.simulator.behaviour import SimulatorScript
 from notifiers.simulator.server import TwilioSimulator
 from warning.app import (
     PROJECT_ROOT,
@@ -36,6 +37,7 @@ from warning.escalation.policy import describe_policy, explain_escalation
 from warning.rulebook import load_rule_files, load_rulebook
 from warning.rulebook.explain import explain_rule
 from warning.rulebook.testing import find_test_files, run_rule_test_file
+from warning.yamlfile import load_spec
 
 DEMO_SCENARIO = PROJECT_ROOT / "scenarios" / "riverside-flood.yaml"
 
@@ -241,10 +243,28 @@ def run(readings: click.utils.LazyFile | None) -> None:
 @click.option("--port", default=8089, show_default=True)
 @click.option("--account-sid", default=SIMULATOR_ACCOUNT_SID, show_default=True)
 @click.option("--auth-token", default=SIMULATOR_AUTH_TOKEN, show_default=True)
-def twilio_sim(port: int, account_sid: str, auth_token: str) -> None:
-    """Serve the loopback Twilio API simulator on the live clock until interrupted."""
+@click.option(
+    "--behaviour",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="YAML: `faults` for every number, and `numbers` with each phone's behaviour and fault script",
+)
+def twilio_sim(port: int, account_sid: str, auth_token: str, behaviour: Path | None) -> None:
+    """Serve the loopback Twilio API simulator on the live clock until interrupted.
+
+    Faults and behaviour can also be changed while it runs: POST /_sim/faults, POST /_sim/behaviour
+    (GET shows the current ones), GET /_sim/events."""
+    script = SimulatorScript()
+    if behaviour is not None:
+        try:
+            script, _ = load_spec(behaviour, SimulatorScript, ConfigFileError)
+        except ConfigFileError as exc:
+            _fail(exc)
     simulator = TwilioSimulator(account_sid, auth_token, live=True, port=port).start()
-    click.echo(f"Twilio simulator on {simulator.url} (account {account_sid})")
+    simulator.set_faults(script.faults)
+    for phone, phone_behaviour in script.numbers.items():
+        simulator.set_behaviour(phone, phone_behaviour)
+    click.echo(f"Twilio simulator on {simulator.url} (account {account_sid}, {len(script.numbers)} scripted numbers)")
     try:
         _wait_for_signal()
     finally:

@@ -12,6 +12,33 @@ from warning.domain import duration_field
 Duration = Annotated[timedelta, BeforeValidator(duration_field)]
 
 
+# One answer to a create request: accepted, refused (429 / 500 / 503, nothing created), created then
+# answered 500 (`error_after`), or created then the connection closed with no answer (`drop`).
+Answer = Literal["ok", "429", "500", "503", "error_after", "drop"]
+# HTTP statuses may be written as numbers (`[429, 503]` in YAML or JSON).
+ScriptedAnswer = Annotated[Answer, BeforeValidator(lambda value: str(value) if isinstance(value, int) else value)]
+
+
+class Faults(BaseModel):
+    """Provider trouble to play on create requests, drawn from a seeded RNG so a run is repeatable.
+
+    error_before: 500 and nothing created (safe to resend, but the client cannot know that).
+    error_after: created, then 500 answered: the ambiguous case a blind retry pages twice on.
+    drop_after: created, then the connection closed with no answer at all.
+    Every `burst_every`-th create starts `burst_length` answers of `burst_status` (not processed).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    error_before: float = Field(default=0.0, ge=0.0, le=1.0)
+    error_after: float = Field(default=0.0, ge=0.0, le=1.0)
+    drop_after: float = Field(default=0.0, ge=0.0, le=1.0)
+    burst_every: int = Field(default=0, ge=0)
+    burst_length: int = Field(default=0, ge=0)
+    burst_status: Annotated[Literal["429", "500", "503"], BeforeValidator(str)] = "429"
+    seed: int = 0
+
+
 class PhoneBehaviour(BaseModel):
     """Scripted behaviour of one phone number. The defaults: SMS delivered, calls answered, no reply."""
 
@@ -25,3 +52,16 @@ class PhoneBehaviour(BaseModel):
     press: str | None = Field(
         default=None, pattern=r"^[0-9*#]{1,6}$", description="keys pressed, one per prompt, after answering"
     )
+    # Trouble on requests that send to this number: `script` answers the first creates in order,
+    # then `faults` (or the simulator-wide faults when None) decides.
+    script: tuple[ScriptedAnswer, ...] = ()
+    faults: Faults | None = None
+
+
+class SimulatorScript(BaseModel):
+    """A file for `warning twilio-sim --behaviour`: default faults, and each number's behaviour."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    faults: Faults = Faults()
+    numbers: dict[Annotated[str, Field(pattern=r"^\+\d{6,15}$")], PhoneBehaviour] = {}

@@ -26,8 +26,9 @@ from urllib.parse import urljoin
 
 import aiohttp
 from aiohttp import BasicAuth, web
+from pydantic import ValidationError
 
-from notifiers.simulator.behaviour import PhoneBehaviour
+from notifiers.simulator.behaviour import Answer, Faults, PhoneBehaviour
 from notifiers.twilio_signature import TwilioSignature
 from warning.clock import Clock, SystemClock
 from warning.serving import BackgroundServer
@@ -43,22 +44,32 @@ class _Scheduled:
     action: Callable[[], Awaitable[None]] = field(compare=False)
 
 
-@dataclass(frozen=True)
-class Faults:
-    """Provider trouble to play, drawn from a seeded RNG so a run is repeatable.
+class _FaultPlayer:
+    """Plays a script of answers, then seeded faults with their bursts; one per number, and one default."""
 
-    error_before: 500 and nothing created (safe to resend, but the client cannot know that).
-    error_after: created, then 500 answered: the ambiguous case a blind retry pages twice on.
-    drop_after: created, then the connection closed with no answer at all.
-    Every `burst_every`-th create starts `burst_length` answers of 429 (not processed).
-    """
+    def __init__(self, faults: Faults, script: tuple[Answer, ...] = ()) -> None:
+        self.faults, self.script = faults, list(script)
+        self.rng = random.Random(faults.seed)
+        self.creates = 0
+        self.burst_left = 0
 
-    error_before: float = 0.0
-    error_after: float = 0.0
-    drop_after: float = 0.0
-    burst_every: int = 0
-    burst_length: int = 0
-    seed: int = 0
+    def next(self) -> Answer:
+        if self.script:
+            return self.script.pop(0)
+        faults = self.faults
+        self.creates += 1
+        if faults.burst_every and self.creates % faults.burst_every == 0:
+            self.burst_left = faults.burst_length
+        if self.burst_left:
+            self.burst_left -= 1
+            return faults.burst_status
+        draw = self.rng.random()
+        for answer, chance in (("500", faults.error_before), ("error_after", faults.error_after),
+                               ("drop", faults.drop_after)):  # fmt: skip
+            if draw < chance:
+                return answer  # type: ignore[return-value]
+            draw -= chance
+        return "ok"
 
 
 @dataclass
@@ -121,10 +132,8 @@ class TwilioSimulator:
         self.messages: dict[str, dict[str, Any]] = {}
         self.calls: dict[str, dict[str, Any]] = {}
         self.events: list[dict[str, Any]] = []
-        self._faults = Faults()
-        self._rng = random.Random(0)
-        self._creates = 0
-        self._burst_left = 0
+        self._faults = _FaultPlayer(Faults())
+        self._number_faults: dict[str, _FaultPlayer] = {}
         self._session: aiohttp.ClientSession | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._advance_lock: asyncio.Lock | None = None
@@ -139,6 +148,8 @@ class TwilioSimulator:
         app.router.add_get(f"{prefix}/Calls/{{sid}}.json", self._fetch_call)
         app.router.add_post("/_sim/advance", self._advance_endpoint)
         app.router.add_post("/_sim/behaviour", self._behaviour_endpoint)
+        app.router.add_get("/_sim/behaviour", self._behaviour_list_endpoint)
+        app.router.add_post("/_sim/faults", self._faults_endpoint)
         app.router.add_get("/_sim/events", self._events_endpoint)
         self._app = app
 
@@ -170,10 +181,14 @@ class TwilioSimulator:
             await self._session.close()
 
     def set_faults(self, faults: Faults) -> None:
-        self._faults, self._rng = faults, random.Random(faults.seed)
+        """Trouble on every number without faults of its own."""
+        self._faults = _FaultPlayer(faults)
 
     def set_behaviour(self, phone: str, behaviour: PhoneBehaviour) -> None:
         self._behaviour[phone] = behaviour
+        self._number_faults.pop(phone, None)
+        if behaviour.script or behaviour.faults is not None:
+            self._number_faults[phone] = _FaultPlayer(behaviour.faults or self._faults.faults, behaviour.script)
 
     def configure_number(self, phone: str, *, sms_url: str | None, voice_url: str | None = None) -> None:
         """Our own Twilio number: where inbound SMS and calls to it are sent."""
@@ -255,25 +270,12 @@ class TwilioSimulator:
             **fields,
         }
 
-    def _fault(self) -> str | None:
-        """The trouble to play on this create request, if any."""
-        faults = self._faults
-        self._creates += 1
-        if faults.burst_every and self._creates % faults.burst_every == 0:
-            self._burst_left = faults.burst_length
-        if self._burst_left:
-            self._burst_left -= 1
-            return "429"
-        draw = self._rng.random()
-        for name, chance in (("before", faults.error_before), ("after", faults.error_after),
-                             ("drop", faults.drop_after)):  # fmt: skip
-            if draw < chance:
-                return name
-            draw -= chance
-        return None
+    def _fault(self, to: str) -> Answer:
+        """The answer to play on this create request to `to`."""
+        return self._number_faults.get(to, self._faults).next()
 
-    def _answer_created(self, request: web.Request, fault: str | None, resource: dict[str, Any]) -> web.Response:
-        if fault == "after":
+    def _answer_created(self, request: web.Request, fault: Answer, resource: dict[str, Any]) -> web.Response:
+        if fault == "error_after":
             self._log("fault", fault="error_after", sid=resource["sid"])
             return _error(500, 20500, "Internal Server Error")
         if fault == "drop":
@@ -284,13 +286,13 @@ class TwilioSimulator:
         public = {key: value for key, value in resource.items() if not key.startswith("_")}
         return web.json_response(public, status=201)
 
-    def _refused(self, fault: str | None) -> web.Response | None:
+    def _refused(self, fault: Answer, to: str) -> web.Response | None:
         if fault == "429":
-            self._log("fault", fault="429")
+            self._log("fault", fault="429", to=to)
             return _error(429, 20429, "Too Many Requests")
-        if fault == "before":
-            self._log("fault", fault="error_before")
-            return _error(500, 20500, "Internal Server Error")
+        if fault in ("500", "503"):
+            self._log("fault", fault="error_before", status=int(fault), to=to)
+            return _error(int(fault), 20500, "Internal Server Error" if fault == "500" else "Service Unavailable")
         return None
 
     async def _list_messages(self, request: web.Request) -> web.Response:
@@ -326,8 +328,8 @@ class TwilioSimulator:
         if missing is not None:
             return missing
         to, sender, body = str(form["To"]), str(form["From"]), str(form["Body"])
-        fault = self._fault()
-        refused = self._refused(fault)
+        fault = self._fault(to)
+        refused = self._refused(fault, to)
         if refused is not None:
             return refused
         sid = self._sid("SM")
@@ -369,8 +371,8 @@ class TwilioSimulator:
         if missing is not None:
             return missing
         to, sender, url = str(form["To"]), str(form["From"]), str(form["Url"])
-        fault = self._fault()
-        refused = self._refused(fault)
+        fault = self._fault(to)
+        refused = self._refused(fault, to)
         if refused is not None:
             return refused
         sid = self._sid("CA")
@@ -403,10 +405,30 @@ class TwilioSimulator:
         return web.json_response({"ran": ran})
 
     async def _behaviour_endpoint(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        for phone, spec in body.items():
-            self._behaviour[phone] = PhoneBehaviour.model_validate(spec)
+        """{"+86...": {"sms": "undelivered", "script": ["429", "429"], ...}}: replaces each number's script."""
+        try:
+            body = await request.json()
+            scripts = {phone: PhoneBehaviour.model_validate(spec) for phone, spec in dict(body).items()}
+        except (ValueError, TypeError, ValidationError) as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        for phone, behaviour in scripts.items():
+            self.set_behaviour(phone, behaviour)
         return web.json_response({"numbers": sorted(self._behaviour)})
+
+    async def _behaviour_list_endpoint(self, _request: web.Request) -> web.Response:
+        return web.json_response({
+            "default_faults": self._faults.faults.model_dump(),
+            "numbers": {phone: b.model_dump(mode="json") for phone, b in sorted(self._behaviour.items())},
+        })  # fmt: skip
+
+    async def _faults_endpoint(self, request: web.Request) -> web.Response:
+        """{"error_after": 0.1, "burst_every": 50, "burst_length": 5}: trouble on every number without its own."""
+        try:
+            faults = Faults.model_validate(await request.json())
+        except (ValueError, ValidationError) as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        self.set_faults(faults)
+        return web.json_response(faults.model_dump())
 
     async def _events_endpoint(self, _request: web.Request) -> web.Response:
         return web.json_response(self.events)
