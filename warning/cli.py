@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -323,7 +323,7 @@ def incident() -> None:
     """Act on incidents through the running engine's API (WARNING_API_URL, WARNING_API_TOKEN)."""
 
 
-def _call_api(method: str, path: str, body: dict[str, str] | None, api: str, token: str) -> dict[str, object]:
+def _call_api(method: str, path: str, body: dict[str, str] | None, api: str, token: str) -> Any:
     request = urllib.request.Request(
         f"{api.rstrip('/')}{path}",
         data=json.dumps(body).encode() if body is not None else None,
@@ -332,8 +332,7 @@ def _call_api(method: str, path: str, body: dict[str, str] | None, api: str, tok
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            answer: dict[str, object] = json.loads(response.read())
-            return answer
+            return json.loads(response.read())
     except urllib.error.HTTPError as exc:
         answer = json.loads(exc.read() or b"{}")
         click.echo(str(answer.get("message") or answer.get("error") or exc), err=True)
@@ -364,6 +363,53 @@ def incident_ack(code: str, api: str, token: str) -> None:
 def incident_handover(code: str, colleague: str, api: str, token: str) -> None:
     """Hand incident CODE over to a colleague of your department, who is paged at once."""
     click.echo(_call_api("POST", f"/api/incidents/{code}/handover", {"to": colleague}, api, token)["message"])
+
+
+@main.group()
+def silence() -> None:
+    """Silences and maintenance windows, through the running engine's API (WARNING_API_URL, WARNING_API_TOKEN)."""
+
+
+@silence.command("add")
+@click.option("--area", default=None, help="GB/T 2260 code or prefix; default: your department's area")
+@click.option("--station", default=None, help="a station id, e.g. HY-370102-01")
+@click.option("--rule", default=None, help="a rule id, e.g. river-stage")
+@click.option("--up-to", type=click.Choice([level.value for level in Level]), default=None,
+              help="silence warnings up to this level only; higher ones page as usual")  # fmt: skip
+@click.option("--starts-at", default=None, help="ISO 8601 with offset; default: now")
+@click.option("--ends-at", default=None, help="ISO 8601 with offset")
+@click.option("--duration", default=None, help="instead of --ends-at, e.g. 2h or 90m")
+@click.option("--reason", required=True, help="why, for the decision log and the board")
+@_api_option
+@_token_option
+def silence_add(area: str | None, station: str | None, rule: str | None, up_to: str | None, starts_at: str | None,
+                ends_at: str | None, duration: str | None, reason: str, api: str, token: str) -> None:  # fmt: skip
+    """Silence matching warnings for a while: they open and show on the board, but page nobody until it ends."""
+    asked = {"area": area, "station": station, "rule": rule, "up_to": up_to, "starts_at": starts_at,
+             "ends_at": ends_at, "duration": duration, "reason": reason}  # fmt: skip
+    made = _call_api("POST", "/api/silences", {k: v for k, v in asked.items() if v is not None}, api, token)
+    click.echo(f"silence {made['id']} until {made['ends_at']} (area {made['area']})")
+
+
+@silence.command("list")
+@_api_option
+@_token_option
+def silence_list(api: str, token: str) -> None:
+    """Silences active now or still to come."""
+    for made in _call_api("GET", "/api/silences", None, api, token):
+        scope = ", ".join(f"{key} {made[key]}" for key in ("area", "station_id", "rule_id", "up_to") if made[key])
+        click.echo(f"{made['id']}: {scope}; {made['starts_at']} until {made['ends_at']}; {made['reason']} "
+                   f"(by {made['created_by']})")  # fmt: skip
+
+
+@silence.command("expire")
+@click.argument("silence_id", type=int)
+@_api_option
+@_token_option
+def silence_expire(silence_id: int, api: str, token: str) -> None:
+    """End silence SILENCE_ID now: whatever it held pages at once."""
+    ended = _call_api("DELETE", f"/api/silences/{silence_id}", None, api, token)
+    click.echo(f"silence {ended['id']} ended at {ended['ends_at']}")
 
 
 @main.group()

@@ -204,6 +204,7 @@ class Incident(Frozen):
     # Each engaged policy's escalation: its department kind and state (active, exhausted,
     # acknowledged, stopped), so the board shows which departments still owe an acknowledgement.
     escalations: list[dict[str, str]] = Field(default_factory=list)
+    silenced: str | None = None  # the silence or maintenance window holding its pages, if any
 
 
 class NotificationPurpose(StrEnum):

@@ -19,6 +19,7 @@ from typing import Any
 from sensors.decode import ReadingDecoder
 from warning.clock import Clock
 from warning.dispatch.dispatcher import FINAL_STATUSES, Dispatcher
+from warning.dispatch.silences import Silence, SilenceRequest, area_prefix, scoped_area
 from warning.domain import (
     Acknowledgement,
     AckSource,
@@ -38,7 +39,7 @@ from warning.rulebook import Rulebook, RuleEvaluator
 from warning.rulebook.compound import MemberWarning, compound_key, judge_compound
 from warning.rulebook.content import compound_content
 from warning.rulebook.evaluator import GateChanged
-from warning.store.models import IncidentRow
+from warning.store.models import IncidentRow, SilenceRow
 from warning.store.repository import Store, Transaction
 
 log = logging.getLogger(__name__)
@@ -396,6 +397,50 @@ class Engine:
         self._after_decisions()
         return AckResult(True, f"{code} handed over to {colleague.name}", code)
 
+    # silences and maintenance windows ------------------------------------------------------------
+
+    def add_silence(self, person_id: str, request: SilenceRequest) -> Silence:
+        """Record a silence asked for by `person_id`; ValueError says what is wrong with it."""
+        now = self.clock.now()
+        if person_id not in self.org.people:
+            raise ValueError(f"unknown person {person_id}")
+        department = self.org.department(self.org.person(person_id).department)
+        area = scoped_area(request, department.area)
+        starts_at, ends_at = request.window(now)
+        with self._lock, self.store.transaction() as tx:
+            row = tx.add_silence(SilenceRow(area=area, station_id=request.station, rule_id=request.rule,
+                                            up_to=request.up_to.value if request.up_to else None, starts_at=starts_at,
+                                            ends_at=ends_at, reason=request.reason, created_by=person_id,
+                                            created_at=now))  # fmt: skip
+            silence = Silence.model_validate(row)
+            tx.record(now, "silence_added", f"{person_id} added {silence.describe()} from {starts_at.isoformat()} "
+                      f"until {ends_at.isoformat()}", None, silence=silence.id)  # fmt: skip
+        return silence
+
+    def silences(self) -> list[Silence]:
+        """Silences active now or still to come."""
+        with self.store.transaction() as tx:
+            return [Silence.model_validate(row) for row in tx.silences_ending_after(self.clock.now())]
+
+    def expire_silence(self, person_id: str, silence_id: int) -> Silence:
+        """End a silence now: whatever it held pages at once. ValueError if it cannot be ended by them."""
+        now = self.clock.now()
+        if person_id not in self.org.people:
+            raise ValueError(f"unknown person {person_id}")
+        department = self.org.department(self.org.person(person_id).department)
+        with self._lock, self.store.transaction() as tx:
+            row = tx.silence(silence_id)
+            if row is None or row.ends_at <= now:
+                raise ValueError(f"no silence {silence_id} is active or to come")
+            if not (row.area or "").startswith(area_prefix(department.area)):
+                raise ValueError(f"silence {silence_id} covers area {row.area}, outside your department's area")
+            row.ends_at, row.expired_by = max(now, row.starts_at), person_id
+            tx.resume_after_silence(silence_id, now)
+            silence = Silence.model_validate(row)
+            tx.record(now, "silence_expired", f"{person_id} ended {silence.describe()}", None, silence=silence_id)
+        self._after_decisions()
+        return silence
+
     def _record_refusal(self, ack: Acknowledgement, reason: str) -> None:
         with self._lock, self.store.transaction() as tx:
             incident = tx.incident_by_code(ack.incident_code)
@@ -409,13 +454,15 @@ class Engine:
 
     def board(self) -> list[Incident]:
         """Every incident, newest last, as the dispatcher's board shows it."""
-        board = []
+        board, now = [], self.clock.now()
         with self.store.transaction() as tx:
             for row in tx.all_incidents():
                 tracks = [{"policy": t.policy_id, "department_kind": t.policy["department_kind"], "state": t.state,
                            "department": t.department_id, "acknowledged_by": t.acknowledged_by or ""}
                           for t in tx.escalations_of(row.id)]  # fmt: skip
-                board.append(Incident.model_validate(row).model_copy(update={"escalations": tracks}))
+                silence = tx.silence_for(row, now) if row.status != IncidentStatus.lifted else None
+                extra = {"escalations": tracks, "silenced": silence.describe() if silence else None}
+                board.append(Incident.model_validate(row).model_copy(update=extra))
         return board
 
     def acknowledge_by_sms(self, phone: str, body: str, message_sid: str) -> AckResult:

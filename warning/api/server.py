@@ -17,7 +17,9 @@ from typing import Any, Protocol, TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
 from aiohttp import web
+from pydantic import ValidationError
 
+from warning.dispatch.silences import SilenceRequest
 from warning.domain import AckSource
 from warning.engine import Engine
 
@@ -157,6 +159,39 @@ def build_api(engine: Engine, signature: SignatureCheck, public_base_url: str, t
         board = await _run(engine.board)
         return web.json_response([incident.model_dump(mode="json") for incident in board])
 
+    async def api_silences(request: web.Request) -> web.Response:
+        if authorised(request) is None:
+            return web.json_response({"error": "missing or invalid bearer token"}, status=401)
+        silences = await _run(engine.silences)
+        return web.json_response([silence.model_dump(mode="json") for silence in silences])
+
+    async def api_add_silence(request: web.Request) -> web.Response:
+        person = authorised(request)
+        if person is None:
+            return web.json_response({"error": "missing or invalid bearer token"}, status=401)
+        try:
+            silence_request = SilenceRequest.model_validate(await request.json())
+            silence = await _run(engine.add_silence, person, silence_request)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
+            return web.json_response({"error": problems}, status=400)
+        except ValueError as exc:  # not JSON, or a window or area this person may not silence
+            return web.json_response({"error": str(exc)}, status=400)
+        return web.json_response(silence.model_dump(mode="json"), status=201)
+
+    async def api_expire_silence(request: web.Request) -> web.Response:
+        person = authorised(request)
+        if person is None:
+            return web.json_response({"error": "missing or invalid bearer token"}, status=401)
+        raw = request.match_info["silence_id"]
+        if not raw.isdigit():
+            return web.json_response({"error": "a silence id is a number"}, status=404)
+        try:
+            silence = await _run(engine.expire_silence, person, int(raw))
+        except ValueError as exc:
+            return web.json_response({"error": str(exc)}, status=409)
+        return web.json_response(silence.model_dump(mode="json"))
+
     app = web.Application()
     app.router.add_post("/twilio/sms/status", signed(sms_status))
     app.router.add_post("/twilio/voice/status", signed(voice_status))
@@ -166,4 +201,7 @@ def build_api(engine: Engine, signature: SignatureCheck, public_base_url: str, t
     app.router.add_post("/api/incidents/{code}/ack", api_ack)
     app.router.add_post("/api/incidents/{code}/handover", api_handover)
     app.router.add_get("/api/incidents", api_incidents)
+    app.router.add_get("/api/silences", api_silences)
+    app.router.add_post("/api/silences", api_add_silence)
+    app.router.add_delete("/api/silences/{silence_id}", api_expire_silence)
     return app

@@ -15,9 +15,9 @@ from sqlalchemy import update
 
 from warning.dispatch.budget import CarrierBudget, earliest_allowed
 from warning.dispatch.notifier import Notifier
-from warning.domain import Channel, Notification, NotificationPurpose
+from warning.domain import Channel, IncidentStatus, Notification, NotificationPurpose
 from warning.errors import DeliveryError
-from warning.store.models import NotificationRow
+from warning.store.models import IncidentRow, NotificationRow
 from warning.store.repository import Store, Transaction
 
 # Provider statuses that end a notification's life, and whether they mean it reached the person.
@@ -55,6 +55,22 @@ STUCK_AFTER = timedelta(minutes=2)  # far longer than any provider request may t
 def backoff(attempts: int) -> timedelta:
     """1 s, 2 s, 4 s ... at most a minute between attempts."""
     return timedelta(seconds=min(60, 2 ** (attempts - 1)))
+
+
+def _stale_after_silence(tx: Transaction, row: NotificationRow, incident: IncidentRow) -> str | None:
+    """Why a page held by a silence that has ended is no longer worth sending, or None."""
+    if row.purpose == NotificationPurpose.page and incident.status != IncidentStatus.open:
+        return f"the warning was {incident.status} during the silence"
+    if row.purpose in (NotificationPurpose.update, NotificationPurpose.inform) and incident.status == "lifted":
+        return "the warning was lifted during the silence"
+    if row.purpose == NotificationPurpose.lifted:
+        told = any(
+            other.provider_sid is not None
+            for other in tx.notifications_for(incident.id)
+            if other.person_id == row.person_id and other.id != row.id
+        )
+        return None if told else "they were never told of the warning: the silence covered all of it"
+    return None
 
 
 class Dispatcher:
@@ -125,6 +141,8 @@ class Dispatcher:
                     tx.record(now, "drill_guard_blocked", f"not sent to {row.person_id} ({row.phone}): {refusal}",
                               row.incident_id, notification=row.idempotency_key)  # fmt: skip
                     continue
+                if status == "claimed" and self._silenced(tx, row, incident, now):
+                    continue
                 hold = self._budget_hold(tx, row, now)
                 if hold is not None and status == "claimed":
                     row.status, row.retry_at, row.updated_at = "claimed", hold, now
@@ -144,6 +162,27 @@ class Dispatcher:
                 continue
             sent += self._deliver(notification, attempt_recorded=status == "claimed")
         return sent
+
+    def _silenced(self, tx: Transaction, row: NotificationRow, incident: IncidentRow, now: datetime) -> bool:
+        """Hold a page while a silence covers its warning; after it, drop what is no longer true."""
+        silence = tx.silence_for(incident, now)
+        if silence is not None:
+            if row.silence_id != silence.id:
+                tx.record(now, "notification_silenced", f"{row.channel} {row.purpose} to {row.person_id} held until "
+                          f"{silence.ends_at.isoformat()}: {silence.describe()}", row.incident_id,
+                          notification=row.idempotency_key, silence=silence.id,
+                          until=silence.ends_at.isoformat())  # fmt: skip
+            row.status, row.retry_at, row.silence_id, row.updated_at = "claimed", silence.ends_at, silence.id, now
+            return True
+        if row.silence_id is None:
+            return False
+        stale = _stale_after_silence(tx, row, incident)
+        if stale is None:
+            return False
+        row.status, row.retry_at, row.updated_at = "suppressed", None, now
+        tx.record(now, "notification_suppressed", f"{row.channel} {row.purpose} to {row.person_id} not sent: {stale}",
+                  row.incident_id, notification=row.idempotency_key, silence=row.silence_id)  # fmt: skip
+        return True
 
     def _budget_hold(self, tx: Transaction, row: NotificationRow, now: datetime) -> datetime | None:
         """When the carrier budget allows this page, if later than now."""

@@ -91,6 +91,10 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
             simulator.advance(moment)  # the players act first: they were waiting for this moment
             while injects and spec.start + injects[0][1].at <= moment:
                 _, inject = injects.pop(0)
+                if inject.silence is not None:
+                    engine.add_silence(inject.silence.by, inject.silence.request())  # checked by load_scenario
+                    continue
+                assert inject.reading is not None
                 payload = {"observed_at": moment.isoformat(), **inject.reading}
                 reading = engine.ingest_payload(payload, source=f"scenario:{path.name}")
                 if reading is not None:

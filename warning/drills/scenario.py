@@ -10,9 +10,11 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from notifiers.simulator.behaviour import PhoneBehaviour
-from warning.domain import AwareDatetime, duration_field
-from warning.errors import ScenarioFileError
-from warning.yamlfile import load_spec
+from warning.dispatch.silences import SilenceRequest, scoped_area
+from warning.domain import AwareDatetime, Level, duration_field
+from warning.errors import FileProblem, ScenarioFileError
+from warning.escalation.org import Organisation, load_organisation
+from warning.yamlfile import YamlDocument, load_spec
 
 Duration = Annotated[timedelta, BeforeValidator(duration_field)]
 
@@ -27,6 +29,24 @@ Offset = Annotated[timedelta, BeforeValidator(_offset)]
 Phone = Annotated[str, Field(pattern=r"^\+\d{6,15}$")]
 
 
+class DrillSilence(BaseModel):
+    """A maintenance window someone sets during the drill (as `warning silence add` would)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    by: str = Field(description="person id of whoever sets it, as in the organisation file")
+    duration: Duration
+    area: str | None = None
+    station: str | None = None
+    rule: str | None = None
+    up_to: Level | None = None
+    reason: str
+
+    def request(self) -> SilenceRequest:
+        return SilenceRequest(area=self.area, station=self.station, rule=self.rule, up_to=self.up_to,
+                              duration=self.duration, reason=self.reason)  # fmt: skip
+
+
 class InjectSpec(BaseModel):
     """One event on the drill timeline, `at` after the start. A reading goes through the same
     decoding as a live feed, so a malformed reading here is dead-lettered exactly as it would be live."""
@@ -34,7 +54,14 @@ class InjectSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     at: Offset
-    reading: dict[str, Any]
+    reading: dict[str, Any] | None = None
+    silence: DrillSilence | None = None
+
+    @model_validator(mode="after")
+    def _one_event(self) -> Self:
+        if (self.reading is None) == (self.silence is None):
+            raise ValueError("an inject is either a reading or a silence")
+        return self
 
 
 class ScenarioSpec(BaseModel):
@@ -76,6 +103,28 @@ def load_scenario(path: Path) -> tuple[ScenarioSpec, list[Path], Path]:
     organisation = (base / spec.organisation).resolve()
     if not organisation.exists():
         problems.append(document.problem(("organisation",), f"organisation file {spec.organisation} not found"))
+    if not problems:
+        problems += _silence_problems(spec, document, load_organisation(organisation))
     if problems:
         raise ScenarioFileError(problems)
     return spec, rules, organisation
+
+
+def _silence_problems(spec: ScenarioSpec, document: YamlDocument, org: Organisation) -> list[FileProblem]:
+    """Silences the organisation would refuse: an unknown person, or an area outside their department."""
+    problems = []
+    for index, inject in enumerate(spec.injects):
+        if inject.silence is None:
+            continue
+        where: tuple[str | int, ...] = ("injects", index, "silence")
+        if inject.silence.by not in org.people:
+            problems.append(document.problem((*where, "by"), f"unknown person {inject.silence.by}: use a person id "
+                                             "from the organisation file"))  # fmt: skip
+            continue
+        department = org.department(org.people[inject.silence.by].department)
+        try:
+            scoped_area(inject.silence.request(), department.area)
+            inject.silence.request().window(spec.start + inject.at)
+        except ValueError as exc:
+            problems.append(document.problem(where, str(exc)))
+    return problems

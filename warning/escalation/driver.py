@@ -98,6 +98,17 @@ class EscalationDriver:
             return False
         incident = tx.incident(track.incident_id)
         assert incident is not None  # foreign key: an escalation always has its incident
+        silence = tx.silence_for(incident, now)
+        if silence is not None:  # a maintenance window: the step waits for its end, nothing is lost
+            if track.silence_id != silence.id:
+                tx.record(now, "escalation_silenced", f"{incident.code}: the escalation under policy "
+                          f"{track.policy_id} waits until {silence.ends_at.isoformat()}: {silence.describe()}",
+                          incident.id, policy=track.policy_id, silence=silence.id,
+                          until=silence.ends_at.isoformat())  # fmt: skip
+            track.due_at, track.silence_id = silence.ends_at, silence.id
+            track.token += 1
+            return True
+        track.silence_id = None
         if track.step_index >= total_positions(track.policy):
             track.state, track.due_at = "exhausted", None
             track.token += 1
@@ -140,9 +151,18 @@ class EscalationDriver:
         if not upgraded:
             return
         level = Level(incident.level)
+        still_silenced = tx.silence_for(incident, now) is not None
+        if not still_silenced:
+            tx.release_silenced_pages(incident.id, now)  # e.g. a silence `up_to` yellow, and now it is red
         for track in tx.escalations_of(incident.id, for_update=True):
             if track.state != "stopped":
                 self._inform(tx, incident, track, now)  # the province hears of a red warning, acknowledged or not
+            if track.state == "active" and track.silence_id is not None and not still_silenced:
+                track.due_at, track.token = now, track.token + 1
+                tx.record(now, "escalation_resumed", f"{incident.code} is now {incident.level}: no silence covers "
+                          f"it, the escalation under policy {track.policy_id} goes on now", incident.id,
+                          policy=track.policy_id)  # fmt: skip
+                continue
             if track.state not in AWAITING or track.step_index == 0:
                 continue
             position = track.step_index - 1

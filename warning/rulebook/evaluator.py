@@ -30,8 +30,8 @@ from warning.rulebook.compiler import (
     quantize,
 )
 from warning.rulebook.content import render_content
+from warning.rulebook.nodata import Watch, build_watches
 from warning.rulebook.series import SeriesState, apply_timing, quality_problems, window_signal
-from warning.rulebook.silence import Watch, build_watches
 
 
 class _SynchronousHost(Host):  # type: ignore[misc]

@@ -117,6 +117,8 @@ class EscalationRow(Base):
     stop_reason: Mapped[str | None] = mapped_column(Text)
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))
     acknowledged_at: Mapped[datetime | None]
+    # The silence the track waits for (its due_at is that silence's end); cleared when it steps.
+    silence_id: Mapped[int | None] = mapped_column(ForeignKey("silences.id"))
 
 
 class OrganisationVersionRow(Base):
@@ -156,6 +158,25 @@ class NotificationRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # The silence holding this page (its retry_at is that silence's end); cleared when it is sent.
+    silence_id: Mapped[int | None] = mapped_column(ForeignKey("silences.id"))
+
+
+class SilenceRow(Base):
+    """A silence or maintenance window: matching warnings page nobody from starts_at to ends_at."""
+
+    __tablename__ = "silences"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    area: Mapped[str | None] = mapped_column(String(6))
+    station_id: Mapped[str | None] = mapped_column(String(100))
+    rule_id: Mapped[str | None] = mapped_column(String(100))
+    up_to: Mapped[str | None] = mapped_column(String(10))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime] = mapped_column(index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    expired_by: Mapped[str | None] = mapped_column(String(100))  # who ended it early
 
 
 class WebhookReceiptRow(Base):

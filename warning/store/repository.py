@@ -9,12 +9,13 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy import Engine, create_engine, event, inspect, select, update
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from warning.dispatch.silences import Silence
 from warning.domain import DeadLetter, Level, Reading
 from warning.errors import SchemaMismatch, WriteConflict
 from warning.store.models import (
@@ -26,6 +27,7 @@ from warning.store.models import (
     NotificationRow,
     OrganisationVersionRow,
     ProcessedReadingRow,
+    SilenceRow,
     WebhookReceiptRow,
 )
 
@@ -253,6 +255,56 @@ class Transaction:
         self.session.add(row)
         self.session.flush()
         return row
+
+    # silences ---------------------------------------------------------------------------------
+
+    def add_silence(self, row: SilenceRow) -> SilenceRow:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def silence(self, silence_id: int) -> SilenceRow | None:
+        return self.session.get(SilenceRow, silence_id)
+
+    def silences_ending_after(self, moment: datetime) -> list[SilenceRow]:
+        """Silences not over by `moment`: the active ones and those still to come."""
+        query = select(SilenceRow).where(SilenceRow.ends_at > moment).order_by(SilenceRow.starts_at, SilenceRow.id)
+        return list(self.session.scalars(query))
+
+    def silence_for(self, incident: IncidentRow, now: datetime) -> Silence | None:
+        """The active silence covering this warning at its level now (the one ending last), if any."""
+        level = Level(incident.level)
+        covering = [
+            silence
+            for silence in map(Silence.model_validate, self.silences_ending_after(now))
+            if silence.active(now) and silence.matches(incident.area, incident.station_id, incident.rule_id, level)
+        ]
+        return max(covering, key=lambda silence: (silence.ends_at, silence.id), default=None)
+
+    def resume_after_silence(self, silence_id: int, now: datetime) -> None:
+        """A silence ended early: the tracks and pages waiting for its end are due now."""
+        self.session.execute(
+            update(EscalationRow)
+            .where(EscalationRow.silence_id == silence_id, EscalationRow.state == "active")
+            .values(due_at=now, token=EscalationRow.token + 1)
+        )
+        self.session.execute(
+            update(NotificationRow)
+            .where(NotificationRow.silence_id == silence_id, NotificationRow.status == "claimed")
+            .values(retry_at=now)
+        )
+
+    def release_silenced_pages(self, incident_id: int, now: datetime) -> None:
+        """An incident no silence covers any more (it rose above one's level): its held pages go now."""
+        self.session.execute(
+            update(NotificationRow)
+            .where(
+                NotificationRow.incident_id == incident_id,
+                NotificationRow.silence_id.is_not(None),
+                NotificationRow.status == "claimed",
+            )
+            .values(retry_at=now)
+        )
 
     def notification(self, notification_id: int, *, for_update: bool = False) -> NotificationRow | None:
         return self.session.get(NotificationRow, notification_id, with_for_update=for_update)

@@ -1,0 +1,108 @@
+"""Silences and maintenance windows: warnings nobody is paged about, from a start to an end.
+
+A gauge being serviced or a tunnel section under repair produces warnings nobody should be woken
+for. A silence matches warnings by area (a GB/T 2260 code prefix), station and rule, optionally
+only up to a level, so a real red warning still breaks through a maintenance window. While one is
+active, a matching warning still opens and shows on the board; its escalation waits and its pages
+are held until the silence ends (recorded in the decision log, never dropped). When it ends, paging
+resumes where it stopped; pages for a warning lifted in the meantime are not sent at all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from warning.domain import AwareDatetime, Level, duration_field
+
+Duration = Annotated[timedelta, BeforeValidator(duration_field)]
+MAX_SILENCE = timedelta(days=30)  # a forgotten silence must not mute an area for good
+
+
+class SilenceRequest(BaseModel):
+    """What a dispatcher or planner asks for (API, CLI, scenario file)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    area: str | None = Field(default=None, pattern=r"^\d{2}(\d{2}){0,2}$", description="GB/T 2260 code or prefix")
+    station: str | None = Field(default=None, min_length=1, max_length=100)
+    rule: str | None = Field(default=None, min_length=1, max_length=100)
+    up_to: Level | None = Field(default=None, description="silence warnings up to this level; higher ones page")
+    starts_at: AwareDatetime | None = Field(default=None, description="default: now")
+    ends_at: AwareDatetime | None = None
+    duration: Duration | None = None
+    reason: str = Field(min_length=3, max_length=500)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        if self.area is None and self.station is None and self.rule is None:
+            raise ValueError("say what to silence: an area, a station or a rule (or several)")
+        if (self.ends_at is None) == (self.duration is None):
+            raise ValueError("give either ends_at or duration (e.g. 2h)")
+        return self
+
+    def window(self, now: datetime) -> tuple[datetime, datetime]:
+        """(start, end), checked: the end after the start and after now, at most 30 days long."""
+        start = self.starts_at or now
+        end = self.ends_at if self.ends_at is not None else start + (self.duration or timedelta(0))
+        if end <= start:
+            raise ValueError("the silence must end after it starts")
+        if end <= now:
+            raise ValueError("the silence would already be over")
+        if end - start > MAX_SILENCE:
+            raise ValueError(f"a silence lasts at most {MAX_SILENCE.days} days; renew it if the work takes longer")
+        return start, end
+
+
+class Silence(BaseModel):
+    """A stored silence, as the API shows it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", from_attributes=True)
+
+    id: int
+    area: str | None
+    station_id: str | None
+    rule_id: str | None
+    up_to: Level | None
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    reason: str
+    created_by: str
+    created_at: AwareDatetime
+    expired_by: str | None = None
+
+    def active(self, at: datetime) -> bool:
+        return self.starts_at <= at < self.ends_at
+
+    def matches(self, area: str, station_id: str, rule_id: str, level: Level) -> bool:
+        return (
+            (self.area is None or area.startswith(self.area))
+            and (self.station_id is None or station_id == self.station_id)
+            and (self.rule_id is None or rule_id == self.rule_id)
+            and (self.up_to is None or level.rank <= self.up_to.rank)
+        )
+
+    def describe(self) -> str:
+        parts = (("area", self.area), ("station", self.station_id), ("rule", self.rule_id),
+                 ("up to", self.up_to.value if self.up_to else None))  # fmt: skip
+        scope = [f"{name} {value}" for name, value in parts if value]
+        return f"silence {self.id} ({', '.join(scope)}; {self.reason})"
+
+
+def area_prefix(code: str) -> str:
+    """The prefix every area inside `code` starts with: 370000 -> 37, 370100 -> 3701, 370102 -> 370102."""
+    while len(code) > 2 and code.endswith("00"):
+        code = code[:-2]
+    return code
+
+
+def scoped_area(request: SilenceRequest, department_area: str) -> str:
+    """The area a silence covers: what was asked, which must lie within the requester's department's
+    area (a district officer cannot mute the next district); the department's whole area if none."""
+    own = area_prefix(department_area)
+    asked = area_prefix(request.area) if request.area is not None else own
+    if not asked.startswith(own):
+        raise ValueError(f"area {request.area} is outside your department's area {department_area}")
+    return asked
