@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -62,10 +62,11 @@ def make_runtime(
     roster: list[str] | None = None,
     organisation: Path | None = None,
     tokens: dict[str, str] | None = None,
+    rules: tuple[Path, ...] = (ROOT / "rules" / "flood.yaml",),
 ) -> Runtime:
     settings = Settings(
         database_url=database_url,
-        rules=(ROOT / "rules" / "flood.yaml",),
+        rules=rules,
         organisation=organisation or ROOT / "org" / "jinan.yaml",
         api_tokens=tokens or {},
     )
@@ -91,6 +92,39 @@ def sqlite_runtime(sqlite_url: str) -> Iterator[tuple[Runtime, VirtualClock]]:
         yield rt, clock
     finally:
         rt.close()
+
+
+# One riverside gauge in Lixia District (370102) with yellow, orange and red stages: the smallest
+# rule file that exercises every escalation path of the bundled organisation.
+GAUGE_RULES = """hazard: flood
+rules:
+  - id: gauge
+    title: Gauge high
+    kind: water_level
+    stations:
+      - id: G1
+        name: Riverside gauge
+        area: "370102"
+        levels:
+          yellow: {above: 3.0, clear_below: 2.8}
+          orange: {above: 4.0, clear_below: 3.8}
+          red: {above: 5.0, clear_below: 4.8}
+"""
+
+
+def gauge_rules(directory: Path) -> tuple[Path, ...]:
+    path = directory / "gauge.yaml"
+    path.write_text(GAUGE_RULES, encoding="utf-8")
+    return (path,)
+
+
+def read_gauge(runtime: Runtime, clock: VirtualClock, value: float, after: timedelta) -> None:
+    """Step the engine to START + `after`, then feed gauge G1 reading `value` metres."""
+    at = START + after
+    step_to(runtime, clock, at)
+    runtime.engine.ingest_payload(
+        {"sensor_id": "G1", "kind": "water_level", "value": value, "unit": "m", "observed_at": at.isoformat()}, "test"
+    )
 
 
 def reading(value: float, at: datetime, sensor: str = "HY-370102-01") -> dict[str, object]:

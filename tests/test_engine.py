@@ -121,6 +121,8 @@ def test_upgrade_informs_and_lift_stops_escalation_and_informs(runtime: Runtime,
 
 def test_stale_wake_up_does_nothing(runtime: Runtime, clock: VirtualClock) -> None:
     runtime.engine.ingest_payload(reading(3.7, START), "test")
+    assert runtime.simulator is not None
+    runtime.simulator.advance(START + timedelta(minutes=1))  # the SMS is delivered: no validity fallback
     clock.advance_to(START + timedelta(minutes=15))
     with runtime.store.transaction() as tx:
         escalation = tx.escalation(1)

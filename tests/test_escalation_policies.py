@@ -10,35 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, START, step_to
-from warning.app import Runtime, Settings, build_runtime
+from tests.conftest import ROOT, START, gauge_rules, make_runtime, read_gauge, step_to
+from warning.app import Runtime
 from warning.clock import VirtualClock
 from warning.domain import AckSource
 from warning.escalation.org import load_organisation
 
-GAUGE_RULES = """hazard: flood
-rules:
-  - id: gauge
-    title: Gauge high
-    kind: water_level
-    stations:
-      - id: G1
-        name: Riverside gauge
-        area: "370102"
-        levels:
-          yellow: {above: 3.0, clear_below: 2.8}
-          orange: {above: 4.0, clear_below: 3.8}
-          red: {above: 5.0, clear_below: 4.8}
-"""
-
 
 def _runtime(tmp_path: Path, database_url: str, clock: VirtualClock, organisation: Path | None = None) -> Runtime:
-    rules = tmp_path / "gauge.yaml"
-    rules.write_text(GAUGE_RULES, encoding="utf-8")
-    settings = Settings(
-        database_url=database_url, rules=(rules,), organisation=organisation or ROOT / "org" / "jinan.yaml"
-    )
-    return build_runtime(settings, clock)
+    return make_runtime(database_url, clock, organisation=organisation, rules=gauge_rules(tmp_path))
 
 
 @pytest.fixture
@@ -48,14 +28,6 @@ def gauge(tmp_path: Path, database_url: str, clock: VirtualClock) -> Iterator[Ru
         yield rt
     finally:
         rt.close()
-
-
-def _read(runtime: Runtime, clock: VirtualClock, value: float, after: timedelta) -> None:
-    at = START + after
-    step_to(runtime, clock, at)
-    runtime.engine.ingest_payload(
-        {"sensor_id": "G1", "kind": "water_level", "value": value, "unit": "m", "observed_at": at.isoformat()}, "test"
-    )
 
 
 def _pages(runtime: Runtime) -> list[tuple[str, str, str, str]]:
@@ -76,9 +48,9 @@ def _status(runtime: Runtime) -> str:
 
 
 def test_orange_fans_out_and_every_department_must_acknowledge(gauge: Runtime, clock: VirtualClock) -> None:
-    _read(gauge, clock, 3.2, timedelta(0))  # yellow: the water bureau alone
+    read_gauge(gauge, clock, 3.2, timedelta(0))  # yellow: the water bureau alone
     assert _pages(gauge) == [("+0m", "wang-wei", "sms", "page")]
-    _read(gauge, clock, 4.2, timedelta(minutes=5))  # orange: traffic police and emergency management join
+    read_gauge(gauge, clock, 4.2, timedelta(minutes=5))  # orange: traffic police and emergency management join
     # 20:05 in Jinan: the traffic brigade's night shift has Ma Li as duty officer. Wang Wei's step is
     # re-decided at orange but reaches nobody new, so he is told of the change, not paged twice.
     assert _pages(gauge)[1:] == [
@@ -115,7 +87,7 @@ def test_below_the_quorum_level_one_department_acknowledges_for_all(
         "quorum_from: orange", "quorum_from: red"), encoding="utf-8")  # fmt: skip
     runtime = _runtime(tmp_path, database_url, clock, org)
     try:
-        _read(runtime, clock, 4.2, timedelta(0))
+        read_gauge(runtime, clock, 4.2, timedelta(0))
         code = runtime.engine.board()[0].code
         assert runtime.engine.acknowledge(code, "ma-li", AckSource.api).accepted
         assert _status(runtime) == "acknowledged"
@@ -126,7 +98,7 @@ def test_below_the_quorum_level_one_department_acknowledges_for_all(
 
 
 def test_red_starts_at_the_city_and_informs_the_province(gauge: Runtime, clock: VirtualClock) -> None:
-    _read(gauge, clock, 5.3, timedelta(0))
+    read_gauge(gauge, clock, 5.3, timedelta(0))
     assert _pages(gauge) == [
         ("+0m", "zhou-jie", "sms", "inform"),  # the provincial water department, for information
         ("+0m", "zhao-min", "sms", "page"),  # the city water bureau's duty officer, not the district's
@@ -139,8 +111,8 @@ def test_red_starts_at_the_city_and_informs_the_province(gauge: Runtime, clock: 
 
 
 def test_an_upgrade_re_decides_the_current_step_at_the_new_level(gauge: Runtime, clock: VirtualClock) -> None:
-    _read(gauge, clock, 3.2, timedelta(0))
-    _read(gauge, clock, 5.3, timedelta(minutes=5))  # red: the water track now starts at the city
+    read_gauge(gauge, clock, 3.2, timedelta(0))
+    read_gauge(gauge, clock, 5.3, timedelta(minutes=5))  # red: the water track now starts at the city
     water = [p for p in _pages(gauge) if p[1] in ("wang-wei", "zhao-min", "zhou-jie", "sun-hao", "li-na")]
     assert water == [("+0m", "wang-wei", "sms", "page"), ("+5m", "zhou-jie", "sms", "inform"),
                      ("+5m", "zhao-min", "sms", "page"), ("+5m", "wang-wei", "sms", "update")]  # fmt: skip
@@ -153,7 +125,7 @@ def test_an_upgrade_re_decides_the_current_step_at_the_new_level(gauge: Runtime,
 
 
 def test_hand_over_pages_the_colleague_and_gives_them_the_step_wait(gauge: Runtime, clock: VirtualClock) -> None:
-    _read(gauge, clock, 3.2, timedelta(0))
+    read_gauge(gauge, clock, 3.2, timedelta(0))
     code = gauge.engine.board()[0].code
     step_to(gauge, clock, START + timedelta(minutes=10))
     refused = gauge.engine.hand_over(code, "wang-wei", "ma-li")
@@ -195,11 +167,11 @@ def test_the_organisation_is_stored_and_a_second_engine_follows_a_reload(
 def test_an_acknowledged_warning_upgraded_to_red_reopens_for_the_new_departments(
     gauge: Runtime, clock: VirtualClock
 ) -> None:
-    _read(gauge, clock, 3.2, timedelta(0))
+    read_gauge(gauge, clock, 3.2, timedelta(0))
     code = gauge.engine.board()[0].code
     assert gauge.engine.acknowledge(code, "wang-wei", AckSource.sms_reply).accepted
     assert _status(gauge) == "acknowledged"
-    _read(gauge, clock, 5.3, timedelta(minutes=5))
+    read_gauge(gauge, clock, 5.3, timedelta(minutes=5))
     # Water acknowledged already; the province is still told of the red warning, and the city
     # traffic and emergency management bureaus are paged: the warning awaits them again.
     assert ("+5m", "zhou-jie", "sms", "inform") in _pages(gauge)

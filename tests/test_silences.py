@@ -18,51 +18,24 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, START, step_to
-from warning.app import Runtime, Settings, build_runtime
+from tests.conftest import ROOT, START, gauge_rules, make_runtime, read_gauge, step_to
+from warning.app import Runtime
 from warning.clock import VirtualClock
 from warning.dispatch.silences import SilenceRequest
 from warning.domain import AckSource, Level
 from warning.drills.scenario import load_scenario
 from warning.errors import ScenarioFileError
 
-RULES = """hazard: flood
-rules:
-  - id: gauge
-    title: Gauge high
-    kind: water_level
-    stations:
-      - id: G1
-        name: Riverside gauge
-        area: "370102"
-        levels:
-          yellow: {above: 3.0, clear_below: 2.8}
-          orange: {above: 4.0, clear_below: 3.8}
-          red: {above: 5.0, clear_below: 4.8}
-"""
 TOKENS = {"token-wang": "wang-wei", "token-ma": "ma-li", "token-zhao": "zhao-min"}
 
 
 @pytest.fixture
 def gauge(tmp_path: Path, database_url: str, clock: VirtualClock) -> Iterator[Runtime]:
-    rules = tmp_path / "gauge.yaml"
-    rules.write_text(RULES, encoding="utf-8")
-    settings = Settings(
-        database_url=database_url, rules=(rules,), organisation=ROOT / "org" / "jinan.yaml", api_tokens=TOKENS
-    )
-    runtime = build_runtime(settings, clock)
+    runtime = make_runtime(database_url, clock, tokens=TOKENS, rules=gauge_rules(tmp_path))
     try:
         yield runtime
     finally:
         runtime.close()
-
-
-def _read(runtime: Runtime, clock: VirtualClock, value: float, after: timedelta) -> None:
-    at = START + after
-    step_to(runtime, clock, at)
-    runtime.engine.ingest_payload(
-        {"sensor_id": "G1", "kind": "water_level", "value": value, "unit": "m", "observed_at": at.isoformat()}, "test"
-    )
 
 
 def _sent(runtime: Runtime) -> list[tuple[str, str, str]]:
@@ -81,7 +54,7 @@ def _silence(runtime: Runtime, by: str = "wang-wei", **asked: Any) -> int:
 
 def test_a_maintenance_window_holds_pages_and_escalation_until_it_ends(gauge: Runtime, clock: VirtualClock) -> None:
     _silence(gauge, station="G1")
-    _read(gauge, clock, 3.2, timedelta(0))
+    read_gauge(gauge, clock, 3.2, timedelta(0))
     (incident,) = gauge.engine.board()
     assert (
         incident.status.value == "open" and incident.silenced is not None and "gauge G1 serviced" in incident.silenced
@@ -101,9 +74,9 @@ def test_a_maintenance_window_holds_pages_and_escalation_until_it_ends(gauge: Ru
 
 def test_a_red_warning_breaks_through_a_silence_set_up_to_yellow(gauge: Runtime, clock: VirtualClock) -> None:
     _silence(gauge, station="G1", up_to="yellow")
-    _read(gauge, clock, 3.2, timedelta(0))
+    read_gauge(gauge, clock, 3.2, timedelta(0))
     assert _sent(gauge) == []
-    _read(gauge, clock, 5.3, timedelta(minutes=5))  # red: starts at the city, and is not silenced
+    read_gauge(gauge, clock, 5.3, timedelta(minutes=5))  # red: starts at the city, and is not silenced
     step_to(gauge, clock, START + timedelta(minutes=5))  # the resumed step is due at once
     sent = _sent(gauge)
     assert ("zhao-min", "sms", "page") in sent and ("zhou-jie", "sms", "inform") in sent
@@ -112,11 +85,11 @@ def test_a_red_warning_breaks_through_a_silence_set_up_to_yellow(gauge: Runtime,
 def test_pages_a_lifted_warning_no_longer_needs_are_dropped_with_the_reason(
     gauge: Runtime, clock: VirtualClock
 ) -> None:
-    _read(gauge, clock, 3.2, timedelta(0))
+    read_gauge(gauge, clock, 3.2, timedelta(0))
     assert _sent(gauge) == [("wang-wei", "sms", "page")]
     _silence(gauge, area="370102", rule="gauge", duration="30m")
-    _read(gauge, clock, 4.2, timedelta(minutes=2))  # orange while silenced: Wang Wei's update is held
-    _read(gauge, clock, 2.5, timedelta(minutes=10))  # the water falls: lifted while silenced
+    read_gauge(gauge, clock, 4.2, timedelta(minutes=2))  # orange while silenced: Wang Wei's update is held
+    read_gauge(gauge, clock, 2.5, timedelta(minutes=10))  # the water falls: lifted while silenced
     assert _sent(gauge) == [("wang-wei", "sms", "page")]
     step_to(gauge, clock, START + timedelta(hours=1))
     # The update about orange is stale; the traffic police and emergency management were never paged;
@@ -134,7 +107,7 @@ def test_pages_a_lifted_warning_no_longer_needs_are_dropped_with_the_reason(
 
 def test_an_acknowledged_warning_is_not_paged_after_the_silence(gauge: Runtime, clock: VirtualClock) -> None:
     _silence(gauge, station="G1", duration="20m")
-    _read(gauge, clock, 3.2, timedelta(0))
+    read_gauge(gauge, clock, 3.2, timedelta(0))
     code = gauge.engine.board()[0].code
     assert gauge.engine.acknowledge(code, "wang-wei", AckSource.api).accepted  # seen on the board
     step_to(gauge, clock, START + timedelta(hours=1))
@@ -169,7 +142,7 @@ def test_the_api_sets_lists_and_ends_silences_for_your_own_area_only(gauge: Runt
     assert status == 201 and made["area"] == "370102" and made["created_by"] == "wang-wei"  # scoped to his district
     assert [s["id"] for s in _api(gauge, "GET", "/api/silences", "token-ma")[1]] == [made["id"]]
 
-    _read(gauge, clock, 3.2, timedelta(minutes=1))
+    read_gauge(gauge, clock, 3.2, timedelta(minutes=1))
     assert _sent(gauge) == []
     # The city's duty officer may end a district's silence (it lies in the city); the page goes at once.
     status, ended = _api(gauge, "DELETE", f"/api/silences/{made['id']}", "token-zhao")

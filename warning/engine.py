@@ -324,6 +324,7 @@ class Engine:
             for detection in self.evaluator.silent(now, tx.current_level):
                 self._apply(tx, detection, now)
             self._judge_compounds(tx, now)
+            self._expire_sms_pages(tx, now)
         while True:
             with self._lock:
                 with self.store.transaction() as tx:
@@ -340,14 +341,28 @@ class Engine:
         self._after_decisions()
         return ran
 
+    def _expire_sms_pages(self, tx: Transaction, now: datetime) -> None:
+        """Our own SMS validity timer: a page not confirmed delivered in time has failed, whatever the
+        carrier says later (a late 'delivered' is still recorded)."""
+        for row in tx.expired_sms_pages(now):
+            assert row.expires_at is not None and row.valid_for_seconds is not None
+            minutes = f"{row.valid_for_seconds // 60} min"
+            row.status, row.updated_at = "expired", now
+            tx.record(now, "notification_expired", f"sms page to {row.person_id} not delivered within {minutes} of "
+                      f"acceptance", row.incident_id, notification=row.idempotency_key)  # fmt: skip
+            incident = tx.incident(row.incident_id)
+            assert incident is not None
+            self.escalation.page_failed(tx, incident, row, f"not delivered within {minutes}", now)
+
     def next_due_at(self) -> datetime | None:
         """The next moment the engine must wake: an escalation step, or a sensor falling silent."""
         with self.store.transaction() as tx:
             escalation = tx.next_due_at()
             retry = tx.next_retry_at()
+            expiry = tx.next_expiry_at()
         silence = self.evaluator.next_silence_due()
         compound = self._next_compound_due()
-        moments = (escalation, retry, silence, compound)
+        moments = (escalation, retry, expiry, silence, compound)
         return min((moment for moment in moments if moment is not None), default=None)
 
     def _after_decisions(self) -> None:
@@ -524,13 +539,13 @@ class Engine:
         now = self.clock.now()
         with self._lock, self.store.transaction() as tx:
             row = self.dispatcher.apply_status(tx, provider_sid, status)
-            if row is None or FINAL_STATUSES[status] or row.channel != "sms" or row.purpose != "page":
+            if row is None or FINAL_STATUSES[status] or row.purpose != "page":
                 return
             incident = tx.incident(row.incident_id)
-            if incident is None or incident.status != IncidentStatus.open.value:
+            if incident is None:
                 return
-            self.escalation.fall_back_to_voice(tx, incident, row, status, now)
-        self._after_decisions()  # only a fallback call needs sending and arming; a plain status does not
+            self.escalation.page_failed(tx, incident, row, status, now)
+        self._after_decisions()  # only a fallback call or a hastened step needs running and arming
 
     def notification_text(self, notification_id: int) -> tuple[str, str] | None:
         """(text, language) of a notification, for the voice TwiML."""

@@ -44,7 +44,7 @@ class PhoneBehaviour(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    sms: Literal["deliver", "undelivered", "fail"] = "deliver"
+    sms: Literal["deliver", "undelivered", "fail", "no-receipt"] = "deliver"
     reply: str | None = Field(default=None, description="SMS text sent back after `reply_after`")
     reply_after: Duration = timedelta(minutes=1)
     voice: Literal["answer", "no-answer", "busy", "fail"] = "answer"

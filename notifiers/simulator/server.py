@@ -449,7 +449,9 @@ class TwilioSimulator:
 
     def _play_sms(self, message: dict[str, Any], callback: str | None) -> None:
         behaviour = self._behaviour.get(message["to"], PhoneBehaviour())
-        final = {"deliver": "delivered", "undelivered": "undelivered", "fail": "failed"}[behaviour.sms]
+        final = {"deliver": "delivered", "undelivered": "undelivered", "fail": "failed", "no-receipt": None}[
+            behaviour.sms
+        ]
 
         def set_status(status: str) -> Callable[[], Awaitable[None]]:
             async def run() -> None:
@@ -469,7 +471,8 @@ class TwilioSimulator:
             return run
 
         self._schedule(timedelta(seconds=1), set_status("sent"))
-        self._schedule(timedelta(seconds=2), set_status(final))
+        if final is not None:  # a phone switched off: the carrier keeps trying, no receipt ever comes
+            self._schedule(timedelta(seconds=2), set_status(final))
         if behaviour.reply and final == "delivered":
             self._schedule(behaviour.reply_after, self._reply_action(message, behaviour.reply))
 

@@ -216,6 +216,8 @@ class Dispatcher:
             row = tx.notification(notification.id)
             assert row is not None
             row.status, row.provider_sid, row.updated_at, row.retry_at = "accepted", reference, self.now(), None
+            if row.valid_for_seconds:  # our own SMS validity timer starts when the provider has the page
+                row.expires_at = self.now() + timedelta(seconds=row.valid_for_seconds)
             tx.record(self.now(), kind, summary, notification.incident_id, notification=notification.idempotency_key,
                       provider=reference, text=notification.text)  # fmt: skip
 
@@ -265,6 +267,8 @@ class Dispatcher:
         row = tx.notification_by_sid(provider_sid)
         if row is None or row.status in FINAL_STATUSES or row.status == status:
             return None  # callbacks can arrive twice or late: the first final word stands
+        if row.status == "expired" and status not in FINAL_STATUSES:
+            return None  # our validity timer already gave up on it; only a final word still counts
         row.status, row.updated_at = status, self.now()
         if status not in FINAL_STATUSES:
             return None

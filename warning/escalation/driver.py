@@ -20,7 +20,21 @@ from warning.incidents.service import acknowledge
 from warning.store.models import EscalationRow, IncidentRow, NotificationRow
 from warning.store.repository import Transaction
 
+DEFAULT_SMS_VALIDITY = 300  # seconds; tracks started before policies had `sms_validity`
 AWAITING = ("active", "exhausted")  # track states still waiting for their department's acknowledgement
+
+
+# Final statuses of a page that did not reach its person (provider statuses, and our own).
+FAILED = frozenset({"undelivered", "failed", "no-answer", "busy", "canceled", "expired", "blocked", "suppressed"})
+
+
+def _step_of(key: str) -> tuple[str, int, str] | None:
+    """(policy id, position, key prefix shared by the step's pages to that person) of a step page key
+    `incident:ID:POLICY:position:P:PERSON:CHANNEL[:fallback:voice]`; None for other keys."""
+    parts = key.split(":")
+    if len(parts) < 7 or parts[0] != "incident" or parts[3] != "position" or not parts[4].isdigit():
+        return None
+    return parts[2], int(parts[4]), ":".join(parts[:6]) + ":"
 
 
 class EscalationDriver:
@@ -121,7 +135,7 @@ class EscalationDriver:
         # Skipped steps (condition unmet) take no time: decide on until a step pages or waits.
         while True:
             outcome = decide_step(track.policy, incident.id, track.step_index, due_at, level, self.org, now)
-            claimed = [self._claim_page(tx, incident, page, now) for page in outcome.pages]
+            claimed = [self._claim_page(tx, incident, page, now, track=track) for page in outcome.pages]
             tx.record(
                 now,
                 "escalation_step",
@@ -167,7 +181,7 @@ class EscalationDriver:
                 continue
             position = track.step_index - 1
             outcome = decide_step(track.policy, incident.id, position, now, level, self.org, now)
-            claimed = [page.key for page in outcome.pages if self._claim_page(tx, incident, page, now)]
+            claimed = [page.key for page in outcome.pages if self._claim_page(tx, incident, page, now, track=track)]
             if not claimed:
                 continue
             tx.record(now, "escalation_reevaluated", f"{incident.code} is now {incident.level}: {outcome.summary}",
@@ -261,7 +275,8 @@ class EscalationDriver:
         for channel in self.org.preferred_channels(colleague.id):
             key = f"incident:{incident.id}:{track.policy_id}:handover:{colleague.id}:{now.isoformat()}:{channel.value}"
             why = f"{person.name} handed {incident.code} over to {colleague.name}"
-            self._claim_page(tx, incident, PlannedPage(key, colleague, person.department, channel, why), now)
+            page = PlannedPage(key, colleague, person.department, channel, why)
+            self._claim_page(tx, incident, page, now, track=track)
         if track.state == "active" and track.step_index:
             step = track.policy["steps"][(track.step_index - 1) % len(track.policy["steps"])]
             track.due_at = now + timedelta(seconds=int(step["wait_seconds"]))
@@ -296,15 +311,47 @@ class EscalationDriver:
             )
             self._claim_page(tx, incident, page, now, purpose)
 
-    def fall_back_to_voice(
-        self, tx: Transaction, incident: IncidentRow, sms: NotificationRow, status: str, now: datetime
+    def page_failed(
+        self, tx: Transaction, incident: IncidentRow, row: NotificationRow, why: str, now: datetime
     ) -> None:
-        """Call the person whose SMS page could not be delivered."""
+        """A page that could not reach its person, on a warning still open: do what the track's
+        policy says (`on_failure`): call the person instead of the SMS, and/or bring the next step
+        forward once every page of the step to that person has failed."""
+        found = _step_of(row.idempotency_key)
+        if found is None or incident.status != IncidentStatus.open.value:
+            return
+        policy_id, position, prefix = found
+        track = next((t for t in tx.escalations_of(incident.id, for_update=True) if t.policy_id == policy_id), None)
+        if track is None or track.state not in AWAITING:
+            return  # the department acknowledged meanwhile, or the warning was lifted
+        on_failure = track.policy.get("on_failure", ["voice"])
+        if (
+            row.channel == Channel.sms.value
+            and "voice" in on_failure
+            and self.fall_back_to_voice(tx, incident, row, why, now)
+        ):
+            return
+        if "next_step" not in on_failure or track.state != "active" or track.step_index != position + 1:
+            return
+        step_pages = [other for other in tx.notifications_for(incident.id) if other.idempotency_key.startswith(prefix)]
+        if any(other.status not in FAILED for other in step_pages):
+            return  # another page of the step may still reach them
+        person = self.org.person(row.person_id)
+        track.due_at, track.token = now, track.token + 1
+        tx.record(now, "escalation_hastened", f"{incident.code}: {person.name} could not be reached ({why}); policy "
+                  f"{track.policy_id} moves to its next step now", incident.id, person=person.id,
+                  policy=track.policy_id)  # fmt: skip
+
+    def fall_back_to_voice(self, tx: Transaction, incident: IncidentRow, sms: NotificationRow, why: str,
+                           now: datetime) -> bool:  # fmt: skip
+        """Call the person whose SMS page could not be delivered; False if that call was made already."""
         person = self.org.person(sms.person_id)
-        why = f"the SMS page to {person.name} was {status}: calling instead"
+        why = f"the SMS page to {person.name} was {why}: calling instead"
         page = PlannedPage(f"{sms.idempotency_key}:fallback:voice", person, sms.department_id, Channel.voice, why)
-        if self._claim_page(tx, incident, page, now):
-            tx.record(now, "page_fallback", f"{incident.code}: {why}", incident.id, notification=page.key)
+        if not self._claim_page(tx, incident, page, now):
+            return False
+        tx.record(now, "page_fallback", f"{incident.code}: {why}", incident.id, notification=page.key)
+        return True
 
     def _claim_page(
         self,
@@ -313,6 +360,8 @@ class EscalationDriver:
         page: PlannedPage,
         now: datetime,
         purpose: NotificationPurpose = NotificationPurpose.page,
+        *,
+        track: EscalationRow | None = None,
     ) -> bool:
         text = compose(
             purpose=purpose,
@@ -344,6 +393,11 @@ class EscalationDriver:
                 error=None,
                 claimed_at=now,
                 updated_at=now,
+                valid_for_seconds=(
+                    int(track.policy.get("sms_validity_seconds", DEFAULT_SMS_VALIDITY))
+                    if track is not None and page.channel is Channel.sms and purpose is NotificationPurpose.page
+                    else None
+                ),
             )
         )
         return row is not None

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -191,6 +191,18 @@ class PolicySpec(Spec):
     inform_up: dict[Level, int] = Field(default_factory=dict)
     steps: list[StepSpec] = Field(min_length=1)
     repeat: int = Field(default=0, ge=0, le=10, description="times to run the steps again if unacknowledged")
+    # An SMS page the carrier has not confirmed delivered this long after acceptance counts as failed.
+    sms_validity: Duration = timedelta(minutes=5)
+    # What a failed page leads to, in this order: `voice` calls the same person instead of the SMS;
+    # `next_step` brings the next step forward once every page of the step to that person failed.
+    on_failure: list[Literal["voice", "next_step"]] = Field(default=["voice"])
+
+    @field_validator("sms_validity")
+    @classmethod
+    def _validity(cls, validity: timedelta) -> timedelta:
+        if not timedelta(minutes=1) <= validity <= timedelta(hours=1):
+            raise ValueError("sms_validity goes from 1m to 1h")
+        return validity
 
     @field_validator("start_up", "inform_up")
     @classmethod

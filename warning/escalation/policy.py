@@ -52,6 +52,8 @@ def snapshot_policy(policy: PolicySpec, department_chain: list[str]) -> dict[str
         "departments": department_chain,
         "start_up": {level.value: up for level, up in policy.start_up.items()},
         "inform_up": {level.value: up for level, up in policy.inform_up.items()},
+        "sms_validity_seconds": int(policy.sms_validity.total_seconds()),
+        "on_failure": list(policy.on_failure),
         "steps": [
             {
                 "notify": step.notify,

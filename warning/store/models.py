@@ -158,6 +158,9 @@ class NotificationRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # An SMS page's own validity timer: undelivered by expires_at (acceptance + valid_for) is failed.
+    valid_for_seconds: Mapped[int | None]
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)
     # The silence holding this page (its retry_at is that silence's end); cleared when it is sent.
     silence_id: Mapped[int | None] = mapped_column(ForeignKey("silences.id"))
 

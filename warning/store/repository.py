@@ -88,6 +88,9 @@ def _check_schema(engine: Engine) -> None:
         )
 
 
+IN_FLIGHT = ("accepted", "queued", "sending", "sent")  # provider statuses before delivery: not yet final
+
+
 class Transaction:
     """Repository methods over one open database transaction."""
 
@@ -293,6 +296,24 @@ class Transaction:
             .where(NotificationRow.silence_id == silence_id, NotificationRow.status == "claimed")
             .values(retry_at=now)
         )
+
+    def expired_sms_pages(self, now: datetime) -> list[NotificationRow]:
+        """SMS pages the provider accepted but the carrier has not confirmed delivered in time."""
+        query = (
+            select(NotificationRow)
+            .where(NotificationRow.status.in_(IN_FLIGHT), NotificationRow.expires_at <= now)
+            .order_by(NotificationRow.expires_at, NotificationRow.id)
+        )
+        return list(self.session.scalars(query))
+
+    def next_expiry_at(self) -> datetime | None:
+        query = (
+            select(NotificationRow.expires_at)
+            .where(NotificationRow.status.in_(IN_FLIGHT), NotificationRow.expires_at.is_not(None))
+            .order_by(NotificationRow.expires_at)
+            .limit(1)
+        )
+        return self.session.scalars(query).first()
 
     def release_silenced_pages(self, incident_id: int, now: datetime) -> None:
         """An incident no silence covers any more (it rose above one's level): its held pages go now."""
