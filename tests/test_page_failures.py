@@ -95,9 +95,7 @@ def test_next_step_moves_on_once_every_page_to_the_person_failed(
         runtime.close()
 
 
-def test_without_next_step_a_failed_call_waits_for_the_step(
-    default_policy: Runtime, clock: VirtualClock
-) -> None:
+def test_without_next_step_a_failed_call_waits_for_the_step(default_policy: Runtime, clock: VirtualClock) -> None:
     runtime = default_policy
     assert runtime.simulator is not None
     runtime.simulator.set_behaviour(WANG_WEI, PhoneBehaviour(sms="undelivered", voice="busy"))
