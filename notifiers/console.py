@@ -28,3 +28,6 @@ class ConsoleNotifier:
 
     def find(self, notification: Notification, since: datetime) -> str | None:
         return None  # writing to a stream either happened or raised: never ambiguous
+
+    def status(self, reference: str) -> str | None:
+        return None  # nothing comes back from a stream

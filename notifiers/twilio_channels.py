@@ -87,6 +87,12 @@ class TwilioSmsNotifier:
             raise _delivery_error(exc) from exc
         return next((str(message.sid) for message in found if message.body == notification.text), None)
 
+    def status(self, reference: str) -> str | None:
+        try:
+            return str(self.client.messages(reference).fetch().status)
+        except (TwilioException, RequestException):
+            return None  # cannot tell now: the page counts as not delivered
+
 
 # Our attempt's call, if Twilio placed it, started within this long of the attempt (the request
 # times out well before); the carrier budget keeps any other call to the number a minute away.
@@ -126,3 +132,9 @@ class TwilioVoiceNotifier:
         window_end = since + CALL_ADOPTION_WINDOW
         ours = [call for call in found if call.start_time is None or call.start_time < window_end]
         return str(ours[-1].sid) if ours else None
+
+    def status(self, reference: str) -> str | None:
+        try:
+            return str(self.client.calls(reference).fetch().status)
+        except (TwilioException, RequestException):
+            return None

@@ -94,8 +94,8 @@ def sqlite_runtime(sqlite_url: str) -> Iterator[tuple[Runtime, VirtualClock]]:
         rt.close()
 
 
-# One riverside gauge in Lixia District (370102) with yellow, orange and red stages: the smallest
-# rule file that exercises every escalation path of the bundled organisation.
+# Riverside gauges in Lixia District (370102); G1 with yellow, orange and red stages: the smallest
+# rule file that exercises every escalation path of the bundled organisation (G2, G3: bundling).
 GAUGE_RULES = """hazard: flood
 rules:
   - id: gauge
@@ -109,6 +109,16 @@ rules:
           yellow: {above: 3.0, clear_below: 2.8}
           orange: {above: 4.0, clear_below: 3.8}
           red: {above: 5.0, clear_below: 4.8}
+      - id: G2
+        name: Upstream gauge
+        area: "370102"
+        levels:
+          yellow: {above: 3.0, clear_below: 2.8}
+      - id: G3
+        name: Downstream gauge
+        area: "370102"
+        levels:
+          yellow: {above: 3.0, clear_below: 2.8}
 """
 
 
@@ -118,12 +128,12 @@ def gauge_rules(directory: Path) -> tuple[Path, ...]:
     return (path,)
 
 
-def read_gauge(runtime: Runtime, clock: VirtualClock, value: float, after: timedelta) -> None:
-    """Step the engine to START + `after`, then feed gauge G1 reading `value` metres."""
+def read_gauge(runtime: Runtime, clock: VirtualClock, value: float, after: timedelta, gauge: str = "G1") -> None:
+    """Step the engine to START + `after`, then feed `gauge` reading `value` metres."""
     at = START + after
     step_to(runtime, clock, at)
     runtime.engine.ingest_payload(
-        {"sensor_id": "G1", "kind": "water_level", "value": value, "unit": "m", "observed_at": at.isoformat()}, "test"
+        {"sensor_id": gauge, "kind": "water_level", "value": value, "unit": "m", "observed_at": at.isoformat()}, "test"
     )
 
 
@@ -150,15 +160,17 @@ def step_to(runtime: Runtime, clock: VirtualClock, moment: datetime) -> None:
 _PAGE_NUMBERS = itertools.count()
 
 
-def claim_pages(runtime: Runtime, pages: list[tuple[str, str, str]]) -> None:
+def claim_pages(runtime: Runtime, pages: list[tuple[str, str, str]], *, incident_code: str = "F0001") -> None:
     """(channel, phone, text) pages claimed in the effects ledger for one open incident, as
     escalation steps would leave them, for tests of the dispatcher alone."""
     from warning.store.models import IncidentRow, NotificationRow
 
     with runtime.store.transaction() as tx:
-        incident = tx.open_incident("k") or tx.add_incident(IncidentRow(
-            code="F0001", key="k", open_key="k", rule_id="river-stage", rule_version="v", hazard="flood",
-            area="370102", station_id="S", title="t", reason="r", content={}, level="yellow", status="open",
+        key = f"k-{incident_code}"
+        incident = tx.open_incident(key) or tx.add_incident(IncidentRow(
+            code=incident_code, key=key, open_key=key, rule_id="river-stage", rule_version="v", hazard="flood",
+            area="370102", station_id="S", title=f"warning {incident_code}", reason="r", content={}, level="yellow",
+            status="open",
             exercise=False, opened_at=START, updated_at=START, acknowledged_by=None, acknowledged_at=None,
             lifted_at=None,
         ))  # fmt: skip

@@ -1,15 +1,19 @@
-"""Carrier budgets: pages the carrier would drop are held until it would accept them, never dropped."""
+"""Carrier budgets: a page the carrier would drop is re-planned, never dropped. Several warnings
+for one person become one message (bundled), a short hold is waited out (delayed), and a page
+facing a long one moves to the other channel (moved). The real twilio client against the simulator."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from tests.conftest import START, claim_pages
+from tests.conftest import START, claim_pages, gauge_rules, make_runtime, read_gauge, step_to
 from warning.app import Runtime
 from warning.clock import VirtualClock
-from warning.dispatch.budget import CarrierBudget, earliest_allowed
+from warning.dispatch.budget import CarrierBudget, earliest_allowed, replan
 
-MIN, HOUR = timedelta(minutes=1), timedelta(hours=1)
+SEC, MIN, HOUR = timedelta(seconds=1), timedelta(minutes=1), timedelta(hours=1)
+LI_NA, WANG_WEI = "+8613800000002", "+8613800000001"
 
 
 def test_earliest_allowed_respects_every_window() -> None:
@@ -21,40 +25,108 @@ def test_earliest_allowed_respects_every_window() -> None:
     assert earliest_allowed([START - 2 * HOUR], voice, START) == START
 
 
-def _claim(rt: Runtime, pages: list[tuple[str, str]]) -> None:
-    claim_pages(rt, [(channel, "+8613800000002", text) for channel, text in pages])
+def test_replan_waits_out_short_holds_and_moves_long_ones() -> None:
+    budget = CarrierBudget()
+    assert replan("voice", START + MIN, START, START, budget).until == START + MIN
+    assert replan("voice", START + HOUR, START, START, budget).channel == "sms"
+    assert replan("voice", START + HOUR, START, None, budget).until == START + HOUR  # nowhere to move
+    assert replan("sms", START + HOUR, START, START + 30 * MIN, budget).until == START + HOUR
 
 
-def _run(rt: Runtime, clock: VirtualClock, until: timedelta) -> None:
+def _run(rt: Runtime, clock: VirtualClock, until: datetime) -> None:
     assert rt.simulator is not None
     while True:
         rt.simulator.advance(clock.now())
         rt.engine.dispatcher.send_pending()
         due = rt.engine.next_due_at()
-        if due is None or due > START + until:
-            return
+        if due is None or due > until:
+            break
         clock.advance_to(max(due, clock.now()))
+    clock.advance_to(max(until, clock.now()))
+    rt.simulator.advance(clock.now())
 
 
-def test_calls_to_one_person_are_spaced_as_the_carrier_allows(sqlite_runtime: tuple[Runtime, VirtualClock]) -> None:
-    rt, clock = sqlite_runtime
-    _claim(rt, [("voice", f"call {n}") for n in range(7)])
-    _run(rt, clock, until=2 * HOUR)
+def _calls(rt: Runtime) -> list[float]:
     assert rt.simulator is not None
-    calls = [e["at"] for e in rt.simulator.events_of("call")]
-    offsets = [(datetime.fromisoformat(at) - START).total_seconds() / 60 for at in calls]
-    assert offsets == [0, 1, 2, 3, 4, 60, 61]  # 1 a minute, 5 an hour
+    return [(datetime.fromisoformat(e["at"]) - START).total_seconds() for e in rt.simulator.events_of("call")]
+
+
+def test_warnings_due_together_for_one_person_go_as_one_call(sqlite_runtime: tuple[Runtime, VirtualClock]) -> None:
+    rt, clock = sqlite_runtime
+    for code in ("F0001", "F0002", "F0003"):
+        claim_pages(rt, [("voice", LI_NA, f"call about {code}")], incident_code=code)
+    _run(rt, clock, START + MIN)
+    assert _calls(rt) == [0.0]
+    rows = rt.store.notifications()
+    assert len({row.provider_sid for row in rows}) == 1 and {row.bundle_id for row in rows} == {rows[0].id}
+    text = rows[0].sent_text or ""
+    assert (
+        text.startswith("3 warnings: yellow flood warning F0001 warning F0001; ")
+        and "Press 1 to acknowledge all" in text
+    )
+    assert rt.engine.notification_text(rows[0].id) == (text, "en")  # what the call's TwiML reads
+
+
+def test_a_call_right_after_another_waits_out_the_minute(sqlite_runtime: tuple[Runtime, VirtualClock]) -> None:
+    rt, clock = sqlite_runtime
+    claim_pages(rt, [("voice", LI_NA, "first")], incident_code="F0001")
+    _run(rt, clock, START + 20 * SEC)
+    claim_pages(rt, [("voice", LI_NA, "second")], incident_code="F0002")
+    claim_pages(rt, [("voice", LI_NA, "third")], incident_code="F0003")
+    _run(rt, clock, START + 5 * MIN)
+    assert _calls(rt) == [0.0, 60.0]  # the second and third wait for the minute, then go as one call
     held = [d for d in rt.store.decisions() if d.kind == "budget_held"]
-    assert held and "the carrier would drop it before then" in held[0].summary
+    assert len(held) == 2 and "the carrier would drop it before then" in held[0].summary  # one per page
 
 
-def test_a_fourth_identical_sms_waits_a_day(sqlite_runtime: tuple[Runtime, VirtualClock]) -> None:
+def test_the_sixth_call_in_an_hour_moves_to_sms(sqlite_runtime: tuple[Runtime, VirtualClock]) -> None:
     rt, clock = sqlite_runtime
-    _claim(rt, [("sms", "same text")] * 4 + [("sms", "other text")])
-    _run(rt, clock, until=2 * HOUR)
+    for n in range(6):  # one new warning every 70 s: each call alone, within 1 a minute
+        claim_pages(rt, [("voice", LI_NA, f"call {n}")], incident_code=f"F000{n + 1}")
+        _run(rt, clock, START + (n + 1) * 70 * SEC)
+    assert _calls(rt) == [0.0, 70.0, 140.0, 210.0, 280.0]  # five an hour: the carrier would drop a sixth
+    moved = rt.store.notifications()[-1]
+    assert (moved.channel, moved.status, moved.idempotency_key.endswith(":moved:sms")) == ("sms", "delivered", True)
+    assert rt.store.notifications()[-2].status == "replanned"
+    replanned = [d.summary for d in rt.store.decisions() if d.kind == "page_replanned"]
+    assert replanned == [f"voice page to li-na ({LI_NA}) moved to sms: the carrier would drop it until "
+                         f"{(START + HOUR).isoformat()}"]  # fmt: skip
+    assert "Reply 1 or ACK F0006" in moved.text
+
+
+def test_sms_for_one_person_within_a_minute_are_bundled_and_one_reply_answers_them(
+    tmp_path: Path, sqlite_url: str, clock: VirtualClock
+) -> None:
+    rt = make_runtime(sqlite_url, clock, rules=gauge_rules(tmp_path))
+    try:
+        assert rt.simulator is not None
+        read_gauge(rt, clock, 3.2, timedelta(0), "G1")
+        read_gauge(rt, clock, 3.3, 10 * SEC, "G2")
+        read_gauge(rt, clock, 3.4, 30 * SEC, "G3")
+        step_to(rt, clock, START + 2 * MIN)
+        sent = [(e["at"], e["body"]) for e in rt.simulator.events_of("sms")]
+        assert [at for at, _ in sent] == [START.isoformat(), (START + MIN).isoformat()]
+        assert sent[0][1].startswith("黄色(III级)洪水预警 F0001") and sent[1][1].startswith(
+            "2条预警：黄色洪水预警 F0002 "
+        )
+        assert "F0003" in sent[1][1] and sent[1][1].endswith("回复1全部确认，或“确认 编号”确认其一。")
+        waits = [d.summary for d in rt.store.decisions() if d.kind == "bundle_wait"]
+        assert len(waits) == 2 and "waits until 2026-07-14T12:01:00+00:00" in waits[0]
+        # A reply of 1 to the bundle acknowledges both warnings it asked about, not the first one.
+        result = rt.engine.acknowledge_by_sms(WANG_WEI, "1", "SMreply1")
+        assert result.accepted and result.message == "F0002, F0003 acknowledged"
+        assert [i.status.value for i in rt.engine.board()] == ["open", "acknowledged", "acknowledged"]
+    finally:
+        rt.close()
+
+
+def test_a_fourth_identical_sms_moves_to_a_call(sqlite_runtime: tuple[Runtime, VirtualClock]) -> None:
+    rt, clock = sqlite_runtime
     assert rt.simulator is not None
-    assert len(rt.simulator.events_of("sms")) == 4  # three identical and the other one
+    for n in range(4):  # the same page again every 5 minutes (a repeating step), same text
+        claim_pages(rt, [("sms", LI_NA, "same text")])
+        _run(rt, clock, START + (n + 1) * 5 * MIN)
+    assert len(rt.simulator.events_of("sms")) == 3 and len(rt.simulator.events_of("call")) == 1
     fourth = rt.store.notifications()[3]
-    assert (fourth.status, fourth.retry_at) == ("claimed", START + timedelta(days=1))
-    _run(rt, clock, until=timedelta(days=2))
-    assert rt.store.notifications()[3].status in ("accepted", "delivered")
+    assert fourth.status == "replanned"
+    assert rt.store.notifications()[4].channel == "voice"

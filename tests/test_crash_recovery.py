@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +29,7 @@ from tests.conftest import ROOT, START
 from warning.app import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN
 from warning.clock import ScaledClock
 from warning.store import Store
+from warning.store.models import NotificationRow
 
 SPEED = 40.0  # engine seconds per wall second: the hour of escalation below takes 90 s
 KILLS = 100
@@ -249,29 +249,34 @@ def _check(database_url: str, slots: list[EngineSlot], simulator: TwilioSimulato
     steps = [d for d in decisions if d.kind == "escalation_step"]
     assert len(steps) == len(incidents) * POSITIONS
     assert all(datetime.fromisoformat(d.data["due_at"]) <= d.at for d in steps)
-    # Every page reached the provider, and no page reached it twice.
+    # Every page reached the provider, and no page reached it twice: each simulator message or call
+    # is exactly one the database knows (several pages for one person may share one, bundled).
     assert all(row.provider_sid is not None for row in notifications)
-    texts = Counter((row.phone, row.text) for row in notifications if row.channel == "sms")
-    assert Counter((m["to"], m["body"]) for m in simulator.messages.values()) == texts
-    call_pages = Counter(parse_qs(urlparse(call["_url"]).query)["n"][0] for call in simulator.calls.values())
-    assert call_pages == Counter(str(row.id) for row in notifications if row.channel == "voice")
-    # ... and none before its time, by the simulator's own clock.
-    dues: dict[tuple[str, str], list[datetime]] = {}
-    sent: dict[tuple[str, str], list[datetime]] = {}
+    carried: dict[str, list[NotificationRow]] = {}
     for row in notifications:
-        if row.channel == "sms":
-            dues.setdefault((row.phone, row.text), []).append(expected[row.idempotency_key])
-    for message in simulator.messages.values():
-        sent.setdefault((message["to"], message["body"]), []).append(message["_created_at"])
-    for same_text, times in sent.items():  # the same text may be due twice (the steps repeat)
-        assert all(at >= due for at, due in zip(sorted(times), sorted(dues[same_text]), strict=True))
+        carried.setdefault(str(row.provider_sid), []).append(row)
+    sms = {sid: rows for sid, rows in carried.items() if rows[0].channel == "sms"}
+    assert sorted(simulator.messages) == sorted(sms)
+    for sid, message in simulator.messages.items():
+        rows = sms[sid]
+        assert message["body"] == (rows[0].sent_text or rows[0].text) and message["to"] == rows[0].phone
+        # ... and none before its time, by the simulator's own clock.
+        assert message["_created_at"] >= max(expected[row.idempotency_key] for row in rows)
+    calls = {sid: rows for sid, rows in carried.items() if rows[0].channel == "voice"}
+    assert sorted(simulator.calls) == sorted(calls)
+    for sid, call in simulator.calls.items():
+        lead = calls[sid][0]
+        assert parse_qs(urlparse(call["_url"]).query)["n"] == [str(lead.bundle_id or lead.id)]
+        assert call["_created_at"] >= max(expected[row.idempotency_key] for row in calls[sid])
+    bundled = sum(1 for rows in carried.values() if len(rows) > 1)
     exhausted = [d for d in decisions if d.kind == "escalation_exhausted"]
     assert len(exhausted) == len(incidents)
     started = sum(slot.log.read_text(encoding="utf-8", errors="replace").count("engine running") for slot in slots)
     redelivered = sum(1 for d in decisions if d.kind == "reading_redelivered")
     print(
         f"{database_url.split(':')[0]}: {sum(s.kills for s in slots)} kills, {started} starts reached serving, "
-        f"{len(notifications)} pages, {redelivered} readings redelivered"
+        f"{len(notifications)} pages in {len(carried)} messages ({bundled} bundled), "
+        f"{redelivered} readings redelivered"
     )
 
 

@@ -127,13 +127,17 @@ def test_faults_scripted_per_number_over_http_hit_only_that_number(
         shown = json.loads(response.read())
     assert shown["numbers"][troubled]["script"] == ["429", "503", "error_after", "drop", "500"]
 
-    claim_pages(runtime, [("sms", phone, f"{phone} page {n}") for phone in (troubled, fine, bursty) for n in range(3)])
+    for n in range(3):  # three warnings for each number: one bundled message each
+        claim_pages(runtime, [("sms", phone, f"{phone} page {n}") for phone in (troubled, fine, bursty)],
+                    incident_code=f"F000{n + 1}")  # fmt: skip
     _drain(runtime, clock)
 
     rows = runtime.store.notifications()
     assert {row.status for row in rows} <= {"accepted", "delivered"} and len(rows) == 9
-    created = Counter(event["body"] for event in runtime.simulator.events_of("sms"))
-    assert len(created) == 9 and set(created.values()) == {1}
+    created = Counter((event["to"], event["body"]) for event in runtime.simulator.events_of("sms"))
+    assert len(created) == 3 and set(created.values()) == {1}
+    sids = {event["to"]: event["sid"] for event in runtime.simulator.events_of("sms")}
+    assert all(row.provider_sid == sids[row.phone] for row in rows)  # each row knows the message it went in
     faults = runtime.simulator.events_of("fault")
     assert {event.get("to") for event in faults if "to" in event} <= {troubled, bursty}
     assert [e["fault"] for e in faults if e.get("to") == troubled][:2] == ["429", "error_before"]

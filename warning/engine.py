@@ -39,14 +39,26 @@ from warning.rulebook import Rulebook, RuleEvaluator
 from warning.rulebook.compound import MemberWarning, compound_key, judge_compound
 from warning.rulebook.content import compound_content
 from warning.rulebook.evaluator import GateChanged
-from warning.store.models import IncidentRow, SilenceRow
-from warning.store.repository import Store, Transaction
+from warning.store.models import IncidentRow, NotificationRow, SilenceRow
+from warning.store.repository import IN_FLIGHT, Store, Transaction
 
 log = logging.getLogger(__name__)
 
 CONFLICT_ATTEMPTS = 3
 STEP_BATCH = 100  # escalation steps decided between two rounds of sending
 _ACK_REPLY = re.compile(r"^\s*(?:1|(?:ACK|确认)\s*([A-Za-z]\d{4}))\s*$", re.IGNORECASE)
+
+
+def _codes_asked(tx: Transaction, row: NotificationRow) -> list[str]:
+    """Codes of the warnings a message asked to acknowledge: its own, or every page it bundled."""
+    members = tx.bundle_members(row.bundle_id) if row.bundle_id is not None else [row]
+    codes = []
+    for member in members:
+        incident = tx.incident(member.incident_id)
+        assert incident is not None
+        if member.purpose == "page" and incident.code not in codes:
+            codes.append(incident.code)
+    return codes
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,7 +336,8 @@ class Engine:
             for detection in self.evaluator.silent(now, tx.current_level):
                 self._apply(tx, detection, now)
             self._judge_compounds(tx, now)
-            self._expire_sms_pages(tx, now)
+            expired = [(row.id, row.channel, row.provider_sid) for row in tx.expired_sms_pages(now)]
+        self._expire_sms_pages(expired, now)
         while True:
             with self._lock:
                 with self.store.transaction() as tx:
@@ -341,18 +354,26 @@ class Engine:
         self._after_decisions()
         return ran
 
-    def _expire_sms_pages(self, tx: Transaction, now: datetime) -> None:
-        """Our own SMS validity timer: a page not confirmed delivered in time has failed, whatever the
-        carrier says later (a late 'delivered' is still recorded)."""
-        for row in tx.expired_sms_pages(now):
-            assert row.expires_at is not None and row.valid_for_seconds is not None
-            minutes = f"{row.valid_for_seconds // 60} min"
-            row.status, row.updated_at = "expired", now
-            tx.record(now, "notification_expired", f"sms page to {row.person_id} not delivered within {minutes} of "
-                      f"acceptance", row.incident_id, notification=row.idempotency_key)  # fmt: skip
-            incident = tx.incident(row.incident_id)
-            assert incident is not None
-            self.escalation.page_failed(tx, incident, row, f"not delivered within {minutes}", now)
+    def _expire_sms_pages(self, expired: list[tuple[int, str, str | None]], now: datetime) -> None:
+        """Our own SMS validity timer: a page not confirmed delivered in time has failed. The
+        provider is asked first, since a status callback can be lost (our server was down)."""
+        for notification_id, channel, provider_sid in expired:
+            status = self.dispatcher.provider_status(channel, provider_sid) if provider_sid else None
+            if provider_sid and status in FINAL_STATUSES:
+                self.record_delivery_status(provider_sid, status)  # the callback we missed
+                continue
+            with self._lock, self.store.transaction() as tx:
+                row = tx.notification(notification_id, for_update=True)
+                if row is None or row.status not in IN_FLIGHT or row.valid_for_seconds is None:
+                    continue  # a callback came meanwhile
+                minutes = f"{row.valid_for_seconds // 60} min"
+                row.status, row.updated_at = "expired", now
+                tx.record(now, "notification_expired", f"sms page to {row.person_id} not delivered within {minutes} "
+                          f"of acceptance (the provider says {status or 'nothing'})", row.incident_id,
+                          notification=row.idempotency_key)  # fmt: skip
+                incident = tx.incident(row.incident_id)
+                assert incident is not None
+                self.escalation.page_failed(tx, incident, row, f"not delivered within {minutes}", now)
 
     def next_due_at(self) -> datetime | None:
         """The next moment the engine must wake: an escalation step, or a sensor falling silent."""
@@ -499,14 +520,24 @@ class Engine:
         if match is None:
             return AckResult(False, "reply 1, or ACK followed by the incident code, to acknowledge")
         code = match.group(1)
-        if code is None:
-            with self.store.transaction() as tx:
-                page = tx.latest_page_to(phone)
-                incident = tx.incident(page.incident_id) if page is not None else None
-                code = incident.code if incident is not None else None
-            if code is None:
-                return AckResult(False, "no open warning is waiting for your acknowledgement")
-        return self.acknowledge(code.upper(), person.id, AckSource.sms_reply)
+        if code is not None:
+            return self.acknowledge(code.upper(), person.id, AckSource.sms_reply)
+        with self.store.transaction() as tx:
+            page = tx.latest_page_to(phone)
+            codes = _codes_asked(tx, page) if page is not None else []
+        if not codes:
+            return AckResult(False, "no open warning is waiting for your acknowledgement")
+        return self._acknowledge_all(codes, person.id, AckSource.sms_reply)
+
+    def _acknowledge_all(self, codes: list[str], person_id: str, source: AckSource) -> AckResult:
+        """Acknowledge every warning a (bundled) message asked about: '1' answers the whole message."""
+        results = [self.acknowledge(code, person_id, source) for code in codes]
+        if len(results) == 1:
+            return results[0]
+        accepted = [result.incident_code for result in results if result.accepted]
+        refused = [result.message for result in results if not result.accepted]
+        message = "; ".join(([f"{', '.join(map(str, accepted))} acknowledged"] if accepted else []) + refused)
+        return AckResult(bool(accepted), message, accepted[0] if accepted else None)
 
     def keypress(self, notification_id: int, digits: str) -> str:
         """A keypress on a voice page: 'acknowledged', 'escalated', 'repeat' or 'invalid'."""
@@ -514,18 +545,17 @@ class Engine:
             row = tx.notification(notification_id)
             if row is None:
                 return "invalid"
-            incident = tx.incident(row.incident_id)
-            assert incident is not None
-            code, person_id = incident.code, row.person_id
+            codes, person_id = _codes_asked(tx, row), row.person_id
         if digits == "1":
-            result = self.acknowledge(code, person_id, AckSource.keypress)
-            return "acknowledged" if result.accepted else "refused"
+            result = self._acknowledge_all(codes, person_id, AckSource.keypress) if codes else None
+            return "acknowledged" if result is not None and result.accepted else "refused"
         if digits == "2":
             now = self.clock.now()
             with self._lock, self.store.transaction() as tx:
-                incident = tx.incident_by_code(code)
-                assert incident is not None
-                self.escalation.escalate_now(tx, incident, self.org.person(person_id), now)
+                for code in codes:
+                    incident = tx.incident_by_code(code)
+                    assert incident is not None
+                    self.escalation.escalate_now(tx, incident, self.org.person(person_id), now)
             self.tick()
             return "escalated"
         if digits == "9":
@@ -538,17 +568,19 @@ class Engine:
         the provider does not send the callback again)."""
         now = self.clock.now()
         with self._lock, self.store.transaction() as tx:
-            row = self.dispatcher.apply_status(tx, provider_sid, status)
-            if row is None or FINAL_STATUSES[status] or row.purpose != "page":
-                return
-            incident = tx.incident(row.incident_id)
-            if incident is None:
-                return
-            self.escalation.page_failed(tx, incident, row, status, now)
-        self._after_decisions()  # only a fallback call or a hastened step needs running and arming
+            failed = [
+                row for row in self.dispatcher.apply_status(tx, provider_sid, status)
+                if not FINAL_STATUSES[status] and row.purpose == "page"
+            ]  # fmt: skip
+            for row in failed:
+                incident = tx.incident(row.incident_id)
+                assert incident is not None
+                self.escalation.page_failed(tx, incident, row, status, now)
+        if failed:
+            self._after_decisions()  # only a fallback call or a hastened step needs running and arming
 
     def notification_text(self, notification_id: int) -> tuple[str, str] | None:
         """(text, language) of a notification, for the voice TwiML."""
         with self.store.transaction() as tx:
             row = tx.notification(notification_id)
-            return (row.text, row.language) if row is not None else None
+            return (row.sent_text or row.text, row.language) if row is not None else None

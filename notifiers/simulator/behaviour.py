@@ -25,7 +25,8 @@ class Faults(BaseModel):
     error_before: 500 and nothing created (safe to resend, but the client cannot know that).
     error_after: created, then 500 answered: the ambiguous case a blind retry pages twice on.
     drop_after: created, then the connection closed with no answer at all.
-    Every `burst_every`-th create starts `burst_length` answers of `burst_status` (not processed).
+    The first create and every `burst_every`-th after it start `burst_length` answers of
+    `burst_status` (not processed).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")

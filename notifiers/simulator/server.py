@@ -58,7 +58,7 @@ class _FaultPlayer:
             return self.script.pop(0)
         faults = self.faults
         self.creates += 1
-        if faults.burst_every and self.creates % faults.burst_every == 0:
+        if faults.burst_every and (self.creates - 1) % faults.burst_every == 0:
             self.burst_left = faults.burst_length
         if self.burst_left:
             self.burst_left -= 1

@@ -9,13 +9,15 @@ blind resend that could page someone twice.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
-from warning.dispatch.budget import CarrierBudget, earliest_allowed
+from warning.dispatch.budget import CarrierBudget, earliest_allowed, replan
+from warning.dispatch.messages import BundleItem, compose, compose_bundle
 from warning.dispatch.notifier import Notifier
-from warning.domain import Channel, IncidentStatus, Notification, NotificationPurpose
+from warning.domain import Channel, IncidentStatus, Level, Notification, NotificationPurpose
 from warning.errors import DeliveryError
 from warning.store.models import IncidentRow, NotificationRow
 from warning.store.repository import Store, Transaction
@@ -32,7 +34,20 @@ FINAL_STATUSES = {
 }
 
 
-def to_notification(row: NotificationRow, incident_code: str) -> Notification:
+@dataclass(frozen=True)
+class _Send:
+    """One provider request: the lead notification, carrying the text actually sent, and every row
+    the request carries (several when bundled)."""
+
+    notification: Notification
+    member_ids: list[int]
+
+
+BUNDLED_CHANNELS = ("sms", "voice")
+PURPOSE_RANK = {"update": 0, "inform": 1, "page": 2, "lifted": 3}
+
+
+def to_notification(row: NotificationRow, incident_code: str, text: str | None = None) -> Notification:
     return Notification(
         id=row.id,
         idempotency_key=row.idempotency_key,
@@ -43,12 +58,13 @@ def to_notification(row: NotificationRow, incident_code: str) -> Notification:
         channel=Channel(row.channel),
         purpose=NotificationPurpose(row.purpose),
         language=row.language,
-        text=row.text,
+        text=text or row.text,
         exercise=row.exercise,
     )
 
 
 MAX_ATTEMPTS = 8
+DEFAULT_SMS_VALIDITY = 300  # seconds, for a page moved to SMS from a call that had no validity of its own
 STUCK_AFTER = timedelta(minutes=2)  # far longer than any provider request may take (10 s timeout)
 
 
@@ -97,7 +113,12 @@ class Dispatcher:
         """Move one row from claimed or uncertain to sending; False if someone else took it first."""
         result = tx.session.execute(
             update(NotificationRow)
-            .where(NotificationRow.id == notification_id, NotificationRow.status.in_(("claimed", "uncertain")))
+            .where(
+                NotificationRow.id == notification_id,
+                NotificationRow.status.in_(("claimed", "uncertain")),
+                # Still due: a row another row's message just put back on hold waits for that.
+                NotificationRow.retry_at.is_(None) | (NotificationRow.retry_at <= now),
+            )
             .values(status="sending", updated_at=now)
         )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
@@ -113,7 +134,7 @@ class Dispatcher:
         return None
 
     def send_pending(self) -> int:
-        """Send every due notification in claim order; returns how many a provider accepted."""
+        """Send every due notification in claim order; returns how many provider requests succeeded."""
         now = self.now()
         with self.store.transaction() as tx:
             # A row left `sending` by a crash may or may not have reached the provider: ask first.
@@ -125,43 +146,146 @@ class Dispatcher:
             due = [(row.id, row.status, row.attempt_started_at) for row in tx.notifications_due(now)]
         sent = 0
         for notification_id, status, previous_attempt in due:
-            # Take, guard, budget and the start of the attempt commit together, before the provider
-            # is called: one commit fewer per page, and the row is `sending` before any request leaves.
+            # Take, guard, silence, bundle, budget and the start of the attempt commit together, before
+            # the provider is called: the rows are `sending` before any request leaves.
             with self.store.transaction() as tx:
-                if not self._take(tx, notification_id, now):
-                    continue
-                row = tx.notification(notification_id)
-                assert row is not None
-                incident = tx.incident(row.incident_id)
-                assert incident is not None
-                notification = to_notification(row, incident.code)
-                refusal = self._guard(row)
-                if refusal is not None:
-                    row.status, row.error = "blocked", refusal
-                    tx.record(now, "drill_guard_blocked", f"not sent to {row.person_id} ({row.phone}): {refusal}",
-                              row.incident_id, notification=row.idempotency_key)  # fmt: skip
-                    continue
-                if status == "claimed" and self._silenced(tx, row, incident, now):
-                    continue
-                hold = self._budget_hold(tx, row, now)
-                if hold is not None and status == "claimed":
-                    row.status, row.retry_at, row.updated_at = "claimed", hold, now
-                    tx.record(now, "budget_held",
-                              f"{row.channel} to {row.person_id} ({row.phone}) held until {hold.isoformat()}: "
-                              f"the carrier would drop it before then", row.incident_id,
-                              notification=row.idempotency_key, until=hold.isoformat())  # fmt: skip
-                    continue
-                if status == "claimed":
-                    row.attempt_started_at, row.attempts = now, row.attempts + 1
-            if (
-                status == "uncertain"
-                and previous_attempt is not None
-                and self._reconciled(notification, previous_attempt)
-            ):
+                send = self._prepare(tx, notification_id, status, now)
+            if send is None:
+                continue
+            if status == "uncertain" and previous_attempt is not None and self._reconciled(send, previous_attempt):
                 sent += 1
                 continue
-            sent += self._deliver(notification, attempt_recorded=status == "claimed")
+            sent += self._deliver(send, attempt_recorded=status == "claimed")
         return sent
+
+    def _prepare(self, tx: Transaction, notification_id: int, status: str, now: datetime) -> _Send | None:
+        """The provider request this due row leads, with whatever goes along; None if nothing goes now."""
+        if not self._take(tx, notification_id, now):
+            return None
+        row = tx.notification(notification_id)
+        assert row is not None
+        incident = tx.incident(row.incident_id)
+        assert incident is not None
+        refusal = self._guard(row)
+        if refusal is not None:
+            row.status, row.error = "blocked", refusal
+            tx.record(now, "drill_guard_blocked", f"not sent to {row.person_id} ({row.phone}): {refusal}",
+                      row.incident_id, notification=row.idempotency_key)  # fmt: skip
+            return None
+        if status == "uncertain":  # the same request again, with every row it carried
+            members = [row] + [
+                other for other in (tx.bundle_members(row.bundle_id) if row.bundle_id is not None else [])
+                if other.id != row.id and self._take(tx, other.id, now)
+            ]  # fmt: skip
+            return _Send(to_notification(row, incident.code, row.sent_text), [member.id for member in members])
+        if self._silenced(tx, row, incident, now) or self._waits_for_bundle(tx, row, now):
+            return None
+        members = [row, *self._companions(tx, row, now)]
+        text = self._text_for(tx, members)
+        hold = self._budget_hold(tx, row, text, now)
+        if hold is not None:
+            self._replan(tx, members, hold, now)
+            return None
+        for member in members:
+            member.attempt_started_at, member.attempts = now, member.attempts + 1
+            if len(members) > 1:
+                member.bundle_id, member.sent_text = row.id, text
+        return _Send(to_notification(row, incident.code, text), [member.id for member in members])
+
+    def _waits_for_bundle(self, tx: Transaction, row: NotificationRow, now: datetime) -> bool:
+        """An SMS right after another to the same number waits out the bundle window, so what else
+        falls due for that person meanwhile goes with it as one message."""
+        window = self.budget.bundle_window
+        if row.channel != Channel.sms.value or not window:
+            return False
+        recent = [sent for sent, _ in tx.sends_to(row.phone, row.channel, since=now - window, excluding=row.id)]
+        if not recent:
+            return False
+        until = max(recent) + window
+        if until <= now:
+            return False
+        row.status, row.retry_at, row.updated_at = "claimed", until, now
+        tx.record(now, "bundle_wait", f"sms {row.purpose} to {row.person_id} waits until {until.isoformat()} to go "
+                  f"with anything else due for them by then", row.incident_id, notification=row.idempotency_key,
+                  until=until.isoformat())  # fmt: skip
+        return True
+
+    def _companions(self, tx: Transaction, lead: NotificationRow, now: datetime) -> list[NotificationRow]:
+        """Other notifications for the same person and channel that may go in the lead's message."""
+        if lead.channel not in BUNDLED_CHANNELS:
+            return []
+        taken = []
+        for other in tx.bundle_companions(lead, limit=self.budget.max_bundle - 1):
+            incident = tx.incident(other.incident_id)
+            assert incident is not None
+            if self._guard(other) is None and tx.silence_for(incident, now) is None and self._take(tx, other.id, now):
+                taken.append(other)
+        return taken
+
+    def _text_for(self, tx: Transaction, members: list[NotificationRow]) -> str:
+        """The text of the message: the row's own for one warning, a bundle for several."""
+        incidents = {member.incident_id: tx.incident(member.incident_id) for member in members}
+        chosen: dict[int, NotificationRow] = {}
+        for member in members:  # one line per warning: a lift over a page over an inform over an update
+            current = chosen.get(member.incident_id)
+            if current is None or PURPOSE_RANK[member.purpose] >= PURPOSE_RANK[current.purpose]:
+                chosen[member.incident_id] = member
+        if len(chosen) == 1:
+            return next(iter(chosen.values())).text
+        items = []
+        for incident_id, member in chosen.items():
+            incident = incidents[incident_id]
+            assert incident is not None
+            items.append(BundleItem(NotificationPurpose(member.purpose), incident.code, incident.hazard,
+                                    Level(incident.level), incident.title))  # fmt: skip
+        lead = members[0]
+        return compose_bundle(channel=Channel(lead.channel), language=lead.language, exercise=lead.exercise,
+                              items=items)  # fmt: skip
+
+    def _replan(self, tx: Transaction, members: list[NotificationRow], hold: datetime, now: datetime) -> None:
+        """Over budget: wait a short hold out; move pages facing a long one to the other channel."""
+        lead = members[0]
+        pages = [member for member in members if member.purpose == NotificationPurpose.page.value]
+        other = "sms" if lead.channel == "voice" else "voice"
+        other_allowed = self._allowed_at(tx, lead, other, now) if pages and lead.channel in BUNDLED_CHANNELS else None
+        plan = replan(lead.channel, hold, now, other_allowed, self.budget)
+        for member in members:
+            if plan.channel is not None and member in pages:
+                member.status, member.retry_at, member.updated_at = "replanned", None, now
+                self._claim_moved(tx, member, plan.channel, now)
+                tx.record(now, "page_replanned", f"{member.channel} page to {member.person_id} ({member.phone}) "
+                          f"moved to {plan.channel}: the carrier would drop it until {hold.isoformat()}",
+                          member.incident_id, notification=member.idempotency_key, to=plan.channel,
+                          until=hold.isoformat())  # fmt: skip
+                continue
+            member.status, member.retry_at, member.updated_at = "claimed", hold, now
+            tx.record(now, "budget_held",
+                      f"{member.channel} to {member.person_id} ({member.phone}) held until {hold.isoformat()}: "
+                      f"the carrier would drop it before then", member.incident_id,
+                      notification=member.idempotency_key, until=hold.isoformat())  # fmt: skip
+
+    def _claim_moved(self, tx: Transaction, page: NotificationRow, channel: str, now: datetime) -> None:
+        incident = tx.incident(page.incident_id)
+        assert incident is not None
+        text = compose(purpose=NotificationPurpose.page, channel=Channel(channel), language=page.language,
+                       exercise=page.exercise, code=incident.code, hazard=incident.hazard,
+                       level=Level(incident.level), title=incident.title, reason=incident.reason,
+                       content=incident.content)  # fmt: skip
+        tx.claim(NotificationRow(
+            idempotency_key=f"{page.idempotency_key}:moved:{channel}", incident_id=page.incident_id,
+            person_id=page.person_id, department_id=page.department_id, phone=page.phone, channel=channel,
+            purpose=page.purpose, language=page.language, text=text, exercise=page.exercise,
+            why=f"{page.why}; moved from {page.channel} over the carrier budget", status="claimed",
+            provider_sid=None, error=None, claimed_at=now, updated_at=now, retry_at=now,
+            valid_for_seconds=page.valid_for_seconds or (DEFAULT_SMS_VALIDITY if channel == "sms" else None),
+        ))  # fmt: skip
+
+    def _allowed_at(self, tx: Transaction, row: NotificationRow, channel: str, now: datetime) -> datetime:
+        """When the carrier would take one more message to this number on `channel`."""
+        earlier = tx.sends_to(row.phone, channel, since=now - timedelta(days=1), excluding=row.id)
+        if channel == "voice":
+            return earliest_allowed([sent for sent, _ in earlier], self.budget.voice, now)
+        return now  # a moved page has its own text: no identical SMS yet
 
     def _silenced(self, tx: Transaction, row: NotificationRow, incident: IncidentRow, now: datetime) -> bool:
         """Hold a page while a silence covers its warning; after it, drop what is no longer true."""
@@ -184,94 +308,111 @@ class Dispatcher:
                   row.incident_id, notification=row.idempotency_key, silence=row.silence_id)  # fmt: skip
         return True
 
-    def _budget_hold(self, tx: Transaction, row: NotificationRow, now: datetime) -> datetime | None:
-        """When the carrier budget allows this page, if later than now."""
+    def _budget_hold(self, tx: Transaction, row: NotificationRow, text: str, now: datetime) -> datetime | None:
+        """When the carrier budget allows this message, if later than now."""
         earlier = tx.sends_to(row.phone, row.channel, since=now - timedelta(days=1), excluding=row.id)
         if row.channel == "voice":
             allowed = earliest_allowed([sent for sent, _ in earlier], self.budget.voice, now)
         elif row.channel == "sms":
-            same = [sent for sent, text in earlier if text == row.text]
+            same = [sent for sent, sent_text in earlier if sent_text == text]
             allowed = earliest_allowed(same, [self.budget.identical_sms], now)
         else:
             return None
         return allowed if allowed > now else None
 
-    def _reconciled(self, notification: Notification, since: datetime) -> bool:
-        """After an ambiguous attempt: if the provider has the page, adopt it instead of sending again."""
+    def _reconciled(self, send: _Send, since: datetime) -> bool:
+        """After an ambiguous attempt: if the provider has the message, adopt it instead of sending again."""
+        notification = send.notification
         notifier = self.notifiers.get(notification.channel)
         try:
             reference = notifier.find(notification, since) if notifier is not None else None
         except DeliveryError as exc:
-            self._failed(notification, exc, self.now())
+            self._failed(send, exc, self.now())
             return True  # could not ask: stay uncertain and ask again later, never resend blind
         if reference is None:
             return False
-        self._accepted(notification, reference, "notification_reconciled",
+        self._accepted(send, reference, "notification_reconciled",
                        f"{notification.channel.value} to {notification.person_id}: the provider had it as "
                        f"{reference} after an unclear answer; not sent again")  # fmt: skip
         return True
 
-    def _accepted(self, notification: Notification, reference: str, kind: str, summary: str) -> None:
+    def _accepted(self, send: _Send, reference: str, kind: str, summary: str) -> None:
+        now = self.now()
         with self.store.transaction() as tx:
-            row = tx.notification(notification.id)
-            assert row is not None
-            row.status, row.provider_sid, row.updated_at, row.retry_at = "accepted", reference, self.now(), None
-            if row.valid_for_seconds:  # our own SMS validity timer starts when the provider has the page
-                row.expires_at = self.now() + timedelta(seconds=row.valid_for_seconds)
-            tx.record(self.now(), kind, summary, notification.incident_id, notification=notification.idempotency_key,
-                      provider=reference, text=notification.text)  # fmt: skip
+            for member_id in send.member_ids:
+                row = tx.notification(member_id)
+                assert row is not None
+                row.status, row.provider_sid, row.updated_at, row.retry_at = "accepted", reference, now, None
+                if row.valid_for_seconds:  # our own SMS validity timer starts when the provider has the page
+                    row.expires_at = now + timedelta(seconds=row.valid_for_seconds)
+                bundled = f" (one message for {len(send.member_ids)} notifications)" if len(send.member_ids) > 1 else ""
+                tx.record(now, kind, summary + bundled, row.incident_id, notification=row.idempotency_key,
+                          provider=reference, text=send.notification.text)  # fmt: skip
 
-    def _deliver(self, notification: Notification, *, attempt_recorded: bool) -> int:
+    def _deliver(self, send: _Send, *, attempt_recorded: bool) -> int:
+        notification = send.notification
         notifier = self.notifiers.get(notification.channel)
         started = self.now()
         if not attempt_recorded:  # after a reconciliation that found nothing: a new attempt begins
             with self.store.transaction() as tx:
-                row = tx.notification(notification.id)
-                assert row is not None
-                row.attempt_started_at, row.attempts = started, row.attempts + 1
+                for member_id in send.member_ids:
+                    row = tx.notification(member_id)
+                    assert row is not None
+                    row.attempt_started_at, row.attempts = started, row.attempts + 1
         try:
             if notifier is None:
                 raise DeliveryError(f"no notifier configured for channel {notification.channel}", retryable=False)
             reference = notifier.send(notification)
         except DeliveryError as exc:
-            self._failed(notification, exc, started)
+            self._failed(send, exc, started)
             return 0
-        self._accepted(notification, reference, "notification_sent",
+        self._accepted(send, reference, "notification_sent",
                        f"{notification.channel.value} {notification.purpose.value} to {notification.person_id} "
                        f"({notification.phone}) accepted by the provider as {reference}")  # fmt: skip
         return 1
 
-    def _failed(self, notification: Notification, exc: DeliveryError, now: datetime) -> None:
+    def _failed(self, send: _Send, exc: DeliveryError, now: datetime) -> None:
         with self.store.transaction() as tx:
-            row = tx.notification(notification.id)
-            assert row is not None
-            # Ambiguous: the provider may have it; ask before any resend. Retryable: send again later.
-            status = "uncertain" if exc.ambiguous else "claimed" if exc.retryable else "failed"
-            if status != "failed" and row.attempts >= MAX_ATTEMPTS:
-                status = "failed"
-            row.status, row.error, row.updated_at = status, str(exc), now
-            row.retry_at = now + backoff(max(row.attempts, 1)) if status != "failed" else None
-            outcome = {
-                "uncertain": "unclear; will ask the provider before retrying",
-                "claimed": "will retry",
-                "failed": f"giving up after {row.attempts} attempt(s)",
-            }[status]
-            tx.record(now, "notification_failed",
-                      f"{notification.channel.value} to {notification.person_id} failed ({outcome}): {exc}",
-                      notification.incident_id, notification=notification.idempotency_key,
-                      retry_at=row.retry_at.isoformat() if row.retry_at else None)  # fmt: skip
+            for member_id in send.member_ids:
+                row = tx.notification(member_id)
+                assert row is not None
+                # Ambiguous: the provider may have it; ask before any resend. Retryable: send again later.
+                status = "uncertain" if exc.ambiguous else "claimed" if exc.retryable else "failed"
+                if status != "failed" and row.attempts >= MAX_ATTEMPTS:
+                    status = "failed"
+                row.status, row.error, row.updated_at = status, str(exc), now
+                row.retry_at = now + backoff(max(row.attempts, 1)) if status != "failed" else None
+                if status == "claimed":  # not processed: it may go in another bundle next time
+                    row.bundle_id, row.sent_text = None, None
+                outcome = {
+                    "uncertain": "unclear; will ask the provider before retrying",
+                    "claimed": "will retry",
+                    "failed": f"giving up after {row.attempts} attempt(s)",
+                }[status]
+                tx.record(now, "notification_failed",
+                          f"{row.channel} to {row.person_id} failed ({outcome}): {exc}",
+                          row.incident_id, notification=row.idempotency_key,
+                          retry_at=row.retry_at.isoformat() if row.retry_at else None)  # fmt: skip
 
-    def apply_status(self, tx: Transaction, provider_sid: str, status: str) -> NotificationRow | None:
-        """Apply a provider status callback to its delivery record; the row when this callback
-        brought a new final status, None otherwise (unknown reference, repeat, late callback)."""
-        row = tx.notification_by_sid(provider_sid)
-        if row is None or row.status in FINAL_STATUSES or row.status == status:
-            return None  # callbacks can arrive twice or late: the first final word stands
-        if row.status == "expired" and status not in FINAL_STATUSES:
-            return None  # our validity timer already gave up on it; only a final word still counts
-        row.status, row.updated_at = status, self.now()
-        if status not in FINAL_STATUSES:
-            return None
-        tx.record(self.now(), "notification_status", f"{row.channel} to {row.person_id} {status}", row.incident_id,
-                  notification=row.idempotency_key, status=status)  # fmt: skip
-        return row
+    def provider_status(self, channel: str, reference: str) -> str | None:
+        """Ask the provider what became of a message (no lock or transaction held: a network call)."""
+        notifier = self.notifiers.get(Channel(channel))
+        return notifier.status(reference) if notifier is not None else None
+
+    def apply_status(self, tx: Transaction, provider_sid: str, status: str) -> list[NotificationRow]:
+        """Apply a provider status callback to the delivery record of every notification the message
+        or call carried; the rows this callback brought a new final status (none for an unknown
+        reference, a repeat, or a late callback)."""
+        changed = []
+        for row in tx.notifications_by_sid(provider_sid):
+            if row.status in FINAL_STATUSES or row.status == status:
+                continue  # callbacks can arrive twice or late: the first final word stands
+            if row.status == "expired" and status not in FINAL_STATUSES:
+                continue  # our validity timer already gave up on it; only a final word still counts
+            row.status, row.updated_at = status, self.now()
+            if status not in FINAL_STATUSES:
+                continue
+            tx.record(self.now(), "notification_status", f"{row.channel} to {row.person_id} {status}", row.incident_id,
+                      notification=row.idempotency_key, status=status)  # fmt: skip
+            changed.append(row)
+        return changed

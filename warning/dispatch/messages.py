@@ -6,9 +6,22 @@ for a real warning even when reading only the notification preview.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from warning.domain import Channel, Level, NotificationPurpose
+
+
+@dataclass(frozen=True, slots=True)
+class BundleItem:
+    """One warning in a bundled message."""
+
+    purpose: NotificationPurpose
+    code: str
+    hazard: str
+    level: Level
+    title: str
+
 
 DRILL_MARK = {"zh-CN": "【演练】", "en": "[DRILL] "}
 HAZARD_NAME = {"flood": ("flood", "洪水"), "gas": ("gas", "燃气"), "traffic": ("traffic", "交通")}
@@ -65,3 +78,36 @@ def compose(
         return f"{mark}{heading}。{lead}{reason}。{prompt}" if zh else f"{mark}{heading}. {lead}{reason}. {prompt}"
     reply = f"回复1或“确认 {code}”确认。" if zh else f"Reply 1 or ACK {code} to acknowledge."
     return f"{mark}{heading}：{lead}{reason}。{reply}" if zh else f"{mark}{heading}: {lead}{reason}. {reply}"
+
+
+def compose_bundle(*, channel: Channel, language: str, exercise: bool, items: list[BundleItem]) -> str:
+    """One message for several warnings to one person: a line per warning, then one way to
+    acknowledge them all (each can still be acknowledged by its code)."""
+    zh = language == "zh-CN"
+    mark = DRILL_MARK["zh-CN" if zh else "en"] if exercise else ""
+    lines = []
+    for item in items:
+        hazard_name = _hazard(item.hazard, language)
+        if zh:
+            line = f"{item.level.zh}{hazard_name}预警 {item.code} {item.title}"
+            line += {"page": "", "update": "（等级变更）", "lifted": "（已解除）", "inform": "（知悉）"}[item.purpose]
+        else:
+            line = f"{item.level.value} {hazard_name} warning {item.code} {item.title}"
+            line += {"page": "", "update": " (level changed)", "lifted": " (lifted)", "inform": " (for information)"}[
+                item.purpose
+            ]
+        lines.append(line)
+    asks = any(item.purpose is NotificationPurpose.page for item in items)
+    if zh:
+        head = f"{mark}{len(items)}条预警：" + "；".join(lines) + "。"
+        if not asks:
+            return head
+        if channel is Channel.voice:
+            return head + "按1全部确认，按2立即升级，按9重听。"
+        return head + "回复1全部确认，或“确认 编号”确认其一。"
+    head = f"{mark}{len(items)} warnings: " + "; ".join(lines) + "."
+    if not asks:
+        return head
+    if channel is Channel.voice:
+        return head + " Press 1 to acknowledge all, 2 to escalate them now, 9 to repeat."
+    return head + " Reply 1 to acknowledge all, or ACK and a code for one."

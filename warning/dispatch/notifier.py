@@ -22,3 +22,8 @@ class Notifier(Protocol):
     def find(self, notification: Notification, since: datetime) -> str | None:
         """The provider's reference for this notification if it accepted it at or after `since`."""
         ...
+
+    def status(self, reference: str) -> str | None:
+        """The provider's current status of what it accepted as `reference` (e.g. delivered), None
+        when it cannot say: asked before giving up on a page whose status callback never came."""
+        ...

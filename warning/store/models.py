@@ -158,6 +158,9 @@ class NotificationRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Several notifications sent as one message share the id of the first (their lead) and the text sent.
+    bundle_id: Mapped[int | None] = mapped_column(index=True)
+    sent_text: Mapped[str | None] = mapped_column(Text)
     # An SMS page's own validity timer: undelivered by expires_at (acceptance + valid_for) is failed.
     valid_for_seconds: Mapped[int | None]
     expires_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -330,9 +330,10 @@ class Transaction:
     def notification(self, notification_id: int, *, for_update: bool = False) -> NotificationRow | None:
         return self.session.get(NotificationRow, notification_id, with_for_update=for_update)
 
-    def notification_by_sid(self, provider_sid: str) -> NotificationRow | None:
-        query = select(NotificationRow).where(NotificationRow.provider_sid == provider_sid)
-        return self.session.scalars(query).first()
+    def notifications_by_sid(self, provider_sid: str) -> list[NotificationRow]:
+        """The notifications one provider message or call carried (several when bundled)."""
+        query = select(NotificationRow).where(NotificationRow.provider_sid == provider_sid).order_by(NotificationRow.id)
+        return list(self.session.scalars(query))
 
     def notifications_due(self, now: datetime) -> list[NotificationRow]:
         """Notifications to send (claimed) or to reconcile (uncertain) whose retry time has come."""
@@ -349,14 +350,38 @@ class Transaction:
     def sends_to(self, phone: str, channel: str, *, since: datetime, excluding: int) -> list[tuple[datetime, str]]:
         """(attempt time, text) of every page handed to the provider for this number and channel since
         `since`, whatever became of it afterwards: the carrier counted it."""
-        query = select(NotificationRow.attempt_started_at, NotificationRow.text).where(
+        query = select(NotificationRow.attempt_started_at, NotificationRow.text, NotificationRow.sent_text).where(
             NotificationRow.phone == phone,
             NotificationRow.channel == channel,
             NotificationRow.id != excluding,
             NotificationRow.attempt_started_at.is_not(None),
             NotificationRow.attempt_started_at > since,
+            # A bundle is one message: only its lead counts.
+            NotificationRow.bundle_id.is_(None) | (NotificationRow.bundle_id == NotificationRow.id),
         )
-        return [(started, text) for started, text in self.session.execute(query) if started is not None]
+        return [(started, sent or text) for started, text, sent in self.session.execute(query) if started is not None]
+
+    def bundle_companions(self, lead: NotificationRow, limit: int) -> list[NotificationRow]:
+        """Other notifications waiting to go to the same number by the same channel, which may go
+        with `lead` as one message: not held by a silence, not unclear (those must be reconciled)."""
+        query = (
+            select(NotificationRow)
+            .where(
+                NotificationRow.phone == lead.phone,
+                NotificationRow.channel == lead.channel,
+                NotificationRow.exercise == lead.exercise,
+                NotificationRow.status == "claimed",
+                NotificationRow.silence_id.is_(None),
+                NotificationRow.id != lead.id,
+            )
+            .order_by(NotificationRow.id)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
+    def bundle_members(self, bundle_id: int) -> list[NotificationRow]:
+        query = select(NotificationRow).where(NotificationRow.bundle_id == bundle_id).order_by(NotificationRow.id)
+        return list(self.session.scalars(query))
 
     def next_retry_at(self) -> datetime | None:
         query = (
