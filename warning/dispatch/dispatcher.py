@@ -331,12 +331,10 @@ class Dispatcher:
             return True  # could not ask: stay uncertain and ask again later, never resend blind
         if reference is None:
             return False
-        self._accepted(send, reference, "notification_reconciled",
-                       f"{notification.channel.value} to {notification.person_id}: the provider had it as "
-                       f"{reference} after an unclear answer; not sent again")  # fmt: skip
+        self._accepted(send, reference, "notification_reconciled")
         return True
 
-    def _accepted(self, send: _Send, reference: str, kind: str, summary: str) -> None:
+    def _accepted(self, send: _Send, reference: str, kind: str) -> None:
         now = self.now()
         with self.store.transaction() as tx:
             for member_id in send.member_ids:
@@ -345,8 +343,15 @@ class Dispatcher:
                 row.status, row.provider_sid, row.updated_at, row.retry_at = "accepted", reference, now, None
                 if row.valid_for_seconds:  # our own SMS validity timer starts when the provider has the page
                     row.expires_at = now + timedelta(seconds=row.valid_for_seconds)
-                bundled = f" (one message for {len(send.member_ids)} notifications)" if len(send.member_ids) > 1 else ""
-                tx.record(now, kind, summary + bundled, row.incident_id, notification=row.idempotency_key,
+                if kind == "notification_reconciled":
+                    summary = (f"{row.channel} to {row.person_id}: the provider had it as {reference} after an "
+                               f"unclear answer; not sent again")  # fmt: skip
+                else:
+                    summary = (f"{row.channel} {row.purpose} to {row.person_id} ({row.phone}) accepted by the "
+                               f"provider as {reference}")  # fmt: skip
+                if len(send.member_ids) > 1:
+                    summary += f" (one message for {len(send.member_ids)} notifications)"
+                tx.record(now, kind, summary, row.incident_id, notification=row.idempotency_key,
                           provider=reference, text=send.notification.text)  # fmt: skip
 
     def _deliver(self, send: _Send, *, attempt_recorded: bool) -> int:
@@ -366,9 +371,7 @@ class Dispatcher:
         except DeliveryError as exc:
             self._failed(send, exc, started)
             return 0
-        self._accepted(send, reference, "notification_sent",
-                       f"{notification.channel.value} {notification.purpose.value} to {notification.person_id} "
-                       f"({notification.phone}) accepted by the provider as {reference}")  # fmt: skip
+        self._accepted(send, reference, "notification_sent")
         return 1
 
     def _failed(self, send: _Send, exc: DeliveryError, now: datetime) -> None:

@@ -52,6 +52,7 @@ def decision_log(store: Store) -> list[dict[str, Any]]:
 
 def write_decision_log(decisions: list[dict[str, Any]], path: Path) -> None:
     lines = (json.dumps(entry, sort_keys=True, ensure_ascii=False) for entry in decisions)
+    path.parent.mkdir(parents=True, exist_ok=True)  # e.g. var/ on a fresh clone
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
