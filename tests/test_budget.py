@@ -130,3 +130,23 @@ def test_a_fourth_identical_sms_moves_to_a_call(sqlite_runtime: tuple[Runtime, V
     fourth = rt.store.notifications()[3]
     assert fourth.status == "replanned"
     assert rt.store.notifications()[4].channel == "voice"
+
+
+def test_a_storm_on_one_person_goes_in_full_messages_without_waiting(
+    sqlite_runtime: tuple[Runtime, VirtualClock],
+) -> None:
+    rt, clock = sqlite_runtime
+    assert rt.simulator is not None
+    for n in range(12):  # a new warning every 5 s
+        clock.advance_to(START + 5 * n * SEC)
+        claim_pages(rt, [("sms", LI_NA, f"storm {n}")], incident_code=f"S{n:04d}")
+        rt.simulator.advance(clock.now())
+        rt.engine.tick()
+    _run(rt, clock, START + 3 * MIN)
+    sent = [(datetime.fromisoformat(e["at"]) - START, e["body"]) for e in rt.simulator.events_of("sms")]
+    # The first at once; then each time five are waiting they go as one message, not a minute later;
+    # the last one waits out the minute after the previous message for company, then goes alone.
+    assert [(at.total_seconds(), body[:10]) for at, body in sent] == [
+        (0.0, "storm 0"), (25.0, "5 warnings"), (50.0, "5 warnings"), (110.0, "storm 11")
+    ]  # fmt: skip
+    assert {row.status for row in rt.store.notifications()} == {"delivered"}

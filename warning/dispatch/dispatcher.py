@@ -17,6 +17,7 @@ from sqlalchemy import update
 from warning.dispatch.budget import CarrierBudget, earliest_allowed, replan
 from warning.dispatch.messages import BundleItem, compose, compose_bundle
 from warning.dispatch.notifier import Notifier
+from warning.dispatch.silences import Silence, covering
 from warning.domain import Channel, IncidentStatus, Level, Notification, NotificationPurpose
 from warning.errors import DeliveryError
 from warning.store.models import IncidentRow, NotificationRow
@@ -73,6 +74,10 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(60, 2 ** (attempts - 1)))
 
 
+def _silence_for(silences: list[Silence], incident: IncidentRow, now: datetime) -> Silence | None:
+    return covering(silences, incident.area, incident.station_id, incident.rule_id, Level(incident.level), now)
+
+
 def _stale_after_silence(tx: Transaction, row: NotificationRow, incident: IncidentRow) -> str | None:
     """Why a page held by a silence that has ended is no longer worth sending, or None."""
     if row.purpose == NotificationPurpose.page and incident.status != IncidentStatus.open:
@@ -109,18 +114,13 @@ class Dispatcher:
         # None outside drills; in a drill the set of phone numbers that may receive anything.
         self.drill_roster = frozenset(drill_roster) if drill_roster is not None else None
 
-    def _take(self, tx: Transaction, notification_id: int, now: datetime) -> bool:
+    def _take(self, tx: Transaction, notification_id: int, now: datetime, *, due_only: bool = True) -> bool:
         """Move one row from claimed or uncertain to sending; False if someone else took it first."""
-        result = tx.session.execute(
-            update(NotificationRow)
-            .where(
-                NotificationRow.id == notification_id,
-                NotificationRow.status.in_(("claimed", "uncertain")),
-                # Still due: a row another row's message just put back on hold waits for that.
-                NotificationRow.retry_at.is_(None) | (NotificationRow.retry_at <= now),
-            )
-            .values(status="sending", updated_at=now)
-        )
+        conditions = [NotificationRow.id == notification_id, NotificationRow.status.in_(("claimed", "uncertain"))]
+        if due_only:  # a row another row's message just put back on hold waits for that; a companion
+            # joining a message that goes now need not be due itself
+            conditions.append(NotificationRow.retry_at.is_(None) | (NotificationRow.retry_at <= now))
+        result = tx.session.execute(update(NotificationRow).where(*conditions).values(status="sending", updated_at=now))
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     def _guard(self, row: NotificationRow) -> str | None:
@@ -144,12 +144,14 @@ class Dispatcher:
                 .values(status="uncertain", retry_at=now)
             )
             due = [(row.id, row.status, row.attempt_started_at) for row in tx.notifications_due(now)]
+            # Read once per pass: a page per send would otherwise query the silences again.
+            silences = [Silence.model_validate(row) for row in tx.silences_ending_after(now)]
         sent = 0
         for notification_id, status, previous_attempt in due:
             # Take, guard, silence, bundle, budget and the start of the attempt commit together, before
             # the provider is called: the rows are `sending` before any request leaves.
             with self.store.transaction() as tx:
-                send = self._prepare(tx, notification_id, status, now)
+                send = self._prepare(tx, notification_id, status, now, silences)
             if send is None:
                 continue
             if status == "uncertain" and previous_attempt is not None and self._reconciled(send, previous_attempt):
@@ -158,7 +160,9 @@ class Dispatcher:
             sent += self._deliver(send, attempt_recorded=status == "claimed")
         return sent
 
-    def _prepare(self, tx: Transaction, notification_id: int, status: str, now: datetime) -> _Send | None:
+    def _prepare(
+        self, tx: Transaction, notification_id: int, status: str, now: datetime, silences: list[Silence]
+    ) -> _Send | None:
         """The provider request this due row leads, with whatever goes along; None if nothing goes now."""
         if not self._take(tx, notification_id, now):
             return None
@@ -178,11 +182,19 @@ class Dispatcher:
                 if other.id != row.id and self._take(tx, other.id, now)
             ]  # fmt: skip
             return _Send(to_notification(row, incident.code, row.sent_text), [member.id for member in members])
-        if self._silenced(tx, row, incident, now) or self._waits_for_bundle(tx, row, now):
+        if self._silenced(tx, row, incident, now, silences):
             return None
-        members = [row, *self._companions(tx, row, now)]
+        # What the carrier already has from us for this number and channel (a day: the longest window).
+        earlier = tx.sends_to(row.phone, row.channel, since=now - timedelta(days=1), excluding=row.id)
+        candidates = (
+            tx.bundle_companions(row, limit=self.budget.max_bundle - 1) if row.channel in BUNDLED_CHANNELS else []
+        )
+        # A full message need not wait for more: a backlog drains as fast as it can be read.
+        if len(candidates) < self.budget.max_bundle - 1 and self._waits_for_bundle(tx, row, earlier, now):
+            return None
+        members = [row, *self._companions(tx, candidates, now, silences)]
         text = self._text_for(tx, members)
-        hold = self._budget_hold(tx, row, text, now)
+        hold = self._budget_hold(row, earlier, text, now)
         if hold is not None:
             self._replan(tx, members, hold, now)
             return None
@@ -192,13 +204,15 @@ class Dispatcher:
                 member.bundle_id, member.sent_text = row.id, text
         return _Send(to_notification(row, incident.code, text), [member.id for member in members])
 
-    def _waits_for_bundle(self, tx: Transaction, row: NotificationRow, now: datetime) -> bool:
+    def _waits_for_bundle(
+        self, tx: Transaction, row: NotificationRow, earlier: list[tuple[datetime, str]], now: datetime
+    ) -> bool:
         """An SMS right after another to the same number waits out the bundle window, so what else
         falls due for that person meanwhile goes with it as one message."""
         window = self.budget.bundle_window
         if row.channel != Channel.sms.value or not window:
             return False
-        recent = [sent for sent, _ in tx.sends_to(row.phone, row.channel, since=now - window, excluding=row.id)]
+        recent = [sent for sent, _ in earlier if sent > now - window]
         if not recent:
             return False
         until = max(recent) + window
@@ -210,15 +224,19 @@ class Dispatcher:
                   until=until.isoformat())  # fmt: skip
         return True
 
-    def _companions(self, tx: Transaction, lead: NotificationRow, now: datetime) -> list[NotificationRow]:
-        """Other notifications for the same person and channel that may go in the lead's message."""
-        if lead.channel not in BUNDLED_CHANNELS:
-            return []
+    def _companions(
+        self, tx: Transaction, candidates: list[NotificationRow], now: datetime, silences: list[Silence]
+    ) -> list[NotificationRow]:
+        """The notifications for the same person and channel that go in the lead's message."""
         taken = []
-        for other in tx.bundle_companions(lead, limit=self.budget.max_bundle - 1):
+        for other in candidates:
             incident = tx.incident(other.incident_id)
             assert incident is not None
-            if self._guard(other) is None and tx.silence_for(incident, now) is None and self._take(tx, other.id, now):
+            if (
+                self._guard(other) is None
+                and _silence_for(silences, incident, now) is None
+                and self._take(tx, other.id, now, due_only=False)
+            ):
                 taken.append(other)
         return taken
 
@@ -287,9 +305,11 @@ class Dispatcher:
             return earliest_allowed([sent for sent, _ in earlier], self.budget.voice, now)
         return now  # a moved page has its own text: no identical SMS yet
 
-    def _silenced(self, tx: Transaction, row: NotificationRow, incident: IncidentRow, now: datetime) -> bool:
+    def _silenced(
+        self, tx: Transaction, row: NotificationRow, incident: IncidentRow, now: datetime, silences: list[Silence]
+    ) -> bool:
         """Hold a page while a silence covers its warning; after it, drop what is no longer true."""
-        silence = tx.silence_for(incident, now)
+        silence = _silence_for(silences, incident, now)
         if silence is not None:
             if row.silence_id != silence.id:
                 tx.record(now, "notification_silenced", f"{row.channel} {row.purpose} to {row.person_id} held until "
@@ -308,9 +328,10 @@ class Dispatcher:
                   row.incident_id, notification=row.idempotency_key, silence=row.silence_id)  # fmt: skip
         return True
 
-    def _budget_hold(self, tx: Transaction, row: NotificationRow, text: str, now: datetime) -> datetime | None:
+    def _budget_hold(
+        self, row: NotificationRow, earlier: list[tuple[datetime, str]], text: str, now: datetime
+    ) -> datetime | None:
         """When the carrier budget allows this message, if later than now."""
-        earlier = tx.sends_to(row.phone, row.channel, since=now - timedelta(days=1), excluding=row.id)
         if row.channel == "voice":
             allowed = earliest_allowed([sent for sent, _ in earlier], self.budget.voice, now)
         elif row.channel == "sms":

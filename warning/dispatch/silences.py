@@ -106,3 +106,11 @@ def scoped_area(request: SilenceRequest, department_area: str) -> str:
     if not asked.startswith(own):
         raise ValueError(f"area {request.area} is outside your department's area {department_area}")
     return asked
+
+
+def covering(
+    silences: list[Silence], area: str, station_id: str, rule_id: str, level: Level, at: datetime
+) -> Silence | None:
+    """The active silence covering a warning (the one ending last), if any."""
+    matching = [s for s in silences if s.active(at) and s.matches(area, station_id, rule_id, level)]
+    return max(matching, key=lambda silence: (silence.ends_at, silence.id), default=None)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from warning.dispatch.silences import Silence
+from warning.dispatch.silences import Silence, covering
 from warning.domain import DeadLetter, Level, Reading
 from warning.errors import SchemaMismatch, WriteConflict
 from warning.store.models import (
@@ -276,13 +276,8 @@ class Transaction:
 
     def silence_for(self, incident: IncidentRow, now: datetime) -> Silence | None:
         """The active silence covering this warning at its level now (the one ending last), if any."""
-        level = Level(incident.level)
-        covering = [
-            silence
-            for silence in map(Silence.model_validate, self.silences_ending_after(now))
-            if silence.active(now) and silence.matches(incident.area, incident.station_id, incident.rule_id, level)
-        ]
-        return max(covering, key=lambda silence: (silence.ends_at, silence.id), default=None)
+        silences = [Silence.model_validate(row) for row in self.silences_ending_after(now)]
+        return covering(silences, incident.area, incident.station_id, incident.rule_id, Level(incident.level), now)
 
     def resume_after_silence(self, silence_id: int, now: datetime) -> None:
         """A silence ended early: the tracks and pages waiting for its end are due now."""
