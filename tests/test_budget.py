@@ -7,10 +7,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from tests.conftest import START, claim_pages, gauge_rules, make_runtime, read_gauge, step_to
+import pytest
+
+from tests.conftest import ROOT, START, claim_pages, gauge_rules, make_runtime, read_gauge, step_to
 from warning.app import Runtime
 from warning.clock import VirtualClock
 from warning.dispatch.budget import CarrierBudget, earliest_allowed, replan
+from warning.errors import OrganisationFileError
+from warning.escalation.org import load_organisation
 
 SEC, MIN, HOUR = timedelta(seconds=1), timedelta(minutes=1), timedelta(hours=1)
 LI_NA, WANG_WEI = "+8613800000002", "+8613800000001"
@@ -150,3 +154,23 @@ def test_a_storm_on_one_person_goes_in_full_messages_without_waiting(
         (0.0, "storm 0"), (25.0, "5 warnings"), (50.0, "5 warnings"), (110.0, "storm 11")
     ]  # fmt: skip
     assert {row.status for row in rt.store.notifications()} == {"delivered"}
+
+
+def test_the_budget_comes_from_the_organisation_file(tmp_path: Path, sqlite_url: str, clock: VirtualClock) -> None:
+    text = (ROOT / "org" / "jinan.yaml").read_text(encoding="utf-8")
+    org = tmp_path / "org.yaml"
+    org.write_text(text.replace("quorum_from: orange\n", "quorum_from: orange\ncarrier_budget:\n  voice: "
+                                "[{count: 2, per: 1m}]\n  max_bundle: 1\n", 1), encoding="utf-8")  # fmt: skip
+    rt = make_runtime(sqlite_url, clock, organisation=org)
+    try:
+        for code in ("F0001", "F0002", "F0003"):  # no bundling (max_bundle 1), two calls a minute
+            claim_pages(rt, [("voice", LI_NA, f"call about {code}")], incident_code=code)
+        _run(rt, clock, START + 5 * MIN)
+        assert _calls(rt) == [0.0, 0.0, 60.0]
+    finally:
+        rt.close()
+    org.write_text(text.replace("quorum_from: orange\n", "quorum_from: orange\ncarrier_budget:\n  voice: "
+                                "[{count: 0, per: 1m}]\n", 1), encoding="utf-8")  # fmt: skip
+    with pytest.raises(OrganisationFileError) as caught:
+        load_organisation(org)
+    assert f"{org}:9: carrier_budget.voice.0.count: Input should be greater than or equal to 1" in str(caught.value)

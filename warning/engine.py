@@ -97,6 +97,10 @@ class Engine:
     def org(self) -> Organisation:
         return self.escalation.org
 
+    def _run_with(self, org: Organisation) -> None:
+        self.escalation.org = org
+        self.dispatcher.budget = org.spec.carrier_budget.budget()
+
     def use_organisation(self, org: Organisation, source: str) -> None:
         """Store `org` as the newest organisation and run with it. Tracks under way keep their
         frozen policies and department chains; who is on duty is read from the new rosters."""
@@ -106,7 +110,7 @@ class Engine:
                 tx.record(now, "organisation_loaded", f"organisation {org.version} from {source} is in force: "
                           f"{len(org.departments)} departments, {len(org.people)} people, "
                           f"{len(org.policies)} policies", None, version=org.version, source=source)  # fmt: skip
-            self.escalation.org = org
+            self._run_with(org)
 
     def reload_organisation(self, load: Callable[[], Organisation], source: str) -> bool:
         """Load the organisation file again; on any error keep the running one and record why."""
@@ -132,7 +136,7 @@ class Engine:
             assert latest is not None
             org = organisation_from_text(str(latest.document["yaml"]))
         with self._lock:
-            self.escalation.org = org
+            self._run_with(org)
         return True
 
     # rules --------------------------------------------------------------------------------

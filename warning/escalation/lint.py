@@ -29,7 +29,7 @@ def lint_organisation(
     org: Organisation, budget: CarrierBudget | None = None, *, year_from: datetime = _T0
 ) -> list[str]:
     """Every problem found, in a stable order; `year_from` starts the year searched for DST changes."""
-    problems = _walk_policies(org, budget or CarrierBudget())
+    problems = _walk_policies(org, budget or org.spec.carrier_budget.budget())
     problems += _roster_gaps(org)
     problems += _dst_problems(org, year_from)
     return sorted(set(problems), key=problems.index)

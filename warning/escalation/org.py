@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from ruamel.yaml import YAML
 
+from warning.dispatch.budget import CarrierBudget
 from warning.domain import AreaCode, Channel, Department, Level, Person, duration_field, level_rank
 from warning.errors import FileProblem, OrganisationFileError
 from warning.yamlfile import Location, load_spec
@@ -218,8 +219,38 @@ class PolicySpec(Spec):
         return tiers[best] if best is not None else 0
 
 
+class LimitSpec(Spec):
+    count: int = Field(ge=1, le=1000)
+    per: Duration
+
+
+class CarrierBudgetSpec(Spec):
+    """What the carriers deliver per recipient (defaults: the domestic voice limits), and how a page
+    over it is re-planned."""
+
+    voice: list[LimitSpec] = Field(
+        default_factory=lambda: [LimitSpec(count=count, per=per) for count, per in CarrierBudget().voice]
+    )
+    identical_sms: LimitSpec = Field(
+        default_factory=lambda: LimitSpec(count=CarrierBudget().identical_sms[0], per=CarrierBudget().identical_sms[1])
+    )
+    max_delay: Duration = CarrierBudget().max_delay
+    bundle_window: Duration = CarrierBudget().bundle_window
+    max_bundle: int = Field(default=CarrierBudget().max_bundle, ge=1, le=20)
+
+    def budget(self) -> CarrierBudget:
+        return CarrierBudget(
+            voice=tuple((limit.count, limit.per) for limit in self.voice),
+            identical_sms=(self.identical_sms.count, self.identical_sms.per),
+            max_delay=self.max_delay,
+            bundle_window=self.bundle_window,
+            max_bundle=self.max_bundle,
+        )
+
+
 class OrganisationSpec(Spec):
     time_zone: Annotated[str, BeforeValidator(_zone)] = "Asia/Shanghai"
+    carrier_budget: CarrierBudgetSpec = Field(default_factory=CarrierBudgetSpec)
     # From this level up, every department a warning engages must acknowledge it (quorum).
     quorum_from: Level = Level.orange
     areas: list[AreaSpec] = Field(min_length=1)
