@@ -104,3 +104,54 @@ def test_without_next_step_a_failed_call_waits_for_the_step(default_policy: Runt
     assert [page[1:] for page in _pages(runtime)] == [("wang-wei", "sms", "undelivered"), ("wang-wei", "voice", "busy")]
     step_to(runtime, clock, START + timedelta(minutes=15))
     assert _pages(runtime)[2][:3] == ("0:15:00", "li-na", "voice")
+
+
+HELD_ORG = """
+carrier_budget:
+  voice: [{count: 1, per: 1h}]
+  identical_sms: {count: 1, per: 1d}
+areas:
+  - {code: "370000", name: Shandong}
+  - {code: "370100", name: Jinan, parent: "370000"}
+  - {code: "370102", name: Lixia, parent: "370100"}
+departments:
+  - {id: water-370102, name: Lixia Water, kind: water, area: "370102", roster: {duty_officer: wang-wei, deputy: li-na}}
+people:
+  - {id: wang-wei, name: Wang Wei, phone: "+8613800000001", department: water-370102, language: en}
+  - {id: li-na, name: Li Na, phone: "+8613800000002", department: water-370102, language: en}
+policies:
+  - id: flood-water
+    hazard: flood
+    department_kind: water
+    on_failure: [voice, next_step]
+    steps:
+      - {notify: duty_officer, channels: [sms], wait: 5m}
+      - {notify: duty_officer, channels: [voice], wait: 5m}
+      - {notify: duty_officer, channels: [sms], wait: 5m}
+      - {notify: deputy, channels: [sms], wait: 5m}
+"""
+
+
+def test_a_page_no_channel_can_carry_for_long_goes_to_the_next_step(
+    tmp_path: Path, sqlite_url: str, clock: VirtualClock
+) -> None:
+    org = tmp_path / "org.yaml"
+    org.write_text(HELD_ORG, encoding="utf-8")
+    runtime = make_runtime(sqlite_url, clock, organisation=org, rules=gauge_rules(tmp_path))
+    try:
+        read_gauge(runtime, clock, 3.2, timedelta(0))
+        step_to(runtime, clock, START + timedelta(minutes=11))
+        # At 10 min the third step would SMS Wang Wei the same text again (1 identical a day) and a
+        # call would be his second within the hour: nothing can reach him until 11:05, so the page is
+        # handed on and the deputy's step runs at once instead of at 15 min.
+        assert _pages(runtime) == [
+            ("0:00:00", "wang-wei", "sms", "delivered"),
+            ("0:05:00", "wang-wei", "voice", "completed"),
+            ("0:10:00", "wang-wei", "sms", "replanned"),
+            ("0:10:00", "li-na", "sms", "delivered"),
+        ], _pages(runtime)
+        replanned = [d.summary for d in runtime.store.decisions() if d.kind == "page_replanned"]
+        assert replanned == ["sms page to wang-wei (+8613800000001) handed on to the next step: the carrier would "
+                             "drop it until 2026-07-15T12:00:00+00:00"]  # fmt: skip
+    finally:
+        runtime.close()

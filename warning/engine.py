@@ -85,6 +85,7 @@ class Engine:
         self.clock = clock
         self.exercise = exercise
         self.escalation = EscalationDriver(org)
+        self.dispatcher.hand_on = self.escalation.hand_on_held_page  # a page held for long: the next step
         self.decoder = ReadingDecoder(self._knows_sensor)
         self._lock = threading.RLock()
         self._prime(evaluator)

@@ -104,7 +104,11 @@ class Dispatcher:
         drill_roster: Collection[str] | None = None,
         budget: CarrierBudget | None = None,
         stuck_after: timedelta = STUCK_AFTER,
+        hand_on: Callable[[Transaction, NotificationRow, datetime, datetime], bool] | None = None,
     ) -> None:
+        # A page no channel can carry for a long while may go to whoever comes next, if the policy
+        # says so: (tx, page, held until, now) -> whether the escalation took it on.
+        self.hand_on = hand_on
         self.store = store
         # On the engine's clock; a rehearsal clock running N times faster needs N times as long.
         self.stuck_after = stuck_after
@@ -267,6 +271,7 @@ class Dispatcher:
         other = "sms" if lead.channel == "voice" else "voice"
         other_allowed = self._allowed_at(tx, lead, other, now) if pages and lead.channel in BUNDLED_CHANNELS else None
         plan = replan(lead.channel, hold, now, other_allowed, self.budget)
+        long_hold = hold - now > self.budget.max_delay
         for member in members:
             if plan.channel is not None and member in pages:
                 member.status, member.retry_at, member.updated_at = "replanned", None, now
@@ -274,6 +279,14 @@ class Dispatcher:
                 tx.record(now, "page_replanned", f"{member.channel} page to {member.person_id} ({member.phone}) "
                           f"moved to {plan.channel}: the carrier would drop it until {hold.isoformat()}",
                           member.incident_id, notification=member.idempotency_key, to=plan.channel,
+                          until=hold.isoformat())  # fmt: skip
+                continue
+            handed_on = self.hand_on is not None and long_hold and member in pages
+            if handed_on and self.hand_on is not None and self.hand_on(tx, member, hold, now):
+                member.status, member.retry_at, member.updated_at = "replanned", None, now
+                tx.record(now, "page_replanned", f"{member.channel} page to {member.person_id} ({member.phone}) "
+                          f"handed on to the next step: the carrier would drop it until {hold.isoformat()}",
+                          member.incident_id, notification=member.idempotency_key, to="next step",
                           until=hold.isoformat())  # fmt: skip
                 continue
             member.status, member.retry_at, member.updated_at = "claimed", hold, now

@@ -342,6 +342,28 @@ class EscalationDriver:
                   f"{track.policy_id} moves to its next step now", incident.id, person=person.id,
                   policy=track.policy_id)  # fmt: skip
 
+    def hand_on_held_page(self, tx: Transaction, row: NotificationRow, held_until: datetime, now: datetime) -> bool:
+        """A page the carriers would hold for long on every channel: with `next_step` in the policy's
+        `on_failure`, the next step runs now (the next person) and the page is not sent."""
+        found = _step_of(row.idempotency_key)
+        incident = tx.incident(row.incident_id)
+        if found is None or incident is None or incident.status != IncidentStatus.open.value:
+            return False
+        policy_id, position, _ = found
+        track = next((t for t in tx.escalations_of(incident.id, for_update=True) if t.policy_id == policy_id), None)
+        if (
+            track is None
+            or track.state != "active"
+            or track.step_index != position + 1
+            or "next_step" not in track.policy.get("on_failure", [])
+        ):
+            return False
+        track.due_at, track.token = now, track.token + 1
+        tx.record(now, "escalation_hastened", f"{incident.code}: {row.person_id} cannot be paged before "
+                  f"{held_until.isoformat()} (carrier budget); policy {track.policy_id} moves to its next step "
+                  f"now", incident.id, person=row.person_id, policy=track.policy_id)  # fmt: skip
+        return True
+
     def fall_back_to_voice(self, tx: Transaction, incident: IncidentRow, sms: NotificationRow, why: str,
                            now: datetime) -> bool:  # fmt: skip
         """Call the person whose SMS page could not be delivered; False if that call was made already."""
