@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import json
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -181,3 +185,15 @@ def claim_pages(runtime: Runtime, pages: list[tuple[str, str, str]], *, incident
                 phone=phone, channel=channel, purpose="page", language="en", text=text, exercise=False,
                 why="test", status="claimed", provider_sid=None, error=None, claimed_at=START, updated_at=START,
             ))  # fmt: skip
+
+
+def http_json(method: str, url: str, body: object = None, token: str | None = None) -> tuple[int, Any]:
+    """(status, decoded JSON answer) of a JSON request, errors included: for the API and the simulator."""
+    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from collections import Counter
 from datetime import timedelta
-from typing import Any
 
 from notifiers.simulator import Faults
-from tests.conftest import START, claim_pages
+from tests.conftest import START, claim_pages, http_json
 from warning.app import Runtime
 from warning.clock import VirtualClock
 
@@ -31,13 +27,7 @@ def test_every_page_is_delivered_exactly_once_through_5xx_429_and_dropped_answer
         Faults(error_before=0.10, error_after=0.10, drop_after=0.10, burst_every=97, burst_length=5, seed=42)
     )
     _claim_pages(runtime, PAGES)
-    for _ in range(200):
-        runtime.simulator.advance(clock.now())
-        runtime.engine.dispatcher.send_pending()
-        due = runtime.engine.next_due_at()
-        if due is None:
-            break
-        clock.advance_to(max(due, clock.now()))
+    _drain(runtime, clock, rounds=200)
     rows = runtime.store.notifications()
     assert {row.status for row in rows} <= {"accepted", "delivered"} and len(rows) == PAGES
     faults = Counter(event["fault"] for event in runtime.simulator.events_of("fault"))
@@ -89,18 +79,10 @@ def test_a_page_left_sending_by_a_crash_is_reconciled_not_resent(sqlite_runtime:
     assert len(runtime.simulator.events_of("sms")) == 2  # reconciled, not sent again
 
 
-def _post_json(url: str, body: object) -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
-
-
-def _drain(runtime: Runtime, clock: VirtualClock) -> None:
+def _drain(runtime: Runtime, clock: VirtualClock, rounds: int = 100) -> None:
+    """Send, let the simulator play, and move the clock to the next retry, until nothing is due."""
     assert runtime.simulator is not None
-    for _ in range(100):
+    for _ in range(rounds):
         runtime.simulator.advance(clock.now())
         runtime.engine.dispatcher.send_pending()
         due = runtime.engine.next_due_at()
@@ -116,15 +98,14 @@ def test_faults_scripted_per_number_over_http_hit_only_that_number(
     assert runtime.simulator is not None
     sim = runtime.simulator.url
     troubled, fine, bursty = "+8613900000001", "+8613900000002", "+8613900000003"
-    status, answer = _post_json(f"{sim}/_sim/behaviour", {
+    status, answer = http_json("POST", f"{sim}/_sim/behaviour", {
         troubled: {"script": ["429", "503", "error_after", "drop", "500"]},
         bursty: {"faults": {"burst_every": 3, "burst_length": 2, "burst_status": "503", "seed": 7}},
     })  # fmt: skip
     assert status == 200 and answer["numbers"] == sorted([bursty, troubled])
-    assert _post_json(f"{sim}/_sim/behaviour", {fine: {"script": ["teapot"]}})[0] == 400  # told, not ignored
-    assert _post_json(f"{sim}/_sim/faults", {"error_after": 2})[0] == 400
-    with urllib.request.urlopen(f"{sim}/_sim/behaviour", timeout=5) as response:
-        shown = json.loads(response.read())
+    assert http_json("POST", f"{sim}/_sim/behaviour", {fine: {"script": ["teapot"]}})[0] == 400  # told, not ignored
+    assert http_json("POST", f"{sim}/_sim/faults", {"error_after": 2})[0] == 400
+    shown = http_json("GET", f"{sim}/_sim/behaviour")[1]
     assert shown["numbers"][troubled]["script"] == ["429", "503", "error_after", "drop", "500"]
 
     for n in range(3):  # three warnings for each number: one bundled message each
@@ -148,11 +129,11 @@ def test_default_faults_over_http_then_cleared(sqlite_runtime: tuple[Runtime, Vi
     runtime, clock = sqlite_runtime
     assert runtime.simulator is not None
     sim = runtime.simulator.url
-    assert _post_json(f"{sim}/_sim/faults", {"error_before": 1.0})[0] == 200
+    assert http_json("POST", f"{sim}/_sim/faults", {"error_before": 1.0})[0] == 200
     claim_pages(runtime, [("sms", "+8613900000009", "refused until cleared")])
     runtime.engine.dispatcher.send_pending()
     assert runtime.store.notifications()[0].status == "uncertain"  # a 500: ask the provider before any retry
-    assert _post_json(f"{sim}/_sim/faults", {})[0] == 200
+    assert http_json("POST", f"{sim}/_sim/faults", {})[0] == 200
     clock.advance_to(clock.now() + timedelta(seconds=5))
     _drain(runtime, clock)
     assert runtime.store.notifications()[0].status in ("accepted", "delivered")

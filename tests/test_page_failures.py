@@ -142,7 +142,7 @@ def test_a_page_no_channel_can_carry_for_long_goes_to_the_next_step(
         read_gauge(runtime, clock, 3.2, timedelta(0))
         step_to(runtime, clock, START + timedelta(minutes=11))
         # At 10 min the third step would SMS Wang Wei the same text again (1 identical a day) and a
-        # call would be his second within the hour: nothing can reach him until 11:05, so the page is
+        # call would be his second within the hour: nothing can reach him for an hour, so the page is
         # handed on and the deputy's step runs at once instead of at 15 min.
         assert _pages(runtime) == [
             ("0:00:00", "wang-wei", "sms", "delivered"),

@@ -5,12 +5,9 @@ may silence what. Driven through the engine on a virtual clock with the bundled 
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, START, gauge_rules, make_runtime, read_gauge, step_to
+from tests.conftest import ROOT, START, gauge_rules, http_json, make_runtime, read_gauge, step_to
 from warning.app import Runtime
 from warning.clock import VirtualClock
 from warning.dispatch.silences import SilenceRequest
@@ -117,14 +114,7 @@ def test_an_acknowledged_warning_is_not_paged_after_the_silence(gauge: Runtime, 
 
 def _api(runtime: Runtime, method: str, path: str, token: str | None, body: Any = None) -> tuple[int, Any]:
     assert runtime.api is not None
-    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(runtime.api.url + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+    return http_json(method, runtime.api.url + path, body, token)
 
 
 def test_the_api_sets_lists_and_ends_silences_for_your_own_area_only(gauge: Runtime, clock: VirtualClock) -> None:
