@@ -20,6 +20,7 @@ from warning.app import Runtime
 from warning.clock import VirtualClock
 from warning.dispatch.silences import SilenceRequest
 from warning.domain import AckSource, Level
+from warning.drills.runner import run_drill
 from warning.drills.scenario import load_scenario
 from warning.errors import ScenarioFileError
 
@@ -177,3 +178,17 @@ def test_the_command_line_sets_lists_and_ends_a_silence(gauge: Runtime) -> None:
     assert refused.returncode == 1 and "outside your department's area" in refused.stderr
     assert warning("expire", "1").stdout.startswith("silence 1 ended at 2026-07-14T12:00:00")
     assert warning("list").stdout == ""
+
+
+def test_a_drill_can_set_a_maintenance_window(tmp_path: Path) -> None:
+    scenario = (ROOT / "scenarios" / "riverside-flood.yaml").read_text(encoding="utf-8")
+    # From 20:55 to 21:25 the gauge is being serviced: its yellow warnings wait; orange breaks through.
+    text = scenario.replace("injects:\n", "injects:\n  - at: 55m\n    silence: {by: wang-wei, duration: 30m, "
+                            "station: HY-370102-01, up_to: yellow, reason: gauge serviced}\n", 1)  # fmt: skip
+    path = tmp_path / "drill.yaml"
+    path.write_text(text.replace("../", str(ROOT) + "/"), encoding="utf-8")
+    first, second = run_drill(path), run_drill(path)
+    assert first.decisions == second.decisions  # a drill with a silence replays identically
+    kinds = [entry["kind"] for entry in first.decisions]
+    assert kinds.count("silence_added") == 1 and kinds.count("escalation_silenced") == 2
+    assert "escalation_resumed" in kinds  # F0002 turned orange at 21:20, above the silence
