@@ -185,7 +185,7 @@ class RuleEvaluator:
             if rule is None or station_id not in rule.stations:
                 continue
             if old.rules[rule_id].version != rule.version:
-                state.band = None  # the bands may have moved: ask durable-rules afresh
+                state.band, state.bands_seen = None, []  # the bands may have moved: ask durable-rules afresh
             self._states[(rule_id, station_id)] = state
 
     def knows_sensor(self, sensor_id: str) -> bool:
@@ -355,7 +355,13 @@ class RuleEvaluator:
         upward_q = quantize(signal * station.sign)
         band = state.band
         if band is None or not band.holds(upward_q):
-            band = state.band = self._match_band(rule, reading, upward_q)
+            # A band durable-rules gave before for this (rule, station) is a fixed interval of this
+            # rule version: reusing it is exact. Only a value in a band not seen yet is posted.
+            band = next((seen for seen in state.bands_seen if seen.holds(upward_q)), None)
+            if band is None:
+                band = self._match_band(rule, reading, upward_q)
+                state.bands_seen.append(band)
+            state.band = band
         previous = current_level(state.key)
         if (
             band.floor_rank <= level_rank(previous) <= band.cap_rank

@@ -26,6 +26,7 @@ class SeriesState:
     unchanged_since: datetime | None = None
     gated: bool = False
     band: Band | None = None  # last band durable-rules matched: reused while the signal stays inside it
+    bands_seen: list[Band] = field(default_factory=list)  # every band durable-rules matched, for reuse
     pending_since: datetime | None = None  # since when the target level has been above the current one
     clearing_since: datetime | None = None  # since when the target level has been below the current one
 
