@@ -443,10 +443,7 @@ class Engine:
     def add_silence(self, person_id: str, request: SilenceRequest) -> Silence:
         """Record a silence asked for by `person_id`; ValueError says what is wrong with it."""
         now = self.clock.now()
-        if person_id not in self.org.people:
-            raise ValueError(f"unknown person {person_id}")
-        department = self.org.department(self.org.person(person_id).department)
-        area = scoped_area(request, department.area)
+        area = scoped_area(request, self._area_of(person_id))
         starts_at, ends_at = request.window(now)
         with self._lock, self.store.transaction() as tx:
             row = tx.add_silence(SilenceRow(area=area, station_id=request.station, rule_id=request.rule,
@@ -458,6 +455,12 @@ class Engine:
                       f"until {ends_at.isoformat()}", None, silence=silence.id)  # fmt: skip
         return silence
 
+    def _area_of(self, person_id: str) -> str:
+        """The area of the person's department: what they may silence."""
+        if person_id not in self.org.people:
+            raise ValueError(f"unknown person {person_id}")
+        return self.org.department(self.org.person(person_id).department).area
+
     def silences(self) -> list[Silence]:
         """Silences active now or still to come."""
         with self.store.transaction() as tx:
@@ -466,14 +469,12 @@ class Engine:
     def expire_silence(self, person_id: str, silence_id: int) -> Silence:
         """End a silence now: whatever it held pages at once. ValueError if it cannot be ended by them."""
         now = self.clock.now()
-        if person_id not in self.org.people:
-            raise ValueError(f"unknown person {person_id}")
-        department = self.org.department(self.org.person(person_id).department)
+        own_area = self._area_of(person_id)
         with self._lock, self.store.transaction() as tx:
             row = tx.silence(silence_id)
             if row is None or row.ends_at <= now:
                 raise ValueError(f"no silence {silence_id} is active or to come")
-            if not (row.area or "").startswith(area_prefix(department.area)):
+            if not (row.area or "").startswith(area_prefix(own_area)):
                 raise ValueError(f"silence {silence_id} covers area {row.area}, outside your department's area")
             row.ends_at, row.expired_by = max(now, row.starts_at), person_id
             tx.resume_after_silence(silence_id, now)
@@ -573,10 +574,8 @@ class Engine:
         the provider does not send the callback again)."""
         now = self.clock.now()
         with self._lock, self.store.transaction() as tx:
-            failed = [
-                row for row in self.dispatcher.apply_status(tx, provider_sid, status)
-                if not FINAL_STATUSES[status] and row.purpose == "page"
-            ]  # fmt: skip
+            changed = self.dispatcher.apply_status(tx, provider_sid, status)  # rows with a new final status
+            failed = [row for row in changed if not FINAL_STATUSES[status] and row.purpose == "page"]
             for row in failed:
                 incident = tx.incident(row.incident_id)
                 assert incident is not None

@@ -65,7 +65,7 @@ def to_notification(row: NotificationRow, incident_code: str, text: str | None =
 
 
 MAX_ATTEMPTS = 8
-DEFAULT_SMS_VALIDITY = 300  # seconds, for a page moved to SMS from a call that had no validity of its own
+DEFAULT_SMS_VALIDITY = 300  # seconds: an SMS page whose policy names none (older tracks, pages moved from a call)
 STUCK_AFTER = timedelta(minutes=2)  # far longer than any provider request may take (10 s timeout)
 
 
@@ -281,8 +281,7 @@ class Dispatcher:
                           member.incident_id, notification=member.idempotency_key, to=plan.channel,
                           until=hold.isoformat())  # fmt: skip
                 continue
-            handed_on = self.hand_on is not None and long_hold and member in pages
-            if handed_on and self.hand_on is not None and self.hand_on(tx, member, hold, now):
+            if long_hold and member in pages and self.hand_on is not None and self.hand_on(tx, member, hold, now):
                 member.status, member.retry_at, member.updated_at = "replanned", None, now
                 tx.record(now, "page_replanned", f"{member.channel} page to {member.person_id} ({member.phone}) "
                           f"handed on to the next step: the carrier would drop it until {hold.isoformat()}",

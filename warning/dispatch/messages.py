@@ -80,6 +80,13 @@ def compose(
     return f"{mark}{heading}：{lead}{reason}。{reply}" if zh else f"{mark}{heading}: {lead}{reason}. {reply}"
 
 
+# What a bundle line adds after the warning, by purpose (a page needs nothing: the message asks for 1).
+_BUNDLE_NOTE = {
+    "zh-CN": {"page": "", "update": "（等级变更）", "lifted": "（已解除）", "inform": "（知悉）"},
+    "en": {"page": "", "update": " (level changed)", "lifted": " (lifted)", "inform": " (for information)"},
+}
+
+
 def compose_bundle(*, channel: Channel, language: str, exercise: bool, items: list[BundleItem]) -> str:
     """One message for several warnings to one person: a line per warning, then one way to
     acknowledge them all (each can still be acknowledged by its code)."""
@@ -90,13 +97,9 @@ def compose_bundle(*, channel: Channel, language: str, exercise: bool, items: li
         hazard_name = _hazard(item.hazard, language)
         if zh:
             line = f"{item.level.zh}{hazard_name}预警 {item.code} {item.title}"
-            line += {"page": "", "update": "（等级变更）", "lifted": "（已解除）", "inform": "（知悉）"}[item.purpose]
         else:
             line = f"{item.level.value} {hazard_name} warning {item.code} {item.title}"
-            line += {"page": "", "update": " (level changed)", "lifted": " (lifted)", "inform": " (for information)"}[
-                item.purpose
-            ]
-        lines.append(line)
+        lines.append(line + _BUNDLE_NOTE["zh-CN" if zh else "en"][item.purpose])
     asks = any(item.purpose is NotificationPurpose.page for item in items)
     if zh:
         head = f"{mark}{len(items)}条预警：" + "；".join(lines) + "。"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from warning.dispatch.dispatcher import DEFAULT_SMS_VALIDITY, FINAL_STATUSES
 from warning.dispatch.messages import compose
 from warning.domain import Acknowledgement, Channel, IncidentStatus, Level, NotificationPurpose, Person
 from warning.errors import AcknowledgementRefused
@@ -20,12 +21,12 @@ from warning.incidents.service import acknowledge
 from warning.store.models import EscalationRow, IncidentRow, NotificationRow
 from warning.store.repository import Transaction
 
-DEFAULT_SMS_VALIDITY = 300  # seconds; tracks started before policies had `sms_validity`
 AWAITING = ("active", "exhausted")  # track states still waiting for their department's acknowledgement
 
 
-# Final statuses of a page that did not reach its person (provider statuses, and our own).
-FAILED = frozenset({"undelivered", "failed", "no-answer", "busy", "canceled", "expired", "blocked", "suppressed"})
+# Final statuses of a page that did not reach its person: the provider's, and our own.
+OUR_FAILURES = {"expired", "blocked", "suppressed"}
+FAILED = frozenset({status for status, reached in FINAL_STATUSES.items() if not reached} | OUR_FAILURES)
 
 
 def _step_of(key: str) -> tuple[str, int, str] | None:
@@ -317,13 +318,10 @@ class EscalationDriver:
         """A page that could not reach its person, on a warning still open: do what the track's
         policy says (`on_failure`): call the person instead of the SMS, and/or bring the next step
         forward once every page of the step to that person has failed."""
-        found = _step_of(row.idempotency_key)
-        if found is None or incident.status != IncidentStatus.open.value:
-            return
-        policy_id, position, prefix = found
-        track = next((t for t in tx.escalations_of(incident.id, for_update=True) if t.policy_id == policy_id), None)
-        if track is None or track.state not in AWAITING:
-            return  # the department acknowledged meanwhile, or the warning was lifted
+        found = self._track_of_page(tx, incident, row)
+        if found is None or found[0].state not in AWAITING:
+            return  # not a step page, the department acknowledged meanwhile, or the warning was lifted
+        track, position, prefix = found
         on_failure = track.policy.get("on_failure", ["voice"])
         if (
             row.channel == Channel.sms.value
@@ -337,32 +335,45 @@ class EscalationDriver:
         if any(other.status not in FAILED for other in step_pages):
             return  # another page of the step may still reach them
         person = self.org.person(row.person_id)
-        track.due_at, track.token = now, track.token + 1
-        tx.record(now, "escalation_hastened", f"{incident.code}: {person.name} could not be reached ({why}); policy "
-                  f"{track.policy_id} moves to its next step now", incident.id, person=person.id,
-                  policy=track.policy_id)  # fmt: skip
+        self._hasten(tx, incident, track, f"{person.name} could not be reached ({why})", person.id, now)
 
     def hand_on_held_page(self, tx: Transaction, row: NotificationRow, held_until: datetime, now: datetime) -> bool:
         """A page the carriers would hold for long on every channel: with `next_step` in the policy's
         `on_failure`, the next step runs now (the next person) and the page is not sent."""
-        found = _step_of(row.idempotency_key)
         incident = tx.incident(row.incident_id)
-        if found is None or incident is None or incident.status != IncidentStatus.open.value:
+        assert incident is not None
+        found = self._track_of_page(tx, incident, row)
+        if found is None:
             return False
-        policy_id, position, _ = found
-        track = next((t for t in tx.escalations_of(incident.id, for_update=True) if t.policy_id == policy_id), None)
+        track, position, _ = found
         if (
-            track is None
-            or track.state != "active"
+            track.state != "active"
             or track.step_index != position + 1
             or "next_step" not in track.policy.get("on_failure", [])
         ):
             return False
-        track.due_at, track.token = now, track.token + 1
-        tx.record(now, "escalation_hastened", f"{incident.code}: {row.person_id} cannot be paged before "
-                  f"{held_until.isoformat()} (carrier budget); policy {track.policy_id} moves to its next step "
-                  f"now", incident.id, person=row.person_id, policy=track.policy_id)  # fmt: skip
+        why = f"{row.person_id} cannot be paged before {held_until.isoformat()} (carrier budget)"
+        self._hasten(tx, incident, track, why, row.person_id, now)
         return True
+
+    def _track_of_page(
+        self, tx: Transaction, incident: IncidentRow, row: NotificationRow
+    ) -> tuple[EscalationRow, int, str] | None:
+        """(track, step position, key prefix of the step's pages to that person) of a step page on a
+        warning still open; None for any other page."""
+        found = _step_of(row.idempotency_key)
+        if found is None or incident.status != IncidentStatus.open.value:
+            return None
+        policy_id, position, prefix = found
+        track = next((t for t in tx.escalations_of(incident.id, for_update=True) if t.policy_id == policy_id), None)
+        return (track, position, prefix) if track is not None else None
+
+    def _hasten(
+        self, tx: Transaction, incident: IncidentRow, track: EscalationRow, why: str, person_id: str, now: datetime
+    ) -> None:
+        track.due_at, track.token = now, track.token + 1
+        tx.record(now, "escalation_hastened", f"{incident.code}: {why}; policy {track.policy_id} moves to its next "
+                  f"step now", incident.id, person=person_id, policy=track.policy_id)  # fmt: skip
 
     def fall_back_to_voice(self, tx: Transaction, incident: IncidentRow, sms: NotificationRow, why: str,
                            now: datetime) -> bool:  # fmt: skip
