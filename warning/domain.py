@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from functools import cached_property
+from typing import Annotated, Any
 
 import pydantic
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field
 
 NAIVE_TIMESTAMP = "timestamp must carry a time zone (e.g. 2026-07-14T20:00:00+08:00)"
 
@@ -91,7 +92,10 @@ class Reading(Frozen):
     sensor has one value per instant.
     """
 
-    reading_id: str = Field(default="", max_length=200)
+    # The id as the feed sent it (field `reading_id` in the payload); read `reading_id`, which
+    # derives one when none was sent. Derived lazily: a validator would run Python for every
+    # reading of every feed, and most readings are judged without anyone asking for their id.
+    sent_id: str = Field(default="", max_length=200, alias="reading_id", exclude=True)
     sensor_id: str = Field(min_length=1, max_length=100)
     kind: str = Field(min_length=1, max_length=50)
     value: Annotated[float, Field(strict=True, allow_inf_nan=False)]
@@ -99,12 +103,10 @@ class Reading(Frozen):
     # pydantic's own aware-datetime check runs in Rust: this is the hot path of every feed.
     observed_at: pydantic.AwareDatetime
 
-    @model_validator(mode="after")
-    def _identity(self) -> Self:
-        if not self.reading_id:
-            # Frozen model: set the derived identity once, during validation.
-            object.__setattr__(self, "reading_id", f"{self.sensor_id}@{self.observed_at.isoformat()}")
-        return self
+    @computed_field  # type: ignore[prop-decorator]
+    @cached_property
+    def reading_id(self) -> str:
+        return self.sent_id or f"{self.sensor_id}@{self.observed_at.isoformat()}"
 
 
 class Threshold(Frozen):
