@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,8 +11,8 @@ import pytest
 from warning.domain import Level, Reading
 from warning.errors import EvaluationError, RuleFileError
 from warning.rulebook import RuleEvaluator, load_rule_files
-from warning.rulebook.compiler import Band, build_bands, compile_station
-from warning.rulebook.evaluator import next_level
+from warning.rulebook.compiler import Band, band_condition, build_bands, compile_station, quantize
+from warning.rulebook.evaluator import _BandTable, next_level
 from warning.rulebook.spec import StationSpec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -200,10 +201,31 @@ def test_levels_must_rise_with_severity(tmp_path: Path) -> None:
 
 
 def test_no_band_match_is_an_error_not_a_safe_reading() -> None:
+    """Bands cover the number line; were a ruleset ever to leave a gap, the reading is an error."""
     evaluator = RuleEvaluator(load_rule_files([ROOT / "rules" / "flood.yaml"]))
-    rule = evaluator.rules["river-stage"]
-    with pytest.raises(EvaluationError):
-        evaluator._match_band(rule, _reading(3.0, sensor="HY-unknown"), 3.0)
+    band = Band(0, 0.0, 1.0, None, None)
+    evaluator._host.set_rulesets({"gap": {"band-0": {"all": [band_condition(band)], "run": lambda _c: None}}})
+    feed = evaluator._feeds_for("HY-370102-01")[0]
+    gapped = replace(feed, table=_BandTable("gap", []))
+    with pytest.raises(EvaluationError, match="matched no band"):
+        evaluator._match_band(gapped, _reading(3.0), quantize(3.0))
+
+
+def test_a_band_durable_rules_matched_serves_every_station_with_the_same_thresholds(tmp_path: Path) -> None:
+    stations = "".join(
+        f'      - id: S{i}\n        name: Gauge {i}\n        area: "370102"\n'
+        "        levels:\n          yellow: {above: 2.0, clear_below: 1.5}\n"
+        for i in range(3)
+    )
+    path = _write(tmp_path, f"hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n"
+                            f"    stations:\n{stations}")  # fmt: skip
+    evaluator = RuleEvaluator(load_rule_files([path]))
+    tables = [evaluator._feeds_for(f"S{i}")[0].table for i in range(3)]
+    assert tables[0] is tables[1] is tables[2]  # one ruleset for the three stations
+    levels = [evaluator.evaluate(_reading(2.5, sensor=f"S{i}"), lambda key: None).detections[0].level for i in range(3)]
+    assert levels == [Level.yellow] * 3
+    table = tables[0]
+    assert len(table.matched) == 1  # durable-rules was asked once, for the first station
 
 
 @pytest.mark.parametrize("value", [1e-05, -1.5e-7, 1e16, 123456789.123, 0.0])

@@ -59,12 +59,17 @@ class Band:
     # The bounds in micro-units (None: unbounded), as durable-rules compares them.
     low_q: int | None = field(init=False)
     high_q: int | None = field(init=False)
+    # The same bounds with infinities for None, so that the hot path tests `lo <= x < hi`.
+    lo: float = field(init=False)
+    hi: float = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "floor_rank", level_rank(self.floor))
         object.__setattr__(self, "cap_rank", level_rank(self.cap))
         object.__setattr__(self, "low_q", quantize(self.low) if math.isfinite(self.low) else None)
         object.__setattr__(self, "high_q", quantize(self.high) if math.isfinite(self.high) else None)
+        object.__setattr__(self, "lo", -math.inf if self.low_q is None else self.low_q)
+        object.__setattr__(self, "hi", math.inf if self.high_q is None else self.high_q)
 
     def holds(self, value_q: int) -> bool:
         return (self.low_q is None or self.low_q <= value_q) and (self.high_q is None or value_q < self.high_q)
@@ -138,9 +143,10 @@ def compile_rule(hazard: str, spec: RuleSpec, source: str) -> CompiledRule:
     return CompiledRule(hazard, spec, spec.version, source, stations)
 
 
-def band_condition(rule: CompiledRule, station_id: str, band: Band) -> dict[str, Any]:
-    """durable-rules JSON condition matching one station's readings inside one band."""
-    terms: list[dict[str, Any]] = [{"kind": rule.spec.kind}, {"station": station_id}]
+def band_condition(band: Band) -> dict[str, Any]:
+    """durable-rules JSON condition matching a signal (on the upward scale, in micro-units) inside
+    one band. Stations whose thresholds give the same bands share one ruleset of these."""
+    terms: list[dict[str, Any]] = []
     if band.low_q is not None:
         terms.append({"$gte": {"value": band.low_q}})
     if band.high_q is not None:

@@ -1,15 +1,18 @@
 """Evaluate readings against compiled rules: quality gate, signal, durable-rules band match,
 hysteresis, then the pending and keep-firing timers.
 
-durable-rules decides which band a signal value falls in. The band is remembered per (rule,
-station) and reused while the signal stays inside it: bands are fixed intervals of an immutable
-rule version, so the reuse is exact, and durable-rules is asked again only when the signal leaves
-its band. The warning level then follows from the band and the level the incident key is at now
-(held by the caller, from open incidents in the database).
+durable-rules decides which band a signal value falls in. Each distinct set of bands (the
+intervals a station's thresholds cut the signal into) is one ruleset; every (rule, station) with
+those thresholds shares it. A band durable-rules matched is a fixed interval of an immutable rule
+version, so it is remembered and reused exactly: per (rule, station) while the signal stays
+inside it, and per ruleset for every station sharing it. durable-rules is asked only for a value in
+a band nobody has reached yet. The warning level then follows from the band and the level the
+incident key is at now (held by the caller, from open incidents in the database).
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -22,16 +25,17 @@ from warning.domain import Detection, Level, Reading, format_duration, level_ran
 from warning.errors import EvaluationError
 from warning.rulebook.compiler import (
     LARGEST_COMPARABLE,
+    MICRO,
     Band,
     CompiledCompound,
     CompiledRule,
     CompiledStation,
     band_condition,
-    quantize,
 )
 from warning.rulebook.content import render_content
 from warning.rulebook.nodata import Watch, build_watches
 from warning.rulebook.series import SeriesState, apply_timing, quality_problems, window_signal
+from warning.rulebook.spec import QualitySpec, SignalSpec
 
 
 class _SynchronousHost(Host):  # type: ignore[misc]
@@ -58,6 +62,38 @@ class _BandAction:
 
     def run(self, _closure: Any) -> None:
         self.matches.append(self.band)
+
+
+@dataclass(frozen=True, slots=True)
+class _BandTable:
+    """The durable-rules ruleset of one distinct set of bands, and the bands it has matched so far."""
+
+    ruleset: str
+    matched: list[Band]
+
+    def known_band(self, value_q: int) -> Band | None:
+        return next((band for band in self.matched if band.holds(value_q)), None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Feed:
+    """One (rule, station) series a sensor feeds, with what judging its readings needs."""
+
+    rule: CompiledRule
+    kind: str
+    state: SeriesState
+    station: CompiledStation
+    table: _BandTable
+    scale: float  # signal * scale: micro-units on the upward scale
+    signal: SignalSpec | None
+    quality: QualitySpec | None
+    low: float  # the gate's physical range and largest jump, infinite where the rule sets none
+    high: float
+    spike: float
+    watched: bool  # the rule reports silence (no_data)
+
+
+_RANK: dict[Level | None, int] = {None: 0} | {level: level.rank for level in Level}
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,14 +160,9 @@ def _describe(
     return where
 
 
-# durable-rules' create_ruleset never returns (a busy loop in its C code) for a ruleset of more than
-# 512 rules; a rule selecting many stations is split into rulesets of at most this many bands.
-RULES_PER_RULESET = 500
-
-
 class RuleEvaluator:
-    """Owns one isolated durable-rules host holding each rule's bands in rulesets of at most
-    RULES_PER_RULESET, and the series state."""
+    """Owns one isolated durable-rules host holding one ruleset per distinct set of bands, and the
+    series state."""
 
     def __init__(
         self,
@@ -146,27 +177,23 @@ class RuleEvaluator:
         self._matches: list[Band] = []
         self._lock = threading.Lock()
         self._states: dict[tuple[str, str], SeriesState] = {}
-        # Per sensor, the (rule, kind, series state) it feeds: built on first use, then reused.
-        self._series_of: dict[str, list[tuple[CompiledRule, str, SeriesState]]] = {}
+        # Per sensor, the (rule, station) series it feeds: built on first use, then reused.
+        self._feeds_of: dict[str, list[_Feed]] = {}
         definitions: dict[str, dict[str, Any]] = {}
-        # (rule id, station id) -> the ruleset holding that station's bands
-        self._ruleset_of: dict[tuple[str, str], str] = {}
+        tables: dict[tuple[Band, ...], _BandTable] = {}
+        matches = self._matches
+        self._table_of: dict[tuple[str, str], _BandTable] = {}
         for rule in self.rules.values():
-            chunk = 0
-            ruleset: dict[str, Any] = {}
             for station_id, station in rule.stations.items():
                 self._by_sensor.setdefault(station_id, []).append(rule)
-                if len(ruleset) + len(station.bands) > RULES_PER_RULESET:
-                    chunk += 1
-                    ruleset = {}
-                name = f"{rule.id}~{chunk}"
-                definitions[name] = ruleset
-                self._ruleset_of[(rule.id, station_id)] = name
-                for band in station.bands:
-                    ruleset[f"{station_id}#{band.index}"] = {
-                        "all": [band_condition(rule, station_id, band)],
-                        "run": _BandAction(self._matches, band).run,
+                table = tables.get(station.bands)
+                if table is None:
+                    table = tables[station.bands] = _BandTable(f"bands-{len(tables)}", [])
+                    definitions[table.ruleset] = {
+                        f"band-{band.index}": {"all": [band_condition(band)], "run": _BandAction(matches, band).run}
+                        for band in station.bands
                     }
+                self._table_of[(rule.id, station_id)] = table
         self._host = _SynchronousHost()
         if definitions:
             self._host.set_rulesets(definitions)
@@ -185,7 +212,7 @@ class RuleEvaluator:
             if rule is None or station_id not in rule.stations:
                 continue
             if old.rules[rule_id].version != rule.version:
-                state.band, state.bands_seen = None, []  # the bands may have moved: ask durable-rules afresh
+                state.band = None  # the bands may have moved: ask durable-rules afresh
             self._states[(rule_id, station_id)] = state
 
     def knows_sensor(self, sensor_id: str) -> bool:
@@ -254,19 +281,20 @@ class RuleEvaluator:
             reading=reading, thresholds=(), reason=reason, signal_value=None, no_data=True, content=content,
         )  # fmt: skip
 
-    def _match_band(self, rule: CompiledRule, reading: Reading, upward_q: int) -> Band:
-        """The band durable-rules matches for a signal on the upward scale, in micro-units."""
+    def _match_band(self, feed: _Feed, reading: Reading, upward_q: int) -> Band:
+        """The band for a signal on the upward scale, in micro-units: one durable-rules matched
+        before for this station's bands, or else the one it matches now."""
+        rule = feed.rule
         if abs(upward_q) > LARGEST_COMPARABLE:
             raise EvaluationError(
                 f"rule {rule.id}: reading {reading.reading_id} value {reading.value:g} is too large to compare"
             )
+        band = feed.table.known_band(upward_q)
+        if band is not None:
+            return band
         self._matches.clear()
-        event = {"kind": reading.kind, "station": reading.sensor_id, "value": upward_q}
-        ruleset = self._ruleset_of.get((rule.id, reading.sensor_id))
         try:
-            if ruleset is None:
-                raise MessageNotHandledException(event)
-            self._host.post(ruleset, event)
+            self._host.post(feed.table.ruleset, {"value": upward_q})
         except MessageNotHandledException as exc:
             raise EvaluationError(
                 f"rule {rule.id}: reading {reading.reading_id} matched no band of station {reading.sensor_id}"
@@ -275,6 +303,7 @@ class RuleEvaluator:
             raise EvaluationError(
                 f"rule {rule.id}: reading {reading.reading_id} matched {len(self._matches)} bands, expected 1"
             )
+        feed.table.matched.append(self._matches[0])
         return self._matches[0]
 
     def _state(self, rule: CompiledRule, station_id: str) -> SeriesState:
@@ -299,76 +328,118 @@ class RuleEvaluator:
                     if not problems or rule.spec.quality is None or rule.spec.quality.on_fail != "block":
                         window_signal(rule.spec.signal, state, reading)
 
+    def _feeds_for(self, sensor_id: str) -> list[_Feed]:
+        feeds = []
+        for rule in self._by_sensor.get(sensor_id, ()):
+            station = rule.stations[sensor_id]
+            quality = rule.spec.quality
+            low, high = quality.range if quality is not None and quality.range is not None else (-math.inf, math.inf)
+            feeds.append(
+                _Feed(
+                    rule=rule,
+                    kind=rule.spec.kind,
+                    state=self._state(rule, sensor_id),
+                    station=station,
+                    table=self._table_of[(rule.id, sensor_id)],
+                    scale=station.sign * MICRO,
+                    signal=rule.spec.signal,
+                    quality=quality,
+                    low=low,
+                    high=high,
+                    spike=quality.spike if quality is not None and quality.spike is not None else math.inf,
+                    watched=rule.spec.no_data is not None,
+                )
+            )
+        self._feeds_of[sensor_id] = feeds
+        return feeds
+
     def evaluate(self, reading: Reading, current_level: Callable[[str], Level | None]) -> Evaluation:
-        """Detections for every rule whose key changes level on this reading, and gate changes."""
+        """Detections for every rule whose key changes level on this reading, and gate changes.
+
+        The hot path of every feed: what each (rule, station) needs is looked up once (`_Feed`), and
+        a reading that passes the gate, stays in its band and leaves the level standing costs no
+        call beyond `current_level`.
+        """
         detections: list[Detection] = []
         gate_changes: list[GateChanged] = []
+        at = reading.observed_at
+        value = reading.value
         with self._lock:
-            series = self._series_of.get(reading.sensor_id)
-            if series is None:
-                series = self._series_of[reading.sensor_id] = [
-                    (rule, rule.spec.kind, self._state(rule, reading.sensor_id))
-                    for rule in self._by_sensor.get(reading.sensor_id, ())
-                ]
-            for rule, kind, state in series:
-                if kind != reading.kind:
+            feeds = self._feeds_of.get(reading.sensor_id)
+            if feeds is None:
+                feeds = self._feeds_for(reading.sensor_id)
+            for feed in feeds:
+                if feed.kind != reading.kind:
                     continue
-                if state.last_at is not None and reading.observed_at <= state.last_at:
+                state = feed.state
+                if state.last_at is not None and at <= state.last_at:
                     continue  # out of order: a later reading was judged already
-                state.last_at = reading.observed_at
-                if rule.spec.no_data is not None:
-                    self._watch_list()
-                    for watch in self._watches_of.get(state.key, ()):
-                        watch.silent = False
-                        silent_level = current_level(watch.key)
-                        if silent_level is not None:
-                            station = rule.stations[reading.sensor_id]
-                            reason = f"{station.spec.name} ({station.spec.id}) reports again"
-                            detections.append(self._silence(watch, None, silent_level, reason, reading))
-                detection = self._judge(rule, state, reading, current_level, gate_changes)
+                state.last_at = at
+                if feed.watched:
+                    detections += self._reports_again(feed, reading, current_level)
+                good = state.last_good_value
+                if feed.quality is None:
+                    problems: list[str] = []
+                elif (
+                    feed.low <= value <= feed.high
+                    and value != good
+                    and (good is None or abs(value - good) <= feed.spike)
+                    and not state.gated
+                ):
+                    # Passes the gate, which stays open: exactly what quality_problems() would do.
+                    state.last_good_value = value
+                    state.unchanged_since = at
+                    problems = []
+                else:
+                    problems = quality_problems(feed.quality, state, reading)
+                    blocks = bool(problems) and feed.quality.on_fail == "block"
+                    if bool(problems) != state.gated:
+                        state.gated = bool(problems)
+                        gate_changes.append(
+                            GateChanged(feed.rule.id, reading.sensor_id, state.gated, tuple(problems), blocks, reading)
+                        )
+                    if blocks:
+                        continue  # a gated reading never counts as "safe": the warning stays where it is
+                signal = value if feed.signal is None else window_signal(feed.signal, state, reading)
+                if signal is None:
+                    continue
+                scaled = signal * feed.scale  # micro-units on the upward scale, as durable-rules compares
+                band = state.band
+                if band is None or not band.lo <= scaled < band.hi:
+                    band = state.band = self._match_band(feed, reading, math.floor(scaled))
+                previous = current_level(state.key)
+                if (
+                    band.floor_rank <= _RANK[previous] <= band.cap_rank
+                    and state.pending_since is None
+                    and state.clearing_since is None
+                ):
+                    continue  # the common case: the level stands and no timer is running
+                detection = self._judge(feed, reading, signal, band, previous, problems)
                 if detection is not None:
                     detections.append(detection)
         if not detections and not gate_changes:
             return NOTHING
         return Evaluation(tuple(detections), tuple(gate_changes))
 
+    def _reports_again(
+        self, feed: _Feed, reading: Reading, current_level: Callable[[str], Level | None]
+    ) -> list[Detection]:
+        """A reading from a station (or area) reported silent ends its no-data warning."""
+        detections = []
+        self._watch_list()
+        for watch in self._watches_of.get(feed.state.key, ()):
+            watch.silent = False
+            silent_level = current_level(watch.key)
+            if silent_level is not None:
+                reason = f"{feed.station.spec.name} ({feed.station.spec.id}) reports again"
+                detections.append(self._silence(watch, None, silent_level, reason, reading))
+        return detections
+
     def _judge(
-        self,
-        rule: CompiledRule,
-        state: SeriesState,
-        reading: Reading,
-        current_level: Callable[[str], Level | None],
-        gate_changes: list[GateChanged],
+        self, feed: _Feed, reading: Reading, signal: float, band: Band, previous: Level | None, problems: list[str]
     ) -> Detection | None:
-        quality = rule.spec.quality
-        problems = quality_problems(quality, state, reading)
-        blocks = bool(problems) and quality is not None and quality.on_fail == "block"
-        if bool(problems) != state.gated:
-            state.gated = bool(problems)
-            gate_changes.append(GateChanged(rule.id, reading.sensor_id, state.gated, tuple(problems), blocks, reading))
-        if blocks:
-            return None  # a gated reading never counts as "safe": the warning stays where it is
-        signal = window_signal(rule.spec.signal, state, reading)
-        if signal is None:
-            return None
-        station = rule.stations[reading.sensor_id]
-        upward_q = quantize(signal * station.sign)
-        band = state.band
-        if band is None or not band.holds(upward_q):
-            # A band durable-rules gave before for this (rule, station) is a fixed interval of this
-            # rule version: reusing it is exact. Only a value in a band not seen yet is posted.
-            band = next((seen for seen in state.bands_seen if seen.holds(upward_q)), None)
-            if band is None:
-                band = self._match_band(rule, reading, upward_q)
-                state.bands_seen.append(band)
-            state.band = band
-        previous = current_level(state.key)
-        if (
-            band.floor_rank <= level_rank(previous) <= band.cap_rank
-            and state.pending_since is None
-            and state.clearing_since is None
-        ):
-            return None  # the common case: the level stands and no timer is running
+        """The detection when the band, the level now and the timers move the key to a new level."""
+        rule, station, state = feed.rule, feed.station, feed.state
         target = next_level(previous, band)
         level = apply_timing(previous, target, state, reading.observed_at, rule.spec.pending, rule.spec.keep_firing_for)
         if level == previous:

@@ -20,13 +20,14 @@ from warning.rulebook.spec import QualitySpec, SignalSpec
 @dataclass
 class SeriesState:
     key: str  # the incident key this series decides, rule:station
-    window: deque[tuple[datetime, float]] = field(default_factory=deque)
+    # The window's readings, oldest first, as two parallel deques: sums run over `values` in C.
+    times: deque[datetime] = field(default_factory=deque)
+    values: deque[float] = field(default_factory=deque)
     last_at: datetime | None = None
     last_good_value: float | None = None
     unchanged_since: datetime | None = None
     gated: bool = False
     band: Band | None = None  # last band durable-rules matched: reused while the signal stays inside it
-    bands_seen: list[Band] = field(default_factory=list)  # every band durable-rules matched, for reuse
     pending_since: datetime | None = None  # since when the target level has been above the current one
     clearing_since: datetime | None = None  # since when the target level has been below the current one
 
@@ -65,32 +66,37 @@ def window_signal(spec: SignalSpec | None, state: SeriesState, reading: Reading)
         return reading.value
     at = reading.observed_at
     cutoff = at - spec.over
-    window = state.window
-    window.append((at, reading.value))
+    times, values = state.times, state.values
+    times.append(at)
+    values.append(reading.value)
     if spec.of == "rate":
-        while len(window) > 1 and window[1][0] <= cutoff:  # keep one reading at or before the cutoff
-            window.popleft()
-        anchor_at, anchor_value = window[0]
-        span = at - anchor_at
+        while len(times) > 1 and times[1] <= cutoff:  # keep one reading at or before the cutoff
+            times.popleft()
+            values.popleft()
+        span = at - times[0]
         needed = spec.min_span if spec.min_span is not None else spec.over / 2
         if span < needed or span > 2 * spec.over or not span:
             return None
-        return (reading.value - anchor_value) / (span / timedelta(hours=1))
-    while window[0][0] <= cutoff:  # aggregates see only (now - over, now]
-        window.popleft()
-    if spec.min_span is not None and at - window[0][0] < spec.min_span:
+        return (reading.value - values[0]) / (span / _HOUR)
+    while times[0] <= cutoff:  # aggregates see only (now - over, now]
+        times.popleft()
+        values.popleft()
+    if spec.min_span is not None and at - times[0] < spec.min_span:
         return None
     match spec.of:
         case "sum":
-            return math.fsum(value for _, value in window)  # exact: no drift across a threshold
+            return math.fsum(values)  # exact: no drift across a threshold
         case "avg":
-            return math.fsum(value for _, value in window) / len(window)
+            return math.fsum(values) / len(values)
         case "max":
-            return max(value for _, value in window)
+            return max(values)
         case "min":
-            return min(value for _, value in window)
+            return min(values)
         case _:
-            return float(len(window))
+            return float(len(values))
+
+
+_HOUR = timedelta(hours=1)
 
 
 def apply_timing(
