@@ -34,6 +34,7 @@ from warning.errors import ConfigFileError, SchemaMismatch
 from warning.escalation.lint import lint_organisation
 from warning.escalation.org import load_organisation
 from warning.escalation.policy import describe_policy, explain_escalation
+from warning.heap import settle_long_lived_heap
 from warning.rulebook import load_rule_files, load_rulebook
 from warning.rulebook.explain import explain_rule
 from warning.rulebook.testing import find_test_files, run_rule_test_file
@@ -218,13 +219,15 @@ def run(readings: click.utils.LazyFile | None) -> None:
     except SchemaMismatch as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
+    settle_long_lived_heap()
     start_live_timer(runtime)
     assert runtime.api is not None
 
     # SIGHUP reloads the rule files and the organisation atomically; a broken file is refused and
     # what is running stays in force.
     def reload(*_: object) -> None:
-        runtime.engine.reload_rules(lambda: load_rulebook(list(settings.rules)))
+        if runtime.engine.reload_rules(lambda: load_rulebook(list(settings.rules))):
+            settle_long_lived_heap()
         runtime.engine.reload_organisation(lambda: load_organisation(settings.organisation), str(settings.organisation))
 
     signal.signal(signal.SIGHUP, reload)

@@ -25,6 +25,7 @@ import faust
 
 from warning.app import Runtime, Settings, build_runtime, start_live_timer
 from warning.clock import SystemClock
+from warning.heap import settle_long_lived_heap
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ def build_stream_driver(broker: str, runtime_factory: Callable[[], Runtime] | No
 
 def _live_runtime() -> Runtime:
     runtime = build_runtime(Settings.from_env(), SystemClock())
+    settle_long_lived_heap()
     start_live_timer(runtime)
     return runtime
 
