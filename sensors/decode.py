@@ -41,7 +41,7 @@ class ReadingDecoder:
     def decode_many(self, payloads: Sequence[bytes], now: datetime) -> list[Reading | ReadingRejected]:
         """Decode a batch (as a Kafka fetch delivers it) in one validation pass; when the batch holds
         a bad payload, decode it item by item so each gets its own verdict. Results keep order."""
-        if not payloads or any(len(payload) > MAX_PAYLOAD_BYTES for payload in payloads):
+        if not payloads or max(map(len, payloads)) > MAX_PAYLOAD_BYTES:
             return [self._verdict(payload, now) for payload in payloads]
         try:
             readings = _READINGS.validate_json(b"[" + b",".join(payloads) + b"]")
@@ -51,8 +51,13 @@ class ReadingDecoder:
         # only a one-to-one result may be trusted.
         if len(readings) != len(payloads):
             return [self._verdict(payload, now) for payload in payloads]
-        latest = now + self.max_clock_skew
-        return [self._check(reading, now, latest) for reading in readings]
+        latest, knows_sensor = now + self.max_clock_skew, self.knows_sensor
+        # The common case inline (the same checks as _admit); only a reading that fails one is
+        # looked at again, for its reason.
+        return [
+            reading if reading.observed_at <= latest and knows_sensor(reading.sensor_id) else self._check(reading, now)
+            for reading in readings
+        ]
 
     def _verdict(self, payload: bytes, now: datetime) -> Reading | ReadingRejected:
         try:
@@ -60,9 +65,7 @@ class ReadingDecoder:
         except ReadingRejected as rejected:
             return rejected
 
-    def _check(self, reading: Reading, now: datetime, latest: datetime) -> Reading | ReadingRejected:
-        if reading.observed_at <= latest and self.knows_sensor(reading.sensor_id):
-            return reading  # the common case: the same checks as _admit, without raising
+    def _check(self, reading: Reading, now: datetime) -> Reading | ReadingRejected:
         try:
             self._admit(reading, now)
         except ReadingRejected as rejected:

@@ -226,6 +226,8 @@ def test_officer_of_an_unengaged_department_cannot_acknowledge(database_url: str
         (reading(3.0, START, sensor="HY-999"), "unknown sensor 'HY-999'"),
         (reading(3.0, START + timedelta(days=2)), "is in the future"),
         ({**reading(3.0, START), "observed_at": "2026-07-14T12:00:00"}, "must carry a time zone"),
+        ({**reading(3.0, START), "observed_at": "14/07/2026 12:00"}, "'14/07/2026 12:00' is not an ISO 8601 timestamp"),
+        ({**reading(3.0, START), "observed_at": None}, "observed_at: Input should be a valid datetime"),
         (b"\xff\xfe not json", "not JSON"),
         ("[1, 2]", "payload must be a JSON object"),
         ({**reading(3.0, START), "extra": 1}, "extra: Extra inputs are not permitted"),

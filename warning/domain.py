@@ -12,7 +12,8 @@ from functools import cached_property
 from typing import Annotated, Any
 
 import pydantic
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, computed_field
+from pydantic_core import PydanticCustomError
 
 NAIVE_TIMESTAMP = "timestamp must carry a time zone (e.g. 2026-07-14T20:00:00+08:00)"
 
@@ -83,6 +84,23 @@ class Channel(StrEnum):
     webhook = "webhook"
 
 
+def _timestamp_from_text(value: object) -> object:
+    """An ISO 8601 text parsed by the standard library, anything else left to pydantic's own checks.
+
+    Every datetime pydantic parses gets a tzinfo object of its own, and comparing or subtracting two
+    such datetimes calls into both (about 0.45 us, against 0.02 us for two on the standard UTC):
+    readings are compared several times each (order, windows, clock skew), on the hot path of
+    every feed. The aware-datetime check still follows.
+    """
+    if type(value) is not str:
+        return value
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        problem = "{text} is not an ISO 8601 timestamp with a time zone, e.g. 2026-07-14T20:00:00+08:00"
+        raise PydanticCustomError("timestamp", problem, {"text": repr(value)}) from None
+
+
 class Reading(Frozen):
     """One validated sensor observation, exactly as a feed must send it (JSON object).
 
@@ -100,8 +118,7 @@ class Reading(Frozen):
     kind: str = Field(min_length=1, max_length=50)
     value: Annotated[float, Field(strict=True, allow_inf_nan=False)]
     unit: str | None = Field(default=None, max_length=20)
-    # pydantic's own aware-datetime check runs in Rust: this is the hot path of every feed.
-    observed_at: pydantic.AwareDatetime
+    observed_at: Annotated[pydantic.AwareDatetime, BeforeValidator(_timestamp_from_text)]
 
     @computed_field  # type: ignore[prop-decorator]
     @cached_property

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -362,14 +362,13 @@ class RuleEvaluator:
         """
         detections: list[Detection] = []
         gate_changes: list[GateChanged] = []
-        at = reading.observed_at
-        value = reading.value
+        at, value, kind = reading.observed_at, reading.value, reading.kind
         with self._lock:
             feeds = self._feeds_of.get(reading.sensor_id)
             if feeds is None:
                 feeds = self._feeds_for(reading.sensor_id)
             for feed in feeds:
-                if feed.kind != reading.kind:
+                if feed.kind != kind:
                     continue
                 state = feed.state
                 if state.last_at is not None and at <= state.last_at:
@@ -379,7 +378,7 @@ class RuleEvaluator:
                     detections += self._reports_again(feed, reading, current_level)
                 good = state.last_good_value
                 if feed.quality is None:
-                    problems: list[str] = []
+                    problems: Sequence[str] = ()
                 elif (
                     feed.low <= value <= feed.high
                     and value != good
@@ -389,7 +388,7 @@ class RuleEvaluator:
                     # Passes the gate, which stays open: exactly what quality_problems() would do.
                     state.last_good_value = value
                     state.unchanged_since = at
-                    problems = []
+                    problems = ()
                 else:
                     problems = quality_problems(feed.quality, state, reading)
                     blocks = bool(problems) and feed.quality.on_fail == "block"
@@ -436,7 +435,7 @@ class RuleEvaluator:
         return detections
 
     def _judge(
-        self, feed: _Feed, reading: Reading, signal: float, band: Band, previous: Level | None, problems: list[str]
+        self, feed: _Feed, reading: Reading, signal: float, band: Band, previous: Level | None, problems: Sequence[str]
     ) -> Detection | None:
         """The detection when the band, the level now and the timers move the key to a new level."""
         rule, station, state = feed.rule, feed.station, feed.state
