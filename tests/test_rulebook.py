@@ -205,7 +205,7 @@ def test_no_band_match_is_an_error_not_a_safe_reading() -> None:
     evaluator = RuleEvaluator(load_rule_files([ROOT / "rules" / "flood.yaml"]))
     band = Band(0, 0.0, 1.0, None, None)
     evaluator._host.set_rulesets({"gap": {"band-0": {"all": [band_condition(band)], "run": lambda _c: None}}})
-    feed = evaluator._feeds_for("HY-370102-01")[0]
+    feed = evaluator._feeds_of["HY-370102-01"][0]
     gapped = replace(feed, table=_BandTable("gap", []))
     with pytest.raises(EvaluationError, match="matched no band"):
         evaluator._match_band(gapped, _reading(3.0), quantize(3.0))
@@ -220,7 +220,7 @@ def test_a_band_durable_rules_matched_serves_every_station_with_the_same_thresho
     path = _write(tmp_path, f"hazard: flood\nrules:\n  - id: r1\n    title: T\n    kind: water_level\n"
                             f"    stations:\n{stations}")  # fmt: skip
     evaluator = RuleEvaluator(load_rule_files([path]))
-    tables = [evaluator._feeds_for(f"S{i}")[0].table for i in range(3)]
+    tables = [evaluator._feeds_of[f"S{i}"][0].table for i in range(3)]
     assert tables[0] is tables[1] is tables[2]  # one ruleset for the three stations
     levels = [evaluator.evaluate(_reading(2.5, sensor=f"S{i}"), lambda key: None).detections[0].level for i in range(3)]
     assert levels == [Level.yellow] * 3

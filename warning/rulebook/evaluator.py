@@ -177,7 +177,7 @@ class RuleEvaluator:
         self._matches: list[Band] = []
         self._lock = threading.Lock()
         self._states: dict[tuple[str, str], SeriesState] = {}
-        # Per sensor, the (rule, station) series it feeds: built on first use, then reused.
+        # Per sensor, the (rule, station) series it feeds (built below, once states are carried over).
         self._feeds_of: dict[str, list[_Feed]] = {}
         definitions: dict[str, dict[str, Any]] = {}
         tables: dict[tuple[Band, ...], _BandTable] = {}
@@ -204,6 +204,10 @@ class RuleEvaluator:
         if carry_over is not None:
             self._adopt_states(carry_over)
             self._watching_since = carry_over._watching_since
+        # Built with the rules rather than on a sensor's first reading, which would make the
+        # first readings after a start or reload the slowest.
+        for sensor_id in self._by_sensor:
+            self._feeds_of[sensor_id] = self._feeds_for(sensor_id)
 
     def _adopt_states(self, old: RuleEvaluator) -> None:
         """Hot reload: keep windows, gates and timers of every (rule, station) that still exists."""
@@ -350,7 +354,6 @@ class RuleEvaluator:
                     watched=rule.spec.no_data is not None,
                 )
             )
-        self._feeds_of[sensor_id] = feeds
         return feeds
 
     def evaluate(self, reading: Reading, current_level: Callable[[str], Level | None]) -> Evaluation:
@@ -364,10 +367,7 @@ class RuleEvaluator:
         gate_changes: list[GateChanged] = []
         at, value, kind = reading.observed_at, reading.value, reading.kind
         with self._lock:
-            feeds = self._feeds_of.get(reading.sensor_id)
-            if feeds is None:
-                feeds = self._feeds_for(reading.sensor_id)
-            for feed in feeds:
+            for feed in self._feeds_of.get(reading.sensor_id, ()):
                 if feed.kind != kind:
                     continue
                 state = feed.state
