@@ -17,7 +17,7 @@ from warning.rulebook.compiler import Band
 from warning.rulebook.spec import QualitySpec, SignalSpec
 
 
-@dataclass
+@dataclass(slots=True)
 class SeriesState:
     key: str  # the incident key this series decides, rule:station
     # The window's readings, oldest first, as two parallel deques: sums run over `values` in C.
