@@ -175,3 +175,41 @@ def test_levels_follow_thresholds_with_hysteresis(pairs: list[list[float]], valu
         held = [lv for lv, fire in zip(levels, fires, strict=True) if value >= round(fire - 0.005, 3)]
         assert level_rank(level) >= level_rank(fired[-1] if fired else None)
         assert level_rank(level) <= level_rank(held[-1] if held else None)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.sampled_from(["block", "lower_certainty"]),
+    # Repeats (stuck), jumps (spike), values out of the physical range, and ordinary readings.
+    st.lists(st.one_of(st.sampled_from([3.0, 5.2, 25.0, -1.0]), st.floats(min_value=-5, max_value=25)), max_size=40),
+)
+def test_the_gate_on_the_evaluators_fast_path_agrees_with_the_quality_rules(on_fail: str, values: list[float]) -> None:
+    """The evaluator checks the common case (the gate passes and stays open) inline; every reading
+    must get the verdict quality_problems() gives it, gate changes and certainty included."""
+    from warning.rulebook.compiler import compile_rule
+    from warning.rulebook.series import SeriesState, quality_problems
+    from warning.rulebook.spec import RuleSpec
+
+    station = StationSpec.model_validate(
+        {"id": "S", "name": "S", "area": "370102", "levels": {"yellow": {"above": 5, "clear_below": 4.5}}}
+    )
+    quality = {"range": [0, 20], "spike": 1.5, "stuck_for": "30m", "on_fail": on_fail}
+    spec = RuleSpec.model_validate({"id": "r", "title": "t", "kind": "k", "quality": quality, "stations": [station]})
+    evaluator = RuleEvaluator([compile_rule("flood", spec, "test")])
+    assert spec.quality is not None
+    reference = SeriesState("r:S")
+    current: dict[str, Level | None] = {}
+    for n, value in enumerate(values):
+        reading = Reading(sensor_id="S", kind="k", value=value, observed_at=NOW + timedelta(minutes=10 * n))
+        problems = quality_problems(spec.quality, reference, reading)
+        evaluation = evaluator.evaluate(reading, current.get)
+        expected = []
+        if bool(problems) != reference.gated:
+            reference.gated = bool(problems)
+            expected = [(bool(problems), tuple(problems))]
+        assert [(change.failing, change.problems) for change in evaluation.gate_changes] == expected
+        for detection in evaluation.detections:
+            assert not (problems and on_fail == "block"), "a blocked reading moved a warning"
+            assert detection.certainty == ("Possible" if problems else "Observed")
+            assert detection.quality == tuple(problems)
+            current[detection.key] = detection.level
