@@ -148,7 +148,7 @@ def main() -> None:
         compile_started = time.perf_counter()
         evaluator = RuleEvaluator(load_rule_files([write_rules(Path(workdir))]))
         compile_seconds = time.perf_counter() - compile_started
-    decoder = ReadingDecoder(evaluator.knows_sensor)
+    decoder = ReadingDecoder(evaluator.sensors)
     data = payloads(args.readings)
     now = START + timedelta(days=30)
     levels: dict[str, Level | None] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Container, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,11 +31,13 @@ def _reason(error: ValidationError) -> str:
 class ReadingDecoder:
     def __init__(
         self,
-        knows_sensor: Callable[[str], bool],
+        sensors: Container[str],
         *,
         max_clock_skew: timedelta = timedelta(minutes=5),
     ) -> None:
-        self.knows_sensor = knows_sensor
+        # The sensors some rule watches (a set or the rulebook's own view, tested in C per reading);
+        # replaced when the rules are reloaded.
+        self.sensors = sensors
         self.max_clock_skew = max_clock_skew
 
     def decode_many(self, payloads: Sequence[bytes], now: datetime) -> list[Reading | ReadingRejected]:
@@ -51,11 +53,11 @@ class ReadingDecoder:
         # only a one-to-one result may be trusted.
         if len(readings) != len(payloads):
             return [self._verdict(payload, now) for payload in payloads]
-        latest, knows_sensor = now + self.max_clock_skew, self.knows_sensor
+        latest, sensors = now + self.max_clock_skew, self.sensors
         # The common case inline (the same checks as _admit); only a reading that fails one is
         # looked at again, for its reason.
         return [
-            reading if reading.observed_at <= latest and knows_sensor(reading.sensor_id) else self._check(reading, now)
+            reading if reading.observed_at <= latest and reading.sensor_id in sensors else self._check(reading, now)
             for reading in readings
         ]
 
@@ -74,7 +76,7 @@ class ReadingDecoder:
 
     def _admit(self, reading: Reading, now: datetime) -> None:
         """Checks beyond the payload's shape: a sensor some rule watches, a believable timestamp."""
-        if not self.knows_sensor(reading.sensor_id):
+        if reading.sensor_id not in self.sensors:
             raise ReadingRejected(f"unknown sensor '{reading.sensor_id}': no rule watches it")
         if reading.observed_at > now + self.max_clock_skew:
             raise ReadingRejected(

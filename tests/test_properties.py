@@ -22,7 +22,7 @@ from warning.rulebook import RuleEvaluator, load_rule_files
 from warning.rulebook.spec import StationSpec
 
 NOW = datetime(2026, 7, 14, 12, tzinfo=UTC)
-DECODER = ReadingDecoder(lambda sensor: sensor == "HY-370102-01")
+DECODER = ReadingDecoder({"HY-370102-01"})
 
 json_scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30)

@@ -86,7 +86,7 @@ class Engine:
         self.exercise = exercise
         self.escalation = EscalationDriver(org)
         self.dispatcher.hand_on = self.escalation.hand_on_held_page  # a page held for long: the next step
-        self.decoder = ReadingDecoder(self._knows_sensor)
+        self.decoder = ReadingDecoder(evaluator.sensors)
         self._lock = threading.RLock()
         self._prime(evaluator)
         # Called with the next due time after every decision, so a live timer can re-arm itself.
@@ -142,9 +142,6 @@ class Engine:
 
     # rules --------------------------------------------------------------------------------
 
-    def _knows_sensor(self, sensor_id: str) -> bool:
-        return self.evaluator.knows_sensor(sensor_id)
-
     def _prime(self, evaluator: RuleEvaluator) -> None:
         """Refill rule windows from stored readings, so a restart does not forget the last hour."""
         evaluator.watch_from(self.clock.now())
@@ -171,6 +168,7 @@ class Engine:
             return False
         with self._lock:
             self.evaluator = RuleEvaluator(rulebook.rules, compounds=rulebook.compounds, carry_over=self.evaluator)
+            self.decoder.sensors = self.evaluator.sensors
             versions = {rule.id: rule.version for rule in rulebook.rules}
             versions |= {compound.id: compound.version for compound in rulebook.compounds}
             with self.store.transaction() as tx:

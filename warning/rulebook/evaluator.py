@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, KeysView, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -219,8 +219,10 @@ class RuleEvaluator:
                 state.band = None  # the bands may have moved: ask durable-rules afresh
             self._states[(rule_id, station_id)] = state
 
-    def knows_sensor(self, sensor_id: str) -> bool:
-        return sensor_id in self._by_sensor
+    @property
+    def sensors(self) -> KeysView[str]:
+        """The sensors some rule watches."""
+        return self._by_sensor.keys()
 
     def window_reach(self) -> float:
         """Seconds of history priming needs after a restart: the longest window or no-data period."""
