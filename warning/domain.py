@@ -72,9 +72,13 @@ _LEVEL_ROMAN = {Level.blue: "IV", Level.yellow: "III", Level.orange: "II", Level
 _LEVEL_ZH = {Level.blue: "蓝色", Level.yellow: "黄色", Level.orange: "橙色", Level.red: "红色"}
 
 
+# Rank with None (no warning) as 0: a dict, for hot paths that cannot afford a call.
+LEVEL_RANKS: dict[Level | None, int] = {None: 0} | _LEVEL_RANK
+
+
 def level_rank(level: Level | None) -> int:
     """Rank with None (no warning) as 0."""
-    return 0 if level is None else level.rank
+    return LEVEL_RANKS[level]
 
 
 class Channel(StrEnum):

@@ -21,7 +21,7 @@ from typing import Any
 
 from durable.engine import Host, MessageNotHandledException
 
-from warning.domain import Detection, Level, Reading, format_duration, level_rank
+from warning.domain import LEVEL_RANKS, Detection, Level, Reading, format_duration, level_rank
 from warning.errors import EvaluationError
 from warning.rulebook.compiler import (
     LARGEST_COMPARABLE,
@@ -91,9 +91,6 @@ class _Feed:
     high: float
     spike: float
     watched: bool  # the rule reports silence (no_data)
-
-
-_RANK: dict[Level | None, int] = {None: 0} | {level: level.rank for level in Level}
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,7 +407,7 @@ class RuleEvaluator:
                     band = state.band = self._match_band(feed, reading, math.floor(scaled))
                 previous = current_level(state.key)
                 if (
-                    band.floor_rank <= _RANK[previous] <= band.cap_rank
+                    band.floor_rank <= LEVEL_RANKS[previous] <= band.cap_rank
                     and state.pending_since is None
                     and state.clearing_since is None
                 ):
