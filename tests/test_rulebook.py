@@ -333,7 +333,8 @@ def test_a_malformed_stage_reference_is_refused_at_its_line(tmp_path: Path) -> N
 
 def test_a_rule_over_thousands_of_stations_compiles_and_judges_each(tmp_path: Path) -> None:
     """durable-rules hangs creating a ruleset of more than 512 rules; a ruleset holds one set of bands
-    (at most nine), however many stations share it or the rule selects. Run in a subprocess so a regression fails on its timeout instead of hanging the suite."""
+    (at most nine), however many stations share it or the rule selects. Run in a subprocess so a
+    regression fails on its timeout instead of hanging the suite."""
     import subprocess
     import sys
     import textwrap
