@@ -59,7 +59,7 @@ class Band:
     # The bounds in micro-units (None: unbounded), as durable-rules compares them.
     low_q: int | None = field(init=False)
     high_q: int | None = field(init=False)
-    # The same bounds with infinities for None, so that the hot path tests `lo <= x < hi`.
+    # The same bounds with infinities for None: membership is `lo <= x < hi` (exact against integers).
     lo: float = field(init=False)
     hi: float = field(init=False)
 
@@ -71,8 +71,8 @@ class Band:
         object.__setattr__(self, "lo", -math.inf if self.low_q is None else self.low_q)
         object.__setattr__(self, "hi", math.inf if self.high_q is None else self.high_q)
 
-    def holds(self, value_q: int) -> bool:
-        return (self.low_q is None or self.low_q <= value_q) and (self.high_q is None or value_q < self.high_q)
+    def holds(self, value_q: float) -> bool:
+        return self.lo <= value_q < self.hi
 
 
 @dataclass(frozen=True, slots=True)

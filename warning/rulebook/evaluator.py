@@ -403,7 +403,7 @@ class RuleEvaluator:
                     continue
                 scaled = signal * feed.scale  # micro-units on the upward scale, as durable-rules compares
                 band = state.band
-                if band is None or not band.lo <= scaled < band.hi:
+                if band is None or not band.lo <= scaled < band.hi:  # Band.holds, without the call
                     band = state.band = self._match_band(feed, reading, math.floor(scaled))
                 previous = current_level(state.key)
                 if (
