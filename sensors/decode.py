@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Container, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,6 +15,29 @@ from warning.errors import ReadingRejected
 
 MAX_PAYLOAD_BYTES = 64 * 1024
 _READINGS = TypeAdapter(list[Reading])
+# In valid JSON without escapes every quote delimits a string, and a string followed by a colon is
+# a key: counting them counts the keys written.
+_KEY_TEXT = re.compile(r'"\s*:')
+_KEY_BYTES = re.compile(rb'"\s*:')
+
+
+def _duplicate_keys(payload: bytes | str, reading: Reading) -> str | None:
+    """Why a validated payload must still be refused: a key written twice. JSON parsers keep the
+    last one, so `{"sensor_id": "A", ..., "sensor_id": "B"}` would quietly be station B's."""
+    escaped = "\\" in payload if isinstance(payload, str) else b"\\" in payload
+    if not escaped:
+        keys = _KEY_TEXT.findall(payload) if isinstance(payload, str) else _KEY_BYTES.findall(payload)
+        if len(keys) == len(reading.model_fields_set):  # a reading has one field per distinct key
+            return None
+    try:
+        pairs: list[tuple[str, object]] = json.loads(payload, object_pairs_hook=list)
+    except ValueError as exc:
+        return f"not JSON: {exc}"
+    names = [name for name, _ in pairs]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if not repeated:
+        return None
+    return f"key {', '.join(map(repr, repeated))} appears more than once; send each field once"
 
 
 def _reason(error: ValidationError) -> str:
@@ -54,11 +79,13 @@ class ReadingDecoder:
         if len(readings) != len(payloads):
             return [self._verdict(payload, now) for payload in payloads]
         latest, sensors = now + self.max_clock_skew, self.sensors
-        # The common case inline (the same checks as _admit); only a reading that fails one is
+        # The common case inline (the same checks as decode); only a reading that fails one is
         # looked at again, for its reason.
         return [
-            reading if reading.observed_at <= latest and reading.sensor_id in sensors else self._check(reading, now)
-            for reading in readings
+            reading
+            if reading.observed_at <= latest and reading.sensor_id in sensors and not _duplicate_keys(payload, reading)
+            else self._verdict(payload, now)
+            for payload, reading in zip(payloads, readings, strict=True)
         ]
 
     def _verdict(self, payload: bytes, now: datetime) -> Reading | ReadingRejected:
@@ -66,13 +93,6 @@ class ReadingDecoder:
             return self.decode(payload, now)
         except ReadingRejected as rejected:
             return rejected
-
-    def _check(self, reading: Reading, now: datetime) -> Reading | ReadingRejected:
-        try:
-            self._admit(reading, now)
-        except ReadingRejected as rejected:
-            return rejected
-        return reading
 
     def _admit(self, reading: Reading, now: datetime) -> None:
         """Checks beyond the payload's shape: a sensor some rule watches, a believable timestamp."""
@@ -91,6 +111,9 @@ class ReadingDecoder:
                 if len(payload) > MAX_PAYLOAD_BYTES:
                     raise ReadingRejected(f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_BYTES}")
                 reading = Reading.model_validate_json(payload)  # one pass: parse and validate
+                duplicated = _duplicate_keys(payload, reading)
+                if duplicated is not None:
+                    raise ReadingRejected(duplicated)
             else:
                 reading = Reading.model_validate(payload)
         except ValidationError as exc:

@@ -62,11 +62,9 @@ def test_live_run_ingests_readings_pages_and_stops_cleanly_on_sigterm(tmp_path: 
 
     readings = tmp_path / "readings.jsonl"
     now = datetime.now(UTC).isoformat()
-    readings.write_text(
-        json.dumps({"sensor_id": "HY-370102-01", "kind": "water_level", "value": 3.9, "observed_at": now})
-        + "\nnot json\n",
-        encoding="utf-8",
-    )
+    # The valid reading comes after a line that is not JSON and one that is not even UTF-8.
+    valid = json.dumps({"sensor_id": "HY-370102-01", "kind": "water_level", "value": 3.9, "observed_at": now})
+    readings.write_bytes(b'not json\n\xff\xfe{"sensor_id": 1}\r\n' + valid.encode() + b"\n")
     url = f"sqlite:///{tmp_path / 'live.db'}"
     env = {**os.environ, "WARNING_DATABASE_URL": url}
     process = subprocess.Popen(
@@ -91,7 +89,7 @@ def test_live_run_ingests_readings_pages_and_stops_cleanly_on_sigterm(tmp_path: 
             except Exception:  # the schema may not exist yet
                 sent = []
         assert sent and sent[0] in accepted
-        assert len(letters) == 1 and letters[0].startswith("not JSON")
+        assert len(letters) == 2 and all(letter.startswith("not JSON") for letter in letters), letters
     finally:
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=30)

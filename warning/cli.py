@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, BinaryIO, NoReturn
 
 import click
 
@@ -200,11 +200,11 @@ def _wait_for_signal() -> None:
 @main.command()
 @click.option(
     "--readings",
-    type=click.File("r"),
+    type=click.File("rb"),
     default=None,
     help="JSON lines of readings to ingest (- for standard input); otherwise serve webhooks only",
 )
-def run(readings: click.utils.LazyFile | None) -> None:
+def run(readings: BinaryIO | None) -> None:
     """Run the live engine: wall clock, APScheduler wake-ups, HTTP API and Twilio webhooks."""
     settings = Settings.from_env()
     try:
@@ -234,9 +234,11 @@ def run(readings: click.utils.LazyFile | None) -> None:
     click.echo(f"engine running; API and webhooks on {runtime.api.url}; database {settings.database_url}")
     try:
         if readings is not None:
-            for line in readings:
+            # Bytes, line by line: a line that is not UTF-8 or not JSON is dead-lettered with its
+            # number, and the lines around it are ingested.
+            for number, line in enumerate(readings, start=1):
                 if line.strip():
-                    runtime.engine.ingest_payload(line, source="readings-file")
+                    runtime.engine.ingest_payload(line.rstrip(b"\r\n"), source=f"readings-file:{number}")
         _wait_for_signal()
     finally:
         runtime.close()

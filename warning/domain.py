@@ -6,7 +6,7 @@ pydantic models, frozen so that a value handed downstream cannot change under it
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any
@@ -88,21 +88,52 @@ class Channel(StrEnum):
     webhook = "webhook"
 
 
-def _timestamp_from_text(value: object) -> object:
-    """An ISO 8601 text parsed by the standard library, anything else left to pydantic's own checks.
+# Readings and every other instant the engine stores lie in this span: earlier or later ones are
+# typing mistakes or corrupt clocks, and near the ends of Python's datetime range arithmetic (a
+# window's start, a conversion to UTC for the database) would overflow.
+EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_INSTANT = datetime(9000, 1, 1, tzinfo=UTC)
+# Pydantic's reading of a number as a timestamp: seconds since 1970, or milliseconds beyond this.
+_MILLISECONDS_FROM = 2e10
+
+
+def _out_of_range(text: object) -> PydanticCustomError:
+    problem = "{text} is outside the span a reading can have (1970 to 9000)"
+    return PydanticCustomError("timestamp_range", problem, {"text": repr(text)})
+
+
+def _timestamp(value: object) -> object:
+    """An ISO 8601 text parsed by the standard library (or a Unix time, as pydantic reads it),
+    checked to lie between 1970 and 9000; anything else left to pydantic's own checks.
 
     Every datetime pydantic parses gets a tzinfo object of its own, and comparing or subtracting two
     such datetimes calls into both (about 0.45 us, against 0.02 us for two on the standard UTC):
     readings are compared several times each (order, windows, clock skew), on the hot path of
     every feed. The aware-datetime check still follows.
     """
-    if type(value) is not str:
-        return value
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        problem = "{text} is not an ISO 8601 timestamp with a time zone, e.g. 2026-07-14T20:00:00+08:00"
-        raise PydanticCustomError("timestamp", problem, {"text": repr(value)}) from None
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            problem = "{text} is not an ISO 8601 timestamp with a time zone, e.g. 2026-07-14T20:00:00+08:00"
+            raise PydanticCustomError("timestamp", problem, {"text": repr(value)}) from None
+        # fromisoformat gives a fixed offset or none: a naive one is refused by the aware check after
+        if parsed.tzinfo is not None and not EARLIEST_INSTANT <= parsed < LATEST_INSTANT:
+            raise _out_of_range(value)
+        return parsed
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+        if abs(seconds) > _MILLISECONDS_FROM:
+            seconds /= 1000
+        if not EARLIEST_INSTANT.timestamp() <= seconds < LATEST_INSTANT.timestamp():  # NaN fails too
+            raise _out_of_range(value)
+        return datetime.fromtimestamp(seconds, UTC)
+    return value
+
+
+# No sensor of any kind reports beyond this in its unit: a larger number is a corrupt payload, and
+# sums, rates and the rule bands' micro-unit scale would overflow on it.
+LARGEST_READING_VALUE = 1e15
 
 
 class Reading(Frozen):
@@ -120,9 +151,12 @@ class Reading(Frozen):
     sent_id: str = Field(default="", max_length=200, alias="reading_id", exclude=True)
     sensor_id: str = Field(min_length=1, max_length=100)
     kind: str = Field(min_length=1, max_length=50)
-    value: Annotated[float, Field(strict=True, allow_inf_nan=False)]
+    value: Annotated[
+        float,
+        Field(strict=True, allow_inf_nan=False, ge=-LARGEST_READING_VALUE, le=LARGEST_READING_VALUE),
+    ]
     unit: str | None = Field(default=None, max_length=20)
-    observed_at: Annotated[pydantic.AwareDatetime, BeforeValidator(_timestamp_from_text)]
+    observed_at: Annotated[pydantic.AwareDatetime, BeforeValidator(_timestamp)]
 
     @computed_field  # type: ignore[prop-decorator]
     @cached_property

@@ -284,14 +284,16 @@ class RuleEvaluator:
             reading=reading, thresholds=(), reason=reason, signal_value=None, no_data=True, content=content,
         )  # fmt: skip
 
-    def _match_band(self, feed: _Feed, reading: Reading, upward_q: int) -> Band:
+    def _match_band(self, feed: _Feed, reading: Reading, scaled: float) -> Band:
         """The band for a signal on the upward scale, in micro-units: one durable-rules matched
         before for this station's bands, or else the one it matches now."""
         rule = feed.rule
-        if abs(upward_q) > LARGEST_COMPARABLE:
+        if not -LARGEST_COMPARABLE <= scaled <= LARGEST_COMPARABLE:  # NaN and infinities fail too
             raise EvaluationError(
-                f"rule {rule.id}: reading {reading.reading_id} value {reading.value:g} is too large to compare"
+                f"rule {rule.id}: reading {reading.reading_id} value {reading.value:g} gives a signal too large "
+                "to compare with the thresholds"
             )
+        upward_q = math.floor(scaled)
         band = feed.table.known_band(upward_q)
         if band is not None:
             return band
@@ -404,7 +406,7 @@ class RuleEvaluator:
                 scaled = signal * feed.scale  # micro-units on the upward scale, as durable-rules compares
                 band = state.band
                 if band is None or not band.lo <= scaled < band.hi:  # Band.holds, without the call
-                    band = state.band = self._match_band(feed, reading, math.floor(scaled))
+                    band = state.band = self._match_band(feed, reading, scaled)
                 previous = current_level(state.key)
                 if (
                     band.floor_rank <= LEVEL_RANKS[previous] <= band.cap_rank

@@ -1,0 +1,135 @@
+"""Hostile and careless feed input: every bad payload is dead-lettered with its reason, the engine
+carries on, and the valid readings around it are judged."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sensors.decode import ReadingDecoder
+from tests.conftest import START, gauge_rules, make_runtime
+from warning.app import Runtime
+from warning.clock import VirtualClock
+from warning.errors import ReadingRejected
+
+AT = START.isoformat()
+
+
+def _payload(**fields: object) -> bytes:
+    body = {"sensor_id": "G1", "kind": "water_level", "value": 3.5, "unit": "m", "observed_at": AT} | fields
+    return json.dumps(body).encode()
+
+
+# (payload, words the dead letter's reason must contain)
+HOSTILE: dict[str, tuple[bytes, str]] = {
+    "a huge finite value on a rule without a range gate": (_payload(value=1e308), "value: Input should be less"),
+    "a negative huge value": (_payload(value=-1.7e308), "value: Input should be greater"),
+    "year 1 in a positive offset (before UTC's year 1)": (
+        _payload(observed_at="0001-01-01T00:00:00+08:00"),
+        "outside the span a reading can have",
+    ),
+    "year 1 in UTC": (_payload(observed_at="0001-01-01T00:00:00+00:00"), "outside the span"),
+    "year 9999 in a negative offset (after UTC's 9999)": (
+        _payload(observed_at="9999-12-31T23:00:00-05:00"),
+        "outside the span",
+    ),
+    "a Unix time before 1970": (_payload(observed_at=-86400), "outside the span"),
+    "a Unix time beyond any datetime": (_payload(observed_at=1e300), "outside the span"),
+    "a duplicated sensor_id": (
+        b'{"sensor_id": "XX", "kind": "water_level", "value": 3.5, "sensor_id": "G1", "observed_at": "'
+        + AT.encode()
+        + b'"}',
+        "key 'sensor_id' appears more than once",
+    ),
+    "a duplicated key written with an escape": (
+        b'{"sensor_id": "XX", "kind": "water_level", "value": 3.5, "sensor\\u005fid": "G1", "observed_at": "'
+        + AT.encode()
+        + b'"}',
+        "key 'sensor_id' appears more than once",
+    ),
+    "a duplicated value with a space before its colon": (
+        b'{"sensor_id":"G1","kind":"water_level","value":9.9,"value" :3.5,"observed_at":"' + AT.encode() + b'"}',
+        "key 'value' appears more than once",
+    ),
+    "invalid UTF-8": (b'{"sensor_id": "G1\xff\xfe", "kind": "water_level", "value": 3.5}', "not JSON"),
+    "a NaN literal": (_payload().replace(b"3.5", b"NaN"), "value: Input should be a finite number"),
+}
+
+
+@pytest.fixture
+def gauges(tmp_path: Path, sqlite_url: str) -> Iterator[tuple[Runtime, VirtualClock]]:
+    """A runtime on the gauge rules, which have no quality gate (no range to stop a huge value)."""
+    clock = VirtualClock(START)
+    runtime = make_runtime(sqlite_url, clock, rules=gauge_rules(tmp_path))
+    try:
+        yield runtime, clock
+    finally:
+        runtime.close()
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_a_hostile_payload_is_dead_lettered_and_the_next_reading_is_judged(
+    case: str, gauges: tuple[Runtime, VirtualClock]
+) -> None:
+    runtime, _ = gauges
+    payload, reason = HOSTILE[case]
+    assert runtime.engine.ingest_payload(payload, "test") is None
+    assert runtime.engine.ingest_payload(_payload(sensor_id="G2", value=3.2), "test") is not None
+    letters = runtime.store.dead_letters()
+    assert len(letters) == 1 and reason in letters[0].reason, letters[0].reason
+    assert [row.code for row in runtime.store.incidents()] == ["F0001"]  # G2 above 3.0 opened its warning
+
+
+def test_the_same_payloads_in_one_batch_each_get_their_own_verdict() -> None:
+    decoder = ReadingDecoder({"G1"})
+    payloads = [_payload(), *(payload for payload, _ in HOSTILE.values()), _payload(value=3.6)]
+    verdicts = decoder.decode_many(payloads, START)
+    assert [type(v).__name__ for v in verdicts] == ["Reading"] + ["ReadingRejected"] * len(HOSTILE) + ["Reading"]
+
+
+def test_a_key_written_once_is_not_taken_for_a_duplicate_whatever_the_spacing_or_escapes() -> None:
+    decoder = ReadingDecoder({"G1"})
+    spaced = b'{ "sensor_id" : "G1" ,\n "kind"\t: "water:level",  "value" : 3.5, "observed_at" :"' + AT.encode() + b'"}'
+    escaped = b'{"sensor_id": "G1", "kind": "water\\u005flevel", "value": 3.5, "observed_at": "' + AT.encode() + b'"}'
+    colon_in_value = _payload(unit='m":')
+    for payload in (spaced, escaped, colon_in_value):
+        assert decoder.decode(payload, START).sensor_id == "G1"
+
+
+key_names = st.sampled_from(["sensor_id", "kind", "value", "unit", "observed_at", "reading_id"])
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(key_names, max_size=4).flatmap(
+        lambda more: st.permutations(["sensor_id", "kind", "value", "observed_at", *more])
+    ),
+    st.sampled_from(["", " ", "\n"]),
+    st.booleans(),
+)
+def test_a_payload_is_refused_exactly_when_a_key_repeats(keys: list[str], space: str, escape: bool) -> None:
+    values = {"sensor_id": '"G1"', "kind": '"water_level"', "value": "3.5", "unit": '"m"', "observed_at": f'"{AT}"',
+              "reading_id": '"r-1"'}  # fmt: skip
+    written = [(name.replace("_", "\\u005f") if escape else name) for name in keys]
+    payload = "{" + ",".join(f'"{w}"{space}:{space}{values[k]}' for w, k in zip(written, keys, strict=True)) + "}"
+    decoder = ReadingDecoder({"G1"})
+    try:
+        decoder.decode(payload.encode(), START)
+    except ReadingRejected as rejected:
+        assert "appears more than once" in rejected.reason, rejected.reason
+        assert len(set(keys)) != len(keys)
+        return
+    assert len(set(keys)) == len(keys)
+
+
+def test_unix_times_are_read_as_seconds_or_milliseconds_as_before() -> None:
+    decoder = ReadingDecoder({"G1"})
+    seconds = START.timestamp()
+    for sent in (seconds, int(seconds), seconds * 1000):
+        assert decoder.decode(_payload(observed_at=sent), START + timedelta(minutes=1)).observed_at == START
