@@ -134,6 +134,9 @@ def _timestamp(value: object) -> object:
 # No sensor of any kind reports beyond this in its unit: a larger number is a corrupt payload, and
 # sums, rates and the rule bands' micro-unit scale would overflow on it.
 LARGEST_READING_VALUE = 1e15
+# A number in a sensor's unit, as readings, thresholds and stages carry it: finite (a NaN threshold
+# never fires, an infinite one never clears) and within the largest value a reading may have.
+Measurement = Annotated[float, Field(allow_inf_nan=False, ge=-LARGEST_READING_VALUE, le=LARGEST_READING_VALUE)]
 
 
 class Reading(Frozen):
@@ -170,10 +173,10 @@ class Threshold(Frozen):
     `clear_above`."""
 
     level: Level
-    above: float | None = None
-    clear_below: float | None = None
-    below: float | None = None
-    clear_above: float | None = None
+    above: Measurement | None = None
+    clear_below: Measurement | None = None
+    below: Measurement | None = None
+    clear_above: Measurement | None = None
 
     @property
     def rising(self) -> bool:
@@ -312,20 +315,28 @@ class DeadLetter(Frozen):
     received_at: AwareDatetime
 
 
+# The longest duration any setting needs (a backtest over years of data); a longer one is a typo,
+# and timedelta itself overflows at about 2.7 million years.
+LONGEST_DURATION = timedelta(days=3660)
+
+
 def parse_duration(text: str) -> timedelta:
     """'90s', '15m', '2h', '1h30m' -> timedelta. Raises ValueError with a hint."""
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    hint = f"duration {text[:40]!r}: write it like 30s, 15m, 2h or 1h30m"
     total, number = 0, ""
-    for char in text.strip():
-        if char.isdigit():
+    for char in text.strip()[:41]:  # longer is never a duration, and int() of a huge text is slow
+        if char in "0123456789":
             number += char
         elif char in units and number:
             total += int(number) * units[char]
             number = ""
         else:
-            raise ValueError(f"duration {text!r}: write it like 30s, 15m, 2h or 1h30m")
-    if number or total <= 0:
-        raise ValueError(f"duration {text!r}: write it like 30s, 15m, 2h or 1h30m")
+            raise ValueError(hint)
+    if number or total <= 0 or len(text.strip()) > 40:
+        raise ValueError(hint)
+    if total > LONGEST_DURATION.total_seconds():
+        raise ValueError(f"duration {text!r} is longer than {LONGEST_DURATION.days} days")
     return timedelta(seconds=total)
 
 
@@ -342,6 +353,8 @@ def format_duration(value: timedelta) -> str:
 def duration_field(value: Any) -> timedelta:
     """Pydantic before-validator body: accept '15m' style strings or timedelta."""
     if isinstance(value, timedelta):
+        if not -LONGEST_DURATION <= value <= LONGEST_DURATION:
+            raise ValueError(f"duration {value} is longer than {LONGEST_DURATION.days} days")
         return value
     if isinstance(value, str):
         return parse_duration(value)

@@ -13,7 +13,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
+from ruamel.yaml.reader import ReaderError
 
 from warning.errors import ConfigFileError, FileProblem
 
@@ -54,17 +56,83 @@ class YamlDocument:
         return FileProblem(str(self.path), self.line_of(location), message)
 
 
+# No configuration file needs more: a deeper or larger one is a mistake or an attack, and would
+# exhaust the loaders' recursion (a crash, not an error) or, through aliases, memory and time.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_NESTING = 64
+MAX_NODES = 2_000_000  # counting every alias as the node it repeats
+
+
+def _line_at(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
+
+
+def _shape_problem(text: str) -> tuple[int, str] | None:
+    """(line, message) if the document nests too deeply or expands too far through aliases.
+
+    Read from the parser's event stream, which keeps no Python recursion, before anything builds
+    the nested objects."""
+    depth, expanded = 0, [0]  # expanded: nodes inside each open collection, aliases counted in full
+    anchored: dict[str, int] = {}
+    opened: list[str | None] = []
+    for event in YAML(typ="safe", pure=False).parse(text):
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                return event.start_mark.line + 1, f"nested more than {MAX_NESTING} levels deep"
+            opened.append(event.anchor)
+            expanded.append(1)
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+            size = expanded.pop()
+            anchor = opened.pop()
+            if anchor is not None:
+                anchored[anchor] = size
+            expanded[-1] += size
+        elif isinstance(event, AliasEvent):
+            expanded[-1] += anchored.get(event.anchor, 1)
+        elif isinstance(event, NodeEvent):  # a scalar
+            if event.anchor is not None:
+                anchored[event.anchor] = 1
+            expanded[-1] += 1
+        if expanded[-1] > MAX_NODES:
+            return event.start_mark.line + 1, f"expands to more than {MAX_NODES:,} values (through aliases)"
+    return None
+
+
+def _yaml_problem(text: str, exc: YAMLError) -> tuple[int, str]:
+    if isinstance(exc, MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        return (mark.line + 1 if mark is not None else 1), f"not valid YAML: {exc.problem or exc.context}"
+    if isinstance(exc, ReaderError):  # a character YAML does not allow, e.g. a NUL in a binary file
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        return _line_at(text, exc.position), f"not valid YAML: character U+{code:04X} is not allowed (a binary file?)"
+    return 1, f"not valid YAML: {exc}"
+
+
 def read_yaml(path: Path, error_type: type[ConfigFileError]) -> YamlDocument:
+    """Read a configuration file; whatever is wrong with it (unreadable, not UTF-8, not YAML, too
+    deep, not a mapping) raises `error_type` with the line to look at."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise error_type([FileProblem(str(path), 0, f"cannot read file: {exc.strerror}")]) from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise error_type([FileProblem(str(path), 0, f"larger than {MAX_FILE_BYTES // 2**20} MiB")])
     try:
-        root = YAML(typ="safe", pure=False).load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 0
-        raise error_type([FileProblem(str(path), line, f"not valid YAML: {exc.problem or exc.context}")]) from exc
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problem = f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot start a character; save the file as UTF-8"
+        raise error_type([FileProblem(str(path), line, problem)]) from exc
+    try:
+        shape = _shape_problem(text)
+        root = YAML(typ="safe", pure=False).load(text) if shape is None else None
+    except YAMLError as exc:
+        raise error_type([FileProblem(str(path), *_yaml_problem(text, exc))]) from exc
+    if shape is not None:
+        raise error_type([FileProblem(str(path), *shape)])
     if not isinstance(root, dict):
         raise error_type([FileProblem(str(path), 1, "the file must be a YAML mapping (key: value lines)")])
     return YamlDocument(path, text, root)

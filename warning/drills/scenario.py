@@ -77,19 +77,6 @@ class ScenarioSpec(BaseModel):
     players: dict[Phone, PhoneBehaviour] = Field(default_factory=dict)
     injects: list[InjectSpec] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _timeline_fits(self) -> Self:
-        for index, inject in enumerate(self.injects):
-            if inject.at > self.duration:
-                raise ValueError(
-                    f"inject {index + 1} at {inject.at} is after the drill ends ({self.duration}); "
-                    "lengthen duration or move the inject"
-                )
-        for phone in self.players:
-            if phone not in self.roster:
-                raise ValueError(f"player {phone} is not on the drill roster; add it to roster")
-        return self
-
 
 def load_scenario(path: Path) -> tuple[ScenarioSpec, list[Path], Path]:
     """The scenario, with its rule and organisation paths resolved relative to the scenario file."""
@@ -103,11 +90,28 @@ def load_scenario(path: Path) -> tuple[ScenarioSpec, list[Path], Path]:
     organisation = (base / spec.organisation).resolve()
     if not organisation.exists():
         problems.append(document.problem(("organisation",), f"organisation file {spec.organisation} not found"))
+    problems += _timeline_problems(spec, document)
     if not problems:
         problems += _silence_problems(spec, document, load_organisation(organisation))
     if problems:
         raise ScenarioFileError(problems)
     return spec, rules, organisation
+
+
+def _timeline_problems(spec: ScenarioSpec, document: YamlDocument) -> list[FileProblem]:
+    """Injects after the end and players off the roster, each at its own line."""
+    ends = f"the drill ends ({spec.duration}); lengthen duration or move the inject"
+    problems = [
+        document.problem(("injects", index, "at"), f"inject {index + 1} at {inject.at} is after {ends}")
+        for index, inject in enumerate(spec.injects)
+        if inject.at > spec.duration
+    ]
+    problems += [
+        document.problem(("players", phone), f"player {phone} is not on the drill roster; add it to roster")
+        for phone in spec.players
+        if phone not in spec.roster
+    ]
+    return problems
 
 
 def _silence_problems(spec: ScenarioSpec, document: YamlDocument, org: Organisation) -> list[FileProblem]:

@@ -11,7 +11,16 @@ from pathlib import Path
 from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from ruamel.yaml import YAML
 
 from warning.dispatch.budget import CarrierBudget
@@ -40,7 +49,7 @@ ClockTime = Annotated[time, BeforeValidator(_clock_time)]
 def _zone(value: str) -> str:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(f"unknown time zone '{value}'; use an IANA name such as Asia/Shanghai") from None
     return value
 
@@ -120,7 +129,7 @@ class DepartmentSpec(Spec):
     roster: dict[str, str] = Field(default_factory=dict)
     shifts: list[ShiftSpec] = Field(default_factory=list)
     overrides: list[OverrideSpec] = Field(default_factory=list)
-    time_zone: Annotated[str, BeforeValidator(_zone)] | None = None
+    time_zone: Annotated[str, AfterValidator(_zone)] | None = None
 
     @model_validator(mode="after")
     def _someone(self) -> Self:
@@ -249,7 +258,7 @@ class CarrierBudgetSpec(Spec):
 
 
 class OrganisationSpec(Spec):
-    time_zone: Annotated[str, BeforeValidator(_zone)] = "Asia/Shanghai"
+    time_zone: Annotated[str, AfterValidator(_zone)] = "Asia/Shanghai"
     carrier_budget: CarrierBudgetSpec = Field(default_factory=CarrierBudgetSpec)
     # From this level up, every department a warning engages must acknowledge it (quorum).
     quorum_from: Level = Level.orange
@@ -257,19 +266,6 @@ class OrganisationSpec(Spec):
     departments: list[DepartmentSpec] = Field(min_length=1)
     people: list[PersonSpec] = Field(min_length=1)
     policies: list[PolicySpec] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _unique_ids(self) -> Self:
-        for name, ids in (
-            ("area", [a.code for a in self.areas]),
-            ("department", [d.id for d in self.departments]),
-            ("person", [p.id for p in self.people]),
-            ("policy", [p.id for p in self.policies]),
-        ):
-            duplicates = sorted({i for i in ids if ids.count(i) > 1})
-            if duplicates:
-                raise ValueError(f"{name} ids must be unique; repeated: {', '.join(duplicates)}")
-        return self
 
 
 class Organisation:
@@ -315,7 +311,9 @@ class Organisation:
         """Departments of `kind` from `area` up the tier tree: district, city, province."""
         chain: list[str] = []
         code: str | None = area
-        while code is not None:
+        seen: set[str] = set()
+        while code is not None and code not in seen:  # a loop is refused at load; never spin on one
+            seen.add(code)
             chain.extend(d.id for d in self.departments.values() if d.kind == kind and d.area == code)
             code = self.parent_area(code)
         return chain
@@ -348,6 +346,15 @@ class Organisation:
         return list(self.people[person_id].channels)
 
 
+def _parent_loop(code: str, parents: dict[str, str | None]) -> list[str]:
+    """The codes from `code` up its parents back to `code` itself, or [] when the walk ends at a root."""
+    path, at = [code], parents.get(code)
+    while at is not None and at not in path:
+        path.append(at)
+        at = parents.get(at)
+    return [*path, code] if at == code else []
+
+
 def _cross_reference_problems(
     spec: OrganisationSpec, problem: Callable[[Location, str], FileProblem]
 ) -> list[FileProblem]:
@@ -361,9 +368,27 @@ def _cross_reference_problems(
             problems.append(problem(where, f"department {dept.id}: role {role} names unknown person "
                                            f"'{person_id}'; add them under people"))  # fmt: skip
 
+    for section, ids in (
+        ("areas", [area.code for area in spec.areas]),
+        ("departments", [dept.id for dept in spec.departments]),
+        ("people", [person.id for person in spec.people]),
+        ("policies", [policy.id for policy in spec.policies]),
+    ):
+        key = "code" if section == "areas" else "id"
+        first: dict[str, int] = {}
+        for index, ident in enumerate(ids):
+            if ident in first:
+                again = f"{section} {ident} is listed twice (first as item {first[ident] + 1}); ids must be unique"
+                problems.append(problem((section, index, key), again))
+            first.setdefault(ident, index)
+    parents = {area.code: area.parent for area in spec.areas}
     for index, area in enumerate(spec.areas):
         if area.parent is not None and area.parent not in codes:
             problems.append(problem(("areas", index, "parent"), f"parent area {area.parent} is not listed under areas"))
+        loop = _parent_loop(area.code, parents)
+        if loop:
+            circle = f"area {area.code}: its parents lead back to it ({' -> '.join(loop)}); the areas must form a tree"
+            problems.append(problem(("areas", index, "parent"), circle))
     for index, dept in enumerate(spec.departments):
         if dept.area not in codes:
             problems.append(

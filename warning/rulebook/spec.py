@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from warning.domain import AreaCode, Level, duration_field
+from warning.domain import AreaCode, Level, Measurement, duration_field
 
 Duration = Annotated[timedelta, BeforeValidator(duration_field)]
 
@@ -34,10 +34,10 @@ class LevelThresholdSpec(Spec):
     """Rising: fire at or above `above`, hold until the value falls below `clear_below`.
     Falling: fire at or below `below`, hold until the value rises above `clear_above`."""
 
-    above: float | None = None
-    clear_below: float | None = None
-    below: float | None = None
-    clear_above: float | None = None
+    above: Measurement | None = None
+    clear_below: Measurement | None = None
+    below: Measurement | None = None
+    clear_above: Measurement | None = None
 
     @model_validator(mode="after")
     def _one_direction_that_can_clear(self) -> Self:
@@ -86,7 +86,7 @@ def _stage_ref(value: float | str) -> float | str:
     return value
 
 
-Bound = Annotated[float | str, AfterValidator(_stage_ref)]
+Bound = Annotated[Measurement | str, AfterValidator(_stage_ref)]
 
 
 def resolve_bound(value: float | str | None, stages: dict[str, float]) -> float | None:
@@ -136,7 +136,7 @@ class CatalogueStationSpec(Spec):
     kinds: list[str] = Field(min_length=1)
     tags: list[str] = Field(default_factory=list)
     # Named values per station, e.g. warning_stage (警戒水位) and guaranteed_stage (保证水位).
-    stages: dict[str, float] = Field(default_factory=dict)
+    stages: dict[str, Measurement] = Field(default_factory=dict)
 
 
 class CatalogueFileSpec(Spec):
@@ -200,8 +200,8 @@ class SignalSpec(Spec):
 class QualitySpec(Spec):
     """Data-quality gate applied before a reading may move a warning."""
 
-    range: tuple[float, float] | None = Field(default=None, description="physically possible [min, max]")
-    spike: float | None = Field(default=None, gt=0, description="largest plausible change between readings")
+    range: tuple[Measurement, Measurement] | None = Field(default=None, description="physically possible [min, max]")
+    spike: Measurement | None = Field(default=None, gt=0, description="largest plausible change between readings")
     stuck_for: Duration | None = Field(default=None, description="an unchanged value this long means a stuck sensor")
     # block: the reading is not judged (the warning stays as it is); lower_certainty: judged, but the
     # detection's CAP certainty drops from Observed to Possible.

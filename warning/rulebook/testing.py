@@ -30,7 +30,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from warning.domain import AwareDatetime, Level, Reading, duration_field, format_duration
+from warning.domain import AwareDatetime, Level, Measurement, Reading, duration_field, format_duration
 from warning.errors import RuleFileError
 from warning.rulebook.compiler import load_rulebook
 from warning.rulebook.compound import MemberWarning, compound_key, judge_compound
@@ -54,7 +54,7 @@ class SeriesSpec(Spec):
     kind: str
     every: Offset = Field(description="time between values")
     start_at: Offset = timedelta(0)
-    values: list[float | None] = Field(min_length=1)
+    values: list[Measurement | None] = Field(min_length=1)
 
 
 class ExpectSpec(Spec):
