@@ -190,11 +190,16 @@ def rules_test(paths: tuple[Path, ...]) -> None:
     sys.exit(1 if failed else 0)
 
 
-def _wait_for_signal() -> None:
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGINT or SIGTERM."""
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    stop.wait()
+    return stop
+
+
+def _wait_for_signal() -> None:
+    _stop_on_signals().wait()
 
 
 @main.command()
@@ -225,21 +230,33 @@ def run(readings: BinaryIO | None) -> None:
 
     # SIGHUP reloads the rule files and the organisation atomically; a broken file is refused and
     # what is running stays in force.
-    def reload(*_: object) -> None:
+    def reload() -> None:
         if runtime.engine.reload_rules(lambda: load_rulebook(list(settings.rules))):
             settle_long_lived_heap()
         runtime.engine.reload_organisation(lambda: load_organisation(settings.organisation), str(settings.organisation))
 
-    signal.signal(signal.SIGHUP, reload)
+    # A signal handler runs on the main thread between any two of its bytecodes, perhaps inside an
+    # ingest holding the engine's (re-entrant) lock: reload on a thread of its own, which waits for it.
+    def reload_on_signal(*_: object) -> None:
+        threading.Thread(target=reload, name="reload", daemon=True).start()
+
+    signal.signal(signal.SIGHUP, reload_on_signal)
     click.echo(f"engine running; API and webhooks on {runtime.api.url}; database {settings.database_url}")
+    stop = _stop_on_signals()
+
+    def ingest_lines(lines: BinaryIO) -> None:
+        # Bytes, line by line: a line that is not UTF-8 or not JSON is dead-lettered with its
+        # number, and the lines around it are ingested.
+        for number, line in enumerate(lines, start=1):
+            if stop.is_set():
+                return
+            if line.strip():
+                runtime.engine.ingest_payload(line.rstrip(b"\r\n"), source=f"readings-file:{number}")
+
     try:
-        if readings is not None:
-            # Bytes, line by line: a line that is not UTF-8 or not JSON is dead-lettered with its
-            # number, and the lines around it are ingested.
-            for number, line in enumerate(readings, start=1):
-                if line.strip():
-                    runtime.engine.ingest_payload(line.rstrip(b"\r\n"), source=f"readings-file:{number}")
-        _wait_for_signal()
+        if readings is not None:  # read beside the main thread, which a signal must reach (stdin may block)
+            threading.Thread(target=ingest_lines, args=(readings,), name="readings", daemon=True).start()
+        stop.wait()
     finally:
         runtime.close()
 

@@ -117,15 +117,23 @@ class Engine:
         """Load the organisation file again; on any error keep the running one and record why."""
         try:
             org = load()
-        except ConfigFileError as exc:
-            now = self.clock.now()
-            with self._lock, self.store.transaction() as tx:
-                tx.record(now, "organisation_reload_refused", f"organisation reload from {source} refused, the "
-                          f"running one stays in force: {len(exc.problems)} problem(s)", None,
-                          problems=[str(p) for p in exc.problems])  # fmt: skip
+        except Exception as exc:  # whatever is wrong with the new file, the running organisation stays
+            self._record_reload_refused("organisation_reload_refused", f"organisation reload from {source} refused, "
+                                        "the running one stays in force", source, exc)  # fmt: skip
             return False
         self.use_organisation(org, source)
         return True
+
+    def _record_reload_refused(self, kind: str, summary: str, source: str, exc: Exception) -> None:
+        if isinstance(exc, ConfigFileError):
+            problems = [str(p) for p in exc.problems]
+        else:  # not a problem the loader located: a bug, kept visible rather than fatal
+            log.exception("reload from %s failed", source)
+            problems = [f"{source}: {type(exc).__name__}: {exc}"]
+        with self._lock, self.store.transaction() as tx:
+            tx.record(self.clock.now(), kind, f"{summary}: {len(problems)} problem(s)", None, problems=problems)
+        for problem in problems:
+            log.error("reload refused: %s", problem)
 
     def follow_stored_organisation(self) -> bool:
         """Adopt a newer organisation another process stored (so every engine on one database
@@ -150,24 +158,23 @@ class Engine:
             with self.store.transaction() as tx:
                 evaluator.prime(tx.readings_since(self.clock.now() - timedelta(seconds=reach)))
 
-    def reload_rules(self, load: Callable[[], Rulebook]) -> bool:
+    def reload_rules(self, load: Callable[[], Rulebook], source: str = "the rule files") -> bool:
         """Swap in freshly loaded rules atomically, keeping windows and timers; on any error in the
         files keep the running rules and record why. True when the new rules are in force."""
-        now = self.clock.now()
+        refused = "rule reload refused, the running rules stay in force"
         try:
             rulebook = load()
-        except ConfigFileError as exc:
-            with self._lock, self.store.transaction() as tx:
-                tx.record(
-                    now,
-                    "rules_reload_refused",
-                    f"rule reload refused, the running rules stay in force: {len(exc.problems)} problem(s)",
-                    None,
-                    problems=[str(p) for p in exc.problems],
-                )
+        except Exception as exc:  # whatever is wrong with the new files, the running rules stay
+            self._record_reload_refused("rules_reload_refused", refused, source, exc)
             return False
         with self._lock:
-            self.evaluator = RuleEvaluator(rulebook.rules, compounds=rulebook.compounds, carry_over=self.evaluator)
+            try:
+                evaluator = RuleEvaluator(rulebook.rules, compounds=rulebook.compounds, carry_over=self.evaluator)
+            except Exception as exc:
+                self._record_reload_refused("rules_reload_refused", refused, source, exc)
+                return False
+            now = self.clock.now()
+            self.evaluator = evaluator
             self.decoder.sensors = self.evaluator.sensors
             versions = {rule.id: rule.version for rule in rulebook.rules}
             versions |= {compound.id: compound.version for compound in rulebook.compounds}
