@@ -117,7 +117,7 @@ def test_sms_for_one_person_within_a_minute_are_bundled_and_one_reply_answers_th
         waits = [d.summary for d in rt.store.decisions() if d.kind == "bundle_wait"]
         assert len(waits) == 2 and "waits until 2026-07-14T12:01:00+00:00" in waits[0]
         # A reply of 1 to the bundle acknowledges both warnings it asked about, not the first one.
-        result = rt.engine.acknowledge_by_sms(WANG_WEI, "1", "SMreply1")
+        result = rt.engine.acknowledge_by_sms(WANG_WEI, "1")
         assert result.accepted and result.message == "F0002, F0003 acknowledged"
         assert [i.status.value for i in rt.engine.board()] == ["open", "acknowledged", "acknowledged"]
     finally:

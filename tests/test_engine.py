@@ -165,7 +165,7 @@ def test_forged_or_altered_webhooks_acknowledge_nothing(runtime: Runtime, clock:
     runtime.engine.ingest_payload(reading(3.0, START + timedelta(minutes=1)), "test")  # lifted
     runtime.engine.ingest_payload(reading(3.8, START + timedelta(minutes=2)), "test")  # a new warning
     status, body = _post(url, params, {"X-Twilio-Signature": genuine})
-    assert status == 200 and "already received" in body
+    assert status == 409 and "already received" in body
     assert [i.status for i in runtime.store.incidents()] == ["lifted", "open"]
     assert "webhook_replayed" in kinds(runtime)
 
@@ -484,3 +484,65 @@ def test_a_database_from_an_older_version_is_refused_with_what_to_do(tmp_path: o
         Store(f"sqlite:///{path}")
     assert "escalations lacks acknowledged_at, acknowledged_by" in str(caught.value)
     assert "use a new database (for SQLite, delete the file)" in str(caught.value)
+
+
+def _signed_post(runtime: Runtime, path: str, params: dict[str, str]) -> tuple[int, str]:
+    assert runtime.api is not None
+    url = f"{runtime.api.url}{path}"
+    return _post(url, params, {"X-Twilio-Signature": TwilioSignature(SIMULATOR_AUTH_TOKEN).sign(url, params)})
+
+
+def test_a_replayed_escalate_now_keypress_is_refused_and_escalates_once(runtime: Runtime) -> None:
+    """One correctly signed "press 2" request, captured and replayed, must not run the chain on."""
+    runtime.engine.ingest_payload(reading(3.7, START), "test")
+    page = runtime.store.notifications()[0]
+    params = {"CallSid": "CA" + "1" * 32, "Digits": "2", "From": "+8653188880000", "To": LI}
+    path = f"/twilio/voice/gather?n={page.id}&prompt=1"
+    assert _signed_post(runtime, path, params)[0] == 200
+    assert kinds(runtime).count("escalation_hastened") == 1
+    for _ in range(3):
+        status, body = _signed_post(runtime, path, params)
+        assert (status, body) == (409, "this request was already received")
+    assert kinds(runtime).count("escalation_hastened") == 1 and kinds(runtime).count("webhook_replayed") == 3
+    # The next prompt of the same call is another request: a key pressed there is acted on.
+    assert _signed_post(runtime, f"/twilio/voice/gather?n={page.id}&prompt=2", params)[0] == 200
+    assert kinds(runtime).count("escalation_hastened") == 2
+
+
+def test_a_repeat_prompt_carries_the_next_prompt_number(runtime: Runtime) -> None:
+    runtime.engine.ingest_payload(reading(3.7, START), "test")
+    page = runtime.store.notifications()[0]
+    params = {"CallSid": "CA" + "2" * 32, "Digits": "9"}
+    status, body = _signed_post(runtime, f"/twilio/voice/gather?n={page.id}&prompt=1", params)
+    assert status == 200 and "prompt=2" in body
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/twilio/sms/status", {"MessageSid": "SM" + "3" * 32, "MessageStatus": "undelivered"}),
+        ("/twilio/voice/status", {"CallSid": "CA" + "4" * 32, "CallStatus": "no-answer"}),
+    ],
+)
+def test_a_replayed_status_callback_is_refused(runtime: Runtime, path: str, params: dict[str, str]) -> None:
+    assert _signed_post(runtime, path, params)[0] == 204
+    assert _signed_post(runtime, path, params)[0] == 409
+    assert _signed_post(runtime, path, {**params, "MessageStatus": "failed", "CallStatus": "failed"})[0] == 204
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/twilio/sms/inbound", {"From": WANG, "Body": "1"}),
+        ("/twilio/sms/inbound", {"From": WANG, "Body": "1", "MessageSid": "../../etc"}),
+        ("/twilio/voice/gather?n=1&prompt=x", {"CallSid": "CA1", "Digits": "2"}),
+        ("/twilio/voice/gather?n=1&prompt=1", {"Digits": "2"}),
+        ("/twilio/sms/status", {"MessageSid": "SM1" + "x" * 100, "MessageStatus": "failed"}),
+    ],
+)
+def test_a_signed_webhook_without_a_usable_provider_id_is_a_400(
+    runtime: Runtime, path: str, params: dict[str, str]
+) -> None:
+    runtime.engine.ingest_payload(reading(3.7, START), "test")
+    assert _signed_post(runtime, path, params)[0] == 400
+    assert runtime.store.incidents()[0].status == "open" and "escalation_hastened" not in kinds(runtime)

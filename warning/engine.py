@@ -512,18 +512,23 @@ class Engine:
                 board.append(Incident.model_validate(row).model_copy(update=extra))
         return board
 
-    def acknowledge_by_sms(self, phone: str, body: str, message_sid: str) -> AckResult:
-        """An inbound SMS reply: '1' acknowledges the latest page to this number; 'ACK F0001' a named one.
-
-        Each inbound SMS is acted on once: a replay of a captured '1' must not acknowledge whatever
-        page happens to be newest by then.
-        """
+    def accept_webhook(self, key: str, what: str) -> bool:
+        """Remember one provider request (its MessageSid, or CallSid and prompt, and status); False,
+        with a `webhook_replayed` decision, when it came before. A captured, correctly signed request
+        replayed must not act again: a "1" would acknowledge whatever page is newest by then, a "2"
+        would run the escalation chain to its end."""
         now = self.clock.now()
-        with self._lock, self.store.transaction() as tx:
-            if not tx.remember_webhook(f"sms:{message_sid}", now):
-                tx.record(now, "webhook_replayed", f"inbound SMS {message_sid} from {phone} received again; ignored",
-                          None, phone=phone)  # fmt: skip
-                return AckResult(False, "this message was already received")
+        try:
+            with self._lock, self.store.transaction() as tx:
+                if tx.remember_webhook(key, now):
+                    return True
+                tx.record(now, "webhook_replayed", f"{what} received again; refused", None, key=key)
+                return False
+        except WriteConflict:  # the same request twice at once: the other one took it
+            return False
+
+    def acknowledge_by_sms(self, phone: str, body: str) -> AckResult:
+        """An inbound SMS reply: '1' acknowledges the latest page to this number; 'ACK F0001' a named one."""
         person = self.org.person_by_phone(phone)
         if person is None:
             return AckResult(False, "this number is not on any roster")

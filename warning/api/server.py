@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, TypeVar
 from xml.sax.saxutils import escape, quoteattr
@@ -29,6 +30,40 @@ Handler = Callable[[web.Request], Awaitable[web.Response]]
 TwilioHandler = Callable[[web.Request, dict[str, str]], Awaitable[web.Response]]
 
 
+# The key a state-changing webhook is remembered by, and how the decision log names it; or why the
+# request cannot be one (answered 400).
+Receipt = Callable[[web.Request, dict[str, str]], tuple[str, str] | str]
+_SID = re.compile(r"^[A-Za-z0-9]{2,64}$")
+_STATUS = re.compile(r"^[a-z-]{1,20}$")
+
+
+def _status_receipt(sid_field: str, status_field: str) -> Receipt:
+    """A status callback is one per (sid, status): Twilio reports each status of a message once."""
+
+    def receipt(_request: web.Request, params: dict[str, str]) -> tuple[str, str] | str:
+        sid, status = params.get(sid_field, ""), params.get(status_field, "")
+        if not _SID.match(sid) or not _STATUS.match(status):
+            return f"{sid_field} and {status_field} are required"
+        return f"status:{sid}:{status}", f"status callback {status} of {sid}"
+
+    return receipt
+
+
+def _gather_receipt(request: web.Request, params: dict[str, str]) -> tuple[str, str] | str:
+    """A keypress is one per (call, prompt): the prompt number is in the signed action URL."""
+    sid, prompt = params.get("CallSid", ""), request.query.get("prompt", "1")
+    if not _SID.match(sid) or not prompt.isdigit() or not 1 <= int(prompt) <= 100:
+        return "CallSid and a prompt number are required"
+    return f"gather:{sid}:{prompt}", f"keypress {params.get('Digits', '')!r} of call {sid} (prompt {prompt})"
+
+
+def _inbound_sms_receipt(_request: web.Request, params: dict[str, str]) -> tuple[str, str] | str:
+    sid = params.get("MessageSid", "")
+    if not _SID.match(sid):
+        return "MessageSid is required"
+    return f"sms:{sid}", f"inbound SMS {sid} from {params.get('From', '')}"
+
+
 class SignatureCheck(Protocol):
     def is_valid(self, url: str, params: Mapping[str, str], signature: str | None) -> bool: ...
 
@@ -43,9 +78,11 @@ async def _run(function: Callable[..., T], *args: Any) -> T:
     return await asyncio.get_running_loop().run_in_executor(None, function, *args)
 
 
-def _prompt(text: str, language: str, notification_id: int) -> str:
+def _prompt(text: str, language: str, notification_id: int, prompt: int = 1) -> str:
+    """The page read out with a one-key Gather. `prompt` counts the prompts of one call: the
+    keypress webhook of each is acted on once (a replay of a signed "2" must not escalate again)."""
     voice_language = "zh-CN" if language == "zh-CN" else "en-US"
-    action = quoteattr(f"/twilio/voice/gather?n={notification_id}")
+    action = quoteattr(f"/twilio/voice/gather?n={notification_id}&prompt={prompt}")
     goodbye = "未收到按键，再见。" if language == "zh-CN" else "No key pressed. Goodbye."
     return (
         f'<Gather numDigits="1" timeout="10" action={action} method="POST">'
@@ -74,8 +111,9 @@ class ApiTokens:
 def build_api(engine: Engine, signature: SignatureCheck, public_base_url: str, tokens: ApiTokens) -> web.Application:
     public = public_base_url.rstrip("/")
 
-    def signed(handler: TwilioHandler) -> Handler:
-        """Run `handler` only for a webhook whose X-Twilio-Signature matches the public URL and form."""
+    def signed(handler: TwilioHandler, receipt: Receipt | None = None) -> Handler:
+        """Run `handler` only for a webhook whose X-Twilio-Signature matches the public URL and form
+        and, for one that changes state, that was not received before (`receipt` names it)."""
 
         async def checked(request: web.Request) -> web.Response:
             params = {key: str(value) for key, value in (await request.post()).items()}
@@ -83,6 +121,13 @@ def build_api(engine: Engine, signature: SignatureCheck, public_base_url: str, t
             if not signature.is_valid(url, params, request.headers.get("X-Twilio-Signature")):
                 log.warning("refused Twilio webhook with a bad signature: %s", request.path)
                 return web.Response(status=403, text="invalid signature")
+            if receipt is not None:
+                named = receipt(request, params)
+                if isinstance(named, str):
+                    return web.Response(status=400, text=named)
+                if not await _run(engine.accept_webhook, *named):
+                    log.warning("refused a replayed Twilio webhook: %s", named[0])
+                    return web.Response(status=409, text="this request was already received")
             return await handler(request, params)
 
         return checked
@@ -110,6 +155,7 @@ def build_api(engine: Engine, signature: SignatureCheck, public_base_url: str, t
         if page is None:
             return _twiml("<Hangup/>")
         ident, text, language = page
+        prompt = int(request.query.get("prompt", "1"))  # checked by its receipt
         outcome = await _run(engine.keypress, ident, params.get("Digits", ""))
         zh = language == "zh-CN"
         replies = {
@@ -120,13 +166,10 @@ def build_api(engine: Engine, signature: SignatureCheck, public_base_url: str, t
         if outcome in replies:
             say_language = "zh-CN" if zh else "en-US"
             return _twiml(f'<Say language="{say_language}">{escape(replies[outcome])}</Say><Hangup/>')
-        return _twiml(_prompt(text, language, ident))  # repeat, or a wrong key: prompt again
+        return _twiml(_prompt(text, language, ident, prompt + 1))  # repeat, or a wrong key: prompt again
 
     async def sms_inbound(_request: web.Request, params: dict[str, str]) -> web.Response:
-        sid = params.get("MessageSid", "")
-        if not sid:
-            return web.Response(status=400, text="MessageSid missing")
-        result = await _run(engine.acknowledge_by_sms, params.get("From", ""), params.get("Body", ""), sid)
+        result = await _run(engine.acknowledge_by_sms, params.get("From", ""), params.get("Body", ""))
         return _twiml(f"<Message>{escape(result.message)}</Message>")
 
     def authorised(request: web.Request) -> str | None:
@@ -193,11 +236,11 @@ def build_api(engine: Engine, signature: SignatureCheck, public_base_url: str, t
         return web.json_response(silence.model_dump(mode="json"))
 
     app = web.Application()
-    app.router.add_post("/twilio/sms/status", signed(sms_status))
-    app.router.add_post("/twilio/voice/status", signed(voice_status))
-    app.router.add_post("/twilio/voice/twiml", signed(voice_twiml))
-    app.router.add_post("/twilio/voice/gather", signed(voice_gather))
-    app.router.add_post("/twilio/sms/inbound", signed(sms_inbound))
+    app.router.add_post("/twilio/sms/status", signed(sms_status, _status_receipt("MessageSid", "MessageStatus")))
+    app.router.add_post("/twilio/voice/status", signed(voice_status, _status_receipt("CallSid", "CallStatus")))
+    app.router.add_post("/twilio/voice/twiml", signed(voice_twiml))  # reads only: a replay changes nothing
+    app.router.add_post("/twilio/voice/gather", signed(voice_gather, _gather_receipt))
+    app.router.add_post("/twilio/sms/inbound", signed(sms_inbound, _inbound_sms_receipt))
     app.router.add_post("/api/incidents/{code}/ack", api_ack)
     app.router.add_post("/api/incidents/{code}/handover", api_handover)
     app.router.add_get("/api/incidents", api_incidents)
