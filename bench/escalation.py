@@ -147,6 +147,7 @@ def main() -> None:
         (work / "org.yaml").write_text(organisation(wait), encoding="utf-8")
         (work / "rules.yaml").write_text(rules(args.escalations), encoding="utf-8")
         settings = Settings(
+            provider="simulator",
             database_url=args.database or f"sqlite:///{work / 'bench.db'}",
             rules=(work / "rules.yaml",),
             organisation=work / "org.yaml",

@@ -80,6 +80,7 @@ def bench_engine(n: int) -> tuple[float, float, float]:
     with tempfile.TemporaryDirectory() as workdir:
         clock = VirtualClock(START + timedelta(days=1))
         settings = Settings(
+            provider="simulator",
             database_url=f"sqlite:///{workdir}/bench.db",
             rules=(ROOT / "rules" / "flood.yaml",),
             organisation=ROOT / "org" / "jinan.yaml",

@@ -69,10 +69,11 @@ def make_runtime(
     rules: tuple[Path, ...] = (ROOT / "rules" / "flood.yaml",),
 ) -> Runtime:
     settings = Settings(
+        provider="simulator",
         database_url=database_url,
         rules=rules,
         organisation=organisation or ROOT / "org" / "jinan.yaml",
-        api_tokens=tokens or {},
+        api_tokens=",".join(f"{token}:{person}" for token, person in (tokens or {}).items()),
     )
     exercise = roster is not None
     return build_runtime(settings, clock, exercise=exercise, drill_roster=roster)

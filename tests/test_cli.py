@@ -66,7 +66,7 @@ def test_live_run_ingests_readings_pages_and_stops_cleanly_on_sigterm(tmp_path: 
     valid = json.dumps({"sensor_id": "HY-370102-01", "kind": "water_level", "value": 3.9, "observed_at": now})
     readings.write_bytes(b'not json\n\xff\xfe{"sensor_id": 1}\r\n' + valid.encode() + b"\n")
     url = f"sqlite:///{tmp_path / 'live.db'}"
-    env = {**os.environ, "WARNING_DATABASE_URL": url}
+    env = {**os.environ, "WARNING_DATABASE_URL": url, "WARNING_PROVIDER": "simulator"}
     process = subprocess.Popen(
         [sys.executable, "-m", "warning.cli", "run", "--readings", str(readings)],
         env=env,

@@ -188,6 +188,7 @@ def _play(database_url: str, engines: int, tmp_path: Path, seed: int) -> tuple[l
         env = {
             **os.environ,
             "WARNING_DATABASE_URL": database_url,
+            "WARNING_PROVIDER": "simulator",
             "WARNING_RULES": str(tmp_path / "rules.yaml"),
             "WARNING_ORGANISATION": str(tmp_path / "org.yaml"),
             "WARNING_CLOCK": clock.spec(),

@@ -301,7 +301,9 @@ def test_quality_gate_decisions_reach_the_log(database_url: str, clock: VirtualC
     from warning.app import Settings, build_runtime
 
     path = Path(str(_rules_with(tmp_path, "    quality: {range: [0, 20], stuck_for: 1h}\n")))
-    settings = Settings(database_url=database_url, rules=(path,), organisation=ROOT / "org" / "jinan.yaml")
+    settings = Settings(
+        provider="simulator", database_url=database_url, rules=(path,), organisation=ROOT / "org" / "jinan.yaml"
+    )
     rt = build_runtime(settings, clock, serve_http=False)
     try:
         clock.advance_to(START + timedelta(minutes=10))
@@ -327,7 +329,9 @@ def test_a_restarted_engine_remembers_its_windows(database_url: str, clock: Virt
 
     rule = "    signal: {of: avg, over: 1h, min_span: 20m}\n"
     path = Path(str(_rules_with(tmp_path, rule)))
-    settings = Settings(database_url=database_url, rules=(path,), organisation=ROOT / "org" / "jinan.yaml")
+    settings = Settings(
+        provider="simulator", database_url=database_url, rules=(path,), organisation=ROOT / "org" / "jinan.yaml"
+    )
     first = build_runtime(settings, clock, serve_http=False)
     first.engine.ingest_payload(reading(3.6, START), "test")
     first.engine.ingest_payload(reading(3.6, START + timedelta(minutes=10)), "test")
@@ -351,7 +355,9 @@ def test_a_silent_sensor_is_a_detection_and_clears_when_it_reports(
     from warning.app import Settings, build_runtime
 
     path = Path(str(_rules_with(tmp_path, "    no_data: {after: 30m}\n")))
-    settings = Settings(database_url=database_url, rules=(path,), organisation=ROOT / "org" / "jinan.yaml")
+    settings = Settings(
+        provider="simulator", database_url=database_url, rules=(path,), organisation=ROOT / "org" / "jinan.yaml"
+    )
     rt = build_runtime(settings, clock)
     try:
         rt.engine.ingest_payload(reading(2.5, START + timedelta(minutes=5)), "test")
@@ -400,7 +406,12 @@ def test_a_compound_warning_opens_its_own_incident_and_pages_its_policy(database
     from tests.conftest import ROOT
     from warning.app import Settings, build_runtime
 
-    settings = Settings(database_url=database_url, rules=(ROOT / "rules",), organisation=ROOT / "org" / "jinan.yaml")
+    settings = Settings(
+        provider="simulator",
+        database_url=database_url,
+        rules=(ROOT / "rules",),
+        organisation=ROOT / "org" / "jinan.yaml",
+    )
     rt = build_runtime(settings, clock, serve_http=False)
     try:
         clock.advance_to(START + timedelta(hours=1))
@@ -436,7 +447,9 @@ def test_an_area_gone_dark_is_one_warning(database_url: str, clock: VirtualClock
     from warning.app import Settings, build_runtime
 
     path = Path(str(_rules_with(tmp_path, "    no_data: {after: 30m, per: area}\n")))
-    settings = Settings(database_url=database_url, rules=(path,), organisation=ROOT / "org" / "jinan.yaml")
+    settings = Settings(
+        provider="simulator", database_url=database_url, rules=(path,), organisation=ROOT / "org" / "jinan.yaml"
+    )
     rt = build_runtime(settings, clock)
     try:
         rt.engine.ingest_payload(reading(2.5, START + timedelta(minutes=5)), "test")

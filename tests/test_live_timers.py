@@ -24,7 +24,9 @@ def _fast_org(tmp_path: Path) -> Path:
 
 
 def _live(database_url: str, org: Path) -> Runtime:
-    settings = Settings(database_url=database_url, rules=(ROOT / "rules" / "flood.yaml",), organisation=org)
+    settings = Settings(
+        provider="simulator", database_url=database_url, rules=(ROOT / "rules" / "flood.yaml",), organisation=org
+    )
     runtime = build_runtime(settings, SystemClock())
     start_live_timer(runtime)
     return runtime

@@ -62,8 +62,8 @@ def receiver() -> Iterator[Receiver]:
 
 
 def _runtime(sqlite_url: str, clock: VirtualClock, org: Path, webhook: str | None = None) -> Runtime:
-    settings = Settings(database_url=sqlite_url, rules=(ROOT / "rules" / "flood.yaml",), organisation=org,
-                        webhook_url=webhook, webhook_secret=SECRET)  # fmt: skip
+    settings = Settings(provider="simulator", database_url=sqlite_url, rules=(ROOT / "rules" / "flood.yaml",),
+                        organisation=org, webhook_url=webhook, webhook_secret=SECRET)  # fmt: skip
     return build_runtime(settings, clock)
 
 

@@ -68,6 +68,7 @@ def worker(broker: str, database_url: str, tmp_path: Path) -> Iterator[str]:
         **os.environ,
         "KAFKA_BROKER": broker,
         "WARNING_DATABASE_URL": database_url,
+        "WARNING_PROVIDER": "simulator",
         "WARNING_RULES": str(ROOT / "rules" / "flood.yaml"),
         "WARNING_STREAM_APP_ID": f"warning-test-{tmp_path.name}",
         "WARNING_STREAM_DATADIR": str(tmp_path / "faust"),

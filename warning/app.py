@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -29,58 +28,11 @@ from warning.escalation.org import load_organisation
 from warning.escalation.timers import LiveTimer
 from warning.rulebook import RuleEvaluator, load_rulebook
 from warning.serving import BackgroundServer
+from warning.settings import PROJECT_ROOT, SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Settings
 from warning.store import Store
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SIMULATOR_ACCOUNT_SID = "AC" + "5" * 32
-SIMULATOR_AUTH_TOKEN = "simulator-auth-token"
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Deployment settings; `from_env` reads WARNING_* variables, defaulting to the embedded setup."""
-
-    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'warning.db'}"
-    rules: tuple[Path, ...] = (PROJECT_ROOT / "rules",)
-    organisation: Path = PROJECT_ROOT / "org" / "jinan.yaml"
-    twilio_account_sid: str = SIMULATOR_ACCOUNT_SID
-    twilio_auth_token: str = SIMULATOR_AUTH_TOKEN
-    twilio_from: str = "+8653188880000"
-    # None: start the loopback simulator; a URL: the Twilio API (https://api.twilio.com) or another simulator.
-    twilio_base_url: str | None = None
-    # The URL Twilio uses to reach our webhooks; None: our own loopback address (simulator only).
-    public_base_url: str | None = None
-    api_tokens: dict[str, str] = field(default_factory=dict)
-    # Port of the API and webhooks on loopback; 0: any free port (printed at start).
-    api_port: int = 0
-    # `system`, or `scaled:EPOCH,ANCHOR,SPEED` to rehearse hours of escalation in minutes (see ScaledClock).
-    clock: str = "system"
-    # A department system that takes pages as signed JSON (policy channel `webhook`); None: no webhook.
-    webhook_url: str | None = None
-    webhook_secret: str = ""
-
-    @classmethod
-    def from_env(cls) -> Settings:
-        env = os.environ
-        defaults = cls()
-        tokens = dict(pair.split(":", 1) for pair in env.get("WARNING_API_TOKENS", "").split(",") if ":" in pair)
-        return cls(
-            database_url=env.get("WARNING_DATABASE_URL", defaults.database_url),
-            rules=tuple(Path(p) for p in env["WARNING_RULES"].split(os.pathsep))
-            if "WARNING_RULES" in env
-            else defaults.rules,
-            organisation=Path(env.get("WARNING_ORGANISATION", str(defaults.organisation))),
-            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", defaults.twilio_account_sid),
-            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", defaults.twilio_auth_token),
-            twilio_from=env.get("TWILIO_FROM_NUMBER", defaults.twilio_from),
-            twilio_base_url=env.get("TWILIO_BASE_URL") or None,
-            public_base_url=env.get("WARNING_PUBLIC_URL") or None,
-            api_tokens=tokens,
-            api_port=int(env.get("WARNING_API_PORT", "0")),
-            clock=env.get("WARNING_CLOCK", "system"),
-            webhook_url=env.get("WARNING_WEBHOOK_URL") or None,
-            webhook_secret=env.get("WARNING_WEBHOOK_SECRET", ""),
-        )
+__all__ = ["PROJECT_ROOT", "SIMULATOR_ACCOUNT_SID", "SIMULATOR_AUTH_TOKEN", "Runtime", "Settings", "build_runtime"]
+TWILIO_API = "https://api.twilio.com"
 
 
 @dataclass
@@ -90,6 +42,8 @@ class Runtime:
     api: BackgroundServer | None
     simulator: TwilioSimulator | None
     timer: LiveTimer | None = None
+    # What each channel really pages through, in words: printed at start and served by /health.
+    channels: dict[str, str] = field(default_factory=dict)
 
     def close(self) -> None:
         if self.timer is not None:
@@ -107,6 +61,13 @@ def prepare_database_url(url: str) -> str:
     return url
 
 
+def source_name(path: Path) -> str:
+    """A file as the decision log names it: relative to the checkout when inside it, so the same
+    drill gives the same log in any checkout."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(PROJECT_ROOT)) if resolved.is_relative_to(PROJECT_ROOT) else str(path)
+
+
 def build_runtime(
     settings: Settings,
     clock: Clock,
@@ -114,8 +75,11 @@ def build_runtime(
     exercise: bool = False,
     drill_roster: Collection[str] | None = None,
     serve_http: bool = True,
+    organisation_source: str | None = None,
 ) -> Runtime:
-    """Wire store, rules, organisation, engine, API and notifiers. Live timers are started by the caller."""
+    """Wire store, rules, organisation, engine, API and notifiers. Live timers are started by the
+    caller. The provider must be chosen (SettingsError otherwise): nothing pages by default."""
+    provider = settings.require_provider()
     store = Store(prepare_database_url(settings.database_url))
     rulebook = load_rulebook(list(settings.rules))
     evaluator = RuleEvaluator(rulebook.rules, compounds=rulebook.compounds)
@@ -127,36 +91,43 @@ def build_runtime(
     stuck_after = max(STUCK_AFTER, timedelta(seconds=(PROVIDER_TIMEOUT_SECONDS + 5) * speed))
     dispatcher = Dispatcher(store, notifiers, clock.now, drill_roster=drill_roster, stuck_after=stuck_after)
     engine = Engine(store=store, evaluator=evaluator, org=org, dispatcher=dispatcher, clock=clock, exercise=exercise)
-    engine.use_organisation(org, str(settings.organisation))
+    engine.use_organisation(org, organisation_source or source_name(settings.organisation))
     if not serve_http:
         return Runtime(engine, store, None, None)
 
-    signature = TwilioSignature(settings.twilio_auth_token)
+    auth_token = settings.twilio_auth_token.get_secret_value()
+    channels: dict[str, str] = {}
     api = BackgroundServer(port=settings.api_port)
     # Without a public URL only the loopback simulator calls us back, on our own address.
     public = settings.public_base_url or api.url
-    api.start(build_api(engine, signature, public, ApiTokens(settings.api_tokens)))
+    api.start(build_api(engine, TwilioSignature(auth_token), public, ApiTokens(settings.token_people()), channels))
 
     simulator = None
     base_url = settings.twilio_base_url
-    if base_url is None:
-        start = clock.now()
+    if provider == "simulator" and base_url is None:
         simulator = TwilioSimulator(
             settings.twilio_account_sid,
-            settings.twilio_auth_token,
-            start=start,
+            auth_token,
+            start=clock.now(),
             live=not isinstance(clock, VirtualClock),
             clock=clock if isinstance(clock, LiveClock) else None,
         ).start()
         simulator.configure_number(settings.twilio_from, sms_url=f"{public}/twilio/sms/inbound")
         base_url = simulator.url
-    client = build_twilio_client(settings.twilio_account_sid, settings.twilio_auth_token, base_url)
+    base_url = base_url or TWILIO_API
+    client = build_twilio_client(settings.twilio_account_sid, auth_token, base_url)
     notifiers[Channel.sms] = TwilioSmsNotifier(client, settings.twilio_from, public)
     notifiers[Channel.voice] = TwilioVoiceNotifier(client, settings.twilio_from, public)
     notifiers[Channel.console] = ConsoleNotifier(sys.stdout)
+    if provider == "simulator":
+        through = f"the loopback Twilio simulator at {base_url}"
+    else:
+        through = f"Twilio at {base_url} (account {settings.twilio_account_sid[:6]}…, from {settings.twilio_from})"
+    channels |= {"sms": through, "voice": through, "console": "standard output of this process"}
     if settings.webhook_url is not None:
-        notifiers[Channel.webhook] = WebhookNotifier(settings.webhook_url, settings.webhook_secret)
-    return Runtime(engine, store, api, simulator)
+        notifiers[Channel.webhook] = WebhookNotifier(settings.webhook_url, settings.webhook_secret.get_secret_value())
+        channels["webhook"] = f"signed JSON to {settings.webhook_url}"
+    return Runtime(engine, store, api, simulator, channels=channels)
 
 
 def start_live_timer(runtime: Runtime) -> LiveTimer:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import signal
@@ -18,19 +19,12 @@ import click
 
 from notifiers.simulator.behaviour import SimulatorScript
 from notifiers.simulator.server import TwilioSimulator
-from warning.app import (
-    PROJECT_ROOT,
-    SIMULATOR_ACCOUNT_SID,
-    SIMULATOR_AUTH_TOKEN,
-    Settings,
-    build_runtime,
-    start_live_timer,
-)
+from warning.app import build_runtime, start_live_timer
 from warning.clock import live_clock
 from warning.domain import Level
 from warning.drills.report import narrative_lines, timeline_lines
 from warning.drills.runner import DrillResult, run_drill, write_decision_log
-from warning.errors import ConfigFileError, SchemaMismatch
+from warning.errors import ConfigFileError, SchemaMismatch, SettingsError
 from warning.escalation.lint import lint_organisation
 from warning.escalation.org import load_organisation
 from warning.escalation.policy import describe_policy, explain_escalation
@@ -38,6 +32,7 @@ from warning.heap import settle_long_lived_heap
 from warning.rulebook import load_rule_files, load_rulebook
 from warning.rulebook.explain import explain_rule
 from warning.rulebook.testing import find_test_files, run_rule_test_file
+from warning.settings import PROJECT_ROOT, SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Settings, database_shown
 from warning.yamlfile import load_spec
 
 DEMO_SCENARIO = PROJECT_ROOT / "scenarios" / "riverside-flood.yaml"
@@ -47,6 +42,21 @@ def _fail(error: ConfigFileError) -> NoReturn:
     for problem in error.problems:
         click.echo(str(problem), err=True)
     sys.exit(1)
+
+
+@functools.cache
+def _settings() -> Settings:
+    """The environment's settings, read once per process; a wrong variable ends the command (exit 2)."""
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        _refuse(exc)
+
+
+def _refuse(error: SettingsError) -> NoReturn:
+    for problem in error.problems:
+        click.echo(problem, err=True)
+    sys.exit(2)
 
 
 def _play(scenario: Path, database_url: str | None, decision_log: Path | None) -> DrillResult:
@@ -143,7 +153,7 @@ def rules_check(paths: tuple[Path, ...]) -> None:
 )
 def rules_explain(rule_id: str, paths: tuple[Path, ...], organisation: Path | None) -> None:
     """What RULE_ID watches, its levels, and who it would notify."""
-    settings = Settings.from_env()
+    settings = _settings()
     try:
         compiled = {rule.id: rule for rule in load_rule_files(list(paths) or list(settings.rules))}
         org = load_organisation(organisation or settings.organisation)
@@ -211,14 +221,11 @@ def _wait_for_signal() -> None:
 )
 def run(readings: BinaryIO | None) -> None:
     """Run the live engine: wall clock, APScheduler wake-ups, HTTP API and Twilio webhooks."""
-    settings = Settings.from_env()
+    settings = _settings()
     try:
-        clock = live_clock(settings.clock)
-    except ValueError as exc:
-        click.echo(f"WARNING_CLOCK: {exc}", err=True)
-        sys.exit(2)
-    try:
-        runtime = build_runtime(settings, clock)
+        runtime = build_runtime(settings, live_clock(settings.clock))  # the clock was checked with the settings
+    except SettingsError as exc:
+        _refuse(exc)
     except ConfigFileError as exc:
         _fail(exc)
     except SchemaMismatch as exc:
@@ -241,7 +248,10 @@ def run(readings: BinaryIO | None) -> None:
         threading.Thread(target=reload, name="reload", daemon=True).start()
 
     signal.signal(signal.SIGHUP, reload_on_signal)
-    click.echo(f"engine running; API and webhooks on {runtime.api.url}; database {settings.database_url}")
+    database = database_shown(settings.database_url)
+    click.echo(f"engine running; API and webhooks on {runtime.api.url}; database {database}")
+    for channel, through in runtime.channels.items():
+        click.echo(f"  {channel} pages go through {through}")
     stop = _stop_on_signals()
 
     def ingest_lines(lines: BinaryIO) -> None:
@@ -259,6 +269,20 @@ def run(readings: BinaryIO | None) -> None:
         stop.wait()
     finally:
         runtime.close()
+
+
+@main.group()
+def config() -> None:
+    """The settings this process would run with."""
+
+
+@config.command("show")
+def config_show() -> None:
+    """Print every setting, from the environment or its default, with secrets masked; exit 2 if one is wrong."""
+    rows = _settings().shown()
+    width = max(len(variable) for variable, _ in rows)
+    for variable, value in rows:
+        click.echo(f"{variable.ljust(width)}  {value}")
 
 
 @main.command("twilio-sim")
@@ -303,7 +327,7 @@ def escalation() -> None:
 def escalation_lint(organisation: Path | None) -> None:
     """Problems in the escalation policies (steps reaching nobody, carrier budgets exceeded); exit 1 if any."""
     try:
-        org = load_organisation(organisation or Settings.from_env().organisation)
+        org = load_organisation(organisation or _settings().organisation)
     except ConfigFileError as exc:
         _fail(exc)
     # DST changes are searched for in the year from today (a CLI may read the wall clock).
@@ -332,7 +356,7 @@ def escalation_explain(hazard: str, level: str, area: str, at_text: str, organis
         click.echo("--at needs a time zone, e.g. 2026-07-14T03:00:00+08:00", err=True)
         sys.exit(2)
     try:
-        org = load_organisation(organisation or Settings.from_env().organisation)
+        org = load_organisation(organisation or _settings().organisation)
     except ConfigFileError as exc:
         _fail(exc)
     for line in explain_escalation(org, hazard, area, level, at):
@@ -445,7 +469,12 @@ def stream_worker(loglevel: str) -> None:
     """Run a faust worker consuming the readings topic (KAFKA_BROKER, WARNING_DATABASE_URL ...)."""
     from warning.stream import run_worker  # deferred: importing faust takes a while, other commands skip it
 
-    run_worker(loglevel)
+    settings = _settings()
+    try:
+        settings.require_provider()  # before faust starts: a worker must not come up unable to page
+    except SettingsError as exc:
+        _refuse(exc)
+    run_worker(settings, loglevel)
 
 
 if __name__ == "__main__":

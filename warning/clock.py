@@ -34,14 +34,17 @@ class SystemClock:
         return moment
 
 
+MAX_SPEED = 10_000.0  # faster, and a day passes in seconds: no rehearsal needs it
+
+
 class ScaledClock:
     """Live time run `speed` times faster from `epoch`, counted from the wall instant `anchor`: for
     rehearsals and crash tests that must see hours of escalation in minutes. Every process given
     the same three values reads the same time, so engines restarted or run side by side agree."""
 
     def __init__(self, epoch: datetime, anchor: datetime, speed: float) -> None:
-        if epoch.tzinfo is None or anchor.tzinfo is None or speed <= 0:
-            raise ValueError("ScaledClock needs aware epoch and anchor times and a positive speed")
+        if epoch.tzinfo is None or anchor.tzinfo is None or not 0 < speed <= MAX_SPEED:  # NaN fails too
+            raise ValueError(f"a scaled clock needs times with zones and a speed above 0 and at most {MAX_SPEED:g}")
         self.epoch, self.anchor, self.speed = epoch.astimezone(UTC), anchor.astimezone(UTC), speed
 
     def now(self) -> datetime:
@@ -61,8 +64,15 @@ def live_clock(spec: str) -> LiveClock:
     kind, _, rest = spec.partition(":")
     parts = rest.split(",")
     if kind != "scaled" or len(parts) != 3:
-        raise ValueError(f"clock {spec!r}: use 'system' or 'scaled:EPOCH,ANCHOR,SPEED'")
-    return ScaledClock(datetime.fromisoformat(parts[0]), datetime.fromisoformat(parts[1]), float(parts[2]))
+        raise ValueError(f"clock {spec[:80]!r}: use 'system' or 'scaled:EPOCH,ANCHOR,SPEED'")
+    try:
+        epoch, anchor, speed = datetime.fromisoformat(parts[0]), datetime.fromisoformat(parts[1]), float(parts[2])
+    except ValueError:
+        raise ValueError(
+            f"clock {spec[:80]!r}: EPOCH and ANCHOR are ISO times with zones and SPEED a number, "
+            "e.g. scaled:2026-07-14T20:00:00+08:00,2026-11-30T10:00:00+00:00,60"
+        ) from None
+    return ScaledClock(epoch, anchor, speed)
 
 
 class VirtualClock:

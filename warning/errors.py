@@ -73,3 +73,11 @@ class AcknowledgementRefused(WarningEngineError):
 
 class SchemaMismatch(WarningEngineError):
     """The database's tables were created by an older version of the engine."""
+
+
+class SettingsError(WarningEngineError):
+    """Environment settings are missing or invalid; each problem names its variable and what is expected."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))

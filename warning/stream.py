@@ -16,16 +16,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import faust
 
-from warning.app import Runtime, Settings, build_runtime, start_live_timer
+from warning.app import Runtime, build_runtime, start_live_timer
 from warning.clock import SystemClock
 from warning.heap import settle_long_lived_heap
+from warning.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -41,22 +41,22 @@ class StreamDriver:
     runtime: Runtime | None = None
 
 
-def build_stream_driver(broker: str, runtime_factory: Callable[[], Runtime] | None = None) -> StreamDriver:
+def build_stream_driver(settings: Settings, runtime_factory: Callable[[], Runtime] | None = None) -> StreamDriver:
     """A faust app consuming readings into the engine built by `runtime_factory` at worker start."""
     app = faust.App(
-        os.environ.get("WARNING_STREAM_APP_ID", "warning"),
-        broker=f"kafka://{broker}",
+        settings.stream_app_id,
+        broker=f"kafka://{settings.kafka_broker}",
         store="memory://",
         web_enabled=False,
-        datadir=os.environ.get("WARNING_STREAM_DATADIR", tempfile.mkdtemp(prefix="warning-faust-")),
+        datadir=str(settings.stream_datadir or tempfile.mkdtemp(prefix="warning-faust-")),
         consumer_auto_offset_reset="earliest",
         topic_replication_factor=1,
         topic_partitions=1,
         # A new consumer group's first join waits for the rebalance window; keep it short so that a
         # restarted worker resumes quickly (tests shorten it further).
-        broker_rebalance_timeout=float(os.environ.get("WARNING_KAFKA_REBALANCE_TIMEOUT", "20")),
-        broker_session_timeout=float(os.environ.get("WARNING_KAFKA_SESSION_TIMEOUT", "20")),
-        broker_heartbeat_interval=float(os.environ.get("WARNING_KAFKA_HEARTBEAT_INTERVAL", "3")),
+        broker_rebalance_timeout=settings.kafka_rebalance_timeout,
+        broker_session_timeout=settings.kafka_session_timeout,
+        broker_heartbeat_interval=settings.kafka_heartbeat_interval,
     )
     readings = app.topic(READINGS_TOPIC, key_type=bytes, value_type=bytes, value_serializer="raw")
     dead_letters = app.topic(DEADLETTER_TOPIC, value_type=bytes, value_serializer="raw")
@@ -64,7 +64,7 @@ def build_stream_driver(broker: str, runtime_factory: Callable[[], Runtime] | No
 
     @app.task  # type: ignore[untyped-decorator]  # faust's decorators are not typed
     async def start_engine() -> None:
-        driver.runtime = (runtime_factory or _live_runtime)()
+        driver.runtime = (runtime_factory or (lambda: _live_runtime(settings)))()
         log.info("engine started for topic %s", READINGS_TOPIC)
 
     async def engine_runtime() -> Runtime:
@@ -99,17 +99,17 @@ def build_stream_driver(broker: str, runtime_factory: Callable[[], Runtime] | No
     return driver
 
 
-def _live_runtime() -> Runtime:
-    runtime = build_runtime(Settings.from_env(), SystemClock())
+def _live_runtime(settings: Settings) -> Runtime:
+    runtime = build_runtime(settings, SystemClock())
     settle_long_lived_heap()
     start_live_timer(runtime)
     return runtime
 
 
-def run_worker(loglevel: str = "warn") -> None:
-    broker = os.environ.get("KAFKA_BROKER", "127.0.0.1:9092")
+def run_worker(settings: Settings, loglevel: str = "warn") -> None:
+    """Run a worker until stopped. The settings were checked, and the provider chosen, by the caller."""
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # it logs every request at INFO
-    driver = build_stream_driver(broker)
+    driver = build_stream_driver(settings)
     worker = faust.Worker(driver.app, loglevel=loglevel)
     try:
         worker.execute_from_commandline()

@@ -108,7 +108,14 @@ class ApiTokens:
         return None
 
 
-def build_api(engine: Engine, signature: SignatureCheck, public_base_url: str, tokens: ApiTokens) -> web.Application:
+def build_api(
+    engine: Engine,
+    signature: SignatureCheck,
+    public_base_url: str,
+    tokens: ApiTokens,
+    channels: Mapping[str, str] | None = None,
+) -> web.Application:
+    """`channels`: what each channel pages through, in words, for /health (filled in by the caller)."""
     public = public_base_url.rstrip("/")
 
     def signed(handler: TwilioHandler, receipt: Receipt | None = None) -> Handler:
@@ -235,7 +242,15 @@ def build_api(engine: Engine, signature: SignatureCheck, public_base_url: str, t
             return web.json_response({"error": str(exc)}, status=409)
         return web.json_response(silence.model_dump(mode="json"))
 
+    async def health(_request: web.Request) -> web.Response:
+        """For probes and operators: is the database reachable, and where do pages really go."""
+        reachable = await _run(engine.store.reachable)
+        body = {"status": "ok" if reachable else "degraded", "database": "ok" if reachable else "unreachable",
+                "channels": dict(channels or {})}  # fmt: skip
+        return web.json_response(body, status=200 if reachable else 503)
+
     app = web.Application()
+    app.router.add_get("/health", health)
     app.router.add_post("/twilio/sms/status", signed(sms_status, _status_receipt("MessageSid", "MessageStatus")))
     app.router.add_post("/twilio/voice/status", signed(voice_status, _status_receipt("CallSid", "CallStatus")))
     app.router.add_post("/twilio/voice/twiml", signed(voice_twiml))  # reads only: a replay changes nothing

@@ -63,8 +63,10 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
         workdir = tempfile.TemporaryDirectory(prefix="warning-drill-")
         database_url = f"sqlite:///{workdir.name}/drill.db"
     clock = VirtualClock(spec.start)
-    settings = Settings(database_url=database_url, rules=tuple(rules), organisation=organisation)
-    runtime = build_runtime(settings, clock, exercise=True, drill_roster=spec.roster)
+    # Drills page the loopback simulator only, whatever the environment says.
+    settings = Settings(database_url=database_url, rules=tuple(rules), organisation=organisation, provider="simulator")
+    runtime = build_runtime(settings, clock, exercise=True, drill_roster=spec.roster,
+                            organisation_source=spec.organisation)  # fmt: skip
     assert runtime.simulator is not None  # drills never reach the real Twilio
     simulator, engine = runtime.simulator, runtime.engine
     for phone, behaviour in spec.players.items():

@@ -88,7 +88,7 @@ def load_scenario(path: Path) -> tuple[ScenarioSpec, list[Path], Path]:
         if not rule.exists():
             problems.append(document.problem(("rules", index), f"rule file {spec.rules[index]} not found"))
     organisation = (base / spec.organisation).resolve()
-    if not organisation.exists():
+    if not organisation.is_file():
         problems.append(document.problem(("organisation",), f"organisation file {spec.organisation} not found"))
     problems += _timeline_problems(spec, document)
     if not problems:

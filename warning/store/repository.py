@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, select, update
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -438,6 +438,15 @@ class Store:
     def notifications(self) -> list[NotificationRow]:
         with self.transaction() as tx:
             return list(tx.session.scalars(select(NotificationRow).order_by(NotificationRow.id)))
+
+    def reachable(self) -> bool:
+        """Whether the database answers a trivial query now."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(select(1))
+        except (OperationalError, DBAPIError):
+            return False
+        return True
 
     def dispose(self) -> None:
         self.engine.dispose()
