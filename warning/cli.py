@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any, BinaryIO, NoReturn
 
 import click
+from sqlalchemy import Engine as SqlEngine
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from notifiers.simulator.behaviour import SimulatorScript
 from notifiers.simulator.server import TwilioSimulator
-from warning.app import build_runtime, start_live_timer
+from warning.app import build_runtime, prepare_database_url, start_live_timer
 from warning.clock import live_clock
 from warning.domain import Level
 from warning.drills.report import narrative_lines, timeline_lines
@@ -33,6 +35,9 @@ from warning.rulebook import load_rule_files, load_rulebook
 from warning.rulebook.explain import explain_rule
 from warning.rulebook.testing import find_test_files, run_rule_test_file
 from warning.settings import PROJECT_ROOT, SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Settings, database_shown
+from warning.store.repository import connect
+from warning.store.schema import schema_state
+from warning.store.schema import upgrade as upgrade_schema
 from warning.yamlfile import load_spec
 
 DEMO_SCENARIO = PROJECT_ROOT / "scenarios" / "riverside-flood.yaml"
@@ -269,6 +274,61 @@ def run(readings: BinaryIO | None) -> None:
         stop.wait()
     finally:
         runtime.close()
+
+
+@main.group()
+def db() -> None:
+    """The database schema (WARNING_DATABASE_URL): its revision, and upgrades by migration."""
+
+
+_db_option = click.option("--db", "database_url", default=None, help="database URL (default: WARNING_DATABASE_URL)")
+
+
+def _schema_engine(database_url: str | None) -> SqlEngine:
+    url = database_url or _settings().database_url
+    try:
+        return connect(prepare_database_url(url))
+    except (ArgumentError, ValueError) as exc:
+        click.echo(f"--db: {exc}", err=True)
+        sys.exit(2)
+
+
+@db.command("current")
+@_db_option
+def db_current(database_url: str | None) -> None:
+    """Say which revision the database is at; exit 1 when it is behind this engine."""
+    engine = _schema_engine(database_url)
+    try:
+        state = schema_state(engine)
+    except OperationalError as exc:
+        click.echo(f"cannot reach the database: {exc.orig}", err=True)
+        sys.exit(2)
+    finally:
+        engine.dispose()
+    click.echo(f"{engine.url.render_as_string(hide_password=True)}: {state.describe()}")
+    sys.exit(0 if state.up_to_date else 1)
+
+
+@db.command("upgrade")
+@_db_option
+def db_upgrade(database_url: str | None) -> None:
+    """Run the migrations up to this engine's revision; a database from release 0.1 is adopted first."""
+    engine = _schema_engine(database_url)
+    try:
+        before, after = upgrade_schema(engine)
+    except SchemaMismatch as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    except OperationalError as exc:
+        click.echo(f"cannot reach the database: {exc.orig}", err=True)
+        sys.exit(2)
+    finally:
+        engine.dispose()
+    if before.up_to_date:
+        click.echo(f"already at {after.revision}; nothing to do")
+    else:
+        start = before.revision or ("an empty database" if before.empty else "release 0.1")
+        click.echo(f"upgraded from {start} to {after.revision}")
 
 
 @main.group()

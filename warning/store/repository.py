@@ -3,23 +3,21 @@ effect it claims commit together or not at all."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, update
+from sqlalchemy import Engine, create_engine, event, select, update
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from warning.dispatch.silences import Silence, covering
 from warning.domain import DeadLetter, Level, Reading
-from warning.errors import SchemaMismatch, WriteConflict
+from warning.errors import WriteConflict
 from warning.store.models import (
-    Base,
     DeadLetterRow,
     DecisionRow,
     EscalationRow,
@@ -30,6 +28,7 @@ from warning.store.models import (
     SilenceRow,
     WebhookReceiptRow,
 )
+from warning.store.schema import prepare
 
 
 def _sqlite_pragmas(connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -42,50 +41,29 @@ def _sqlite_pragmas(connection: DBAPIConnection, _record: ConnectionPoolEntry) -
     cursor.close()
 
 
-def build_database(url: str) -> Engine:
-    """SQLite file (default) or PostgreSQL (postgresql+psycopg://...) with the schema created."""
+def connect(url: str) -> Engine:
+    """An engine on a SQLite file (default) or PostgreSQL (postgresql+psycopg://...), schema untouched."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         # BEGIN IMMEDIATE takes the write lock up front: two engines on one file then queue on the
         # busy timeout instead of deadlocking when both try to upgrade a read lock to a write lock.
         event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
-    else:
-        engine = create_engine(url, pool_pre_ping=True)
-    _create_schema(engine)
+        return engine
+    # pre-ping: a connection the server dropped (a restart) is replaced at checkout, not used
+    return create_engine(url, pool_pre_ping=True)
+
+
+def build_database(url: str) -> Engine:
+    """An engine on a database at the newest schema: an empty one is built; one behind the code is
+    refused (SchemaMismatch names `warning db upgrade`)."""
+    engine = connect(url)
+    try:
+        prepare(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
-
-
-def _create_schema(engine: Engine, attempts: int = 5) -> None:
-    """Create missing tables. Two processes starting together can both see a table missing and
-    race to create it; the loser's error is harmless, so look again."""
-    for attempt in range(1, attempts + 1):
-        try:
-            Base.metadata.create_all(engine)
-            break
-        except (IntegrityError, OperationalError, ProgrammingError):
-            if attempt == attempts:
-                raise
-            time.sleep(0.2 * attempt)
-    _check_schema(engine)
-
-
-def _check_schema(engine: Engine) -> None:
-    """Refuse a database whose tables an older version created: `create_all` adds missing tables
-    but never columns, and the engine would fail later on a query with a less helpful error."""
-    inspector = inspect(engine)
-    stale = []
-    for table in Base.metadata.sorted_tables:
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        missing = sorted(column.name for column in table.columns if column.name not in present)
-        if missing:
-            stale.append(f"{table.name} lacks {', '.join(missing)}")
-    if stale:
-        raise SchemaMismatch(
-            f"the database at {engine.url.render_as_string(hide_password=True)} was created by an older "
-            f"version ({'; '.join(stale)}); there are no migrations yet: use a new database (for SQLite, "
-            f"delete the file)"
-        )
 
 
 IN_FLIGHT = ("accepted", "queued", "sending", "sent")  # provider statuses before delivery: not yet final
