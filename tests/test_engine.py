@@ -495,8 +495,15 @@ def test_a_database_from_an_older_version_is_refused_with_what_to_do(tmp_path: o
         old.execute("CREATE TABLE escalations (incident_id INTEGER PRIMARY KEY, policy JSON, step_index INTEGER)")
     with pytest.raises(SchemaMismatch) as caught:
         Store(f"sqlite:///{path}")
-    assert "escalations lacks acknowledged_at, acknowledged_by" in str(caught.value)
-    assert "use a new database (for SQLite, delete the file)" in str(caught.value)
+    assert "run `warning db upgrade`" in str(caught.value)
+    from warning.store.repository import connect
+    from warning.store.schema import upgrade
+
+    engine = connect(f"sqlite:///{path}")
+    with pytest.raises(SchemaMismatch) as caught:
+        upgrade(engine)  # not release 0.1's tables either: refused, untouched
+    engine.dispose()
+    assert "table escalations lacks column(s) acknowledged_at, acknowledged_by" in str(caught.value)
 
 
 def _signed_post(runtime: Runtime, path: str, params: dict[str, str]) -> tuple[int, str]:

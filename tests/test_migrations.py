@@ -91,7 +91,7 @@ def test_tables_without_a_revision_that_are_not_the_release_schema_are_refused(s
     engine = connect(sqlite_url)
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE incidents (id INTEGER PRIMARY KEY)"))
-    with pytest.raises(SchemaMismatch, match="not release 0.1's .*table decisions is missing"):
+    with pytest.raises(SchemaMismatch, match=r"not release 0\.1's .*table decisions is missing"):
         upgrade(engine)
     engine.dispose()
 
