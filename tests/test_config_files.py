@@ -338,7 +338,7 @@ def _fuzz(tmp_path: Path, data: st.DataObject, original: Path, load: Callable[[P
             assert problem.message.strip() and (problem.line >= 1 or whole_file) and problem.path, problem
 
 
-FUZZ = settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(max_examples=600, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
 @FUZZ

@@ -26,7 +26,7 @@ from warning.clock import live_clock
 from warning.domain import Level
 from warning.drills.report import narrative_lines, timeline_lines
 from warning.drills.runner import DrillResult, run_drill, write_decision_log
-from warning.errors import ConfigFileError, SchemaMismatch, SettingsError
+from warning.errors import ConfigFileError, DatabaseUnavailable, SchemaMismatch, SettingsError
 from warning.escalation.lint import lint_organisation
 from warning.escalation.org import load_organisation
 from warning.escalation.policy import describe_policy, explain_escalation
@@ -35,6 +35,7 @@ from warning.rulebook import load_rule_files, load_rulebook
 from warning.rulebook.explain import explain_rule
 from warning.rulebook.testing import find_test_files, run_rule_test_file
 from warning.settings import PROJECT_ROOT, SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Settings, database_shown
+from warning.store.outage import until_available
 from warning.store.repository import connect
 from warning.store.schema import schema_state
 from warning.store.schema import upgrade as upgrade_schema
@@ -266,7 +267,11 @@ def run(readings: BinaryIO | None) -> None:
             if stop.is_set():
                 return
             if line.strip():
-                runtime.engine.ingest_payload(line.rstrip(b"\r\n"), source=f"readings-file:{number}")
+                payload, source = line.rstrip(b"\r\n"), f"readings-file:{number}"
+                try:  # while the database is down the line waits, and is not dropped
+                    until_available(lambda: runtime.engine.ingest_payload(payload, source), stop=stop)  # noqa: B023
+                except DatabaseUnavailable:
+                    return  # stopping: the rest of the file is not read
 
     try:
         if readings is not None:  # read beside the main thread, which a signal must reach (stdin may block)

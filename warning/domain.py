@@ -18,12 +18,22 @@ from pydantic_core import PydanticCustomError
 NAIVE_TIMESTAMP = "timestamp must carry a time zone (e.g. 2026-07-14T20:00:00+08:00)"
 
 
+# Readings and every other instant the engine stores lie in this span: earlier or later ones are
+# typing mistakes or corrupt clocks, and near the ends of Python's datetime range arithmetic (a
+# window's start, a conversion to UTC for the database) would overflow.
+EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_INSTANT = datetime(9000, 1, 1, tzinfo=UTC)
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(NAIVE_TIMESTAMP)
+    if not EARLIEST_INSTANT <= value < LATEST_INSTANT:
+        raise ValueError(f"{value.isoformat()} is outside the span the engine handles (1970 to 9000)")
     return value
 
 
+# An instant with a time zone, between 1970 and 9000, for every setting and request that names one.
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 
 
@@ -88,11 +98,6 @@ class Channel(StrEnum):
     webhook = "webhook"
 
 
-# Readings and every other instant the engine stores lie in this span: earlier or later ones are
-# typing mistakes or corrupt clocks, and near the ends of Python's datetime range arithmetic (a
-# window's start, a conversion to UTC for the database) would overflow.
-EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST_INSTANT = datetime(9000, 1, 1, tzinfo=UTC)
 # Pydantic's reading of a number as a timestamp: seconds since 1970, or milliseconds beyond this.
 _MILLISECONDS_FROM = 2e10
 

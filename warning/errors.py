@@ -81,3 +81,8 @@ class SettingsError(WarningEngineError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+class DatabaseUnavailable(WarningEngineError):
+    """The database cannot be reached (down, restarting, unreachable): nothing was decided, and the
+    same work must be tried again once it is back."""

@@ -19,6 +19,7 @@ import logging
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import faust
 
@@ -26,6 +27,7 @@ from warning.app import Runtime, build_runtime, start_live_timer
 from warning.clock import SystemClock
 from warning.heap import settle_long_lived_heap
 from warning.settings import Settings
+from warning.store.outage import until_available
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +80,9 @@ def build_stream_driver(settings: Settings, runtime_factory: Callable[[], Runtim
         loop = asyncio.get_running_loop()
         async for payload in stream:
             try:
-                reading = await loop.run_in_executor(
-                    None, runtime.engine.ingest_payload, payload, f"kafka:{READINGS_TOPIC}"
-                )
+                # While the database is down the message waits (it could not even be dead-lettered).
+                ingest = partial(runtime.engine.ingest_payload, payload, f"kafka:{READINGS_TOPIC}")
+                reading = await loop.run_in_executor(None, until_available, ingest)
                 if reading is None:
                     await dead_letters.send(value=payload)
             except Exception as exc:  # raising would make faust drop the message: keep it instead

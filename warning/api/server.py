@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -18,11 +19,12 @@ from typing import Any, Protocol, TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
 from aiohttp import web
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from warning.dispatch.silences import SilenceRequest
 from warning.domain import AckSource
 from warning.engine import Engine
+from warning.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -62,6 +64,45 @@ def _inbound_sms_receipt(_request: web.Request, params: dict[str, str]) -> tuple
     if not _SID.match(sid):
         return "MessageSid is required"
     return f"sms:{sid}", f"inbound SMS {sid} from {params.get('From', '')}"
+
+
+MAX_BODY_BYTES = 64 * 1024
+BodyT = TypeVar("BodyT", bound=BaseModel)
+
+
+class HandoverBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: str = Field(min_length=1, max_length=100, description="person id of the colleague taking over")
+
+
+def _pairs_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    names = [name for name, _ in pairs]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"key {', '.join(map(repr, repeated))} appears more than once; send each field once")
+    return dict(pairs)
+
+
+def _problems(error: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors())
+
+
+async def _json_body(request: web.Request, model: type[BodyT]) -> BodyT | web.Response:
+    """The request's JSON body as `model`, or the 4xx answer saying what is wrong with it."""
+    raw = await request.content.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        return web.json_response({"error": f"the body is larger than {MAX_BODY_BYTES} bytes"}, status=413)
+    try:
+        data = json.loads(raw, object_pairs_hook=_pairs_once)
+    except RecursionError:
+        return web.json_response({"error": "the JSON body is nested too deeply"}, status=400)
+    except ValueError as exc:  # not UTF-8, not JSON, or a key twice
+        return web.json_response({"error": f"the body must be JSON: {exc}"}, status=400)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        return web.json_response({"error": _problems(exc)}, status=400)
 
 
 class SignatureCheck(Protocol):
@@ -194,12 +235,10 @@ def build_api(
         person = authorised(request)
         if person is None:
             return web.json_response({"error": "missing or invalid bearer token"}, status=401)
-        try:
-            body = await request.json()
-            colleague = str(body["to"])
-        except (ValueError, KeyError, TypeError):
-            return web.json_response({"error": 'send JSON like {"to": "li-na"}: the colleague taking over'}, status=400)
-        result = await _run(engine.hand_over, request.match_info["code"].upper(), person, colleague)
+        body = await _json_body(request, HandoverBody)
+        if isinstance(body, web.Response):
+            return body
+        result = await _run(engine.hand_over, request.match_info["code"].upper(), person, body.to)
         status = 200 if result.accepted else 409
         return web.json_response({"accepted": result.accepted, "message": result.message}, status=status)
 
@@ -219,13 +258,12 @@ def build_api(
         person = authorised(request)
         if person is None:
             return web.json_response({"error": "missing or invalid bearer token"}, status=401)
+        silence_request = await _json_body(request, SilenceRequest)
+        if isinstance(silence_request, web.Response):
+            return silence_request
         try:
-            silence_request = SilenceRequest.model_validate(await request.json())
             silence = await _run(engine.add_silence, person, silence_request)
-        except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
-            return web.json_response({"error": problems}, status=400)
-        except ValueError as exc:  # not JSON, or a window or area this person may not silence
+        except ValueError as exc:  # a window or area this person may not silence
             return web.json_response({"error": str(exc)}, status=400)
         return web.json_response(silence.model_dump(mode="json"), status=201)
 
@@ -249,7 +287,17 @@ def build_api(
                 "channels": dict(channels or {})}  # fmt: skip
         return web.json_response(body, status=200 if reachable else 503)
 
-    app = web.Application()
+    @web.middleware
+    async def database_outage(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except DatabaseUnavailable:  # nothing was decided: the caller (or Twilio) may try again
+            log.warning("database unavailable while serving %s", request.path)
+            return web.json_response({"error": "the database is unavailable; try again shortly"}, status=503)
+
+    app = web.Application(middlewares=[database_outage])
     app.router.add_get("/health", health)
     app.router.add_post("/twilio/sms/status", signed(sms_status, _status_receipt("MessageSid", "MessageStatus")))
     app.router.add_post("/twilio/voice/status", signed(voice_status, _status_receipt("CallSid", "CallStatus")))

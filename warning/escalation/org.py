@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -24,7 +23,7 @@ from pydantic import (
 from ruamel.yaml import YAML
 
 from warning.dispatch.budget import CarrierBudget
-from warning.domain import AreaCode, Channel, Department, Level, Person, duration_field, level_rank
+from warning.domain import AreaCode, AwareDatetime, Channel, Department, Level, Person, duration_field, level_rank
 from warning.errors import FileProblem, OrganisationFileError
 from warning.yamlfile import Location, load_spec
 

@@ -28,10 +28,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from warning.domain import AwareDatetime, Level, Measurement, Reading, duration_field, format_duration
-from warning.errors import RuleFileError
+from warning.errors import EvaluationError, RuleFileError
 from warning.rulebook.compiler import load_rulebook
 from warning.rulebook.compound import MemberWarning, compound_key, judge_compound
 from warning.rulebook.evaluator import RuleEvaluator
@@ -101,22 +101,39 @@ def _event(at: timedelta, rule: str, station: str, outcome: str) -> str:
     return f"+{format_duration(at) if at else '0s'} {rule} {station} -> {outcome}"
 
 
-def run_rule_test(evaluator: RuleEvaluator, test: RuleTestSpec) -> tuple[set[str], set[str]]:
-    """(detections, gate changes) as comparable strings, for one test case on a fresh evaluator."""
+class SeriesProblem(ValueError):
+    """A series whose values cannot be readings (a time out of range, an empty kind...)."""
+
+    def __init__(self, series: int, message: str) -> None:
+        self.series = series
+        super().__init__(message)
+
+
+def _series_readings(test: RuleTestSpec) -> list[tuple[timedelta, int, Reading]]:
     readings: list[tuple[timedelta, int, Reading]] = []
     for number, series in enumerate(test.series):
         for step, value in enumerate(series.values):
             if value is None:
                 continue
             at = series.start_at + series.every * step
-            reading = Reading(
-                reading_id=f"{series.sensor}#{step}",
-                sensor_id=series.sensor,
-                kind=series.kind,
-                value=value,
-                observed_at=test.start + at,
-            )
+            try:
+                reading = Reading(
+                    reading_id=f"{series.sensor}#{step}",
+                    sensor_id=series.sensor,
+                    kind=series.kind,
+                    value=value,
+                    observed_at=test.start + at,
+                )
+            except (ValidationError, OverflowError) as exc:
+                why = "; ".join(e["msg"] for e in exc.errors()) if isinstance(exc, ValidationError) else str(exc)
+                raise SeriesProblem(number, f"value {step + 1} cannot be a reading: {why}") from exc
             readings.append((at, number, reading))
+    return readings
+
+
+def run_rule_test(evaluator: RuleEvaluator, test: RuleTestSpec) -> tuple[set[str], set[str]]:
+    """(detections, gate changes) as comparable strings, for one test case on a fresh evaluator."""
+    readings = _series_readings(test)
     readings.sort(key=lambda item: (item[0], item[1]))
     levels: dict[str, Level | None] = {}
     open_warnings: dict[str, MemberWarning] = {}  # key -> warning, as open incidents would hold them
@@ -158,11 +175,18 @@ def run_rule_test_file(path: Path) -> list[RuleTestResult]:
     """Run every test in one file; raises a ConfigFileError when the file or its rules are invalid."""
     spec, document = load_spec(path, RuleTestFileSpec, RuleFileError)
     rulebook = load_rulebook([(path.parent / name).resolve() for name in spec.rule_files])
-    results = []
+    results, problems = [], []
     for index, test in enumerate(spec.tests):
         # Fresh windows and timers for every test case.
         evaluator = RuleEvaluator(rulebook.rules, compounds=rulebook.compounds)
-        detections, gates = run_rule_test(evaluator, test)
+        try:
+            detections, gates = run_rule_test(evaluator, test)
+        except SeriesProblem as exc:
+            problems.append(document.problem(("tests", index, "series", exc.series), str(exc)))
+            continue
+        except EvaluationError as exc:
+            problems.append(document.problem(("tests", index), f"the rules cannot judge this test's readings: {exc}"))
+            continue
         expected = {_event(e.at, e.rule, e.station, e.level if isinstance(e.level, str) else e.level.value)
                     for e in test.expect}  # fmt: skip
         result = RuleTestResult(path, document.line_of(("tests", index)), test.name)
@@ -175,6 +199,8 @@ def run_rule_test_file(path: Path) -> list[RuleTestResult]:
             result.missing += sorted(f"gate {g}" for g in expected_gates - gates)
             result.unexpected += sorted(f"gate {g}" for g in gates - expected_gates)
         results.append(result)
+    if problems:
+        raise RuleFileError(problems)
     return results
 
 

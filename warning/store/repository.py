@@ -10,13 +10,13 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, select, update
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from warning.dispatch.silences import Silence, covering
 from warning.domain import DeadLetter, Level, Reading
-from warning.errors import WriteConflict
+from warning.errors import DatabaseUnavailable, WriteConflict
 from warning.store.models import (
     DeadLetterRow,
     DecisionRow,
@@ -400,6 +400,10 @@ class Store:
                 yield Transaction(session)
         except IntegrityError as exc:
             raise WriteConflict(str(exc.orig)) from exc
+        except (OperationalError, InterfaceError) as exc:
+            # The server went away, is restarting, or (SQLite) stayed locked past the busy timeout:
+            # the transaction did not commit; the pool replaces a dropped connection at next use.
+            raise DatabaseUnavailable(str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)) from exc
 
     def decisions(self) -> list[DecisionRow]:
         with self.transaction() as tx:
