@@ -71,8 +71,10 @@ bodies = st.one_of(
 paths = st.sampled_from(["F0001", "f0001", "F9999", "", "..", "%00", "x" * 300, "F0001%2Fack", "🌊"])
 endpoints = st.sampled_from([
     ("POST", "/api/silences"), ("POST", "/api/incidents/{code}/ack"), ("POST", "/api/incidents/{code}/handover"),
-    ("DELETE", "/api/silences/{code}"), ("GET", "/api/incidents"), ("GET", "/api/silences"), ("DELETE", "/api/silences/1"),
+    ("DELETE", "/api/silences/{code}"), ("GET", "/api/incidents"), ("GET", "/api/silences"),
+    ("DELETE", "/api/silences/1"), ("GET", "/health"),
 ])  # fmt: skip
+authorizations = st.sampled_from([f"Bearer {TOKEN}", "Bearer nope", "", "Basic x", "Bearer " + "x" * 9000])
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])

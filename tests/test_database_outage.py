@@ -4,6 +4,7 @@ test starts with the server binaries on the machine, so the shared server stays 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -76,10 +77,8 @@ def private_postgres() -> Iterator[PrivatePostgres]:
     try:
         yield server
     finally:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             server.stop()
-        except subprocess.CalledProcessError:
-            pass  # already stopped
         shutil.rmtree(directory, ignore_errors=True)
 
 
