@@ -319,7 +319,7 @@ def _mutated(original: Any, data: st.DataObject) -> Any:
         parent = mutated
         for part in path[:-1]:
             parent = parent[part]
-        parent[path[-1]] = data.draw(HOSTILE_VALUES)
+        parent[path[-1]] = copy.deepcopy(data.draw(HOSTILE_VALUES))  # sampled values are shared objects
     return mutated
 
 
@@ -338,7 +338,7 @@ def _fuzz(tmp_path: Path, data: st.DataObject, original: Path, load: Callable[[P
             assert problem.message.strip() and (problem.line >= 1 or whole_file) and problem.path, problem
 
 
-FUZZ = settings(max_examples=600, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
 @FUZZ
