@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sensors.decode import ReadingDecoder
@@ -133,3 +133,39 @@ def test_unix_times_are_read_as_seconds_or_milliseconds_as_before() -> None:
     seconds = START.timestamp()
     for sent in (seconds, int(seconds), seconds * 1000):
         assert decoder.decode(_payload(observed_at=sent), START + timedelta(minutes=1)).observed_at == START
+
+
+hostile_payloads = st.one_of(
+    st.sampled_from([payload for payload, _ in HOSTILE.values()]),
+    st.binary(max_size=120),
+    st.dictionaries(st.sampled_from(["sensor_id", "kind", "value", "observed_at", "unit", "x"]),
+                    st.one_of(st.none(), st.floats(), st.integers(), st.text(max_size=20)), max_size=6)
+    .map(lambda body: json.dumps(body).encode()),
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.booleans(), hostile_payloads), min_size=1, max_size=8))
+def test_valid_readings_beside_hostile_payloads_are_all_judged(
+    gauges: tuple[Runtime, VirtualClock], mixed: list[tuple[bool, bytes]]
+) -> None:
+    """Through the whole engine, as a feed delivers them: never an exception, every valid reading
+    recorded as processed, every other payload dead-lettered with a reason."""
+    runtime, clock = gauges
+
+    def judged() -> int:
+        with runtime.store.transaction() as tx:
+            return sum(1 for r in tx.readings_since(START) if (r.sensor_id, r.value) == ("G1", 3.0))
+
+    valid_sent, judged_before, letters_before = 0, judged(), len(runtime.store.dead_letters())
+    for valid, hostile in mixed:
+        at = clock.now() + timedelta(seconds=1)
+        clock.advance_to(at)
+        if valid:
+            accepted = runtime.engine.ingest_payload(_payload(observed_at=at.isoformat(), value=3.0), "fuzz")
+            assert accepted is not None
+            valid_sent += 1
+        else:
+            runtime.engine.ingest_payload(hostile, "fuzz")  # may be valid by chance: either way, no exception
+    assert judged() - judged_before >= valid_sent  # (a random payload may happen to be one too)
+    assert all(letter.reason.strip() for letter in runtime.store.dead_letters()[letters_before:])
