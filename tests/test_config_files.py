@@ -385,3 +385,9 @@ def test_fuzz_rule_tests(tmp_path: Path, data: st.DataObject) -> None:
     original["rule_files"] = [str(ROOT / "rules" / "flood.yaml")]
     source = _dump(original, tmp_path / "source.test.yaml")
     _fuzz(tmp_path, data, source, run_rule_test_file)
+
+
+@FUZZ
+@given(st.data())
+def test_fuzz_simulator_behaviour(tmp_path: Path, data: st.DataObject) -> None:
+    _fuzz(tmp_path, data, ROOT / "tests" / "data" / "simulator-behaviour.yaml", LOADERS["simulator behaviour"])
