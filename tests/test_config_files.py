@@ -20,7 +20,7 @@ from pydantic import TypeAdapter
 from ruamel.yaml import YAML
 
 from notifiers.simulator.behaviour import SimulatorScript
-from tests.conftest import ROOT
+from tests.conftest import ROOT, node_paths
 from warning.drills.scenario import load_scenario
 from warning.errors import ConfigFileError, FileProblem, ScenarioFileError
 from warning.escalation.lint import lint_organisation
@@ -301,21 +301,10 @@ HOSTILE_VALUES = st.one_of(
 )
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found += _paths(value, (*prefix, index))
-    return found
-
-
 def _mutated(original: Any, data: st.DataObject) -> Any:
     mutated = copy.deepcopy(original)
     for _ in range(data.draw(st.integers(1, 3))):
-        path = data.draw(st.sampled_from(_paths(mutated)))
+        path = data.draw(st.sampled_from(node_paths(mutated)))
         parent = mutated
         for part in path[:-1]:
             parent = parent[part]

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from sensors.decode import ReadingDecoder
-from tests.conftest import ROOT
+from tests.conftest import ROOT, node_paths
 from warning.domain import Level, Reading, level_rank
 from warning.errors import ReadingRejected, RuleFileError
 from warning.rulebook import RuleEvaluator, load_rule_files
@@ -91,18 +91,7 @@ def test_a_batch_gives_each_payload_the_verdict_it_gets_alone(payloads: list[byt
 BASE_RULES = YAML(typ="safe").load((ROOT / "rules" / "flood.yaml").read_text(encoding="utf-8"))
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found += _paths(value, (*prefix, index))
-    return found
-
-
-ALL_PATHS = _paths(BASE_RULES)
+ALL_PATHS = node_paths(BASE_RULES)
 
 
 @st.composite
