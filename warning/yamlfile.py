@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -20,6 +20,8 @@ from ruamel.yaml.reader import ReaderError
 from warning.errors import ConfigFileError, FileProblem
 
 SpecT = TypeVar("SpecT", bound=BaseModel)
+# A file named in a configuration file, relative to it: a name a file can have.
+FileName = Annotated[str, Field(min_length=1, max_length=4096, pattern=r"^[^\x00]+$")]
 Location = Sequence[str | int]
 
 
@@ -118,6 +120,8 @@ def read_yaml(path: Path, error_type: type[ConfigFileError]) -> YamlDocument:
             data = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise error_type([FileProblem(str(path), 0, f"cannot read file: {exc.strerror}")]) from exc
+    except ValueError as exc:  # a name no file can have (a NUL byte in it)
+        raise error_type([FileProblem(repr(str(path)), 0, f"cannot read file: {exc}")]) from exc
     if len(data) > MAX_FILE_BYTES:
         raise error_type([FileProblem(str(path), 0, f"larger than {MAX_FILE_BYTES // 2**20} MiB")])
     try:

@@ -14,7 +14,7 @@ from warning.dispatch.silences import SilenceRequest, scoped_area
 from warning.domain import AwareDatetime, Level, duration_field
 from warning.errors import FileProblem, ScenarioFileError
 from warning.escalation.org import Organisation, load_organisation
-from warning.yamlfile import YamlDocument, load_spec
+from warning.yamlfile import FileName, YamlDocument, load_spec
 
 Duration = Annotated[timedelta, BeforeValidator(duration_field)]
 
@@ -71,8 +71,8 @@ class ScenarioSpec(BaseModel):
     description: str = ""
     start: AwareDatetime
     duration: Duration
-    rules: list[str] = Field(min_length=1)
-    organisation: str
+    rules: list[FileName] = Field(min_length=1)
+    organisation: FileName
     roster: list[Phone] = Field(min_length=1)
     players: dict[Phone, PhoneBehaviour] = Field(default_factory=dict)
     injects: list[InjectSpec] = Field(min_length=1)

@@ -35,7 +35,7 @@ from warning.errors import EvaluationError, RuleFileError
 from warning.rulebook.compiler import load_rulebook
 from warning.rulebook.compound import MemberWarning, compound_key, judge_compound
 from warning.rulebook.evaluator import RuleEvaluator
-from warning.yamlfile import load_spec
+from warning.yamlfile import FileName, load_spec
 
 
 def _offset(value: Any) -> timedelta:
@@ -80,7 +80,7 @@ class RuleTestSpec(Spec):
 
 
 class RuleTestFileSpec(Spec):
-    rule_files: list[str] = Field(min_length=1)
+    rule_files: list[FileName] = Field(min_length=1)
     tests: list[RuleTestSpec] = Field(min_length=1)
 
 
