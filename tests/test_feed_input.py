@@ -105,27 +105,52 @@ def test_a_key_written_once_is_not_taken_for_a_duplicate_whatever_the_spacing_or
 key_names = st.sampled_from(["sensor_id", "kind", "value", "unit", "observed_at", "reading_id"])
 
 
-@settings(max_examples=200)
-@given(
+VALUES = {"sensor_id": '"G1"', "kind": '"water_level"', "value": "3.5", "unit": '"m"', "observed_at": f'"{AT}"',
+          "reading_id": '"r-1"'}  # fmt: skip
+ESCAPED_UNDERSCORE = "\\u005f"
+
+
+def _written(keys: list[str], space: str, escape: bool) -> bytes:
+    """A reading object with these keys in this order (a key may repeat), spaced and escaped so."""
+    names = [key.replace("_", ESCAPED_UNDERSCORE) if escape else key for key in keys]
+    return ("{" + ",".join(f'"{n}"{space}:{space}{VALUES[k]}' for n, k in zip(names, keys, strict=True)) + "}").encode()
+
+
+written_payloads = st.builds(
+    _written,
     st.lists(key_names, max_size=4).flatmap(
         lambda more: st.permutations(["sensor_id", "kind", "value", "observed_at", *more])
     ),
     st.sampled_from(["", " ", "\n"]),
     st.booleans(),
 )
-def test_a_payload_is_refused_exactly_when_a_key_repeats(keys: list[str], space: str, escape: bool) -> None:
-    values = {"sensor_id": '"G1"', "kind": '"water_level"', "value": "3.5", "unit": '"m"', "observed_at": f'"{AT}"',
-              "reading_id": '"r-1"'}  # fmt: skip
-    written = [(name.replace("_", "\\u005f") if escape else name) for name in keys]
-    payload = "{" + ",".join(f'"{w}"{space}:{space}{values[k]}' for w, k in zip(written, keys, strict=True)) + "}"
-    decoder = ReadingDecoder({"G1"})
+
+
+@settings(max_examples=200)
+@given(written_payloads)
+def test_a_payload_is_refused_exactly_when_a_key_repeats(payload: bytes) -> None:
+    text = payload.decode().replace(ESCAPED_UNDERSCORE, "_")
+    repeated = any(text.count(f'"{key}"') > 1 for key in VALUES)
     try:
-        decoder.decode(payload.encode(), START)
+        ReadingDecoder({"G1"}).decode(payload, START)
     except ReadingRejected as rejected:
-        assert "appears more than once" in rejected.reason, rejected.reason
-        assert len(set(keys)) != len(keys)
+        assert repeated and "appears more than once" in rejected.reason, rejected.reason
         return
-    assert len(set(keys)) == len(keys)
+    assert not repeated
+
+
+@settings(max_examples=100)
+@given(st.lists(written_payloads, min_size=1, max_size=12))
+def test_a_batch_refuses_exactly_the_payloads_refused_alone(payloads: list[bytes]) -> None:
+    """The batch path checks keys over the whole batch at once: it must agree with each payload's own verdict."""
+    decoder = ReadingDecoder({"G1"})
+    batch = decoder.decode_many(payloads, START)
+    for payload, verdict in zip(payloads, batch, strict=True):
+        try:
+            alone: object = decoder.decode(payload, START)
+        except ReadingRejected as rejected:
+            alone = rejected
+        assert type(verdict) is type(alone), (payload, verdict, alone)
 
 
 def test_unix_times_are_read_as_seconds_or_milliseconds_as_before() -> None:

@@ -122,8 +122,10 @@ def _timestamp(value: object) -> object:
         except ValueError:
             problem = "{text} is not an ISO 8601 timestamp with a time zone, e.g. 2026-07-14T20:00:00+08:00"
             raise PydanticCustomError("timestamp", problem, {"text": repr(value)}) from None
-        # fromisoformat gives a fixed offset or none: a naive one is refused by the aware check after
-        if parsed.tzinfo is not None and not EARLIEST_INSTANT <= parsed < LATEST_INSTANT:
+        # Compared exactly only near the span's ends (the year is cheap; an aware comparison is not).
+        # fromisoformat gives a fixed offset or none: a naive one is refused by the aware check after.
+        near_an_end = not 1970 < parsed.year < 8999 and parsed.tzinfo is not None
+        if near_an_end and not EARLIEST_INSTANT <= parsed < LATEST_INSTANT:
             raise _out_of_range(value)
         return parsed
     if isinstance(value, int | float) and not isinstance(value, bool):
