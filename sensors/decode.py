@@ -24,9 +24,11 @@ _SPACED_KEY = re.compile(rb'"\s+:')
 
 def _keys_written_once(joined: bytes, readings: Sequence[Reading]) -> bool:
     """True when a validated batch certainly holds no key written twice: two scans in C over the
-    whole batch instead of one per payload (a reading has one field per distinct key it was sent)."""
+    whole batch instead of one per payload (a reading has one field per distinct key it was sent).
+    Keys are counted by their closing quote and colon; a batch with escapes or a key spaced from
+    its colon is left to the exact check of each payload."""
     if b"\\" in joined or _SPACED_KEY.search(joined) is not None:
-        return False  # escapes or spaced keys: leave it to the exact check of each payload
+        return False
     return joined.count(b'":') == sum(len(reading.model_fields_set) for reading in readings)
 
 
