@@ -132,3 +132,38 @@ def test_twilio_sim_refuses_a_bad_behaviour_file_with_its_line(tmp_path: Path) -
     done = _warning("twilio-sim", "--port", "0", "--behaviour", str(script))
     assert done.returncode == 1
     assert f"{script}:4: numbers.+8613800000001.script.1:" in done.stderr and "script.0" not in done.stderr
+
+
+def test_cli_arguments_out_of_range_or_form_are_refused_without_a_traceback() -> None:
+    at = "9999-12-31T23:59:59-12:00"
+    far = _warning("escalation", "explain", "--hazard", "flood", "--area", "370102", "--at", at)
+    assert far.returncode == 2 and "outside the span the engine handles" in far.stderr
+    not_url = _warning("incident", "ack", "F0001", "--api", "notaurl", "--token", "t")
+    assert not_url.returncode == 2 and "no usable answer from the engine at 'notaurl'" in not_url.stderr
+    for done in (far, not_url):
+        assert "Traceback" not in done.stderr
+
+
+def test_an_error_page_that_is_not_the_engine_is_reported_as_it_came() -> None:
+    """A proxy in front of the engine answers 502 with HTML: say so, not a JSON traceback."""
+    import http.server
+    import threading
+
+    class Proxy(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.send_response(502)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<html>Bad Gateway</html>")
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        api = f"http://127.0.0.1:{server.server_port}"
+        done = _warning("incident", "ack", "F0001", "--api", api, "--token", "t")
+    finally:
+        server.shutdown()
+    assert done.returncode == 1 and done.stderr.strip() == f"HTTP 502 from {api}: <html>Bad Gateway</html>"

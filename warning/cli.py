@@ -23,7 +23,7 @@ from notifiers.simulator.behaviour import SimulatorScript
 from notifiers.simulator.server import TwilioSimulator
 from warning.app import build_runtime, prepare_database_url, start_live_timer
 from warning.clock import live_clock
-from warning.domain import Level
+from warning.domain import EARLIEST_INSTANT, LATEST_INSTANT, Level
 from warning.drills.report import narrative_lines, timeline_lines
 from warning.drills.runner import DrillResult, run_drill, write_decision_log
 from warning.errors import ConfigFileError, DatabaseUnavailable, SchemaMismatch, SettingsError
@@ -420,6 +420,9 @@ def escalation_explain(hazard: str, level: str, area: str, at_text: str, organis
     if at.tzinfo is None:
         click.echo("--at needs a time zone, e.g. 2026-07-14T03:00:00+08:00", err=True)
         sys.exit(2)
+    if not EARLIEST_INSTANT <= at < LATEST_INSTANT:
+        click.echo(f"--at {at_text!r}: outside the span the engine handles (1970 to 9000)", err=True)
+        sys.exit(2)
     try:
         org = load_organisation(organisation or _settings().organisation)
     except ConfigFileError as exc:
@@ -435,21 +438,29 @@ def incident() -> None:
 
 
 def _call_api(method: str, path: str, body: dict[str, str] | None, api: str, token: str) -> Any:
-    request = urllib.request.Request(
-        f"{api.rstrip('/')}{path}",
-        data=json.dumps(body).encode() if body is not None else None,
-        method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
     try:
+        request = urllib.request.Request(
+            f"{api.rstrip('/')}{path}",
+            data=json.dumps(body).encode() if body is not None else None,
+            method=method,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read())
     except urllib.error.HTTPError as exc:
-        answer = json.loads(exc.read() or b"{}")
-        click.echo(str(answer.get("message") or answer.get("error") or exc), err=True)
+        text = exc.read().decode("utf-8", "replace")
+        try:
+            answer = json.loads(text or "{}")
+        except ValueError:  # not the engine answering (a proxy's error page): say what came back
+            answer = {}
+        said = answer.get("message") or answer.get("error") if isinstance(answer, dict) else None
+        click.echo(str(said or f"HTTP {exc.code} from {api}: {text[:200] or exc.reason}"), err=True)
         sys.exit(1)
     except urllib.error.URLError as exc:
         click.echo(f"cannot reach the engine at {api}: {exc.reason}", err=True)
+        sys.exit(2)
+    except (ValueError, OSError) as exc:  # not a URL, a reset connection, an answer that is not JSON
+        click.echo(f"no usable answer from the engine at {api!r}: {exc}", err=True)
         sys.exit(2)
 
 
