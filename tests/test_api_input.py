@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from notifiers.simulator.server import TwilioSimulator
 from notifiers.twilio_signature import TwilioSignature
 from tests.conftest import START, make_runtime, reading
 from warning.app import SIMULATOR_AUTH_TOKEN, Runtime
@@ -126,4 +127,33 @@ def test_any_signed_webhook_gets_an_answer_that_is_not_a_server_error(
     form = {key: value.replace("\x00", "") for key, value in form.items()}
     signature = TwilioSignature(SIMULATOR_AUTH_TOKEN).sign(url, form)
     status, _, text = _send("POST", url, data=form, headers={"X-Twilio-Signature": signature})
+    assert status < 500, (status, text)
+
+
+@pytest.fixture(scope="module")
+def simulator() -> Iterator[TwilioSimulator]:
+    running = TwilioSimulator("AC" + "5" * 32, SIMULATOR_AUTH_TOKEN, start=START).start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+control_bodies = st.one_of(
+    bodies,
+    st.fixed_dictionaries(
+        {"to": st.sampled_from(["2026-07-14T13:00:00+00:00", "2026-07-14T13:00", "x"]) | json_values}
+    ).map(lambda body: json.dumps(body).encode()),
+    st.dictionaries(st.sampled_from(["+8613800000001", "x"]), json_values, max_size=2).map(
+        lambda b: json.dumps(b).encode()
+    ),
+)
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(["/_sim/advance", "/_sim/behaviour", "/_sim/faults"]), control_bodies)
+def test_any_simulator_control_request_gets_an_answer_that_is_not_a_server_error(
+    simulator: TwilioSimulator, path: str, body: bytes
+) -> None:
+    status, _, text = _send("POST", simulator.url + path, data=body, headers={"Content-Type": "application/json"})
     assert status < 500, (status, text)

@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 import heapq
 import itertools
+import json
 import random
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable, Mapping
@@ -400,15 +401,20 @@ class TwilioSimulator:
     # control endpoints (for `warning twilio-sim` and tools outside this process) ------------
 
     async def _advance_endpoint(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        ran = await self._advance(datetime.fromisoformat(body["to"]).astimezone(UTC))
+        try:
+            to = datetime.fromisoformat(str((await _json_object(request))["to"]))
+            if to.tzinfo is None:
+                raise ValueError("'to' needs a time zone")
+        except (ValueError, KeyError) as exc:
+            return web.json_response({"error": f'send {{"to": "2026-07-14T20:00:00+08:00"}}: {exc}'}, status=400)
+        ran = await self._advance(to.astimezone(UTC))
         return web.json_response({"ran": ran})
 
     async def _behaviour_endpoint(self, request: web.Request) -> web.Response:
         """{"+86...": {"sms": "undelivered", "script": ["429", "429"], ...}}: replaces each number's script."""
         try:
-            body = await request.json()
-            scripts = {phone: PhoneBehaviour.model_validate(spec) for phone, spec in dict(body).items()}
+            body = await _json_object(request)
+            scripts = {phone: PhoneBehaviour.model_validate(spec) for phone, spec in body.items()}
         except (ValueError, TypeError, ValidationError) as exc:
             return web.json_response({"error": str(exc)}, status=400)
         for phone, behaviour in scripts.items():
@@ -424,7 +430,7 @@ class TwilioSimulator:
     async def _faults_endpoint(self, request: web.Request) -> web.Response:
         """{"error_after": 0.1, "burst_every": 50, "burst_length": 5}: trouble on every number without its own."""
         try:
-            faults = Faults.model_validate(await request.json())
+            faults = Faults.model_validate(await _json_object(request))
         except (ValueError, ValidationError) as exc:
             return web.json_response({"error": str(exc)}, status=400)
         self.set_faults(faults)
@@ -553,6 +559,17 @@ class TwilioSimulator:
                 )
 
         return run
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    """A control request's JSON object; ValueError says what is wrong (too deep is wrong too)."""
+    try:
+        body = json.loads(await request.read())
+    except RecursionError:
+        raise ValueError("the JSON body is nested too deeply") from None
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    return body
 
 
 def _parse(twiml: str) -> ET.Element | None:

@@ -39,6 +39,13 @@ _SID = re.compile(r"^[A-Za-z0-9]{2,64}$")
 _STATUS = re.compile(r"^[a-z-]{1,20}$")
 
 
+def _row_id(text: str, largest: int = 2**62) -> int | None:
+    """A number from a URL, as a database id can be (ASCII digits, not beyond the column), or None."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > largest:
+        return None
+    return int(text)
+
+
 def _status_receipt(sid_field: str, status_field: str) -> Receipt:
     """A status callback is one per (sid, status): Twilio reports each status of a message once."""
 
@@ -54,7 +61,7 @@ def _status_receipt(sid_field: str, status_field: str) -> Receipt:
 def _gather_receipt(request: web.Request, params: dict[str, str]) -> tuple[str, str] | str:
     """A keypress is one per (call, prompt): the prompt number is in the signed action URL."""
     sid, prompt = params.get("CallSid", ""), request.query.get("prompt", "1")
-    if not _SID.match(sid) or not prompt.isdigit() or not 1 <= int(prompt) <= 100:
+    if not _SID.match(sid) or not _row_id(prompt, 100):  # None, or 0: not a prompt
         return "CallSid and a prompt number are required"
     return f"gather:{sid}:{prompt}", f"keypress {params.get('Digits', '')!r} of call {sid} (prompt {prompt})"
 
@@ -190,9 +197,9 @@ def build_api(
 
     async def voice_page(request: web.Request) -> tuple[int, str, str] | None:
         """(notification id, text, language) of the voice page a call is about."""
-        raw = request.query.get("n", "")
-        found = await _run(engine.notification_text, int(raw)) if raw.isdigit() else None
-        return (int(raw), *found) if found is not None else None
+        ident = _row_id(request.query.get("n", ""))
+        found = await _run(engine.notification_text, ident) if ident is not None else None
+        return (ident, *found) if ident is not None and found is not None else None
 
     async def voice_twiml(request: web.Request, _params: dict[str, str]) -> web.Response:
         page = await voice_page(request)
@@ -271,11 +278,11 @@ def build_api(
         person = authorised(request)
         if person is None:
             return web.json_response({"error": "missing or invalid bearer token"}, status=401)
-        raw = request.match_info["silence_id"]
-        if not raw.isdigit():
+        silence_id = _row_id(request.match_info["silence_id"])
+        if silence_id is None:
             return web.json_response({"error": "a silence id is a number"}, status=404)
         try:
-            silence = await _run(engine.expire_silence, person, int(raw))
+            silence = await _run(engine.expire_silence, person, silence_id)
         except ValueError as exc:
             return web.json_response({"error": str(exc)}, status=409)
         return web.json_response(silence.model_dump(mode="json"))
