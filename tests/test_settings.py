@@ -155,3 +155,13 @@ def test_a_drill_gives_the_same_log_in_any_checkout(tmp_path: Path) -> None:
         logs.append(text)
     assert logs[0] == logs[1]
     assert "from ../org/jinan.yaml is in force" in logs[0]
+
+
+def test_a_database_that_cannot_be_reached_or_made_is_said_plainly() -> None:
+    unreachable = "postgresql+psycopg://warn:pa55word@127.0.0.1:1/warning"
+    down = _warning("run", env={"WARNING_PROVIDER": "simulator", "WARNING_DATABASE_URL": unreachable})
+    assert down.returncode == 1 and "Traceback" not in down.stderr
+    assert down.stderr.startswith("cannot reach the database at postgresql+psycopg://warn:***@127.0.0.1:1/warning")
+    nowhere = _warning("run", env={"WARNING_PROVIDER": "simulator", "WARNING_DATABASE_URL": "sqlite:////proc/no/w.db"})
+    assert nowhere.returncode == 2
+    assert nowhere.stderr.startswith("WARNING_DATABASE_URL: cannot make the folder /proc/no for the SQLite file")

@@ -24,6 +24,7 @@ from warning.dispatch.dispatcher import STUCK_AFTER, Dispatcher
 from warning.dispatch.notifier import Notifier
 from warning.domain import Channel
 from warning.engine import Engine
+from warning.errors import SettingsError
 from warning.escalation.org import load_organisation
 from warning.escalation.timers import LiveTimer
 from warning.rulebook import RuleEvaluator, load_rulebook
@@ -56,8 +57,14 @@ class Runtime:
 
 
 def prepare_database_url(url: str) -> str:
+    """The URL, with the folder of a SQLite file made; SettingsError when it cannot be."""
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url.removeprefix("sqlite:///")).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SettingsError([f"WARNING_DATABASE_URL: cannot make the folder {folder} for the SQLite file: "
+                                 f"{exc.strerror}"]) from exc  # fmt: skip
     return url
 
 

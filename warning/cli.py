@@ -234,7 +234,7 @@ def run(readings: BinaryIO | None) -> None:
         _refuse(exc)
     except ConfigFileError as exc:
         _fail(exc)
-    except SchemaMismatch as exc:
+    except (SchemaMismatch, DatabaseUnavailable) as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
     settle_long_lived_heap()
@@ -293,6 +293,8 @@ def _schema_engine(database_url: str | None) -> SqlEngine:
     url = database_url or _settings().database_url
     try:
         return connect(prepare_database_url(url))
+    except SettingsError as exc:
+        _refuse(exc)
     except (ArgumentError, ValueError) as exc:
         click.echo(f"--db: {exc}", err=True)
         sys.exit(2)

@@ -60,6 +60,10 @@ def build_database(url: str) -> Engine:
     engine = connect(url)
     try:
         prepare(engine)
+    except (OperationalError, InterfaceError) as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseUnavailable(f"cannot reach the database at {engine.url.render_as_string()}: {reason}") from exc
     except BaseException:
         engine.dispose()
         raise
