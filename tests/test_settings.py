@@ -162,6 +162,8 @@ def test_a_database_that_cannot_be_reached_or_made_is_said_plainly() -> None:
     down = _warning("run", env={"WARNING_PROVIDER": "simulator", "WARNING_DATABASE_URL": unreachable})
     assert down.returncode == 1 and "Traceback" not in down.stderr
     assert down.stderr.startswith("cannot reach the database at postgresql+psycopg://warn:***@127.0.0.1:1/warning")
+    worker = _warning("stream", "worker", env={"WARNING_PROVIDER": "simulator", "WARNING_DATABASE_URL": unreachable})
+    assert worker.returncode == 1 and worker.stderr.startswith("cannot reach the database at")
     nowhere = _warning("run", env={"WARNING_PROVIDER": "simulator", "WARNING_DATABASE_URL": "sqlite:////proc/no/w.db"})
     assert nowhere.returncode == 2
     assert nowhere.stderr.startswith("WARNING_DATABASE_URL: cannot make the folder /proc/no for the SQLite file")

@@ -35,6 +35,7 @@ from warning.rulebook import load_rule_files, load_rulebook
 from warning.rulebook.explain import explain_rule
 from warning.rulebook.testing import find_test_files, run_rule_test_file
 from warning.settings import PROJECT_ROOT, SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Settings, database_shown
+from warning.store import Store
 from warning.store.outage import until_available
 from warning.store.repository import connect
 from warning.store.schema import schema_state
@@ -548,10 +549,15 @@ def stream_worker(loglevel: str) -> None:
     from warning.stream import run_worker  # deferred: importing faust takes a while, other commands skip it
 
     settings = _settings()
+    # Before faust starts: a worker must not come up unable to page or to record what it decides.
     try:
-        settings.require_provider()  # before faust starts: a worker must not come up unable to page
+        settings.require_provider()
+        Store(prepare_database_url(settings.database_url)).dispose()
     except SettingsError as exc:
         _refuse(exc)
+    except (SchemaMismatch, DatabaseUnavailable) as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
     run_worker(settings, loglevel)
 
 
