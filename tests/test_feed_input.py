@@ -3,16 +3,20 @@ carries on, and the valid readings around it are judged."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sensors.decode import ReadingDecoder
+from sensors.lines import line_batches
 from tests.conftest import START, gauge_rules, make_runtime
 from warning.app import Runtime
 from warning.clock import VirtualClock
@@ -194,3 +198,82 @@ def test_valid_readings_beside_hostile_payloads_are_all_judged(
             runtime.engine.ingest_payload(hostile, "fuzz")  # may be valid by chance: either way, no exception
     assert judged() - judged_before >= valid_sent  # (a random payload may happen to be one too)
     assert all(letter.reason.strip() for letter in runtime.store.dead_letters()[letters_before:])
+
+
+gauge_batches = st.lists(
+    st.one_of(
+        st.tuples(st.sampled_from(["G1", "G2", "G3"]), st.sampled_from([2.5, 2.9, 3.1, 3.6, 4.2, 5.3, 4.7, 2.7])).map(
+            lambda item: ("reading", item)
+        ),
+        st.sampled_from([payload for payload, _ in HOSTILE.values()]).map(lambda payload: ("hostile", payload)),
+        st.just(("again", None)),  # the previous reading once more: a redelivery
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+# What the dispatcher decides when it sends: a batch sends once, after its last reading, so a page
+# and a lift notice to one person may go as one message where one by one they went as two.
+SENDING = {"budget_held", "bundle_wait", "drill_guard_blocked", "page_replanned"}
+
+
+def _deciding(runtime: Runtime) -> list[tuple[str, str]]:
+    """What the readings decided: incidents, escalations, gates, dead letters and redeliveries."""
+    return [
+        (row.kind, row.summary)
+        for row in runtime.store.decisions()
+        if not row.kind.startswith("notification") and row.kind not in SENDING
+    ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(gauge_batches)
+def test_a_batch_decides_exactly_what_its_readings_decide_one_by_one(tmp_path_factory: Any, items: Any) -> None:
+    payloads: list[tuple[str, bytes]] = []
+    for number, (kind, item) in enumerate(items):
+        at = (START + timedelta(minutes=number)).isoformat()
+        if kind == "reading":
+            payloads.append((f"feed:{number}", _payload(sensor_id=item[0], value=item[1], observed_at=at)))
+        elif kind == "hostile":
+            payloads.append((f"feed:{number}", item))
+        elif payloads:
+            payloads.append((f"feed:{number}", payloads[-1][1]))
+    outcomes = []
+    for batched in (False, True):
+        directory = tmp_path_factory.mktemp("batch")
+        clock = VirtualClock(START + timedelta(minutes=len(items)))
+        runtime = make_runtime(f"sqlite:///{directory / 'w.db'}", clock, rules=gauge_rules(directory))
+        try:
+            if batched:
+                runtime.engine.ingest_payloads(payloads)
+            else:
+                for source, payload in payloads:
+                    runtime.engine.ingest_payload(payload, source)
+            incidents = [(i.code, i.station_id, i.level, i.status) for i in runtime.store.incidents()]
+            letters = [(d.source, d.reason) for d in runtime.store.dead_letters()]
+            outcomes.append((_deciding(runtime), incidents, letters))
+        finally:
+            runtime.close()
+    assert outcomes[0] == outcomes[1]
+
+
+def test_lines_come_in_batches_of_at_most_the_size_in_order() -> None:
+    stream = io.BytesIO(b"".join(f"line {n}\n".encode() for n in range(1, 1201)))
+    batches = list(line_batches(stream, most=500, wait=1.0))
+    assert [len(batch) for batch in batches] == [500, 500, 200]
+    assert [number for batch in batches for number, _ in batch] == list(range(1, 1201))
+    assert batches[2][-1] == (1200, b"line 1200\n")
+
+
+def test_a_batch_does_not_wait_for_lines_that_have_not_come() -> None:
+    """Standard input trickling: the lines at hand go as a batch, the stream staying open."""
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb") as reader, os.fdopen(write_end, "wb") as writer:
+        batches = line_batches(reader, most=500, wait=0.05)
+        writer.write(b"a\nb\nc\n")
+        writer.flush()
+        assert next(batches) == [(1, b"a\n"), (2, b"b\n"), (3, b"c\n")]
+        writer.write(b"d\n")
+        writer.close()
+        assert list(batches) == [[(4, b"d\n")]]

@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from notifiers.simulator.behaviour import SimulatorScript
 from notifiers.simulator.server import TwilioSimulator
+from sensors.lines import line_batches
 from warning.app import build_runtime, prepare_database_url, start_live_timer
 from warning.clock import live_clock
 from warning.domain import EARLIEST_INSTANT, LATEST_INSTANT, Level
@@ -262,17 +263,17 @@ def run(readings: BinaryIO | None) -> None:
     stop = _stop_on_signals()
 
     def ingest_lines(lines: BinaryIO) -> None:
-        # Bytes, line by line: a line that is not UTF-8 or not JSON is dead-lettered with its
-        # number, and the lines around it are ingested.
-        for number, line in enumerate(lines, start=1):
-            if stop.is_set():
-                return
-            if line.strip():
-                payload, source = line.rstrip(b"\r\n"), f"readings-file:{number}"
-                try:  # while the database is down the line waits, and is not dropped
-                    until_available(lambda: runtime.engine.ingest_payload(payload, source), stop=stop)  # noqa: B023
+        # Bytes, in batches of the lines at hand (one transaction each): a line that is not UTF-8
+        # or not JSON is dead-lettered with its number, and the lines around it are ingested.
+        for batch in line_batches(lines, stop=stop):
+            payloads = [(f"readings-file:{number}", line.rstrip(b"\r\n")) for number, line in batch if line.strip()]
+            if payloads:
+                try:  # while the database is down the batch waits, and is not dropped
+                    until_available(lambda: runtime.engine.ingest_payloads(payloads), stop=stop)  # noqa: B023
                 except DatabaseUnavailable:
                     return  # stopping: the rest of the file is not read
+            if stop.is_set():
+                return
 
     try:
         if readings is not None:  # read beside the main thread, which a signal must reach (stdin may block)

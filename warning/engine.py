@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,6 +59,37 @@ def _codes_asked(tx: Transaction, row: NotificationRow) -> list[str]:
         if member.purpose == "page" and incident.code not in codes:
             codes.append(incident.code)
     return codes
+
+
+Payload = bytes | str | dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """One payload of a batch: where it came from, and the reading it decoded to or why it could not."""
+
+    source: str
+    verdict: Reading | ReadingRejected
+    payload: Payload = ""  # as it came, kept in the dead letter of a rejected one
+
+
+class _OpenLevels:
+    """The open incidents' levels a batch is judged against: for a batch, read in one query (and
+    again after a reading changed an incident); for one reading, only the keys it asks about."""
+
+    def __init__(self, tx: Transaction, *, whole: bool) -> None:
+        self._tx, self._whole = tx, whole
+        self._known: dict[str, Level | None] = dict(tx.open_levels()) if whole else {}
+
+    def get(self, key: str) -> Level | None:
+        if self._whole:
+            return self._known.get(key)
+        if key not in self._known:
+            self._known[key] = self._tx.current_level(key)
+        return self._known[key]
+
+    def changed(self) -> None:
+        self._known = dict(self._tx.open_levels()) if self._whole else {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,68 +216,99 @@ class Engine:
 
     # inbound ------------------------------------------------------------------------------
 
-    def ingest_payload(self, payload: bytes | str | dict[str, Any], source: str) -> Reading | None:
+    def ingest_payload(self, payload: Payload, source: str) -> Reading | None:
         """Decode and ingest one feed payload; bad input becomes a dead letter and returns None."""
-        now = self.clock.now()
-        try:
-            reading = self.decoder.decode(payload, now)
-        except ReadingRejected as exc:
-            self.dead_letter(source, payload, exc.reason)
-            return None
-        self.ingest(reading, source=source)
-        return reading
+        return self.ingest_payloads([(source, payload)])[0]
 
-    def dead_letter(self, source: str, payload: bytes | str | dict[str, Any], reason: str) -> None:
-        text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
+    def ingest_payloads(self, payloads: Sequence[tuple[str, Payload]]) -> list[Reading | None]:
+        """Decode and ingest a batch of (source, payload) in one transaction, in order: each reading
+        decides exactly as it would alone, and each bad payload is dead-lettered where it stands.
+        Returns each payload's reading, or None for a dead letter."""
         now = self.clock.now()
+        raw = [payload for _, payload in payloads]
+        if len(raw) > 1 and all(isinstance(payload, bytes) for payload in raw):
+            verdicts = self.decoder.decode_many(raw, now)  # type: ignore[arg-type]  # all bytes, checked
+        else:
+            verdicts = [self._verdict(payload, now) for payload in raw]
+        self._ingest(
+            [Arrival(source, verdict, payload) for (source, payload), verdict in zip(payloads, verdicts, strict=True)]
+        )
+        return [verdict if isinstance(verdict, Reading) else None for verdict in verdicts]
+
+    def _verdict(self, payload: Payload, now: datetime) -> Reading | ReadingRejected:
+        try:
+            return self.decoder.decode(payload, now)
+        except ReadingRejected as rejected:
+            return rejected
+
+    def dead_letter(self, source: str, payload: Payload, reason: str) -> None:
         with self._lock, self.store.transaction() as tx:
-            tx.add_dead_letter(DeadLetter(source=source, payload=text, reason=reason, received_at=now))
-            tx.record(
-                now, "dead_letter", f"input from {source} set aside: {reason}", None, source=source, reason=reason
-            )
+            self._record_dead_letter(tx, source, payload, reason, self.clock.now())
+
+    def _record_dead_letter(self, tx: Transaction, source: str, payload: Payload, reason: str, now: datetime) -> None:
+        text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
+        tx.add_dead_letter(DeadLetter(source=source, payload=text, reason=reason, received_at=now))
+        tx.record(now, "dead_letter", f"input from {source} set aside: {reason}", None, source=source, reason=reason)
         log.warning("dead letter from %s: %s", source, reason)
 
     def ingest(self, reading: Reading, *, source: str = "direct") -> None:
         """Evaluate one reading; idempotent for redeliveries (same reading id)."""
+        self._ingest([Arrival(source, reading)])
+
+    def _ingest(self, arrivals: Sequence[Arrival]) -> None:
         decided = False
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
             try:
-                decided = self._decide_on(reading)
+                decided = self._decide_on(arrivals)
                 break
             except WriteConflict:
-                # Another worker opened the incident or took the reading first; deciding again
+                # Another worker opened the incident or took a reading first; deciding again
                 # sees its write and does the right thing (update it, or ignore the redelivery).
                 if attempt == CONFLICT_ATTEMPTS:
                     raise
-            except EvaluationError as exc:
-                self.dead_letter(source, reading.model_dump_json(), f"evaluation failed: {exc}")
-                return
         # Most readings change nothing: no page to send, no earlier wake-up to arm (a sensor's
         # silence deadline only moves later), so the sending and re-arming round trip is skipped.
         if decided:
             self._after_decisions()
 
-    def _decide_on(self, reading: Reading) -> bool:
-        """Evaluate and record; True when an incident may have changed."""
+    def _decide_on(self, arrivals: Sequence[Arrival]) -> bool:
+        """Evaluate and record a batch in one transaction; True when an incident may have changed.
+        Redeliveries are found with one query and new readings stored with one statement."""
         now = self.clock.now()
         with self._lock, self.store.transaction() as tx:
-            if not tx.mark_reading_processed(reading, now):
-                tx.record(
-                    now,
-                    "reading_redelivered",
-                    f"reading {reading.reading_id} seen before; ignored",
-                    None,
-                    reading=reading.reading_id,
-                )
-                return False
-            evaluation = self.evaluator.evaluate(reading, tx.current_level)
-            for gate in evaluation.gate_changes:
-                self._record_gate(tx, gate, now)
-            for detection in evaluation.detections:
-                self._apply(tx, detection, now)
-            if evaluation.detections:
-                self._judge_compounds(tx, now)
-            return bool(evaluation.detections)
+            readings = [arrival.verdict for arrival in arrivals if isinstance(arrival.verdict, Reading)]
+            seen = tx.processed_among([reading.reading_id for reading in readings])
+            fresh: dict[str, Reading] = {}
+            for reading in readings:
+                if reading.reading_id not in seen:
+                    fresh.setdefault(reading.reading_id, reading)
+            tx.mark_readings_processed(list(fresh.values()), now)
+            levels, decided = _OpenLevels(tx, whole=len(readings) > 1), False
+            for arrival in arrivals:
+                if isinstance(arrival.verdict, ReadingRejected):
+                    self._record_dead_letter(tx, arrival.source, arrival.payload, arrival.verdict.reason, now)
+                    continue
+                reading = arrival.verdict
+                if fresh.get(reading.reading_id) is not reading:  # stored before, or earlier in this batch
+                    tx.record(now, "reading_redelivered", f"reading {reading.reading_id} seen before; ignored", None,
+                              reading=reading.reading_id)  # fmt: skip
+                    continue
+                try:
+                    evaluation = self.evaluator.evaluate(reading, levels.get)
+                except EvaluationError as exc:
+                    tx.unmark_reading(reading.reading_id)  # a redelivery is tried again
+                    self._record_dead_letter(tx, arrival.source, reading.model_dump_json(),
+                                             f"evaluation failed: {exc}", now)  # fmt: skip
+                    continue
+                for gate in evaluation.gate_changes:
+                    self._record_gate(tx, gate, now)
+                for detection in evaluation.detections:
+                    self._apply(tx, detection, now)
+                if evaluation.detections:
+                    self._judge_compounds(tx, now)
+                    levels.changed()
+                    decided = True
+            return decided
 
     def _apply(self, tx: Transaction, detection: Detection, now: datetime, title: str | None = None) -> None:
         if title is None:

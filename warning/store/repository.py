@@ -3,12 +3,12 @@ effect it claims commit together or not at all."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy import Engine, create_engine, delete, event, insert, select, update
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -70,6 +70,7 @@ def build_database(url: str) -> Engine:
     return engine
 
 
+_IDS_PER_QUERY = 1000  # well under SQLite's limit of bound parameters in one statement
 IN_FLIGHT = ("accepted", "queued", "sending", "sent")  # provider statuses before delivery: not yet final
 
 
@@ -98,6 +99,34 @@ class Transaction:
         )
         self.session.flush()
         return True
+
+    def processed_among(self, reading_ids: Sequence[str]) -> set[str]:
+        """Which of these readings were processed before: one query per thousand ids."""
+        seen: set[str] = set()
+        for start in range(0, len(reading_ids), _IDS_PER_QUERY):
+            chunk = list(reading_ids[start : start + _IDS_PER_QUERY])
+            query = select(ProcessedReadingRow.reading_id).where(ProcessedReadingRow.reading_id.in_(chunk))
+            seen.update(self.session.scalars(query))
+        return seen
+
+    def mark_readings_processed(self, readings: Sequence[Reading], now: datetime) -> None:
+        """Record readings not processed before, in one statement (a race with another writer
+        surfaces at commit as WriteConflict, as for one reading)."""
+        if readings:
+            self.session.execute(insert(ProcessedReadingRow), [
+                {"reading_id": r.reading_id, "sensor_id": r.sensor_id, "kind": r.kind, "value": r.value,
+                 "unit": r.unit, "observed_at": r.observed_at, "processed_at": now}
+                for r in readings
+            ])  # fmt: skip
+
+    def unmark_reading(self, reading_id: str) -> None:
+        """Forget that a reading was processed (its evaluation failed: a redelivery tries it again)."""
+        self.session.execute(delete(ProcessedReadingRow).where(ProcessedReadingRow.reading_id == reading_id))
+
+    def open_levels(self) -> dict[str, Level]:
+        """The level of every open incident, by key: what a batch of readings is judged against."""
+        query = select(IncidentRow.open_key, IncidentRow.level).where(IncidentRow.open_key.is_not(None))
+        return {str(key): Level(level) for key, level in self.session.execute(query)}
 
     def readings_since(self, since: datetime) -> list[Reading]:
         """Stored readings observed after `since`, oldest first."""
