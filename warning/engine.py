@@ -218,12 +218,13 @@ class Engine:
 
     def ingest_payload(self, payload: Payload, source: str) -> Reading | None:
         """Decode and ingest one feed payload; bad input becomes a dead letter and returns None."""
-        return self.ingest_payloads([(source, payload)])[0]
+        (verdict,) = self.ingest_payloads([(source, payload)])
+        return verdict if isinstance(verdict, Reading) else None
 
-    def ingest_payloads(self, payloads: Sequence[tuple[str, Payload]]) -> list[Reading | None]:
+    def ingest_payloads(self, payloads: Sequence[tuple[str, Payload]]) -> list[Reading | ReadingRejected]:
         """Decode and ingest a batch of (source, payload) in one transaction, in order: each reading
         decides exactly as it would alone, and each bad payload is dead-lettered where it stands.
-        Returns each payload's reading, or None for a dead letter."""
+        Returns each payload's reading, or why it was refused."""
         now = self.clock.now()
         raw = [payload for _, payload in payloads]
         if len(raw) > 1 and all(isinstance(payload, bytes) for payload in raw):
@@ -233,7 +234,7 @@ class Engine:
         self._ingest(
             [Arrival(source, verdict, payload) for (source, payload), verdict in zip(payloads, verdicts, strict=True)]
         )
-        return [verdict if isinstance(verdict, Reading) else None for verdict in verdicts]
+        return verdicts
 
     def _verdict(self, payload: Payload, now: datetime) -> Reading | ReadingRejected:
         try:

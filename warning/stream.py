@@ -25,6 +25,7 @@ import faust
 
 from warning.app import Runtime, build_runtime, start_live_timer
 from warning.clock import SystemClock
+from warning.errors import ReadingRejected
 from warning.heap import settle_long_lived_heap
 from warning.settings import Settings
 from warning.store.outage import until_available
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 READINGS_TOPIC = "feeds.readings.v1"
 DEADLETTER_TOPIC = "warning.deadletter.v1"
+BATCH_MOST = 500  # readings per transaction
+BATCH_WAIT = 0.05  # seconds a batch waits for more after its first reading
 
 
 @dataclass
@@ -78,27 +81,32 @@ def build_stream_driver(settings: Settings, runtime_factory: Callable[[], Runtim
     async def evaluate(stream: faust.StreamT[bytes]) -> None:
         runtime = await engine_runtime()
         loop = asyncio.get_running_loop()
-        async for payload in stream:
+        source = f"kafka:{READINGS_TOPIC}"
+        # A batch of what the fetch delivered (up to BATCH_MOST, waiting at most BATCH_WAIT seconds
+        # for more) is one transaction; faust acknowledges the messages once the batch is handled.
+        async for batch in stream.take(BATCH_MOST, within=BATCH_WAIT):
             try:
-                # While the database is down the message waits (it could not even be dead-lettered).
-                ingest = partial(runtime.engine.ingest_payload, payload, f"kafka:{READINGS_TOPIC}")
-                reading = await loop.run_in_executor(None, until_available, ingest)
-                if reading is None:
-                    await dead_letters.send(value=payload)
-            except Exception as exc:  # raising would make faust drop the message: keep it instead
-                log.exception("reading could not be processed; dead-lettered")
-                await loop.run_in_executor(
-                    None,
-                    runtime.engine.dead_letter,
-                    f"kafka:{READINGS_TOPIC}",
-                    payload,
-                    f"processing failed: {type(exc).__name__}: {exc}",
-                )
-                await dead_letters.send(
-                    value=json.dumps({"payload": payload.decode("utf-8", "replace"), "reason": str(exc)}).encode()
-                )
+                # While the database is down the batch waits (it could not even be dead-lettered).
+                ingest = partial(runtime.engine.ingest_payloads, [(source, payload) for payload in batch])
+                verdicts = await loop.run_in_executor(None, until_available, ingest)
+                refused = [
+                    (p, v.reason) for p, v in zip(batch, verdicts, strict=True) if isinstance(v, ReadingRejected)
+                ]
+            except Exception as exc:  # raising would make faust drop the messages: keep them instead
+                log.exception("a batch of readings could not be processed; dead-lettered")
+                reason = f"processing failed: {type(exc).__name__}: {exc}"
+                for payload in batch:
+                    await loop.run_in_executor(None, runtime.engine.dead_letter, source, payload, reason)
+                refused = [(payload, reason) for payload in batch]
+            for payload, reason in refused:
+                await dead_letters.send(value=_dead_letter_message(payload, reason))
 
     return driver
+
+
+def _dead_letter_message(payload: bytes, reason: str) -> bytes:
+    """What the dead-letter topic carries: the payload as it came (as text) and why it was refused."""
+    return json.dumps({"payload": payload.decode("utf-8", "replace"), "reason": reason}, ensure_ascii=False).encode()
 
 
 def _live_runtime(settings: Settings) -> Runtime:
