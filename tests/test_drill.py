@@ -122,3 +122,37 @@ def test_drill_command_prints_the_timeline_and_writes_the_log(tmp_path: Path) ->
     assert "WARNING     yellow (III) flood warning F0002 opened" in done.stdout
     assert "ACK         Li Na acknowledged F0002 by keypress" in done.stdout
     assert log.read_text(encoding="utf-8").count("\n") > 15
+
+
+def test_readings_at_one_moment_are_one_batch_split_by_a_silence_and_replay_identically(tmp_path: Path) -> None:
+    """Three gauges at one instant, with a maintenance window set between the first and the others:
+    the first pages; the two after the silence open but wait; two runs log the same decisions."""
+    (tmp_path / "stations.yaml").write_text((ROOT / "rules" / "stations.yaml").read_text(encoding="utf-8"))
+    from tests.conftest import GAUGE_RULES
+
+    (tmp_path / "gauge.yaml").write_text(GAUGE_RULES, encoding="utf-8")
+    scenario = tmp_path / "drill.yaml"
+    scenario.write_text(
+        f"""name: one moment
+start: 2026-07-14T20:00:00+08:00
+duration: 1h
+rules: [gauge.yaml]
+organisation: {ROOT / "org" / "jinan.yaml"}
+roster: ["+8613800000001", "+8613800000002"]
+injects:
+  - {{at: 0m, reading: {{sensor_id: G1, kind: water_level, value: 3.4, unit: m}}}}
+  - {{at: 0m, silence: {{by: wang-wei, duration: 2h, station: G2, reason: gauge serviced}}}}
+  - {{at: 0m, reading: {{sensor_id: G2, kind: water_level, value: 3.4, unit: m}}}}
+  - {{at: 0m, reading: {{sensor_id: G3, kind: water_level, value: 3.4, unit: m}}}}
+""",
+        encoding="utf-8",
+    )
+    first, second = run_drill(scenario), run_drill(scenario)
+    assert first.decisions == second.decisions
+    opened = [d["summary"] for d in first.decisions if d["kind"] == "incident_opened"]
+    assert [s.split(": ", 1)[1].split(" read")[0] for s in opened] == [
+        "Riverside gauge (G1)", "Upstream gauge (G2)", "Downstream gauge (G3)",
+    ]  # fmt: skip
+    kinds = [d["kind"] for d in first.decisions]
+    assert kinds.index("incident_opened") < kinds.index("silence_added") < len(kinds) - 1
+    assert "escalation_silenced" in kinds  # G2's track waits for the silence

@@ -16,7 +16,9 @@ from typing import Any
 
 from warning.app import Settings, build_runtime
 from warning.clock import VirtualClock
+from warning.domain import Reading
 from warning.drills.scenario import ScenarioSpec, load_scenario
+from warning.engine import Engine, Payload
 from warning.store import Store
 
 
@@ -56,6 +58,17 @@ def write_decision_log(decisions: list[dict[str, Any]], path: Path) -> None:
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
+def _ingest(engine: Engine, batch: list[tuple[str, Payload]], moment: datetime) -> list[TimelineEntry]:
+    """Ingest a batch of injected readings (then empty it); the timeline entries of those accepted."""
+    entries = [
+        TimelineEntry(moment, "reading", f"{r.sensor_id} {r.kind} {r.value:g}{' ' + r.unit if r.unit else ''}")
+        for r in (engine.ingest_payloads(batch) if batch else [])
+        if isinstance(r, Reading)
+    ]
+    batch.clear()
+    return entries
+
+
 def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
     spec, rules, organisation = load_scenario(path)
     workdir = None
@@ -92,23 +105,18 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
             moment = max(min(candidates), clock.now())
             clock.advance_to(moment)
             simulator.advance(moment)  # the players act first: they were waiting for this moment
+            # The readings due at one moment are one batch (one transaction), as a feed delivers them;
+            # a silence set at that moment splits the batch where it stands in the file.
+            batch: list[tuple[str, Payload]] = []
             while injects and spec.start + injects[0][1].at <= moment:
                 _, inject = injects.pop(0)
                 if inject.silence is not None:
+                    timeline.extend(_ingest(engine, batch, moment))
                     engine.add_silence(inject.silence.by, inject.silence.request())  # checked by load_scenario
                     continue
                 assert inject.reading is not None
-                payload = {"observed_at": moment.isoformat(), **inject.reading}
-                reading = engine.ingest_payload(payload, source=f"scenario:{path.name}")
-                if reading is not None:
-                    timeline.append(
-                        TimelineEntry(
-                            moment,
-                            "reading",
-                            f"{reading.sensor_id} {reading.kind} {reading.value:g}"
-                            f"{' ' + reading.unit if reading.unit else ''}",
-                        )
-                    )
+                batch.append((f"scenario:{path.name}", {"observed_at": moment.isoformat(), **inject.reading}))
+            timeline.extend(_ingest(engine, batch, moment))
             engine.tick()
             decisions = runtime.store.decisions()
             timeline.extend(TimelineEntry(row.at, row.kind, row.summary) for row in decisions[seen:])
