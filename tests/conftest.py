@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 import uuid
@@ -210,3 +213,17 @@ def node_paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]
         for index, value in enumerate(node):
             found += node_paths(value, (*prefix, index))
     return found
+
+
+def start_live_engine(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """`warning run --readings -` with these variables on top of ours, once it says it is running:
+    the process (readings go to its standard input) and its API URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "warning.cli", "run", "--readings", "-"],
+        env={**os.environ, "WARNING_PROVIDER": "simulator", **env},
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+    )  # fmt: skip
+    assert process.stdin is not None and process.stdout is not None
+    first = process.stdout.readline().decode()
+    assert "engine running" in first, first
+    return process, first.split("webhooks on ")[1].split(";")[0]

@@ -11,7 +11,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import start_live_engine
 from warning.store import Store
 
 PG_BINARIES = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
@@ -96,16 +95,9 @@ def _health(api: str) -> int:
 
 
 def test_postgres_restarted_under_a_running_engine_loses_nothing(private_postgres: PrivatePostgres) -> None:
-    env = {**os.environ, "WARNING_DATABASE_URL": private_postgres.url, "WARNING_PROVIDER": "simulator"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "warning.cli", "run", "--readings", "-"],
-        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
-    )  # fmt: skip
-    assert process.stdin is not None and process.stdout is not None
+    process, api = start_live_engine({"WARNING_DATABASE_URL": private_postgres.url})
+    assert process.stdin is not None
     try:
-        first = process.stdout.readline().decode()
-        assert "engine running" in first, first
-        api = first.split("webhooks on ")[1].split(";")[0]
         assert _health(api) == 200
         process.stdin.write(_reading("HY-370102-01", 3.9))  # the river: a warning, paged
         process.stdin.flush()

@@ -5,10 +5,7 @@ opening."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, START, make_runtime, reading
+from tests.conftest import ROOT, START, make_runtime, reading, start_live_engine
 from tests.test_config_files import BROKEN_FILES
 from warning.app import Runtime
 from warning.clock import VirtualClock
@@ -97,15 +94,10 @@ def test_kill_hup_with_broken_files_keeps_the_live_engine_running(tmp_path: Path
     (tmp_path / "stations.yaml").write_text((ROOT / "rules" / "stations.yaml").read_text(encoding="utf-8"))
     org.write_text(ORG_TEXT, encoding="utf-8")
     url = f"sqlite:///{tmp_path / 'live.db'}"
-    env = {**os.environ, "WARNING_DATABASE_URL": url, "WARNING_RULES": str(rules), "WARNING_ORGANISATION": str(org),
-           "WARNING_PROVIDER": "simulator"}  # fmt: skip
-    process = subprocess.Popen(
-        [sys.executable, "-m", "warning.cli", "run", "--readings", "-"],
-        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
-    )  # fmt: skip
-    assert process.stdin is not None and process.stdout is not None
+    process, _ = start_live_engine({"WARNING_DATABASE_URL": url, "WARNING_RULES": str(rules),
+                                    "WARNING_ORGANISATION": str(org)})  # fmt: skip
+    assert process.stdin is not None
     try:
-        assert b"engine running" in process.stdout.readline()
         for org_bytes, rule_bytes in [
             (BAD_ORGANISATIONS["not UTF-8"], BAD_RULES["deep flow nesting"]),
             (BAD_ORGANISATIONS["deep block nesting"], BAD_RULES["binary with NUL"]),

@@ -82,24 +82,6 @@ class Transaction:
 
     # readings -------------------------------------------------------------------------------
 
-    def mark_reading_processed(self, reading: Reading, now: datetime) -> bool:
-        """False when this reading was processed before (a redelivery)."""
-        if self.session.get(ProcessedReadingRow, reading.reading_id) is not None:
-            return False
-        self.session.add(
-            ProcessedReadingRow(
-                reading_id=reading.reading_id,
-                sensor_id=reading.sensor_id,
-                kind=reading.kind,
-                value=reading.value,
-                unit=reading.unit,
-                observed_at=reading.observed_at,
-                processed_at=now,
-            )
-        )
-        self.session.flush()
-        return True
-
     def processed_among(self, reading_ids: Sequence[str]) -> set[str]:
         """Which of these readings were processed before: one query per thousand ids."""
         seen: set[str] = set()
