@@ -87,7 +87,7 @@ def build_runtime(
     """Wire store, rules, organisation, engine, API and notifiers. Live timers are started by the
     caller. The provider must be chosen (SettingsError otherwise): nothing pages by default."""
     provider = settings.require_provider()
-    store = Store(prepare_database_url(settings.database_url))
+    store = Store(prepare_database_url(settings.database_url), sqlite_synchronous=settings.sqlite_synchronous)
     rulebook = load_rulebook(list(settings.rules))
     evaluator = RuleEvaluator(rulebook.rules, compounds=rulebook.compounds)
     org = load_organisation(settings.organisation)

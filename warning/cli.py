@@ -69,6 +69,7 @@ def _refuse(error: SettingsError) -> NoReturn:
 
 def _play(scenario: Path, database_url: str | None, decision_log: Path | None) -> DrillResult:
     """Run a drill, print its timeline, and write its decision log if asked."""
+    settle_long_lived_heap()  # a drill is a feed-serving process too: a day of readings through one engine
     try:
         result = run_drill(scenario, database_url=database_url)
     except ConfigFileError as exc:

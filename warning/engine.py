@@ -274,26 +274,23 @@ class Engine:
 
     def _decide_on(self, arrivals: Sequence[Arrival]) -> bool:
         """Evaluate and record a batch in one transaction; True when an incident may have changed.
-        Redeliveries are found with one query and new readings stored with one statement."""
+        New readings are stored, and redeliveries found, with one statement."""
         now = self.clock.now()
         with self._lock, self.store.transaction() as tx:
             readings = [arrival.verdict for arrival in arrivals if isinstance(arrival.verdict, Reading)]
-            seen = tx.processed_among([reading.reading_id for reading in readings])
-            fresh: dict[str, Reading] = {}
-            for reading in readings:
-                if reading.reading_id not in seen:
-                    fresh.setdefault(reading.reading_id, reading)
-            tx.mark_readings_processed(list(fresh.values()), now)
+            fresh = tx.claim_readings(readings, now)
+            claimed: set[str] = set()
             levels, decided = _OpenLevels(tx, whole=len(readings) > 1), False
             for arrival in arrivals:
                 if isinstance(arrival.verdict, ReadingRejected):
                     self._record_dead_letter(tx, arrival.source, arrival.payload, arrival.verdict.reason, now)
                     continue
                 reading = arrival.verdict
-                if fresh.get(reading.reading_id) is not reading:  # stored before, or earlier in this batch
+                if reading.reading_id not in fresh or reading.reading_id in claimed:  # stored before, or earlier here
                     tx.record(now, "reading_redelivered", f"reading {reading.reading_id} seen before; ignored", None,
                               reading=reading.reading_id)  # fmt: skip
                     continue
+                claimed.add(reading.reading_id)
                 try:
                     evaluation = self.evaluator.evaluate(reading, levels.get)
                 except EvaluationError as exc:

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         default=f"sqlite:///{PROJECT_ROOT / 'var' / 'warning.db'}",
         validation_alias=_env("database_url", "WARNING_DATABASE_URL"),
     )
+    # SQLite only. full: each commit is on disk when it returns. normal: a crash of the process
+    # loses nothing, a power cut may lose the last commits (duplicate pages after it); drills use it.
+    sqlite_synchronous: Literal["full", "normal"] = Field(
+        default="full", validation_alias=_env("sqlite_synchronous", "WARNING_SQLITE_SYNCHRONOUS")
+    )
     rules: Annotated[tuple[Path, ...], NoDecode] = Field(
         default=(PROJECT_ROOT / "rules",), min_length=1, validation_alias=_env("rules", "WARNING_RULES")
     )

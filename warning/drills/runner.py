@@ -7,8 +7,10 @@ the same order: the decision log is byte-identical across replays.
 
 from __future__ import annotations
 
+import heapq
 import json
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +19,8 @@ from typing import Any
 from warning.app import Settings, build_runtime
 from warning.clock import VirtualClock
 from warning.domain import Reading
-from warning.drills.scenario import ScenarioSpec, load_scenario
+from warning.drills.scenario import InjectSpec, ScenarioSpec, load_scenario, series_files
+from warning.drills.series import SeriesLine, read_series
 from warning.engine import Engine, Payload
 from warning.store import Store
 
@@ -33,8 +36,9 @@ class TimelineEntry:
 class DrillResult:
     scenario: ScenarioSpec
     decisions: list[dict[str, Any]]
-    timeline: list[TimelineEntry]
+    timeline: list[TimelineEntry]  # the inline injects and every decision; series readings are counted
     store_url: str
+    series_readings: int = 0
 
 
 def decision_log(store: Store) -> list[dict[str, Any]]:
@@ -58,15 +62,35 @@ def write_decision_log(decisions: list[dict[str, Any]], path: Path) -> None:
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
-def _ingest(engine: Engine, batch: list[tuple[str, Payload]], moment: datetime) -> list[TimelineEntry]:
-    """Ingest a batch of injected readings (then empty it); the timeline entries of those accepted."""
+def _ingest(
+    engine: Engine, batch: list[tuple[str, Payload]], shown: list[bool], moment: datetime
+) -> list[TimelineEntry]:
+    """Ingest a batch of injected readings (then empty both lists); timeline entries of the inline ones accepted."""
+    verdicts = engine.ingest_payloads(batch) if batch else []
     entries = [
         TimelineEntry(moment, "reading", f"{r.sensor_id} {r.kind} {r.value:g}{' ' + r.unit if r.unit else ''}")
-        for r in (engine.ingest_payloads(batch) if batch else [])
-        if isinstance(r, Reading)
+        for r, show in zip(verdicts, shown, strict=True)
+        if show and isinstance(r, Reading)
     ]
     batch.clear()
+    shown.clear()
     return entries
+
+
+_Event = tuple[datetime, InjectSpec | SeriesLine, str]
+
+
+def _events(spec: ScenarioSpec, path: Path) -> Iterator[_Event]:
+    """The inline injects and the lines of every series file, merged in time order as the drill goes:
+    one series line in memory per file. At one moment inline injects come first, then each file's
+    lines in the order the scenario names the files."""
+    inline = sorted(((spec.start + inject.at, inject, f"scenario:{path.name}") for inject in spec.injects),
+                    key=lambda event: event[0])  # fmt: skip
+    series = [
+        ((spec.start + line.at, line, f"series:{file.name}") for line in read_series(file))
+        for file in series_files(spec, path)
+    ]
+    return heapq.merge(inline, *series, key=lambda event: event[0])
 
 
 def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
@@ -76,8 +100,10 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
         workdir = tempfile.TemporaryDirectory(prefix="warning-drill-")
         database_url = f"sqlite:///{workdir.name}/drill.db"
     clock = VirtualClock(spec.start)
-    # Drills page the loopback simulator only, whatever the environment says.
-    settings = Settings(database_url=database_url, rules=tuple(rules), organisation=organisation, provider="simulator")
+    # Drills page the loopback simulator only, whatever the environment says; their database is
+    # scratch, so commits need not wait for the disk.
+    settings = Settings(database_url=database_url, rules=tuple(rules), organisation=organisation, provider="simulator",
+                        sqlite_synchronous="normal")  # fmt: skip
     runtime = build_runtime(settings, clock, exercise=True, drill_roster=spec.roster,
                             organisation_source=spec.organisation)  # fmt: skip
     assert runtime.simulator is not None  # drills never reach the real Twilio
@@ -86,42 +112,45 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
         simulator.set_behaviour(phone, behaviour)
 
     timeline: list[TimelineEntry] = []
-    injects = sorted(enumerate(spec.injects), key=lambda item: (item[1].at, item[0]))
+    events = _events(spec, path)
+    head = next(events, None)
     end = spec.start + spec.duration
-    seen = 0
+    seen, series_readings = 0, 0
     try:
         while True:
-            candidates = [
-                moment
-                for moment in (
-                    spec.start + injects[0][1].at if injects else None,
-                    engine.next_due_at(),
-                    simulator.next_at(),
-                )
-                if moment is not None
-            ]
+            players_due = simulator.next_at()
+            due = (head[0] if head else None, engine.next_due_at(), players_due)
+            candidates = [moment for moment in due if moment is not None]
             if not candidates or min(candidates) > end:
                 break
             moment = max(min(candidates), clock.now())
             clock.advance_to(moment)
-            simulator.advance(moment)  # the players act first: they were waiting for this moment
+            if players_due is not None and players_due <= moment:
+                simulator.advance(moment)  # the players act first: they were waiting for this moment
             # The readings due at one moment are one batch (one transaction), as a feed delivers them;
             # a silence set at that moment splits the batch where it stands in the file.
             batch: list[tuple[str, Payload]] = []
-            while injects and spec.start + injects[0][1].at <= moment:
-                _, inject = injects.pop(0)
-                if inject.silence is not None:
-                    timeline.extend(_ingest(engine, batch, moment))
-                    engine.add_silence(inject.silence.by, inject.silence.request())  # checked by load_scenario
-                    continue
-                assert inject.reading is not None
-                batch.append((f"scenario:{path.name}", {"observed_at": moment.isoformat(), **inject.reading}))
-            timeline.extend(_ingest(engine, batch, moment))
+            shown: list[bool] = []
+            while head is not None and head[0] <= moment:
+                _, event, source = head
+                head = next(events, None)
+                if isinstance(event, SeriesLine):
+                    batch.append((source, {"observed_at": moment.isoformat(), **event.reading}))
+                    shown.append(False)
+                    series_readings += 1
+                elif event.silence is not None:
+                    timeline.extend(_ingest(engine, batch, shown, moment))
+                    engine.add_silence(event.silence.by, event.silence.request())  # checked by load_scenario
+                else:
+                    assert event.reading is not None
+                    batch.append((source, {"observed_at": moment.isoformat(), **event.reading}))
+                    shown.append(True)
+            timeline.extend(_ingest(engine, batch, shown, moment))
             engine.tick()
-            decisions = runtime.store.decisions()
-            timeline.extend(TimelineEntry(row.at, row.kind, row.summary) for row in decisions[seen:])
-            seen = len(decisions)
-        return DrillResult(spec, decision_log(runtime.store), timeline, database_url)
+            decisions = runtime.store.decisions(after=seen)
+            timeline.extend(TimelineEntry(row.at, row.kind, row.summary) for row in decisions)
+            seen = decisions[-1].seq if decisions else seen
+        return DrillResult(spec, decision_log(runtime.store), timeline, database_url, series_readings)
     finally:
         runtime.close()
         if workdir is not None:

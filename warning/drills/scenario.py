@@ -12,6 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from notifiers.simulator.behaviour import PhoneBehaviour
 from warning.dispatch.silences import SilenceRequest, scoped_area
 from warning.domain import AwareDatetime, Level, duration_field
+from warning.drills.series import check_series
 from warning.errors import FileProblem, ScenarioFileError
 from warning.escalation.org import Organisation, load_organisation
 from warning.yamlfile import FileName, YamlDocument, load_spec
@@ -75,7 +76,20 @@ class ScenarioSpec(BaseModel):
     organisation: FileName
     roster: list[Phone] = Field(min_length=1)
     players: dict[Phone, PhoneBehaviour] = Field(default_factory=dict)
-    injects: list[InjectSpec] = Field(min_length=1)
+    injects: list[InjectSpec] = Field(default_factory=list)
+    # Readings at scale, one per line with its `at` (JSON lines or CSV), streamed as the drill goes.
+    series: list[FileName] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _something_happens(self) -> Self:
+        if not self.injects and not self.series:
+            raise ValueError("a drill needs injects, or series files of readings, or both")
+        return self
+
+
+def series_files(spec: ScenarioSpec, path: Path) -> list[Path]:
+    """The scenario's series files, relative to the scenario file."""
+    return [(path.parent / name).resolve() for name in spec.series]
 
 
 def load_scenario(path: Path) -> tuple[ScenarioSpec, list[Path], Path]:
@@ -91,6 +105,11 @@ def load_scenario(path: Path) -> tuple[ScenarioSpec, list[Path], Path]:
     if not organisation.is_file():
         problems.append(document.problem(("organisation",), f"organisation file {spec.organisation} not found"))
     problems += _timeline_problems(spec, document)
+    for index, series in enumerate(series_files(spec, path)):
+        if not series.is_file():
+            problems.append(document.problem(("series", index), f"series file {spec.series[index]} not found"))
+        else:
+            problems += check_series(series, spec.duration)
     if not problems:
         problems += _silence_problems(spec, document, load_organisation(organisation))
     if problems:

@@ -40,7 +40,7 @@ class ProcessedReadingRow(Base):
 
     __tablename__ = "processed_readings"
     reading_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    sensor_id: Mapped[str] = mapped_column(String(100), index=True)
+    sensor_id: Mapped[str] = mapped_column(String(100))  # no index: see migration 0002
     kind: Mapped[str] = mapped_column(String(50))
     value: Mapped[float]
     unit: Mapped[str | None] = mapped_column(String(20))

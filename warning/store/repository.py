@@ -3,12 +3,14 @@ effect it claims commit together or not at all."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, cast
 
-from sqlalchemy import Engine, create_engine, delete, event, insert, select, update
+from sqlalchemy import Engine, Table, create_engine, delete, event, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,22 +32,30 @@ from warning.store.models import (
 )
 from warning.store.schema import prepare
 
-
-def _sqlite_pragmas(connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-    # Let SQLAlchemy's "begin" event issue BEGIN itself (the driver's implicit BEGIN is deferred).
-    connection.isolation_level = None
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+SqliteSynchronous = Literal["full", "normal"]
 
 
-def connect(url: str) -> Engine:
+def _sqlite_pragmas(synchronous: SqliteSynchronous) -> Callable[[DBAPIConnection, ConnectionPoolEntry], None]:
+    def on_connect(connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (the driver's implicit BEGIN is deferred).
+        connection.isolation_level = None
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # full: every commit reaches the disk before it returns. normal (in WAL mode): a process
+        # crash loses nothing, a power cut may lose the last commits; for throwaway drill databases.
+        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    return on_connect
+
+
+def connect(url: str, *, sqlite_synchronous: SqliteSynchronous = "full") -> Engine:
     """An engine on a SQLite file (default) or PostgreSQL (postgresql+psycopg://...), schema untouched."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(sqlite_synchronous))
         # BEGIN IMMEDIATE takes the write lock up front: two engines on one file then queue on the
         # busy timeout instead of deadlocking when both try to upgrade a read lock to a write lock.
         event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
@@ -54,10 +64,10 @@ def connect(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def build_database(url: str) -> Engine:
+def build_database(url: str, *, sqlite_synchronous: SqliteSynchronous = "full") -> Engine:
     """An engine on a database at the newest schema: an empty one is built; one behind the code is
     refused (SchemaMismatch names `warning db upgrade`)."""
-    engine = connect(url)
+    engine = connect(url, sqlite_synchronous=sqlite_synchronous)
     try:
         prepare(engine)
     except (OperationalError, InterfaceError) as exc:
@@ -82,24 +92,24 @@ class Transaction:
 
     # readings -------------------------------------------------------------------------------
 
-    def processed_among(self, reading_ids: Sequence[str]) -> set[str]:
-        """Which of these readings were processed before: one query per thousand ids."""
-        seen: set[str] = set()
-        for start in range(0, len(reading_ids), _IDS_PER_QUERY):
-            chunk = list(reading_ids[start : start + _IDS_PER_QUERY])
-            query = select(ProcessedReadingRow.reading_id).where(ProcessedReadingRow.reading_id.in_(chunk))
-            seen.update(self.session.scalars(query))
-        return seen
-
-    def mark_readings_processed(self, readings: Sequence[Reading], now: datetime) -> None:
-        """Record readings not processed before, in one statement (a race with another writer
-        surfaces at commit as WriteConflict, as for one reading)."""
-        if readings:
-            self.session.execute(insert(ProcessedReadingRow), [
-                {"reading_id": r.reading_id, "sensor_id": r.sensor_id, "kind": r.kind, "value": r.value,
+    def claim_readings(self, readings: Sequence[Reading], now: datetime) -> set[str]:
+        """Record the readings not processed before, in one statement, and return their ids: a
+        redelivery (stored already, or earlier in this batch) is left out. On PostgreSQL a reading
+        another worker is storing at this moment waits for its commit and is then left out too."""
+        firsts: dict[str, Reading] = {}
+        for reading in readings:
+            firsts.setdefault(reading.reading_id, reading)
+        if not firsts:
+            return set()
+        table = cast(Table, ProcessedReadingRow.__table__)
+        dialect = self.session.get_bind().dialect.name
+        insert = sqlite_insert(table) if dialect == "sqlite" else postgresql_insert(table)
+        statement = insert.on_conflict_do_nothing(index_elements=["reading_id"]).returning(table.c.reading_id)
+        rows = [{"reading_id": r.reading_id, "sensor_id": r.sensor_id, "kind": r.kind, "value": r.value,
                  "unit": r.unit, "observed_at": r.observed_at, "processed_at": now}
-                for r in readings
-            ])  # fmt: skip
+                for r in firsts.values()]  # fmt: skip
+        # The table's own insert (Core, many rows per statement): the ORM's bulk path costs as much again.
+        return set(self.session.connection().execute(statement, rows).scalars())
 
     def unmark_reading(self, reading_id: str) -> None:
         """Forget that a reading was processed (its evaluation failed: a redelivery tries it again)."""
@@ -402,9 +412,9 @@ class Transaction:
 class Store:
     """The engine's database: SQLite file by default, PostgreSQL by URL."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, sqlite_synchronous: SqliteSynchronous = "full") -> None:
         self.url = url
-        self.engine = build_database(url)
+        self.engine = build_database(url, sqlite_synchronous=sqlite_synchronous)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -420,9 +430,11 @@ class Store:
             # the transaction did not commit; the pool replaces a dropped connection at next use.
             raise DatabaseUnavailable(str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)) from exc
 
-    def decisions(self) -> list[DecisionRow]:
+    def decisions(self, after: int = 0) -> list[DecisionRow]:
+        """The decision log in order; from sequence number `after` on, for one who read up to there."""
         with self.transaction() as tx:
-            return list(tx.session.scalars(select(DecisionRow).order_by(DecisionRow.seq)))
+            query = select(DecisionRow).where(DecisionRow.seq > after).order_by(DecisionRow.seq)
+            return list(tx.session.scalars(query))
 
     def dead_letters(self) -> list[DeadLetterRow]:
         with self.transaction() as tx:
