@@ -69,6 +69,7 @@ def make_runtime(
     roster: list[str] | None = None,
     organisation: Path | None = None,
     tokens: dict[str, str] | None = None,
+    feeds: dict[str, str] | None = None,
     rules: tuple[Path, ...] = (ROOT / "rules" / "flood.yaml",),
 ) -> Runtime:
     settings = Settings(
@@ -77,6 +78,7 @@ def make_runtime(
         rules=rules,
         organisation=organisation or ROOT / "org" / "jinan.yaml",
         api_tokens=",".join(f"{token}:{person}" for token, person in (tokens or {}).items()),
+        feed_tokens=",".join(f"{token}:{feed}" for token, feed in (feeds or {}).items()),
     )
     exercise = roster is not None
     return build_runtime(settings, clock, exercise=exercise, drill_roster=roster)

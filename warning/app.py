@@ -18,6 +18,7 @@ from notifiers.twilio_channels import (
 )
 from notifiers.twilio_signature import TwilioSignature
 from notifiers.webhook import WebhookNotifier
+from sensors.metrics import FeedMetrics
 from warning.api.server import ApiTokens, build_api
 from warning.clock import Clock, LiveClock, ScaledClock, VirtualClock
 from warning.dispatch.dispatcher import STUCK_AFTER, Dispatcher
@@ -45,6 +46,7 @@ class Runtime:
     timer: LiveTimer | None = None
     # What each channel really pages through, in words: printed at start and served by /health.
     channels: dict[str, str] = field(default_factory=dict)
+    feeds: FeedMetrics = field(default_factory=FeedMetrics)  # per-feed figures, served on /metrics
 
     def close(self) -> None:
         if self.timer is not None:
@@ -99,15 +101,17 @@ def build_runtime(
     dispatcher = Dispatcher(store, notifiers, clock.now, drill_roster=drill_roster, stuck_after=stuck_after)
     engine = Engine(store=store, evaluator=evaluator, org=org, dispatcher=dispatcher, clock=clock, exercise=exercise)
     engine.use_organisation(org, organisation_source or source_name(settings.organisation))
+    feeds = FeedMetrics()
     if not serve_http:
-        return Runtime(engine, store, None, None)
+        return Runtime(engine, store, None, None, feeds=feeds)
 
     auth_token = settings.twilio_auth_token.get_secret_value()
     channels: dict[str, str] = {}
     api = BackgroundServer(port=settings.api_port)
     # Without a public URL only the loopback simulator calls us back, on our own address.
     public = settings.public_base_url or api.url
-    api.start(build_api(engine, TwilioSignature(auth_token), public, ApiTokens(settings.token_people()), channels))
+    api.start(build_api(engine, TwilioSignature(auth_token), public, ApiTokens(settings.token_people()), channels,
+                        feeds=ApiTokens(settings.token_feeds()), metrics=feeds))  # fmt: skip
 
     simulator = None
     base_url = settings.twilio_base_url
@@ -134,7 +138,7 @@ def build_runtime(
     if settings.webhook_url is not None:
         notifiers[Channel.webhook] = WebhookNotifier(settings.webhook_url, settings.webhook_secret.get_secret_value())
         channels["webhook"] = f"signed JSON to {settings.webhook_url}"
-    return Runtime(engine, store, api, simulator, channels=channels)
+    return Runtime(engine, store, api, simulator, channels=channels, feeds=feeds)
 
 
 def start_live_timer(runtime: Runtime) -> LiveTimer:

@@ -11,6 +11,7 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, NoReturn
@@ -270,9 +271,10 @@ def run(readings: BinaryIO | None) -> None:
             payloads = [(f"readings-file:{number}", line.rstrip(b"\r\n")) for number, line in batch if line.strip()]
             if payloads:
                 try:  # while the database is down the batch waits, and is not dropped
-                    until_available(lambda: runtime.engine.ingest_payloads(payloads), stop=stop)  # noqa: B023
+                    verdicts = until_available(lambda: runtime.engine.ingest_payloads(payloads), stop=stop)  # noqa: B023
                 except DatabaseUnavailable:
                     return  # stopping: the rest of the file is not read
+                runtime.feeds.observe("readings-file", verdicts, runtime.engine.clock.now())
             if stop.is_set():
                 return
 
@@ -442,13 +444,20 @@ def incident() -> None:
     """Act on incidents through the running engine's API (WARNING_API_URL, WARNING_API_TOKEN)."""
 
 
-def _call_api(method: str, path: str, body: dict[str, str] | None, api: str, token: str) -> Any:
+def _call_api(
+    method: str,
+    path: str,
+    body: dict[str, str] | bytes | None,
+    api: str,
+    token: str,
+    content_type: str = "application/json",
+) -> Any:
     try:
         request = urllib.request.Request(
             f"{api.rstrip('/')}{path}",
-            data=json.dumps(body).encode() if body is not None else None,
+            data=body if isinstance(body, bytes) or body is None else json.dumps(body).encode(),
             method=method,
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            headers={"Authorization": f"Bearer {token}", "Content-Type": content_type},
         )
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read())
@@ -490,6 +499,52 @@ def incident_ack(code: str, api: str, token: str) -> None:
 def incident_handover(code: str, colleague: str, api: str, token: str) -> None:
     """Hand incident CODE over to a colleague of your department, who is paged at once."""
     click.echo(_call_api("POST", f"/api/incidents/{code}/handover", {"to": colleague}, api, token)["message"])
+
+
+@main.group()
+def readings() -> None:
+    """Readings posted to the running engine as a feed (WARNING_API_URL, WARNING_FEED_TOKEN)."""
+
+
+READINGS_PER_POST = 10_000
+
+
+def _file_parts(lines: BinaryIO, csv_file: bool) -> Iterator[tuple[int, bytes]]:
+    """(number of the part's first line in the file, the part) of at most READINGS_PER_POST lines;
+    each part of a CSV file starts with the file's header row."""
+    header = lines.readline() if csv_file else b""
+    first, part = (2 if csv_file else 1), []
+    for number, line in enumerate(lines, start=first):
+        part.append(line if line.endswith(b"\n") else line + b"\n")
+        if len(part) == READINGS_PER_POST:
+            yield number - len(part) + 1, header + b"".join(part)
+            part = []
+    if part:
+        yield number - len(part) + 1, header + b"".join(part)
+
+
+@readings.command("post")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_api_option
+@click.option("--token", envvar="WARNING_FEED_TOKEN", required=True, help="the feed's token (WARNING_FEED_TOKENS)")
+def readings_post(file: Path, api: str, token: str) -> None:
+    """Post FILE (CSV with a header row, or JSON lines) to POST /api/readings, in parts of 10,000
+    lines; print what was refused, by line of FILE; exit 1 if anything was."""
+    csv_file = file.suffix.lower() == ".csv"
+    content_type = "text/csv" if csv_file else "application/x-ndjson"
+    received = refused = 0
+    with file.open("rb") as lines:
+        for first, part in _file_parts(lines, csv_file):
+            answer = _call_api("POST", "/api/readings", part, api, token, content_type)
+            received, refused = received + answer["received"], refused + answer["refused"]
+            offset = first - (2 if csv_file else 1)  # "line N" of the part -> line of the file
+            for refusal in answer["refusals"]:
+                where = refusal["where"]
+                if where.startswith("line "):
+                    where = f"line {int(where.removeprefix('line ')) + offset}"
+                click.echo(f"{file}: {where}: {refusal['reason']}", err=True)
+    click.echo(f"{received} readings posted, {received - refused} accepted, {refused} refused")
+    sys.exit(1 if refused else 0)
 
 
 @main.group()

@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 
 CONFLICT_ATTEMPTS = 3
 STEP_BATCH = 100  # escalation steps decided between two rounds of sending
+REDELIVERIES_NAMED = 20  # reading ids a redelivery decision names; it counts them all
 _ACK_REPLY = re.compile(r"^\s*(?:1|(?:ACK|确认)\s*([A-Za-z]\d{4}))\s*$", re.IGNORECASE)
 
 
@@ -221,22 +222,28 @@ class Engine:
         (verdict,) = self.ingest_payloads([(source, payload)])
         return verdict if isinstance(verdict, Reading) else None
 
-    def ingest_payloads(self, payloads: Sequence[tuple[str, Payload]]) -> list[Reading | ReadingRejected]:
+    def ingest_payloads(
+        self, payloads: Sequence[tuple[str, Payload | ReadingRejected]]
+    ) -> list[Reading | ReadingRejected]:
         """Decode and ingest a batch of (source, payload) in one transaction, in order: each reading
-        decides exactly as it would alone, and each bad payload is dead-lettered where it stands.
-        Returns each payload's reading, or why it was refused."""
+        decides exactly as it would alone, and each bad payload is dead-lettered where it stands (one
+        a feed adapter refused already comes as a ReadingRejected). Returns each payload's reading,
+        or why it was refused."""
         now = self.clock.now()
         raw = [payload for _, payload in payloads]
         if len(raw) > 1 and all(isinstance(payload, bytes) for payload in raw):
             verdicts = self.decoder.decode_many(raw, now)  # type: ignore[arg-type]  # all bytes, checked
         else:
             verdicts = [self._verdict(payload, now) for payload in raw]
-        self._ingest(
-            [Arrival(source, verdict, payload) for (source, payload), verdict in zip(payloads, verdicts, strict=True)]
-        )
+        self._ingest([
+            Arrival(source, verdict, payload.payload if isinstance(payload, ReadingRejected) else payload)
+            for (source, payload), verdict in zip(payloads, verdicts, strict=True)
+        ])  # fmt: skip
         return verdicts
 
-    def _verdict(self, payload: Payload, now: datetime) -> Reading | ReadingRejected:
+    def _verdict(self, payload: Payload | ReadingRejected, now: datetime) -> Reading | ReadingRejected:
+        if isinstance(payload, ReadingRejected):
+            return payload
         try:
             return self.decoder.decode(payload, now)
         except ReadingRejected as rejected:
@@ -280,15 +287,14 @@ class Engine:
             readings = [arrival.verdict for arrival in arrivals if isinstance(arrival.verdict, Reading)]
             fresh = tx.claim_readings(readings, now)
             claimed: set[str] = set()
-            levels, decided = _OpenLevels(tx, whole=len(readings) > 1), False
+            levels, decided, redelivered = _OpenLevels(tx, whole=len(readings) > 1), False, list[str]()
             for arrival in arrivals:
                 if isinstance(arrival.verdict, ReadingRejected):
                     self._record_dead_letter(tx, arrival.source, arrival.payload, arrival.verdict.reason, now)
                     continue
                 reading = arrival.verdict
                 if reading.reading_id not in fresh or reading.reading_id in claimed:  # stored before, or earlier here
-                    tx.record(now, "reading_redelivered", f"reading {reading.reading_id} seen before; ignored", None,
-                              reading=reading.reading_id)  # fmt: skip
+                    redelivered.append(reading.reading_id)
                     continue
                 claimed.add(reading.reading_id)
                 try:
@@ -306,6 +312,11 @@ class Engine:
                     self._judge_compounds(tx, now)
                     levels.changed()
                     decided = True
+            if redelivered:  # one decision per batch: a feed replaying its backlog is thousands of them
+                more = ", ..." if len(redelivered) > REDELIVERIES_NAMED else ""
+                shown = ", ".join(redelivered[:REDELIVERIES_NAMED]) + more
+                tx.record(now, "reading_redelivered", f"{len(redelivered)} reading(s) seen before; ignored: {shown}",
+                          None, readings=redelivered[:REDELIVERIES_NAMED], count=len(redelivered))  # fmt: skip
             return decided
 
     def _apply(self, tx: Transaction, detection: Detection, now: datetime, title: str | None = None) -> None:

@@ -42,10 +42,13 @@ class ScenarioFileError(ConfigFileError):
 
 
 class ReadingRejected(WarningEngineError):
-    """A feed payload could not become a Reading; the reason goes to the dead-letter store."""
+    """A feed payload could not become a Reading; the reason goes to the dead-letter store. A feed
+    adapter that refuses an item itself (a CSV row short of cells) passes it on as one, with the
+    item's text, so that it is dead-lettered in order with the rest of its batch."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, payload: str = "") -> None:
         self.reason = reason
+        self.payload = payload
         super().__init__(reason)
 
 

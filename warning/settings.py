@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -31,6 +31,11 @@ _PHONE = r"^\+\d{6,15}$"
 def _env(field: str, variable: str) -> Any:
     """Settable as `field=` in code and read from `variable` in the environment."""
     return AliasChoices(field, variable)
+
+
+def _token_pairs(value: SecretStr) -> dict[str, str]:
+    pairs = filter(None, value.get_secret_value().split(","))
+    return {token.strip(): name.strip() for token, _, name in (pair.partition(":") for pair in pairs)}
 
 
 class Settings(BaseSettings):
@@ -76,6 +81,8 @@ class Settings(BaseSettings):
     public_base_url: str | None = Field(default=None, validation_alias=_env("public_base_url", "WARNING_PUBLIC_URL"))
     # `token:person-id,...`: who each bearer token of the API acts as.
     api_tokens: SecretStr = Field(default=SecretStr(""), validation_alias=_env("api_tokens", "WARNING_API_TOKENS"))
+    # `token:feed-name,...`: the feeds that may post readings (POST /api/readings), each by its name.
+    feed_tokens: SecretStr = Field(default=SecretStr(""), validation_alias=_env("feed_tokens", "WARNING_FEED_TOKENS"))
     # Port of the API and webhooks; 0: any free port (printed at start).
     api_port: int = Field(default=0, ge=0, le=65535, validation_alias=_env("api_port", "WARNING_API_PORT"))
     # `system`, or `scaled:EPOCH,ANCHOR,SPEED` to rehearse hours of escalation in minutes (see ScaledClock).
@@ -157,19 +164,23 @@ class Settings(BaseSettings):
         live_clock(value)  # its ValueError says what to write
         return value
 
-    @field_validator("api_tokens")
+    @field_validator("api_tokens", "feed_tokens")
     @classmethod
-    def _tokens(cls, value: SecretStr) -> SecretStr:
+    def _tokens(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        who = "person-id" if info.field_name == "api_tokens" else "feed-name"
         for pair in filter(None, value.get_secret_value().split(",")):
-            token, sep, person = pair.partition(":")
-            if not sep or len(token.strip()) < 8 or not re.match(r"^[a-z0-9][a-z0-9-]*$", person.strip()):
-                raise ValueError("expected token:person-id pairs separated by commas, each token 8 characters or more")
+            token, sep, name = pair.partition(":")
+            if not sep or len(token.strip()) < 8 or not re.match(r"^[a-z0-9][a-z0-9-]*$", name.strip()):
+                raise ValueError(f"expected token:{who} pairs separated by commas, each token 8 characters or more")
         return value
 
     def token_people(self) -> dict[str, str]:
         """Bearer token -> person id."""
-        pairs = filter(None, self.api_tokens.get_secret_value().split(","))
-        return {token.strip(): person.strip() for token, _, person in (pair.partition(":") for pair in pairs)}
+        return _token_pairs(self.api_tokens)
+
+    def token_feeds(self) -> dict[str, str]:
+        """Bearer token -> feed name."""
+        return _token_pairs(self.feed_tokens)
 
     def require_provider(self) -> Provider:
         """The chosen provider, with what it needs; SettingsError says what to set."""

@@ -21,10 +21,13 @@ from xml.sax.saxutils import escape, quoteattr
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sensors.body import BodyRefused, split_body
+from sensors.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from sensors.metrics import FeedMetrics
 from warning.dispatch.silences import SilenceRequest
 from warning.domain import AckSource
 from warning.engine import Engine
-from warning.errors import DatabaseUnavailable
+from warning.errors import DatabaseUnavailable, ReadingRejected
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -74,6 +77,9 @@ def _inbound_sms_receipt(_request: web.Request, params: dict[str, str]) -> tuple
 
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_READINGS_BYTES = 16 * 1024 * 1024  # about 100,000 readings: a feed's backlog after an outage
+READINGS_PER_TRANSACTION = 5000
+REFUSALS_SHOWN = 100
 BodyT = TypeVar("BodyT", bound=BaseModel)
 
 
@@ -95,10 +101,24 @@ def _problems(error: ValidationError) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors())
 
 
+async def _read_body(request: web.Request, limit: int) -> bytes | None:
+    """The whole body, or None when it is longer than `limit` (read no further than that). One
+    read of the stream returns what has arrived so far, not the whole body."""
+    parts: list[bytes] = []
+    size = 0
+    while size <= limit:
+        part = await request.content.read(limit + 1 - size)
+        if not part:
+            return b"".join(parts)
+        parts.append(part)
+        size += len(part)
+    return None
+
+
 async def _json_body(request: web.Request, model: type[BodyT]) -> BodyT | web.Response:
     """The request's JSON body as `model`, or the 4xx answer saying what is wrong with it."""
-    raw = await request.content.read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:
+    raw = await _read_body(request, MAX_BODY_BYTES)
+    if raw is None:
         return web.json_response({"error": f"the body is larger than {MAX_BODY_BYTES} bytes"}, status=413)
     try:
         data = json.loads(raw, object_pairs_hook=_pairs_once)
@@ -162,9 +182,15 @@ def build_api(
     public_base_url: str,
     tokens: ApiTokens,
     channels: Mapping[str, str] | None = None,
+    *,
+    feeds: ApiTokens | None = None,
+    metrics: FeedMetrics | None = None,
 ) -> web.Application:
-    """`channels`: what each channel pages through, in words, for /health (filled in by the caller)."""
+    """`channels`: what each channel pages through, in words, for /health (filled in by the caller).
+    `feeds`: the tokens that may post readings, each naming its feed; `metrics`: served on /metrics."""
     public = public_base_url.rstrip("/")
+    feed_tokens = feeds or ApiTokens({})
+    feed_metrics = metrics or FeedMetrics()
 
     def signed(handler: TwilioHandler, receipt: Receipt | None = None) -> Handler:
         """Run `handler` only for a webhook whose X-Twilio-Signature matches the public URL and form
@@ -287,6 +313,44 @@ def build_api(
             return web.json_response({"error": str(exc)}, status=409)
         return web.json_response(silence.model_dump(mode="json"))
 
+    async def api_readings(request: web.Request) -> web.Response:
+        """A batch of readings from a feed (JSON, JSON lines or CSV): each judged where it stands,
+        the valid ones kept beside the bad ones, in transactions of a few thousand."""
+        feed = feed_tokens.person_for(request.headers.get("Authorization"))
+        if feed is None:
+            return web.json_response({"error": "missing or invalid feed token (see WARNING_FEED_TOKENS)"}, status=401)
+        raw = await _read_body(request, MAX_READINGS_BYTES)
+        if raw is None:
+            return web.json_response({"error": f"the body is larger than {MAX_READINGS_BYTES} bytes; "
+                                      "send it in parts"}, status=413)  # fmt: skip
+        try:
+            items = split_body(request.headers.get("Content-Type", ""), raw)
+        except BodyRefused as exc:
+            refused = ReadingRejected(str(exc), raw[:MAX_BODY_BYTES].decode("utf-8", "replace"))
+            await _run(engine.ingest_payloads, [(f"http:{feed}", refused)])
+            feed_metrics.observe(feed, [refused], engine.clock.now())
+            return web.json_response({"error": str(exc)}, status=400)
+        verdicts: list[Any] = []
+        for first in range(0, len(items), READINGS_PER_TRANSACTION):
+            batch = [
+                (f"http:{feed}:{item.where}", item.payload) for item in items[first : first + READINGS_PER_TRANSACTION]
+            ]
+            verdicts += await _run(engine.ingest_payloads, batch)
+            feed_metrics.observe(feed, verdicts[first:], engine.clock.now())
+        refusals = [
+            {"where": item.where, "reason": verdict.reason}
+            for item, verdict in zip(items, verdicts, strict=True)
+            if isinstance(verdict, ReadingRejected)
+        ]
+        body = {"feed": feed, "received": len(items), "accepted": len(items) - len(refusals),
+                "refused": len(refusals), "refusals": refusals[:REFUSALS_SHOWN]}  # fmt: skip
+        return web.json_response(body)
+
+    async def metrics_page(request: web.Request) -> web.Response:
+        if authorised(request) is None:
+            return web.json_response({"error": "missing or invalid bearer token"}, status=401)
+        return web.Response(body=feed_metrics.exposition(), headers={"Content-Type": METRICS_CONTENT_TYPE})
+
     async def health(_request: web.Request) -> web.Response:
         """For probes and operators: is the database reachable, and where do pages really go."""
         reachable = await _run(engine.store.reachable)
@@ -306,6 +370,8 @@ def build_api(
 
     app = web.Application(middlewares=[database_outage])
     app.router.add_get("/health", health)
+    app.router.add_get("/metrics", metrics_page)
+    app.router.add_post("/api/readings", api_readings)
     app.router.add_post("/twilio/sms/status", signed(sms_status, _status_receipt("MessageSid", "MessageStatus")))
     app.router.add_post("/twilio/voice/status", signed(voice_status, _status_receipt("CallSid", "CallStatus")))
     app.router.add_post("/twilio/voice/twiml", signed(voice_twiml))  # reads only: a replay changes nothing

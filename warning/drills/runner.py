@@ -125,8 +125,7 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
                 break
             moment = max(min(candidates), clock.now())
             clock.advance_to(moment)
-            if players_due is not None and players_due <= moment:
-                simulator.advance(moment)  # the players act first: they were waiting for this moment
+            simulator.advance(moment)  # the players act first (and their clock moves on: a reply is timed from now)
             # The readings due at one moment are one batch (one transaction), as a feed delivers them;
             # a silence set at that moment splits the batch where it stands in the file.
             batch: list[tuple[str, Payload]] = []

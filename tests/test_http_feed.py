@@ -1,0 +1,190 @@
+"""Readings over HTTP (`POST /api/readings`, `warning readings post`): JSON, JSON lines and CSV from a
+feed with its own token; every bad item dead-lettered where it stands with its reason, the valid
+ones beside it kept; per-feed figures on /metrics."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.conftest import START, make_runtime
+from warning import cli
+from warning.app import Runtime
+from warning.clock import VirtualClock
+
+FEED_TOKEN = "token-hydrology"
+PERSON_TOKEN = "token-li-na"
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Runtime]:
+    runtime = make_runtime(f"sqlite:///{tmp_path / 'feed.db'}", VirtualClock(START + timedelta(hours=1)),
+                           tokens={PERSON_TOKEN: "li-na"}, feeds={FEED_TOKEN: "hydrology-bureau"})  # fmt: skip
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+def post(runtime: Runtime, body: bytes, content_type: str, token: str | None = FEED_TOKEN) -> tuple[int, Any]:
+    assert runtime.api is not None
+    headers = {"Content-Type": content_type} | ({"Authorization": f"Bearer {token}"} if token else {})
+    request = urllib.request.Request(f"{runtime.api.url}/api/readings", data=body, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def gauge(value: object, minute: int, sensor: str = "HY-370102-01") -> dict[str, object]:
+    at = (START + timedelta(minutes=minute)).isoformat()
+    return {"sensor_id": sensor, "kind": "water_level", "value": value, "unit": "m", "observed_at": at}
+
+
+def test_a_json_array_keeps_its_valid_readings_and_dead_letters_each_bad_item_with_its_place(served: Runtime) -> None:
+    items = [gauge(2.9, 0), "not an object", gauge("3.1", 1), gauge(3.7, 2), gauge(2.0, 3, sensor="NOBODY")]
+    body = json.dumps(items).replace('"observed_at"', '"value": 1, "observed_at"', 1).encode()  # item 1: a key twice
+    status, answer = post(served, body, "application/json")
+    assert status == 200
+    assert (answer["feed"], answer["received"], answer["accepted"], answer["refused"]) == ("hydrology-bureau", 5, 1, 4)
+    reasons = {refusal["where"]: refusal["reason"] for refusal in answer["refusals"]}
+    assert "'value' appears more than once" in reasons["item 1"]
+    assert reasons["item 2"] == "a reading must be a JSON object"
+    assert "value" in reasons["item 3"] and "unknown sensor 'NOBODY'" in reasons["item 5"]
+    dead = served.store.dead_letters()
+    assert [row.source for row in dead] == [f"http:hydrology-bureau:item {n}" for n in (1, 2, 3, 5)]
+    opened = [row for row in served.store.decisions() if row.kind == "incident_opened"]
+    assert len(opened) == 1 and opened[0].data["reading"]["value"] == 3.7  # item 4 was judged, and warns
+
+
+def test_json_lines_and_csv_are_judged_line_by_line(served: Runtime) -> None:
+    good = [json.dumps(gauge(2.9, 0)).encode(), json.dumps(gauge(3.0, 1)).encode()]
+    lines = b"\n".join([good[0], b"{broken", b"\xff\xfe", good[1]])
+    status, answer = post(served, lines + b"\n", "application/x-ndjson")
+    assert status == 200 and (answer["accepted"], answer["refused"]) == (2, 2)
+    assert [refusal["where"] for refusal in answer["refusals"]] == ["line 2", "line 3"]
+
+    csv_body = (
+        "sensor_id,kind,value,unit,observed_at\n"
+        f"HY-370102-01,water_level,3.2,m,{(START + timedelta(minutes=2)).isoformat()}\n"
+        "HY-370102-01,water_level,3.3\n"
+        f"HY-370102-01,water_level,high,m,{(START + timedelta(minutes=4)).isoformat()}\n"
+        f"HY-370102-01,water_level,3.8,m,{(START + timedelta(minutes=5)).isoformat()}\n"
+    ).encode()
+    status, answer = post(served, csv_body, "text/csv; charset=utf-8")
+    assert status == 200 and (answer["received"], answer["accepted"], answer["refused"]) == (4, 2, 2)
+    reasons = {refusal["where"]: refusal["reason"] for refusal in answer["refusals"]}
+    assert reasons["line 3"] == "3 cells where the header names 5 columns"
+    assert "value" in reasons["line 4"]
+    assert any(row.kind == "incident_opened" for row in served.store.decisions())
+
+
+def test_a_body_that_cannot_be_split_is_refused_whole_and_recorded(served: Runtime) -> None:
+    for body, content_type, words in [
+        (b'[{"sensor_id": "x"', "application/json", "not JSON"),
+        (b"a,b\n1,2\n", "text/csv", "header row must name"),
+        (b"{}", "application/xml", "is not one of"),
+        (b"[" * 5000 + b"]" * 5000, "application/json", "nested too deeply"),
+    ]:
+        status, answer = post(served, body, content_type)
+        assert status == 400 and words in answer["error"], (body[:20], answer)
+    assert len(served.store.dead_letters()) == 4  # the operator sees what the feed sent, and why
+    too_big = b"\n" * (16 * 1024 * 1024 + 1)
+    assert post(served, too_big, "application/x-ndjson")[0] == 413
+
+
+def test_only_a_feed_token_posts_readings_and_it_acts_as_nobody(served: Runtime) -> None:
+    body = json.dumps(gauge(3.0, 0)).encode()
+    assert post(served, body, "application/json", token=None)[0] == 401
+    assert post(served, body, "application/json", token=PERSON_TOKEN)[0] == 401
+    assert post(served, body, "application/json", token="token-unknown")[0] == 401
+    assert post(served, body, "application/json")[0] == 200
+    assert served.api is not None
+    as_feed = {"Authorization": f"Bearer {FEED_TOKEN}"}
+    request = urllib.request.Request(f"{served.api.url}/api/incidents", headers=as_feed)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 401
+
+
+def test_a_body_posted_twice_is_judged_once(served: Runtime) -> None:
+    body = json.dumps([gauge(2.9, 0), gauge(3.7, 1)]).encode()
+    assert post(served, body, "application/json")[1]["accepted"] == 2
+    assert post(served, body, "application/json")[1]["accepted"] == 2  # taken, and recognised
+    decisions = served.store.decisions()
+    assert [row.kind for row in decisions].count("incident_opened") == 1
+    (again,) = [row for row in decisions if row.kind == "reading_redelivered"]  # one decision for the batch
+    assert again.data["count"] == 2 and again.summary.startswith("2 reading(s) seen before; ignored: HY-370102-01@")
+
+
+def test_metrics_count_each_feed_and_need_a_token(served: Runtime) -> None:
+    post(served, json.dumps([gauge(2.9, 0), gauge("x", 1), gauge(3.0, 2)]).encode(), "application/json")
+    assert served.api is not None
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{served.api.url}/metrics", timeout=10)
+    assert refused.value.code == 401
+    request = urllib.request.Request(f"{served.api.url}/metrics", headers={"Authorization": f"Bearer {PERSON_TOKEN}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        text = response.read().decode()
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+    feed = ("feed", "hydrology-bureau")
+    assert samples["warning_feed_readings_total", (feed, ("outcome", "accepted"))] == 2
+    assert samples["warning_feed_readings_total", (feed, ("outcome", "refused"))] == 1
+    assert samples["warning_feed_last_message_timestamp_seconds", (feed,)] == (START + timedelta(hours=1)).timestamp()
+
+
+def test_the_post_command_sends_a_file_in_parts_and_names_refused_lines_of_the_file(
+    served: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "READINGS_PER_POST", 3)
+    at = [(START + timedelta(minutes=n)).isoformat() for n in range(8)]
+    rows = [f"HY-370102-01,water_level,{2.0 + n / 10:.1f},m,{at[n]}" for n in range(8)]
+    rows[4] = "HY-370102-01,water_level,deep,m," + (START + timedelta(minutes=4)).isoformat()
+    file = tmp_path / "backfill.csv"
+    file.write_text("sensor_id,kind,value,unit,observed_at\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert served.api is not None
+    feed = ["--api", served.api.url, "--token", FEED_TOKEN]
+    result = CliRunner().invoke(cli.main, ["readings", "post", str(file), *feed])
+    assert result.exit_code == 1, result.output
+    assert "8 readings posted, 7 accepted, 1 refused" in result.output
+    assert f"{file}: line 6: value" in result.output  # row 5 of the data, under the header: line 6 of the file
+    lines = tmp_path / "backfill.jsonl"
+    lines.write_text("".join(json.dumps(gauge(2.5, 20 + n)) + "\n" for n in range(7)), encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["readings", "post", str(lines), *feed])
+    assert result.exit_code == 0 and "7 readings posted, 7 accepted, 0 refused" in result.output
+
+
+bodies = st.one_of(
+    st.binary(max_size=300),
+    st.lists(st.one_of(st.just(json.dumps(gauge(2.5, 0))), st.text(max_size=40)), max_size=8).map(
+        lambda lines: "\n".join(lines).encode("utf-8", "surrogatepass")
+    ),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=bodies, content_type=st.sampled_from(["application/json", "application/x-ndjson", "text/csv", "", "x/y"]))
+def test_no_body_gets_a_server_error_and_what_is_received_is_accounted_for(
+    served: Runtime, body: bytes, content_type: str
+) -> None:
+    status, answer = post(served, body, content_type)
+    assert status in (200, 400), answer
+    if status == 200:
+        assert answer["accepted"] + answer["refused"] == answer["received"]
+        assert all(refusal["reason"] for refusal in answer["refusals"])
