@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/pipeline.py
+
+# Outside CI (about half an hour): the crash test with 1,000 kills on SQLite, and on PostgreSQL
+# with two engines sharing the database.
+soak: $(STAMP)
+	WARNING_SOAK_KILLS=1000 $(BIN)/pytest -s -p no:cacheprovider --timeout=7200 tests/test_crash_recovery.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
