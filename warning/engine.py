@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 
 CONFLICT_ATTEMPTS = 3
 STEP_BATCH = 100  # escalation steps decided between two rounds of sending
+PRIMING_LOOKBACK = timedelta(days=1)  # how far back an area taken over looks for its stations' last readings
 REDELIVERIES_NAMED = 20  # reading ids a redelivery decision names; it counts them all
 _ACK_REPLY = re.compile(r"^\s*(?:1|(?:ACK|确认)\s*([A-Za-z]\d{4}))\s*$", re.IGNORECASE)
 
@@ -188,7 +189,38 @@ class Engine:
         reach = evaluator.window_reach()
         if reach:
             with self.store.transaction() as tx:
-                evaluator.prime(tx.readings_since(self.clock.now() - timedelta(seconds=reach)))
+                evaluator.prime(tx.readings_since(self._window_start(tx, reach)))
+
+    def _window_start(self, tx: Transaction, reach: float) -> datetime:
+        """Where the stored readings that windows need begin: `reach` before now, or before the newest
+        stored reading when that is older (a feed catching up on a backlog judges the past)."""
+        newest = tx.latest_observed_at()
+        now = self.clock.now()
+        return (min(now, newest) if newest is not None else now) - timedelta(seconds=reach)
+
+    def take_areas(self, areas: frozenset[str] | None) -> None:
+        """Judge only the stations of `areas` from now on (None: all), as one of several stream
+        workers sharing a province by area. An area gained is primed from the stored readings
+        first, as after a restart; silence is watched only in our own areas."""
+        with self._lock:
+            gained = self.evaluator.assign(areas)
+            reach = self.evaluator.window_reach()
+            if gained and reach:
+                with self.store.transaction() as tx:
+                    self.evaluator.prime(self._recent_readings_of(tx, gained, reach))
+        log.info("judging %s", "every area" if areas is None else f"areas {', '.join(sorted(areas)) or '(none)'}")
+
+    def _recent_readings_of(self, tx: Transaction, sensors: set[str], reach: float) -> list[Reading]:
+        """The stored readings each sensor's windows need: `reach` back from its own latest reading.
+        Per sensor, since the workers of a province run at their own pace: one catching up on a
+        backlog judges the past while another is at the present."""
+        window = timedelta(seconds=reach)
+        latest = tx.latest_observed_of(sensors, self.clock.now() - PRIMING_LOOKBACK)
+        if not latest:
+            return []
+        wanted = {sensor: at - window for sensor, at in latest.items()}
+        readings = tx.readings_since(min(wanted.values()), wanted)
+        return [reading for reading in readings if reading.observed_at > wanted[reading.sensor_id]]
 
     def reload_rules(self, load: Callable[[], Rulebook], source: str = "the rule files") -> bool:
         """Swap in freshly loaded rules atomically, keeping windows and timers; on any error in the
@@ -295,6 +327,8 @@ class Engine:
                 reading = arrival.verdict
                 if reading.reading_id not in fresh or reading.reading_id in claimed:  # stored before, or earlier here
                     redelivered.append(reading.reading_id)
+                    # Judged by another worker before its area came here: our windows still want it.
+                    self.evaluator.prime([reading])
                     continue
                 claimed.add(reading.reading_id)
                 try:

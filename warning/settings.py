@@ -113,6 +113,11 @@ class Settings(BaseSettings):
     kafka_heartbeat_interval: float = Field(
         default=3.0, gt=0, le=600, validation_alias=_env("kafka_heartbeat_interval", "WARNING_KAFKA_HEARTBEAT_INTERVAL")
     )
+    # Partitions of the readings topic, which is keyed by area: the most workers that can share the
+    # feed. Every worker and producer must agree with the topic as created (see the capacity plan).
+    kafka_partitions: int = Field(
+        default=8, ge=1, le=1024, validation_alias=_env("kafka_partitions", "WARNING_KAFKA_PARTITIONS")
+    )
 
     @classmethod
     def settings_customise_sources(

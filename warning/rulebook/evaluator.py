@@ -198,9 +198,13 @@ class RuleEvaluator:
         self._watching_since: datetime | None = None
         self._watches: list[Watch] | None = None  # built on first use, after states are carried over
         self._watches_of: dict[str, list[Watch]] = {}
+        # The areas this process judges (several stream workers share a province by area); None: all.
+        self._owned: frozenset[str] | None = None
+        self._area_of = {sid: st.spec.area for rule in self.rules.values() for sid, st in rule.stations.items()}
         if carry_over is not None:
             self._adopt_states(carry_over)
             self._watching_since = carry_over._watching_since
+            self._owned = carry_over._owned
         # Built with the rules rather than on a sensor's first reading, which would make the
         # first readings after a start or reload the slowest.
         for sensor_id in self._by_sensor:
@@ -215,6 +219,45 @@ class RuleEvaluator:
             if old.rules[rule_id].version != rule.version:
                 state.band = None  # the bands may have moved: ask durable-rules afresh
             self._states[(rule_id, station_id)] = state
+
+    # areas (several workers) -----------------------------------------------------------------
+
+    def area_of(self, sensor_id: str) -> str | None:
+        """The area of a station some rule watches (what stream workers partition by)."""
+        return self._area_of.get(sensor_id)
+
+    @property
+    def areas(self) -> frozenset[str]:
+        return frozenset(self._area_of.values())
+
+    def owns_every_area(self) -> bool:
+        owned = self._owned
+        return owned is None or owned >= self.areas
+
+    def owns(self, sensor_id: str) -> bool:
+        """Whether this process judges the sensor: its area is ours (a sensor no rule watches is
+        refused wherever it arrives)."""
+        area = self._area_of.get(sensor_id)
+        return self._owned is None or area is None or area in self._owned
+
+    def assign(self, areas: frozenset[str] | None) -> set[str]:
+        """Judge the stations of `areas` from now on (None: every area). The series of an area that
+        changes hands start afresh here, and the sensors of the areas gained are returned: prime them
+        from the stored readings before judging, as after a restart. An area let go is no longer
+        watched for silence (its new owner watches it)."""
+        with self._lock:
+            before = self.areas if self._owned is None else self._owned
+            after = self.areas if areas is None else areas
+            gained, moved = after - before, after ^ before
+            self._owned = areas
+            sensors = {sid for sid, area in self._area_of.items() if area in moved}
+            for rule in self.rules.values():
+                for sid in rule.stations.keys() & sensors:
+                    self._states[(rule.id, sid)] = SeriesState(incident_key(rule.id, sid))
+            for sid in sensors:
+                self._feeds_of[sid] = self._feeds_for(sid)
+            self._watches = None  # rebuilt with the fresh states
+            return {sid for sid, area in self._area_of.items() if area in gained}
 
     @property
     def sensors(self) -> KeysView[str]:
@@ -248,7 +291,11 @@ class RuleEvaluator:
         if self._watching_since is None:
             return None
         with self._lock:
-            due = [watch.due(self._watching_since) for watch in self._watch_list() if not watch.silent]
+            due = [
+                watch.due(self._watching_since)
+                for watch in self._watch_list()
+                if not watch.silent and (self._owned is None or watch.area in self._owned)
+            ]
         return min(due, default=None)
 
     def silent(self, now: datetime, current_level: Callable[[str], Level | None]) -> list[Detection]:
@@ -260,6 +307,8 @@ class RuleEvaluator:
             for watch in self._watch_list():
                 if watch.silent or watch.due(self._watching_since) > now:
                     continue
+                if self._owned is not None and watch.area not in self._owned:
+                    continue  # another worker's area: it watches it
                 watch.silent = True
                 no_data = watch.rule.spec.no_data
                 assert no_data is not None

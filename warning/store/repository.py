@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Literal, cast
 
-from sqlalchemy import Engine, Table, create_engine, delete, event, select, update
+from sqlalchemy import Engine, Table, create_engine, delete, event, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -84,6 +84,11 @@ _IDS_PER_QUERY = 1000  # well under SQLite's limit of bound parameters in one st
 IN_FLIGHT = ("accepted", "queued", "sending", "sent")  # provider statuses before delivery: not yet final
 
 
+def _reading(row: ProcessedReadingRow) -> Reading:
+    return Reading(reading_id=row.reading_id, sensor_id=row.sensor_id, kind=row.kind, value=row.value, unit=row.unit,
+                   observed_at=row.observed_at)  # fmt: skip
+
+
 class Transaction:
     """Repository methods over one open database transaction."""
 
@@ -120,24 +125,40 @@ class Transaction:
         query = select(IncidentRow.open_key, IncidentRow.level).where(IncidentRow.open_key.is_not(None))
         return {str(key): Level(level) for key, level in self.session.execute(query)}
 
-    def readings_since(self, since: datetime) -> list[Reading]:
-        """Stored readings observed after `since`, oldest first."""
+    def latest_observed_at(self) -> datetime | None:
+        """When the newest stored reading was observed (the observed_at index answers it)."""
+        return self.session.scalar(select(func.max(ProcessedReadingRow.observed_at)))
+
+    def readings_since(self, since: datetime, sensors: Collection[str] | None = None) -> list[Reading]:
+        """Stored readings observed after `since` (of these sensors only, if given), oldest first."""
         query = (
             select(ProcessedReadingRow)
             .where(ProcessedReadingRow.observed_at > since)
             .order_by(ProcessedReadingRow.observed_at, ProcessedReadingRow.reading_id)
         )
-        return [
-            Reading(
-                reading_id=row.reading_id,
-                sensor_id=row.sensor_id,
-                kind=row.kind,
-                value=row.value,
-                unit=row.unit,
-                observed_at=row.observed_at,
+        if sensors is not None:  # the time range (indexed), and the sensors among it, chunk by chunk
+            readings: list[Reading] = []
+            ids = sorted(sensors)
+            for start in range(0, len(ids), _IDS_PER_QUERY):
+                chunk = query.where(ProcessedReadingRow.sensor_id.in_(ids[start : start + _IDS_PER_QUERY]))
+                readings += map(_reading, self.session.scalars(chunk))
+            readings.sort(key=lambda reading: (reading.observed_at, reading.reading_id))
+            return readings
+        return [_reading(row) for row in self.session.scalars(query)]
+
+    def latest_observed_of(self, sensors: Collection[str], since: datetime) -> dict[str, datetime]:
+        """When each of these sensors last reported, looking back no further than `since`."""
+        latest: dict[str, datetime] = {}
+        ids = sorted(sensors)
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            query = (
+                select(ProcessedReadingRow.sensor_id, func.max(ProcessedReadingRow.observed_at))
+                .where(ProcessedReadingRow.observed_at > since)
+                .where(ProcessedReadingRow.sensor_id.in_(ids[start : start + _IDS_PER_QUERY]))
+                .group_by(ProcessedReadingRow.sensor_id)
             )
-            for row in self.session.scalars(query)
-        ]
+            latest |= {str(sensor): at for sensor, at in self.session.execute(query)}
+        return latest
 
     def remember_webhook(self, key: str, now: datetime) -> bool:
         """False when this inbound message was received before (a replay)."""
