@@ -68,6 +68,22 @@ def _json_items(body: bytes) -> list[Item]:
     return [Item(f"item {index}", _payload(value)) for index, value in enumerate(items, start=1)]
 
 
+def json_object(raw: bytes) -> dict[str, Any] | ReadingRejected:
+    """One JSON object (a reading's fields), or why it is not one: not UTF-8 or JSON, too deep, a key
+    written twice, or another JSON value."""
+    text = raw.decode("utf-8", "replace")[:1000]
+    try:
+        value = json.loads(raw, object_pairs_hook=_object)
+    except RecursionError:
+        return ReadingRejected("nested too deeply", text)
+    except ValueError as exc:
+        return ReadingRejected(f"not JSON: {exc}", text)
+    payload = _payload(value)
+    if isinstance(payload, ReadingRejected):
+        return ReadingRejected(payload.reason, text)
+    return payload
+
+
 def _payload(value: Any) -> dict[str, Any] | ReadingRejected:
     if isinstance(value, _Repeated):
         keys = ", ".join(map(repr, value.keys))

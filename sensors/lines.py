@@ -1,14 +1,14 @@
-"""Feed lines (a readings file, standard input) in batches: as many lines as are ready, up to a
-size, waiting only a moment after the first one, so a batch is one transaction without holding a
-reading back for long when lines trickle in."""
+"""Feed lines (a readings file, standard input) in batches (`batching.queue_batches`), read on a
+thread of their own."""
 
 from __future__ import annotations
 
 import queue
 import threading
-import time
 from collections.abc import Iterator
 from typing import BinaryIO
+
+from sensors.batching import queue_batches
 
 NumberedLine = tuple[int, bytes]  # (line number from 1, the line as read)
 
@@ -30,18 +30,4 @@ def line_batches(
         ready.put(None)
 
     threading.Thread(target=read, name="feed-lines", daemon=True).start()
-    while True:
-        first = ready.get()
-        if first is None:
-            return
-        batch, deadline = [first], time.monotonic() + wait
-        while len(batch) < most:
-            try:
-                item = ready.get(timeout=max(deadline - time.monotonic(), 0.0))
-            except queue.Empty:
-                break
-            if item is None:
-                yield batch
-                return
-            batch.append(item)
-        yield batch
+    yield from queue_batches(ready, most=most, wait=wait)

@@ -20,7 +20,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 
-from tests.conftest import ROOT, make_runtime
+from tests.conftest import make_runtime
 from warning.clock import VirtualClock
 from warning.store import Store
 
@@ -129,8 +129,8 @@ def _worker(name: str, broker: str, database_url: str, tmp_path: Path) -> subpro
         "WARNING_KAFKA_HEARTBEAT_INTERVAL": "1",
     }
     log = (tmp_path / f"{name}.log").open("w")
-    return subprocess.Popen([sys.executable, "-m", "warning.cli", "--log-level", "info", "stream", "worker",
-                             "--loglevel", "info"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)  # fmt: skip
+    command = [sys.executable, "-m", "warning.cli", "--log-level", "info", "stream", "worker", "--loglevel", "info"]
+    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
 
 
 def _judging(tmp_path: Path, name: str) -> list[str]:

@@ -11,7 +11,7 @@ import sys
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, NoReturn
@@ -23,12 +23,14 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from notifiers.simulator.behaviour import SimulatorScript
 from notifiers.simulator.server import TwilioSimulator
 from sensors.lines import line_batches
+from sensors.mqtt import Broker, MqttFeed
 from warning.app import build_runtime, prepare_database_url, start_live_timer
 from warning.clock import live_clock
-from warning.domain import EARLIEST_INSTANT, LATEST_INSTANT, Level
+from warning.domain import EARLIEST_INSTANT, LATEST_INSTANT, Level, Reading
 from warning.drills.report import narrative_lines, timeline_lines
 from warning.drills.runner import DrillResult, run_drill, write_decision_log
-from warning.errors import ConfigFileError, DatabaseUnavailable, SchemaMismatch, SettingsError
+from warning.engine import Payload
+from warning.errors import ConfigFileError, DatabaseUnavailable, ReadingRejected, SchemaMismatch, SettingsError
 from warning.escalation.lint import lint_organisation
 from warning.escalation.org import load_organisation
 from warning.escalation.policy import describe_policy, explain_escalation
@@ -36,7 +38,14 @@ from warning.heap import settle_long_lived_heap
 from warning.rulebook import load_rule_files, load_rulebook
 from warning.rulebook.explain import explain_rule
 from warning.rulebook.testing import find_test_files, run_rule_test_file
-from warning.settings import PROJECT_ROOT, SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Settings, database_shown
+from warning.settings import (
+    PROJECT_ROOT,
+    SIMULATOR_ACCOUNT_SID,
+    SIMULATOR_AUTH_TOKEN,
+    Settings,
+    database_shown,
+    mqtt_address,
+)
 from warning.store import Store
 from warning.store.outage import until_available
 from warning.store.repository import connect
@@ -278,11 +287,32 @@ def run(readings: BinaryIO | None) -> None:
             if stop.is_set():
                 return
 
+    def ingest_mqtt(payloads: Sequence[tuple[str, Payload | ReadingRejected]]) -> list[Reading | ReadingRejected]:
+        verdicts = until_available(lambda: runtime.engine.ingest_payloads(payloads), stop=stop)
+        runtime.feeds.observe("mqtt", verdicts, runtime.engine.clock.now())
+        return verdicts
+
+    feed = None
+    if settings.mqtt_url is not None:
+        broker = Broker(*mqtt_address(settings.mqtt_url))
+
+        def area_of(sensor: str) -> str | None:  # the running rules' catalogue, reloads included
+            return runtime.engine.evaluator.area_of(sensor)
+
+        feed = MqttFeed(broker, settings.mqtt_topic_prefix, settings.mqtt_client_id, ingest_mqtt, area_of,
+                        inflight=settings.mqtt_inflight).start()  # fmt: skip
+        where = f"{feed.topic} on {feed.broker.host}:{feed.broker.port}"
+        if feed.subscribed.wait(5):
+            click.echo(f"  readings from MQTT: subscribed to {where} (QoS 1)")
+        else:  # the feed keeps trying; the broker keeps a known session's messages meanwhile
+            click.echo(f"  readings from MQTT: {where} not reachable yet; retrying", err=True)
     try:
         if readings is not None:  # read beside the main thread, which a signal must reach (stdin may block)
             threading.Thread(target=ingest_lines, args=(readings,), name="readings", daemon=True).start()
         stop.wait()
     finally:
+        if feed is not None:
+            feed.stop()
         runtime.close()
 
 

@@ -11,6 +11,7 @@ import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
@@ -31,6 +32,19 @@ _PHONE = r"^\+\d{6,15}$"
 def _env(field: str, variable: str) -> Any:
     """Settable as `field=` in code and read from `variable` in the environment."""
     return AliasChoices(field, variable)
+
+
+def mqtt_address(url: str) -> tuple[str, int, str | None, str | None]:
+    """`mqtt://[user:password@]host[:port]` -> (host, port, user, password); ValueError saying what to write."""
+    parts = urlsplit(url)
+    if parts.scheme != "mqtt" or not parts.hostname or parts.path not in ("", "/"):
+        raise ValueError("expected mqtt://[user:password@]host[:port]")
+    try:
+        port = parts.port or 1883
+    except ValueError:
+        raise ValueError("the port must be a number from 1 to 65535") from None
+    user = unquote(parts.username) if parts.username else None
+    return parts.hostname, port, user, unquote(parts.password) if parts.password else None
 
 
 def _token_pairs(value: SecretStr) -> dict[str, str]:
@@ -113,6 +127,23 @@ class Settings(BaseSettings):
     kafka_heartbeat_interval: float = Field(
         default=3.0, gt=0, le=600, validation_alias=_env("kafka_heartbeat_interval", "WARNING_KAFKA_HEARTBEAT_INTERVAL")
     )
+    # Readings from field gateways over MQTT (`warning run`): mqtt://[user:password@]host[:port]; None: none.
+    mqtt_url: str | None = Field(default=None, validation_alias=_env("mqtt_url", "WARNING_MQTT_URL"))
+    mqtt_topic_prefix: str = Field(
+        default="warning/readings",
+        pattern=r"^[^#+\x00]{1,200}$",
+        validation_alias=_env("mqtt_topic_prefix", "WARNING_MQTT_TOPIC_PREFIX"),
+    )
+    # Fixed, so that the broker keeps the session (and what arrives meanwhile) across restarts.
+    mqtt_client_id: str = Field(
+        default="warning-engine",
+        pattern=r"^[A-Za-z0-9._-]{1,64}$",
+        validation_alias=_env("mqtt_client_id", "WARNING_MQTT_CLIENT_ID"),
+    )
+    # The broker's limit on messages sent before they are acknowledged (mosquitto: max_inflight_messages).
+    mqtt_inflight: int = Field(
+        default=20, ge=1, le=65535, validation_alias=_env("mqtt_inflight", "WARNING_MQTT_INFLIGHT")
+    )
     # Partitions of the readings topic, which is keyed by area: the most workers that can share the
     # feed. Every worker and producer must agree with the topic as created (see the capacity plan).
     kafka_partitions: int = Field(
@@ -167,6 +198,13 @@ class Settings(BaseSettings):
     @classmethod
     def _clock(cls, value: str) -> str:
         live_clock(value)  # its ValueError says what to write
+        return value
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _mqtt_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            mqtt_address(value)  # its ValueError says what to write
         return value
 
     @field_validator("api_tokens", "feed_tokens")
