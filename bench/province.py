@@ -37,19 +37,28 @@ def split(stations: int) -> tuple[int, int]:
     return gauges, stations - gauges
 
 
-def write_rules(directory: Path, stations: int) -> list[Path]:
-    """Copies of the bundled rule files beside a catalogue of the bundled stations plus `stations` more."""
+def area_of(index: int, areas: int) -> str:
+    """The district of generated station `index`: the flooded gauges in Lixia (370102, the district
+    the bundled organisation pages for), the others spread over `areas` districts of Jinan."""
+    if index < FLOODED or areas <= 1:
+        return "370102"
+    return f"3701{index % areas + 2:02d}"
+
+
+def write_rules(directory: Path, stations: int, areas: int = 1) -> list[Path]:
+    """Copies of the bundled rule files beside a catalogue of the bundled stations plus `stations`
+    more, spread over `areas` districts."""
     directory.mkdir(parents=True, exist_ok=True)
     for name in BUNDLED_RULES:
         shutil.copy(ROOT / "rules" / name, directory / name)
     gauges, cabins = split(stations)
     lines = [(ROOT / "rules" / "stations.yaml").read_text(encoding="utf-8").rstrip("\n")]
     for index in range(gauges):
-        lines.append(f"  - {{id: {gauge_id(index)}, name: Xiaoqing gauge {index}, area: \"370102\", "
+        lines.append(f"  - {{id: {gauge_id(index)}, name: Xiaoqing gauge {index}, area: \"{area_of(index, areas)}\", "
                      "kinds: [water_level], tags: [river, xiaoqing], "
                      "stages: {warning_stage: 3.50, guaranteed_stage: 4.20}}")  # fmt: skip
     for index in range(cabins):
-        lines.append(f"  - {{id: {cabin_id(index)}, name: Tunnel cabin {index}, area: \"370102\", "
+        lines.append(f"  - {{id: {cabin_id(index)}, name: Tunnel cabin {index}, area: \"{area_of(index, areas)}\", "
                      "kinds: [combustible_gas], tags: [utility-tunnel, gas-cabin]}")  # fmt: skip
     (directory / "stations.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return [directory / name for name in BUNDLED_RULES]

@@ -218,13 +218,18 @@ gauge_batches = st.lists(
 SENDING = {"budget_held", "bundle_wait", "drill_guard_blocked", "page_replanned"}
 
 
-def _deciding(runtime: Runtime) -> list[tuple[str, str]]:
-    """What the readings decided: incidents, escalations, gates, dead letters and redeliveries."""
-    return [
+def _deciding(runtime: Runtime) -> tuple[list[tuple[str, str]], list[str]]:
+    """What the readings decided (incidents, escalations, gates, dead letters), in order, and which
+    readings were recognised as redelivered (one decision per batch names them all)."""
+    decisions = runtime.store.decisions()
+    deciding = [
         (row.kind, row.summary)
-        for row in runtime.store.decisions()
-        if not row.kind.startswith("notification") and row.kind not in SENDING
+        for row in decisions
+        if not row.kind.startswith("notification") and row.kind not in SENDING | {"reading_redelivered"}
     ]
+    again = [row for row in decisions if row.kind == "reading_redelivered"]
+    redelivered = [reading for row in again for reading in row.data["readings"]]
+    return deciding, redelivered
 
 
 @settings(max_examples=40, deadline=None)
