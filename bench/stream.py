@@ -157,8 +157,12 @@ def run_workers(broker: str, rules: list[Path], workers: int, count: int, workdi
     try:
         for index in range(workers):
             log = (workdir / f"{group}-{index}.log").open("w")
-            processes.append(subprocess.Popen([sys.executable, "-m", "warning.cli", "stream", "worker"], env=env,
-                                              cwd=workdir, stdout=log, stderr=subprocess.STDOUT))  # fmt: skip
+            command = [sys.executable, "-m", "warning.cli", "stream", "worker"]
+            processes.append(subprocess.Popen(command, env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT))
+            if os.environ.get("BENCH_PYSPY") and workers == 1:  # where the one worker spends its time
+                spy = [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(processes[-1].pid), "-d", "30",
+                       "-r", "100", "-f", "raw", "-o", os.environ["BENCH_PYSPY"], "--nonblocking"]  # fmt: skip
+                subprocess.Popen(spy, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         first = None
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:

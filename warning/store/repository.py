@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any, Literal, cast
 
 from sqlalchemy import Engine, Table, create_engine, delete, event, func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -84,6 +83,13 @@ _IDS_PER_QUERY = 1000  # well under SQLite's limit of bound parameters in one st
 IN_FLIGHT = ("accepted", "queued", "sending", "sent")  # provider statuses before delivery: not yet final
 
 
+_CLAIM_ON_POSTGRESQL = (
+    "INSERT INTO processed_readings (reading_id, sensor_id, kind, value, unit, observed_at, processed_at) "
+    "SELECT r.*, %s::timestamptz FROM unnest(%s::varchar[], %s::varchar[], %s::varchar[], %s::float8[], %s::varchar[], "
+    "%s::timestamptz[]) AS r ON CONFLICT (reading_id) DO NOTHING RETURNING reading_id"
+)
+
+
 def _reading(row: ProcessedReadingRow) -> Reading:
     return Reading(reading_id=row.reading_id, sensor_id=row.sensor_id, kind=row.kind, value=row.value, unit=row.unit,
                    observed_at=row.observed_at)  # fmt: skip
@@ -106,15 +112,26 @@ class Transaction:
             firsts.setdefault(reading.reading_id, reading)
         if not firsts:
             return set()
+        if self.session.get_bind().dialect.name == "postgresql":
+            return self._claim_on_postgresql(list(firsts.values()), now)
         table = cast(Table, ProcessedReadingRow.__table__)
-        dialect = self.session.get_bind().dialect.name
-        insert = sqlite_insert(table) if dialect == "sqlite" else postgresql_insert(table)
+        insert = sqlite_insert(table)
         statement = insert.on_conflict_do_nothing(index_elements=["reading_id"]).returning(table.c.reading_id)
         rows = [{"reading_id": r.reading_id, "sensor_id": r.sensor_id, "kind": r.kind, "value": r.value,
                  "unit": r.unit, "observed_at": r.observed_at, "processed_at": now}
                 for r in firsts.values()]  # fmt: skip
         # The table's own insert (Core, many rows per statement): the ORM's bulk path costs as much again.
         return set(self.session.connection().execute(statement, rows).scalars())
+
+    def _claim_on_postgresql(self, readings: list[Reading], now: datetime) -> set[str]:
+        """The same as one statement of seven arrays, unnested by the server: a statement of thousands
+        of parameters costs more to build and parse than the rows cost to store."""
+        columns = (
+            now, [r.reading_id for r in readings], [r.sensor_id for r in readings], [r.kind for r in readings],
+            [r.value for r in readings], [r.unit for r in readings], [r.observed_at for r in readings],
+        )  # fmt: skip
+        result = self.session.connection().exec_driver_sql(_CLAIM_ON_POSTGRESQL, columns)
+        return {str(row[0]) for row in result}
 
     def unmark_reading(self, reading_id: str) -> None:
         """Forget that a reading was processed (its evaluation failed: a redelivery tries it again)."""
