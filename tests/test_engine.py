@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urlencode
 
 import aiohttp
@@ -566,3 +566,37 @@ def test_a_signed_webhook_without_a_usable_provider_id_is_a_400(
     runtime.engine.ingest_payload(reading(3.7, START), "test")
     assert _signed_post(runtime, path, params)[0] == 400
     assert runtime.store.incidents()[0].status == "open" and "escalation_hastened" not in kinds(runtime)
+
+
+def test_claimed_readings_are_stored_as_the_orm_stores_times_and_read_back_the_same(database_url: str) -> None:
+    """The claim writes rows without SQLAlchemy's per-value conversions (SQLite) or as arrays
+    (PostgreSQL): times must come back as the same instants, and compare as the ORM's own rows do."""
+    from sqlalchemy import select
+
+    from warning.domain import Reading
+    from warning.store import Store
+    from warning.store.models import ProcessedReadingRow
+
+    store = Store(database_url)
+    try:
+        east = timezone(timedelta(hours=8))
+        readings = [
+            Reading(sensor_id="S1", kind="k", value=1.5, observed_at=datetime(2026, 7, 14, 20, 0, tzinfo=east)),
+            Reading(sensor_id="S1", kind="k", value=2.0, observed_at=datetime(2026, 7, 14, 12, 0, 0, 1, tzinfo=UTC)),
+            Reading(reading_id="sent-id", sensor_id="S2", kind="k", value=-3.0, unit="m",
+                    observed_at=datetime(2026, 7, 14, 12, 0, 30, 250000, tzinfo=UTC)),
+        ]  # fmt: skip
+        now = datetime(2026, 7, 14, 12, 5, 0, 123456, tzinfo=UTC)
+        with store.transaction() as tx:
+            assert tx.claim_readings(readings, now) == {r.reading_id for r in readings}
+            assert tx.claim_readings(readings, now) == set()  # all stored: each one a redelivery now
+        with store.transaction() as tx:
+            back = tx.readings_since(datetime(2026, 7, 14, 11, 59, 59, 999999, tzinfo=UTC))
+            assert [(r.reading_id, r.observed_at, r.value, r.unit) for r in back] == [
+                (r.reading_id, r.observed_at, r.value, r.unit) for r in sorted(readings, key=lambda r: r.observed_at)
+            ]
+            assert tx.readings_since(datetime(2026, 7, 14, 12, 0, 0, 1, tzinfo=UTC))[0].reading_id == "sent-id"
+            rows = tx.session.scalars(select(ProcessedReadingRow.processed_at)).all()
+            assert set(rows) == {now}
+    finally:
+        store.dispose()

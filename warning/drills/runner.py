@@ -130,11 +130,12 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
             # a silence set at that moment splits the batch where it stands in the file.
             batch: list[tuple[str, Payload]] = []
             shown: list[bool] = []
+            stamp = moment.isoformat()  # every reading of the moment was observed then
             while head is not None and head[0] <= moment:
                 _, event, source = head
                 head = next(events, None)
                 if isinstance(event, SeriesLine):
-                    batch.append((source, {"observed_at": moment.isoformat(), **event.reading}))
+                    batch.append((source, {"observed_at": stamp, **event.reading}))
                     shown.append(False)
                     series_readings += 1
                 elif event.silence is not None:
@@ -142,7 +143,7 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
                     engine.add_silence(event.silence.by, event.silence.request())  # checked by load_scenario
                 else:
                     assert event.reading is not None
-                    batch.append((source, {"observed_at": moment.isoformat(), **event.reading}))
+                    batch.append((source, {"observed_at": stamp, **event.reading}))
                     shown.append(True)
             timeline.extend(_ingest(engine, batch, shown, moment))
             engine.tick()

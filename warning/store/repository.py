@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
-from typing import Any, Literal, cast
+from datetime import UTC, datetime
+from typing import Any, Literal
 
-from sqlalchemy import Engine, Table, create_engine, delete, event, func, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Engine, create_engine, delete, event, func, select, update
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -90,6 +89,17 @@ _CLAIM_ON_POSTGRESQL = (
 )
 
 
+_INSERT_ON_SQLITE = (
+    "INSERT INTO processed_readings (reading_id, sensor_id, kind, value, unit, observed_at, processed_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _sqlite_time(moment: datetime) -> str:
+    """An aware time as UtcDateTime and SQLAlchemy's SQLite dialect store it: naive UTC, with microseconds."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 def _reading(row: ProcessedReadingRow) -> Reading:
     return Reading(reading_id=row.reading_id, sensor_id=row.sensor_id, kind=row.kind, value=row.value, unit=row.unit,
                    observed_at=row.observed_at)  # fmt: skip
@@ -114,14 +124,28 @@ class Transaction:
             return set()
         if self.session.get_bind().dialect.name == "postgresql":
             return self._claim_on_postgresql(list(firsts.values()), now)
-        table = cast(Table, ProcessedReadingRow.__table__)
-        insert = sqlite_insert(table)
-        statement = insert.on_conflict_do_nothing(index_elements=["reading_id"]).returning(table.c.reading_id)
-        rows = [{"reading_id": r.reading_id, "sensor_id": r.sensor_id, "kind": r.kind, "value": r.value,
-                 "unit": r.unit, "observed_at": r.observed_at, "processed_at": now}
-                for r in firsts.values()]  # fmt: skip
-        # The table's own insert (Core, many rows per statement): the ORM's bulk path costs as much again.
-        return set(self.session.connection().execute(statement, rows).scalars())
+        return self._claim_on_sqlite(list(firsts.values()), now)
+
+    def _claim_on_sqlite(self, readings: list[Reading], now: datetime) -> set[str]:
+        """Those stored already, found by key; the rest inserted with the driver's executemany. Our
+        transaction holds SQLite's write lock from its start (BEGIN IMMEDIATE), so nobody stores one
+        in between. Times are written as SQLAlchemy writes them (naive UTC, microseconds), without its
+        per-value conversions, which cost more than SQLite's own work."""
+        connection = self.session.connection()
+        seen: set[str] = set()
+        for start in range(0, len(readings), _IDS_PER_QUERY):
+            ids = [r.reading_id for r in readings[start : start + _IDS_PER_QUERY]]
+            marks = ",".join("?" * len(ids))
+            query = f"SELECT reading_id FROM processed_readings WHERE reading_id IN ({marks})"  # marks only
+            seen.update(str(row[0]) for row in connection.exec_driver_sql(query, tuple(ids)))
+        fresh = [r for r in readings if r.reading_id not in seen]
+        if fresh:
+            processed_at = _sqlite_time(now)
+            connection.exec_driver_sql(_INSERT_ON_SQLITE, [
+                (r.reading_id, r.sensor_id, r.kind, r.value, r.unit, _sqlite_time(r.observed_at), processed_at)
+                for r in fresh
+            ])  # fmt: skip
+        return {r.reading_id for r in fresh}
 
     def _claim_on_postgresql(self, readings: list[Reading], now: datetime) -> set[str]:
         """The same as one statement of seven arrays, unnested by the server: a statement of thousands
