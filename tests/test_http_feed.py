@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import START, make_runtime
+from tests.conftest import ROOT, START, make_runtime
 from warning import cli
 from warning.app import Runtime
 from warning.clock import VirtualClock
@@ -188,3 +188,80 @@ def test_no_body_gets_a_server_error_and_what_is_received_is_accounted_for(
     if status == 200:
         assert answer["accepted"] + answer["refused"] == answer["received"]
         assert all(refusal["reason"] for refusal in answer["refusals"])
+
+
+# --- FIWARE NGSI-LD notifications ----------------------------------------------------------------
+
+
+@pytest.fixture
+def city(tmp_path: Path) -> Iterator[Runtime]:
+    rules = tuple(ROOT / "rules" / name for name in ("flood.yaml", "traffic.yaml", "gas.yaml"))
+    runtime = make_runtime(f"sqlite:///{tmp_path / 'ngsi.db'}", VirtualClock(START + timedelta(hours=1)),
+                           tokens={PERSON_TOKEN: "li-na"}, feeds={FEED_TOKEN: "orion-ld"}, rules=rules)  # fmt: skip
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+def notify(runtime: Runtime, body: object, token: str | None = FEED_TOKEN) -> tuple[int, Any]:
+    assert runtime.api is not None
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    headers = {"Content-Type": "application/ld+json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+    request = urllib.request.Request(f"{runtime.api.url}/ngsi-ld/notify", data=data, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def prop(value: object, **meta: object) -> dict[str, object]:
+    return {"type": "Property", "value": value, **meta}
+
+
+def test_an_ngsi_ld_notification_becomes_readings_and_what_cannot_is_refused_by_entity(city: Runtime) -> None:
+    at = (START + timedelta(minutes=5)).isoformat()
+    entities = [
+        {"id": "urn:ngsi-ld:WaterObserved:HY-370102-01", "type": "WaterObserved",
+         "height": prop(3.7, unitCode="MTR", observedAt=at)},
+        {"id": "urn:ngsi-ld:FloodMonitoring:Lixia-east-lock", "type": "FloodMonitoring", "stationID": "HY-370102-02",
+         "currentLevel": 255.0, "observationDateTime": at},  # simplified, in cm? no: no unitCode, so metres
+        {"id": "urn:ngsi-ld:TrafficFlowObserved:TR-370102-JS01", "type": "TrafficFlowObserved",
+         "dateObserved": prop(f"{START.isoformat()}/{at}"), "averageVehicleSpeed": prop(8.0, unitCode="KMH"),
+         "occupancy": prop(0.76, unitCode="C62"), "intensity": prop(197)},
+        {"id": "urn:ngsi-ld:UtilityTunnelGasObserved:GAS-370102-UT01-C03", "type": "UtilityTunnelGasObserved",
+         "combustibleGasConcentration": prop(12.5, unitCode="P1", observedAt=at)},
+        {"id": "urn:ngsi-ld:AirQualityObserved:AQ1", "type": "AirQualityObserved", "dateObserved": at},
+        {"id": "urn:ngsi-ld:WaterObserved:HY-370102-01", "type": "WaterObserved",
+         "height": prop(12.1, unitCode="FOT", observedAt=at)},
+        {"id": "urn:ngsi-ld:WaterObserved:HY-370102-01", "type": "WaterObserved", "height": prop(3.0)},
+        "not an entity",
+    ]  # fmt: skip
+    status, answer = notify(city, {"id": "urn:ngsi-ld:Notification:1", "type": "Notification",
+                                   "subscriptionId": "urn:ngsi-ld:Subscription:warning", "data": entities})  # fmt: skip
+    assert status == 200, answer
+    assert (answer["received"], answer["accepted"]) == (9, 5)
+    reasons = {refusal["where"]: refusal["reason"] for refusal in answer["refusals"]}
+    assert "is not read here" in reasons["entity 5 (urn:ngsi-ld:AirQualityObserved:AQ1)"]
+    assert "unitCode 'FOT'" in reasons["entity 6 (urn:ngsi-ld:WaterObserved:HY-370102-01) height"]
+    assert "no observedAt" in reasons["entity 7 (urn:ngsi-ld:WaterObserved:HY-370102-01) height"]
+    assert reasons["entity 8"] == "an entity must be a JSON object"
+    with city.store.transaction() as tx:
+        stored = {(r.sensor_id, r.kind): r.value for r in tx.readings_since(START - timedelta(days=1))}
+    assert stored == {("HY-370102-01", "water_level"): 3.7, ("HY-370102-02", "water_level"): 255.0,
+                      ("TR-370102-JS01", "speed"): 8.0, ("TR-370102-JS01", "occupancy"): 76.0,
+                      ("GAS-370102-UT01-C03", "combustible_gas"): 12.5}  # fmt: skip
+    opened = {row.data["rule"] for row in city.store.decisions() if row.kind == "incident_opened"}
+    assert {"river-stage", "tunnel-gas"} <= opened  # the traffic rules want their levels held a while first
+
+
+def test_ngsi_ld_bodies_that_cannot_be_read_are_refused_and_need_a_feed_token(city: Runtime) -> None:
+    assert notify(city, {"type": "Notification", "data": []}, token=None)[0] == 401
+    assert notify(city, {"type": "Notification", "data": []}, token=PERSON_TOKEN)[0] == 401
+    status, answer = notify(city, b"{not json")
+    assert status == 400 and "not JSON" in answer["error"]
+    status, answer = notify(city, {"type": "Notification", "data": {"id": "x"}})
+    assert status == 400 and "as a list under `data`" in answer["error"]
+    status, answer = notify(city, {"type": "Notification", "data": []})
+    assert status == 200 and answer["received"] == 0

@@ -151,8 +151,9 @@ class Reading(Frozen):
 
     Strict where guessing would be dangerous: a value sent as a string is an error, NaN and
     infinity are errors, a timestamp without a time zone is an error. `reading_id` identifies the
-    reading for redelivery; when a feed does not send one it is `sensor_id@observed_at`, since a
-    sensor has one value per instant.
+    reading for redelivery; when a feed does not send one it is `sensor_id@kind@observed_at`: a
+    sensor has one value of a kind per instant (a traffic detector reports speed and occupancy at
+    the same instant, two readings).
     """
 
     # The id as the feed sent it (field `reading_id` in the payload); read `reading_id`, which
@@ -171,7 +172,7 @@ class Reading(Frozen):
     @computed_field  # type: ignore[prop-decorator]
     @cached_property
     def reading_id(self) -> str:
-        return self.sent_id or f"{self.sensor_id}@{self.observed_at.isoformat()}"
+        return self.sent_id or f"{self.sensor_id}@{self.kind}@{self.observed_at.isoformat()}"
 
 
 class Threshold(Frozen):

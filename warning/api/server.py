@@ -21,9 +21,10 @@ from xml.sax.saxutils import escape, quoteattr
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sensors.body import BodyRefused, split_body
+from sensors.body import BodyRefused, Item, split_body
 from sensors.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from sensors.metrics import FeedMetrics
+from sensors.ngsi_ld import notification_items
 from warning.dispatch.silences import SilenceRequest
 from warning.domain import AckSource
 from warning.engine import Engine
@@ -313,9 +314,9 @@ def build_api(
             return web.json_response({"error": str(exc)}, status=409)
         return web.json_response(silence.model_dump(mode="json"))
 
-    async def api_readings(request: web.Request) -> web.Response:
-        """A batch of readings from a feed (JSON, JSON lines or CSV): each judged where it stands,
-        the valid ones kept beside the bad ones, in transactions of a few thousand."""
+    async def from_feed(request: web.Request, split: Callable[[str, bytes], list[Item]]) -> web.Response:
+        """A batch of readings from a feed, split by `split` (content type, body): each judged where
+        it stands, the valid ones kept beside the bad ones, in transactions of a few thousand."""
         feed = feed_tokens.person_for(request.headers.get("Authorization"))
         if feed is None:
             return web.json_response({"error": "missing or invalid feed token (see WARNING_FEED_TOKENS)"}, status=401)
@@ -324,7 +325,7 @@ def build_api(
             return web.json_response({"error": f"the body is larger than {MAX_READINGS_BYTES} bytes; "
                                       "send it in parts"}, status=413)  # fmt: skip
         try:
-            items = split_body(request.headers.get("Content-Type", ""), raw)
+            items = split(request.headers.get("Content-Type", ""), raw)
         except BodyRefused as exc:
             refused = ReadingRejected(str(exc), raw[:MAX_BODY_BYTES].decode("utf-8", "replace"))
             await _run(engine.ingest_payloads, [(f"http:{feed}", refused)])
@@ -345,6 +346,14 @@ def build_api(
         body = {"feed": feed, "received": len(items), "accepted": len(items) - len(refusals),
                 "refused": len(refusals), "refusals": refusals[:REFUSALS_SHOWN]}  # fmt: skip
         return web.json_response(body)
+
+    async def api_readings(request: web.Request) -> web.Response:
+        """Readings as JSON, JSON lines or CSV (sensors/body.py)."""
+        return await from_feed(request, split_body)
+
+    async def ngsi_ld_notify(request: web.Request) -> web.Response:
+        """An NGSI-LD notification from a context broker (sensors/ngsi_ld.py)."""
+        return await from_feed(request, lambda _content_type, raw: notification_items(raw))
 
     async def metrics_page(request: web.Request) -> web.Response:
         if authorised(request) is None:
@@ -372,6 +381,7 @@ def build_api(
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics_page)
     app.router.add_post("/api/readings", api_readings)
+    app.router.add_post("/ngsi-ld/notify", ngsi_ld_notify)
     app.router.add_post("/twilio/sms/status", signed(sms_status, _status_receipt("MessageSid", "MessageStatus")))
     app.router.add_post("/twilio/voice/status", signed(voice_status, _status_receipt("CallSid", "CallStatus")))
     app.router.add_post("/twilio/voice/twiml", signed(voice_twiml))  # reads only: a replay changes nothing
