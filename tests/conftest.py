@@ -74,6 +74,7 @@ def make_runtime(
     tokens: dict[str, str] | None = None,
     feeds: dict[str, str] | None = None,
     rules: tuple[Path, ...] = (ROOT / "rules" / "flood.yaml",),
+    datastreams: Path | None = None,
 ) -> Runtime:
     settings = Settings(
         provider="simulator",
@@ -82,6 +83,7 @@ def make_runtime(
         organisation=organisation or ROOT / "org" / "jinan.yaml",
         api_tokens=",".join(f"{token}:{person}" for token, person in (tokens or {}).items()),
         feed_tokens=",".join(f"{token}:{feed}" for token, feed in (feeds or {}).items()),
+        sensorthings_datastreams=datastreams,
     )
     exercise = roster is not None
     return build_runtime(settings, clock, exercise=exercise, drill_roster=roster)

@@ -18,10 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
+from sensors.sensorthings import DatastreamFileSpec
 from tests.conftest import ROOT, START, make_runtime
 from warning import cli
 from warning.app import Runtime
 from warning.clock import VirtualClock
+from warning.errors import ConfigFileError
+from warning.yamlfile import load_spec
 
 FEED_TOKEN = "token-hydrology"
 PERSON_TOKEN = "token-li-na"
@@ -265,3 +268,71 @@ def test_ngsi_ld_bodies_that_cannot_be_read_are_refused_and_need_a_feed_token(ci
     assert status == 400 and "as a list under `data`" in answer["error"]
     status, answer = notify(city, {"type": "Notification", "data": []})
     assert status == 200 and answer["received"] == 0
+
+
+# --- OGC SensorThings Observations ----------------------------------------------------------------
+
+DATASTREAMS = """datastreams:
+  - {id: 12, station: HY-370102-01, kind: water_level, unit: m}
+  - {id: gas-0301, station: GAS-370102-UT01-C03, kind: combustible_gas, unit: "%LEL"}
+"""
+
+
+@pytest.fixture
+def things(tmp_path: Path) -> Iterator[Runtime]:
+    (tmp_path / "datastreams.yaml").write_text(DATASTREAMS, encoding="utf-8")
+    rules = tuple(ROOT / "rules" / name for name in ("flood.yaml", "gas.yaml"))
+    clock = VirtualClock(START + timedelta(hours=1))
+    runtime = make_runtime(f"sqlite:///{tmp_path / 'sta.db'}", clock, feeds={FEED_TOKEN: "frost"}, rules=rules,
+                           datastreams=tmp_path / "datastreams.yaml")  # fmt: skip
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+def observe(runtime: Runtime, path: str, body: object) -> tuple[int, Any]:
+    assert runtime.api is not None
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {FEED_TOKEN}"}
+    request = urllib.request.Request(f"{runtime.api.url}/sensorthings/v1.1/{path}", data=json.dumps(body).encode(),
+                                     method="POST", headers=headers)  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_sensorthings_observations_become_readings_of_their_datastreams_station(things: Runtime) -> None:
+    at = [(START + timedelta(minutes=n)).isoformat() for n in range(6)]
+    status, answer = observe(things, "Datastreams(12)/Observations", {"phenomenonTime": at[0], "result": 3.1})
+    assert status == 200 and answer["accepted"] == 1
+    status, answer = observe(things, "Observations", {"value": [
+        {"phenomenonTime": at[1], "result": 12.5, "Datastream": {"@iot.id": "gas-0301"}},
+        {"phenomenonTime": f"{at[0]}/{at[2]}", "result": 3.7,
+         "Datastream@iot.navigationLink": "http://frost/v1.1/Observations(7)/Datastreams(12)"},
+        {"phenomenonTime": at[3], "result": 1.0, "Datastream": {"@iot.id": 99}},
+        {"phenomenonTime": at[4], "result": 1.0},
+        {"result": 1.0, "Datastream": {"@iot.id": 12}},
+        {"phenomenonTime": at[5], "result": "high", "Datastream": {"@iot.id": 12}},
+    ]})  # fmt: skip
+    assert status == 200 and (answer["received"], answer["accepted"]) == (6, 2)
+    reasons = {refusal["where"]: refusal["reason"] for refusal in answer["refusals"]}
+    assert reasons["observation 3"] == "Datastream 99 is not mapped to a station (WARNING_SENSORTHINGS_DATASTREAMS)"
+    assert reasons["observation 4"].startswith("no Datastream")
+    assert reasons["observation 5"] == "no phenomenonTime (nor resultTime)"
+    assert "value" in reasons["observation 6 (Datastream 12)"]
+    with things.store.transaction() as tx:
+        stored = sorted((r.sensor_id, r.value, r.observed_at.isoformat()) for r in tx.readings_since(START))
+    assert stored == [("GAS-370102-UT01-C03", 12.5, at[1]), ("HY-370102-01", 3.7, at[2])]  # and 3.1 at the start
+    opened = {row.data["rule"] for row in things.store.decisions() if row.kind == "incident_opened"}
+    assert opened == {"river-stage", "tunnel-gas"}
+
+
+def test_a_datastreams_file_is_checked_like_every_configuration_file(tmp_path: Path) -> None:
+    path = tmp_path / "datastreams.yaml"
+    path.write_text(DATASTREAMS + "  - {id: 12, station: X, kind: water_level}\n  - {id: 13, kind: speed}\n")
+    with pytest.raises(ConfigFileError) as caught:
+        load_spec(path, DatastreamFileSpec, ConfigFileError)
+    problems = [str(problem) for problem in caught.value.problems]
+    assert any(problem.startswith(f"{path}:5:") and "station" in problem for problem in problems), problems

@@ -19,19 +19,21 @@ from notifiers.twilio_channels import (
 from notifiers.twilio_signature import TwilioSignature
 from notifiers.webhook import WebhookNotifier
 from sensors.metrics import FeedMetrics
+from sensors.sensorthings import DatastreamFileSpec
 from warning.api.server import ApiTokens, build_api
 from warning.clock import Clock, LiveClock, ScaledClock, VirtualClock
 from warning.dispatch.dispatcher import STUCK_AFTER, Dispatcher
 from warning.dispatch.notifier import Notifier
 from warning.domain import Channel
 from warning.engine import Engine
-from warning.errors import SettingsError
+from warning.errors import ConfigFileError, SettingsError
 from warning.escalation.org import load_organisation
 from warning.escalation.timers import LiveTimer
 from warning.rulebook import RuleEvaluator, load_rulebook
 from warning.serving import BackgroundServer
 from warning.settings import PROJECT_ROOT, SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Settings
 from warning.store import Store
+from warning.yamlfile import load_spec
 
 __all__ = ["PROJECT_ROOT", "SIMULATOR_ACCOUNT_SID", "SIMULATOR_AUTH_TOKEN", "Runtime", "Settings", "build_runtime"]
 TWILIO_API = "https://api.twilio.com"
@@ -110,8 +112,11 @@ def build_runtime(
     api = BackgroundServer(port=settings.api_port)
     # Without a public URL only the loopback simulator calls us back, on our own address.
     public = settings.public_base_url or api.url
+    datastreams = None
+    if settings.sensorthings_datastreams is not None:
+        datastreams = load_spec(settings.sensorthings_datastreams, DatastreamFileSpec, ConfigFileError)[0].by_id()
     api.start(build_api(engine, TwilioSignature(auth_token), public, ApiTokens(settings.token_people()), channels,
-                        feeds=ApiTokens(settings.token_feeds()), metrics=feeds))  # fmt: skip
+                        feeds=ApiTokens(settings.token_feeds()), metrics=feeds, datastreams=datastreams))  # fmt: skip
 
     simulator = None
     base_url = settings.twilio_base_url

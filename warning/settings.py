@@ -144,6 +144,10 @@ class Settings(BaseSettings):
     mqtt_inflight: int = Field(
         default=20, ge=1, le=65535, validation_alias=_env("mqtt_inflight", "WARNING_MQTT_INFLIGHT")
     )
+    # SensorThings Datastreams -> stations (sensors/sensorthings.py); None: no SensorThings feed.
+    sensorthings_datastreams: Path | None = Field(
+        default=None, validation_alias=_env("sensorthings_datastreams", "WARNING_SENSORTHINGS_DATASTREAMS")
+    )
     # Partitions of the readings topic, which is keyed by area: the most workers that can share the
     # feed. Every worker and producer must agree with the topic as created (see the capacity plan).
     kafka_partitions: int = Field(

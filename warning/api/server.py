@@ -25,6 +25,7 @@ from sensors.body import BodyRefused, Item, split_body
 from sensors.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from sensors.metrics import FeedMetrics
 from sensors.ngsi_ld import notification_items
+from sensors.sensorthings import DatastreamSpec, observation_items
 from warning.dispatch.silences import SilenceRequest
 from warning.domain import AckSource
 from warning.engine import Engine
@@ -186,12 +187,15 @@ def build_api(
     *,
     feeds: ApiTokens | None = None,
     metrics: FeedMetrics | None = None,
+    datastreams: Mapping[str, DatastreamSpec] | None = None,
 ) -> web.Application:
     """`channels`: what each channel pages through, in words, for /health (filled in by the caller).
-    `feeds`: the tokens that may post readings, each naming its feed; `metrics`: served on /metrics."""
+    `feeds`: the tokens that may post readings, each naming its feed; `metrics`: served on /metrics;
+    `datastreams`: the SensorThings Datastreams, by id, and the stations they are."""
     public = public_base_url.rstrip("/")
     feed_tokens = feeds or ApiTokens({})
     feed_metrics = metrics or FeedMetrics()
+    streams = dict(datastreams or {})
 
     def signed(handler: TwilioHandler, receipt: Receipt | None = None) -> Handler:
         """Run `handler` only for a webhook whose X-Twilio-Signature matches the public URL and form
@@ -355,6 +359,11 @@ def build_api(
         """An NGSI-LD notification from a context broker (sensors/ngsi_ld.py)."""
         return await from_feed(request, lambda _content_type, raw: notification_items(raw))
 
+    async def sensorthings_observations(request: web.Request) -> web.Response:
+        """Observations created at a SensorThings service (sensors/sensorthings.py)."""
+        named = request.match_info.get("datastream")
+        return await from_feed(request, lambda _content_type, raw: observation_items(raw, streams, named))
+
     async def metrics_page(request: web.Request) -> web.Response:
         if authorised(request) is None:
             return web.json_response({"error": "missing or invalid bearer token"}, status=401)
@@ -382,6 +391,8 @@ def build_api(
     app.router.add_get("/metrics", metrics_page)
     app.router.add_post("/api/readings", api_readings)
     app.router.add_post("/ngsi-ld/notify", ngsi_ld_notify)
+    app.router.add_post("/sensorthings/v1.1/Observations", sensorthings_observations)
+    app.router.add_post("/sensorthings/v1.1/Datastreams({datastream})/Observations", sensorthings_observations)
     app.router.add_post("/twilio/sms/status", signed(sms_status, _status_receipt("MessageSid", "MessageStatus")))
     app.router.add_post("/twilio/voice/status", signed(voice_status, _status_receipt("CallSid", "CallStatus")))
     app.router.add_post("/twilio/voice/twiml", signed(voice_twiml))  # reads only: a replay changes nothing
