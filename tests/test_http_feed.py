@@ -336,3 +336,44 @@ def test_a_datastreams_file_is_checked_like_every_configuration_file(tmp_path: P
         load_spec(path, DatastreamFileSpec, ConfigFileError)
     problems = [str(problem) for problem in caught.value.problems]
     assert any(problem.startswith(f"{path}:5:") and "station" in problem for problem in problems), problems
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
+    max_leaves=15,
+)
+entity_like = st.fixed_dictionaries(
+    {"type": st.sampled_from(["WaterObserved", "FloodMonitoring", "TrafficFlowObserved", "UtilityTunnelGasObserved",
+                              "Notification", "Other"]) | json_values},
+    optional={
+        "id": st.sampled_from(["urn:ngsi-ld:WaterObserved:HY-370102-01", "urn:ngsi-ld:X:", ""]) | json_values,
+        "height": json_values, "currentLevel": json_values, "occupancy": json_values, "stationID": json_values,
+        "averageVehicleSpeed": json_values, "dateObserved": json_values, "data": st.lists(json_values, max_size=3),
+        "value": st.lists(json_values, max_size=3), "result": json_values, "phenomenonTime": json_values,
+        "Datastream": json_values, "Datastream@iot.navigationLink": json_values,
+    },
+)  # fmt: skip
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.one_of(entity_like, st.lists(entity_like, max_size=4), json_values),
+    path=st.sampled_from(
+        ["/ngsi-ld/notify", "/sensorthings/v1.1/Observations", "/sensorthings/v1.1/Datastreams(12)/Observations"]
+    ),
+)
+def test_no_ngsi_ld_or_sensorthings_body_gets_a_server_error(things: Runtime, body: object, path: str) -> None:
+    assert things.api is not None
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {FEED_TOKEN}"}
+    data = json.dumps(body, allow_nan=True).encode()
+    request = urllib.request.Request(f"{things.api.url}{path}", data=data, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status, answer = response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        status, answer = exc.code, json.loads(exc.read())
+    assert status in (200, 400), answer
+    if status == 200:
+        assert answer["accepted"] + answer["refused"] == answer["received"]
+        assert all(refusal["reason"] for refusal in answer["refusals"])

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from paho.mqtt.enums import CallbackAPIVersion
 
 from sensors.mqtt import Broker, MqttFeed, Payload, payload_of
@@ -212,3 +214,15 @@ def test_a_live_engine_takes_readings_from_mqtt_and_counts_them(tmp_path: Path) 
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    topic=st.sampled_from(["p/370102/water_level/HY-370102-01", "p/370103/water_level/HY-370102-01", "p//x/y",
+                           "p/a/b/c/d", "q/370102/water_level/S"]) | st.text(max_size=40),
+    body=st.binary(max_size=200) | st.dictionaries(st.text(max_size=10), st.none() | st.floats() | st.text(max_size=5),
+                                                    max_size=4).map(lambda d: json.dumps(d).encode()),
+)  # fmt: skip
+def test_no_topic_or_body_makes_the_mqtt_adapter_raise(topic: str, body: bytes) -> None:
+    payload = payload_of(topic, body, "p", {"HY-370102-01": "370102"}.get)
+    assert isinstance(payload, dict) or (isinstance(payload, ReadingRejected) and payload.reason)
