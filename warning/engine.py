@@ -448,7 +448,9 @@ class Engine:
         now = self.clock.now()
         ran = 0
         with self._lock, self.store.transaction() as tx:
-            for detection in self.evaluator.silent(now, tx.current_level):
+            for detection in self.evaluator.silent(now, tx.current_level) + self.evaluator.lapsed(
+                now, tx.current_level
+            ):
                 self._apply(tx, detection, now)
             self._judge_compounds(tx, now)
             expired = [(row.id, row.channel, row.provider_sid) for row in tx.expired_sms_pages(now)]
@@ -497,8 +499,9 @@ class Engine:
             retry = tx.next_retry_at()
             expiry = tx.next_expiry_at()
         silence = self.evaluator.next_silence_due()
+        lapse = self.evaluator.next_lapse_due()
         compound = self._next_compound_due()
-        moments = (escalation, retry, expiry, silence, compound)
+        moments = (escalation, retry, expiry, silence, lapse, compound)
         return min((moment for moment in moments if moment is not None), default=None)
 
     def _after_decisions(self) -> None:

@@ -22,6 +22,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sensors.body import BodyRefused, Item, split_body
+from sensors.events import event_items
 from sensors.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from sensors.metrics import FeedMetrics
 from sensors.ngsi_ld import notification_items
@@ -359,6 +360,10 @@ def build_api(
         """An NGSI-LD notification from a context broker (sensors/ngsi_ld.py)."""
         return await from_feed(request, lambda _content_type, raw: notification_items(raw))
 
+    async def api_events(request: web.Request) -> web.Response:
+        """Video-analytics detections and hotline reports (sensors/events.py)."""
+        return await from_feed(request, lambda _content_type, raw: event_items(raw))
+
     async def sensorthings_observations(request: web.Request) -> web.Response:
         """Observations created at a SensorThings service (sensors/sensorthings.py)."""
         named = request.match_info.get("datastream")
@@ -390,6 +395,7 @@ def build_api(
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics_page)
     app.router.add_post("/api/readings", api_readings)
+    app.router.add_post("/api/events", api_events)
     app.router.add_post("/ngsi-ld/notify", ngsi_ld_notify)
     app.router.add_post("/sensorthings/v1.1/Observations", sensorthings_observations)
     app.router.add_post("/sensorthings/v1.1/Datastreams({datastream})/Observations", sensorthings_observations)

@@ -320,6 +320,57 @@ class RuleEvaluator:
                 detections.append(self._silence(watch, no_data.level, None, reason))
         return detections
 
+    def lapsed(self, now: datetime, current_level: Callable[[str], Level | None]) -> list[Detection]:
+        """Lifts for rules of events (`lapse_after`) whose station has sent none for that long."""
+        detections: list[Detection] = []
+        with self._lock:
+            for rule in self.rules.values():
+                lapse = rule.spec.lapse_after
+                if lapse is None:
+                    continue
+                for station_id, station in rule.stations.items():
+                    state = self._states.get((rule.id, station_id))
+                    if state is None or state.last_at is None or state.last_at + lapse > now:
+                        continue
+                    if state.lapse_seen == state.last_at:
+                        continue  # looked at already: nothing heard since
+                    if self._owned is not None and station.spec.area not in self._owned:
+                        continue
+                    state.lapse_seen = state.last_at
+                    previous = current_level(state.key)
+                    if previous is not None:
+                        detections.append(self._lapse(rule, station, state, previous))
+        return detections
+
+    def _lapse(self, rule: CompiledRule, station: CompiledStation, state: SeriesState, previous: Level) -> Detection:
+        assert rule.spec.lapse_after is not None and state.last_at is not None
+        state.band = None  # the next event is judged afresh, from nothing
+        state.pending_since = state.clearing_since = None
+        since, lapse = state.last_at.isoformat(), format_duration(rule.spec.lapse_after)
+        reason = (
+            f"{station.spec.name} ({station.spec.id}): no {rule.spec.kind} event since {since}, longer than {lapse}"
+        )
+        content = render_content(rule, station, value=None, unit="", level=None, previous=previous,
+                                 certainty="Observed", reason=reason)  # fmt: skip
+        return Detection(
+            rule_id=rule.id, rule_version=rule.version, hazard=rule.hazard, key=state.key, station_id=station.spec.id,
+            station_name=station.spec.name, area=station.spec.area, level=None, previous_level=previous, reading=None,
+            thresholds=(), reason=reason, signal_value=None, content=content,
+        )  # fmt: skip
+
+    def next_lapse_due(self) -> datetime | None:
+        """When the next station of a rule of events lapses, if nothing is heard from it meanwhile."""
+        due = [
+            state.last_at + rule.spec.lapse_after
+            for rule in self.rules.values()
+            if rule.spec.lapse_after is not None
+            for station_id in rule.stations
+            if (state := self._states.get((rule.id, station_id))) is not None
+            and state.last_at is not None
+            and state.lapse_seen != state.last_at
+        ]
+        return min(due, default=None)
+
     def _silence(
         self, watch: Watch, level: Level | None, previous: Level | None, reason: str, reading: Reading | None = None
     ) -> Detection:

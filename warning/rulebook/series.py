@@ -30,6 +30,7 @@ class SeriesState:
     band: Band | None = None  # last band durable-rules matched: reused while the signal stays inside it
     pending_since: datetime | None = None  # since when the target level has been above the current one
     clearing_since: datetime | None = None  # since when the target level has been below the current one
+    lapse_seen: datetime | None = None  # rules of events: the last reading whose lapse was looked at
 
 
 def quality_problems(spec: QualitySpec | None, state: SeriesState, reading: Reading) -> list[str]:

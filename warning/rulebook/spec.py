@@ -257,6 +257,9 @@ class RuleSpec(Spec):
     pending: Duration | None = Field(default=None, alias="for", description="the condition must hold this long")
     keep_firing_for: Duration | None = Field(default=None, description="hold a level this long after it clears")
     no_data: NoDataSpec | None = None
+    # For readings that are events (a camera's detection, a hotline report): with no new one from a
+    # station for this long, its warning lapses (is lifted), since events never say "all clear".
+    lapse_after: Duration | None = None
     cap: CapSpec = Field(default_factory=CapSpec)
     # What happened, per language, e.g. "{station}水位{value}{unit}，超过{level}阈值{threshold}{unit}".
     messages: dict[Language, str] = Field(default_factory=dict)
@@ -298,6 +301,14 @@ class RuleSpec(Spec):
         return self
 
     @model_validator(mode="after")
+    def _lapse_with_care(self) -> Self:
+        if self.lapse_after is not None and self.lapse_after.total_seconds() <= 0:
+            raise ValueError(f"rule {self.id}: lapse_after must be longer than nothing, e.g. 30m")
+        if self.lapse_after is not None and self.no_data is not None:
+            raise ValueError(f"rule {self.id}: a rule of events lapses when they stop; it cannot also warn of silence")
+        return self
+
+    @model_validator(mode="after")
     def _stations_unique(self) -> Self:
         seen: set[str] = set()
         for station in self.stations:
@@ -309,7 +320,10 @@ class RuleSpec(Spec):
     @property
     def version(self) -> str:
         """Content hash, so every detection names the exact rule text it came from."""
-        canonical = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
+        # Fields added since a rule was written count only when set: its version stays what it was.
+        unset = {name for name in ("lapse_after",) if getattr(self, name) is None}
+        dumped = self.model_dump(mode="json", by_alias=True, exclude=unset)
+        canonical = json.dumps(dumped, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
