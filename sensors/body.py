@@ -57,13 +57,18 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any] | _Repeated:
     return _Repeated(sorted({name for name in names if names.count(name) > 1}))
 
 
-def _json_items(body: bytes) -> list[Item]:
+def parse_json_body(body: bytes, object_pairs_hook: Any = None) -> Any:
+    """A body's JSON, or BodyRefused saying why it is none (not UTF-8, not JSON, nested too deeply)."""
     try:
-        data = json.loads(body, object_pairs_hook=_object)
+        return json.loads(body, object_pairs_hook=object_pairs_hook)
     except RecursionError:
         raise BodyRefused("the JSON body is nested too deeply") from None
     except ValueError as exc:  # not UTF-8, or not JSON
         raise BodyRefused(f"the body is not JSON: {exc}") from None
+
+
+def _json_items(body: bytes) -> list[Item]:
+    data = parse_json_body(body, _object)
     items = data if isinstance(data, list) else [data]
     return [Item(f"item {index}", _payload(value)) for index, value in enumerate(items, start=1)]
 
@@ -99,11 +104,37 @@ def _line_items(body: bytes) -> Iterator[Item]:
             yield Item(f"line {number}", line.rstrip(b"\r"))
 
 
-def _cell(text: str) -> Any:
+def csv_cell(text: str) -> Any:
+    """A CSV cell as the feed decoder expects it: a number as a number (a value sent as text is refused)."""
     try:
         return float(text)
     except ValueError:
         return text
+
+
+def csv_records(rows: Any, header: list[str]) -> Iterator[tuple[int, dict[str, Any] | ReadingRejected]]:
+    """The rows after the header of a `csv.reader` (its `line_num` numbers them), each as (line number,
+    its fields: numbers as numbers, empty cells absent), or (line number, why it cannot be read).
+    Text that turns out not to be UTF-8 ends the rows there: what follows cannot be read."""
+    while True:
+        number = rows.line_num + 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as exc:
+            yield number, ReadingRejected(f"not UTF-8 ({exc.reason}); the rest of the file cannot be read")
+            return
+        except csv.Error as exc:
+            yield number, ReadingRejected(f"not CSV: {exc}")
+            continue
+        if not row:
+            continue
+        if len(row) != len(header):
+            problem = f"{len(row)} cells where the header names {len(header)} columns"
+            yield number, ReadingRejected(problem, ",".join(row)[:1000])
+            continue
+        yield number, {name: csv_cell(cell) for name, cell in zip(header, row, strict=True) if cell}
 
 
 def _csv_items(body: bytes) -> Iterator[Item]:
@@ -120,22 +151,8 @@ def _csv_items(body: bytes) -> Iterator[Item]:
         raise BodyRefused("the CSV header row must name the fields, sensor_id, kind and value among them")
     if len(set(header)) != len(header):
         raise BodyRefused("a column is named twice in the CSV header row")
-    while True:
-        number = rows.line_num + 1
-        try:
-            row = next(rows)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield Item(f"line {number}", ReadingRejected(f"not CSV: {exc}"))
-            continue
-        if not row:
-            continue
-        if len(row) != len(header):
-            problem = f"{len(row)} cells where the header names {len(header)} columns"
-            yield Item(f"line {number}", ReadingRejected(problem, ",".join(row)[:1000]))
-            continue
-        yield Item(f"line {number}", {name: _cell(cell) for name, cell in zip(header, row, strict=True) if cell})
+    for number, record in csv_records(rows, header):
+        yield Item(f"line {number}", record)
 
 
 def split_body(content_type: str, body: bytes) -> list[Item]:

@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from sensors.body import BodyRefused, Item
+from sensors.body import Item, parse_json_body
 from warning.errors import ReadingRejected
 
 _NAME = r"^[a-z][a-z0-9_]{0,39}$"
@@ -68,12 +68,7 @@ def _reason(error: ValidationError) -> str:
 
 def event_items(body: bytes) -> list[Item]:
     """One reading per event of the body (an event, or an array of them); a bad one refused where it stands."""
-    try:
-        data = json.loads(body)
-    except RecursionError:
-        raise BodyRefused("the JSON body is nested too deeply") from None
-    except ValueError as exc:
-        raise BodyRefused(f"the body is not JSON: {exc}") from None
+    data = parse_json_body(body)
     events = data if isinstance(data, list) else [data]
     items = []
     for index, event in enumerate(events, start=1):

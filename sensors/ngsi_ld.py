@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sensors.body import BodyRefused, Item
+from sensors.body import BodyRefused, Item, parse_json_body
 from warning.errors import ReadingRejected
 
 
@@ -133,12 +133,7 @@ def entity_readings(entity: Any, where: str) -> Iterator[Item]:
 
 def notification_items(body: bytes) -> list[Item]:
     """The readings of a notification (or of a bare entity, or an array of entities)."""
-    try:
-        data = json.loads(body)
-    except RecursionError:
-        raise BodyRefused("the JSON body is nested too deeply") from None
-    except ValueError as exc:
-        raise BodyRefused(f"the body is not JSON: {exc}") from None
+    data = parse_json_body(body)
     if isinstance(data, dict) and data.get("type") == "Notification":
         entities = data.get("data")
         if not isinstance(entities, list):

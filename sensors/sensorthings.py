@@ -22,7 +22,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sensors.body import BodyRefused, Item
+from sensors.body import Item, parse_json_body
 from warning.errors import ReadingRejected
 
 
@@ -66,12 +66,7 @@ def _datastream_of(observation: dict[str, Any]) -> str | None:
 def observation_items(body: bytes, datastreams: dict[str, DatastreamSpec], path_datastream: str | None) -> list[Item]:
     """The readings of one Observation, an array, or a collection; `path_datastream` is the one the
     URL names (`Datastreams(12)/Observations`), for Observations that do not name their own."""
-    try:
-        data = json.loads(body)
-    except RecursionError:
-        raise BodyRefused("the JSON body is nested too deeply") from None
-    except ValueError as exc:
-        raise BodyRefused(f"the body is not JSON: {exc}") from None
+    data = parse_json_body(body)
     if isinstance(data, dict) and isinstance(data.get("value"), list):
         data = data["value"]
     observations = data if isinstance(data, list) else [data]

@@ -27,8 +27,9 @@ from typing import Any
 
 import pydantic_core
 
+from sensors.body import csv_records
 from warning.domain import parse_duration
-from warning.errors import FileProblem
+from warning.errors import FileProblem, ReadingRejected
 
 SUFFIXES = (".jsonl", ".ndjson", ".csv")
 MOST_PROBLEMS = 50  # per file: the first ones say what is wrong; a thousand more say nothing new
@@ -73,14 +74,6 @@ def _duration(text: str) -> timedelta:
         return parse_duration(text)
     except ValueError as exc:
         raise _LineError(f"`at` {exc}") from None
-
-
-def _csv_value(text: str) -> Any:
-    """A CSV cell as the feed decoder expects it: numbers as numbers, empty as absent."""
-    try:
-        return float(text)
-    except ValueError:
-        return text
 
 
 class _Reader:
@@ -132,26 +125,12 @@ class _Reader:
         if len(set(header)) != len(header):
             yield 1, _LineError("a column is named twice in the header row")
             return
-        while True:
-            number = rows.line_num + 1
+        for number, record in csv_records(rows, header):
+            if isinstance(record, ReadingRejected):
+                yield number, _LineError(record.reason)
+                continue
             try:
-                row = next(rows)
-            except StopIteration:
-                return
-            except UnicodeDecodeError as exc:
-                yield number, _LineError(f"not UTF-8 ({exc.reason}); the rest of the file cannot be read")
-                return
-            except csv.Error as exc:
-                yield number, _LineError(f"not CSV: {exc}")
-                continue
-            if not row:
-                continue
-            if len(row) != len(header):
-                yield number, _LineError(f"{len(row)} cells where the header names {len(header)} columns")
-                continue
-            item = {name: _csv_value(cell) for name, cell in zip(header, row, strict=True) if cell != ""}
-            try:
-                yield number, self._line(item)
+                yield number, self._line(record)
             except _LineError as exc:
                 yield number, exc
 

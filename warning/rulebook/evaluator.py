@@ -201,6 +201,7 @@ class RuleEvaluator:
         # The areas this process judges (several stream workers share a province by area); None: all.
         self._owned: frozenset[str] | None = None
         self._area_of = {sid: st.spec.area for rule in self.rules.values() for sid, st in rule.stations.items()}
+        self._areas = frozenset(self._area_of.values())
         if carry_over is not None:
             self._adopt_states(carry_over)
             self._watching_since = carry_over._watching_since
@@ -228,7 +229,7 @@ class RuleEvaluator:
 
     @property
     def areas(self) -> frozenset[str]:
-        return frozenset(self._area_of.values())
+        return self._areas
 
     def owns_every_area(self) -> bool:
         owned = self._owned
