@@ -18,11 +18,11 @@ import pytest
 from tests.conftest import ROOT, START, gauge_rules, http_json, make_runtime, read_gauge, step_to
 from warning.app import Runtime
 from warning.clock import VirtualClock
-from warning.dispatch.silences import SilenceRequest
 from warning.domain import AckSource, Level
 from warning.drills.runner import run_drill
 from warning.drills.scenario import load_scenario
 from warning.errors import ScenarioFileError
+from warning.silences import SilenceRequest
 
 TOKENS = {"token-wang": "wang-wei", "token-ma": "ma-li", "token-zhao": "zhao-min"}
 

@@ -19,7 +19,6 @@ from typing import Any
 from sensors.decode import ReadingDecoder
 from warning.clock import Clock
 from warning.dispatch.dispatcher import FINAL_STATUSES, Dispatcher
-from warning.dispatch.silences import Silence, SilenceRequest, area_prefix, scoped_area
 from warning.domain import (
     Acknowledgement,
     AckSource,
@@ -39,6 +38,7 @@ from warning.rulebook import Rulebook, RuleEvaluator
 from warning.rulebook.compound import MemberWarning, compound_key, judge_compound
 from warning.rulebook.content import compound_content
 from warning.rulebook.evaluator import GateChanged
+from warning.silences import Silence, SilenceRequest, area_prefix, scoped_area
 from warning.store.models import IncidentRow, NotificationRow, SilenceRow
 from warning.store.repository import IN_FLIGHT, Store, Transaction
 

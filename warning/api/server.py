@@ -27,10 +27,10 @@ from sensors.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from sensors.metrics import FeedMetrics
 from sensors.ngsi_ld import notification_items
 from sensors.sensorthings import DatastreamSpec, observation_items
-from warning.dispatch.silences import SilenceRequest
 from warning.domain import AckSource
 from warning.engine import Engine
 from warning.errors import DatabaseUnavailable, ReadingRejected
+from warning.silences import SilenceRequest
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

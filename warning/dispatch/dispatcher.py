@@ -17,9 +17,9 @@ from sqlalchemy import update
 from warning.dispatch.budget import CarrierBudget, earliest_allowed, replan
 from warning.dispatch.messages import BundleItem, compose, compose_bundle
 from warning.dispatch.notifier import Notifier
-from warning.dispatch.silences import Silence, covering
 from warning.domain import Channel, IncidentStatus, Level, Notification, NotificationPurpose
 from warning.errors import DeliveryError
+from warning.silences import Silence, covering
 from warning.store.models import IncidentRow, NotificationRow
 from warning.store.repository import Store, Transaction
 

@@ -10,11 +10,11 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from notifiers.simulator.behaviour import PhoneBehaviour
-from warning.dispatch.silences import SilenceRequest, scoped_area
 from warning.domain import AwareDatetime, Level, duration_field
 from warning.drills.series import check_series
 from warning.errors import FileProblem, ScenarioFileError
 from warning.escalation.org import Organisation, load_organisation
+from warning.silences import SilenceRequest, scoped_area
 from warning.yamlfile import FileName, YamlDocument, load_spec
 
 Duration = Annotated[timedelta, BeforeValidator(duration_field)]

@@ -14,9 +14,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from warning.dispatch.silences import Silence, covering
 from warning.domain import DeadLetter, Level, Reading
 from warning.errors import DatabaseUnavailable, WriteConflict
+from warning.silences import Silence, covering
 from warning.store.models import (
     DeadLetterRow,
     DecisionRow,
