@@ -174,3 +174,10 @@ def test_no_bytes_crash_the_series_check_and_every_problem_is_located(tmp_path: 
         if not problems:  # a file the check passes reads without error, in time order
             ats = [line.at for line in read_series(path)]
             assert ats == sorted(ats)
+
+
+def test_a_byte_that_is_not_utf8_in_a_csv_series_is_reported_on_its_own_line(tmp_path: Path) -> None:
+    path = tmp_path / "series.csv"
+    path.write_bytes(b"at,sensor_id,kind,value\n1m,S,k,1\n2m,S,k,\xff\n3m,S,k,3\n")
+    (problem,) = check_series(path, timedelta(hours=1))
+    assert problem.line == 3 and problem.message.startswith("not UTF-8")

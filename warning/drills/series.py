@@ -112,7 +112,9 @@ class _Reader:
                 yield number, exc
 
     def _csv(self, raw: io.BufferedReader) -> Iterator[tuple[int, SeriesLine | _LineError]]:
-        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        # Decoded line by line, so that a byte that is not UTF-8 is reported on its own line (a text
+        # wrapper decodes ahead, and would blame the line it happened to be reading).
+        text = (line.decode("utf-8-sig" if number == 1 else "utf-8") for number, line in enumerate(raw, start=1))
         rows = csv.reader(text)
         try:
             header = next(rows, None)
