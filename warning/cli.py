@@ -559,7 +559,14 @@ def _file_parts(lines: BinaryIO, csv_file: bool) -> Iterator[tuple[int, bytes]]:
 @click.option("--token", envvar="WARNING_FEED_TOKEN", required=True, help="the feed's token (WARNING_FEED_TOKENS)")
 def readings_post(file: Path, api: str, token: str) -> None:
     """Post FILE (CSV with a header row, or JSON lines) to POST /api/readings, in parts of 10,000
-    lines; print what was refused, by line of FILE; exit 1 if anything was."""
+    lines; or a CAP 1.2 alert (.xml) to POST /api/cap. Print what was refused, by line of FILE (by area
+    of the alert); exit 1 if anything was."""
+    if file.suffix.lower() == ".xml":
+        answer = _call_api("POST", "/api/cap", file.read_bytes(), api, token, "application/cap+xml")
+        for refusal in answer["refusals"]:
+            click.echo(f"{file}: {refusal['where']}: {refusal['reason']}", err=True)
+        click.echo(f"{answer['received']} warnings read, {answer['accepted']} accepted, {answer['refused']} refused")
+        sys.exit(1 if answer["refused"] else 0)
     csv_file = file.suffix.lower() == ".csv"
     content_type = "text/csv" if csv_file else "application/x-ndjson"
     received = refused = 0

@@ -187,9 +187,16 @@ class Engine:
         """Refill rule windows from stored readings, so a restart does not forget the last hour."""
         evaluator.watch_from(self.clock.now())
         reach = evaluator.window_reach()
-        if reach:
-            with self.store.transaction() as tx:
-                evaluator.prime(tx.readings_since(self._window_start(tx, reach)))
+        events, lapse = evaluator.event_stations()
+        if not reach and not events:
+            return
+        with self.store.transaction() as tx:
+            start = self._window_start(tx, reach)
+            if events:  # an event older than every window still decides when its warning lapses
+                since = min(start, self.clock.now() - max(lapse, PRIMING_LOOKBACK))
+                evaluator.prime(r for r in tx.readings_since(since, events) if r.observed_at <= start)
+            if reach:
+                evaluator.prime(tx.readings_since(start))
 
     def _window_start(self, tx: Transaction, reach: float) -> datetime:
         """Where the stored readings that windows need begin: `reach` before now, or before the newest

@@ -22,6 +22,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sensors.body import BodyRefused, Item, split_body
+from sensors.cap import message_items, parse_message, reading_prefix
 from sensors.events import event_items
 from sensors.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from sensors.metrics import FeedMetrics
@@ -329,8 +330,8 @@ def build_api(
         if raw is None:
             return web.json_response({"error": f"the body is larger than {MAX_READINGS_BYTES} bytes; "
                                       "send it in parts"}, status=413)  # fmt: skip
-        try:
-            items = split(request.headers.get("Content-Type", ""), raw)
+        try:  # off the event loop: a body of megabytes takes a while to split, and a splitter may ask the store
+            items = await _run(split, request.headers.get("Content-Type", ""), raw)
         except BodyRefused as exc:
             refused = ReadingRejected(str(exc), raw[:MAX_BODY_BYTES].decode("utf-8", "replace"))
             await _run(engine.ingest_payloads, [(f"http:{feed}", refused)])
@@ -364,6 +365,19 @@ def build_api(
         """Video-analytics detections and hotline reports (sensors/events.py)."""
         return await from_feed(request, lambda _content_type, raw: event_items(raw))
 
+    def cap_readings(_content_type: str, raw: bytes) -> list[Item]:
+        message = parse_message(raw)
+        items = message_items(message, engine.store.cap_series_of)
+        series = {(item.payload["sensor_id"], item.payload["kind"]) for item in items if isinstance(item.payload, dict)}
+        if series:  # noted before its readings are taken: a message that comes again after a crash is taken again
+            prefix, now = reading_prefix(message.key), engine.clock.now()
+            engine.store.remember_cap_message(prefix, message.key, message.msg_type, series, now)
+        return items
+
+    async def api_cap(request: web.Request) -> web.Response:
+        """CAP 1.2 warnings from the meteorological bureau (sensors/cap.py)."""
+        return await from_feed(request, cap_readings)
+
     async def sensorthings_observations(request: web.Request) -> web.Response:
         """Observations created at a SensorThings service (sensors/sensorthings.py)."""
         named = request.match_info.get("datastream")
@@ -396,6 +410,7 @@ def build_api(
     app.router.add_get("/metrics", metrics_page)
     app.router.add_post("/api/readings", api_readings)
     app.router.add_post("/api/events", api_events)
+    app.router.add_post("/api/cap", api_cap)
     app.router.add_post("/ngsi-ld/notify", ngsi_ld_notify)
     app.router.add_post("/sensorthings/v1.1/Observations", sensorthings_observations)
     app.router.add_post("/sensorthings/v1.1/Datastreams({datastream})/Observations", sensorthings_observations)

@@ -16,7 +16,7 @@ import math
 import threading
 from collections.abc import Callable, Iterable, KeysView, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from durable.engine import Host, MessageNotHandledException
@@ -271,6 +271,13 @@ class RuleEvaluator:
         spans += [rule.spec.no_data.after.total_seconds() for rule in self.rules.values() if rule.spec.no_data]
         return max(spans, default=0.0)
 
+    def event_stations(self) -> tuple[set[str], timedelta]:
+        """The stations of rules of events, and how far back their last event still matters after a
+        restart: their warnings lapse from it, however old it is."""
+        rules = [rule for rule in self.rules.values() if rule.spec.lapse_after is not None]
+        longest = max((rule.spec.lapse_after for rule in rules if rule.spec.lapse_after), default=timedelta(0))
+        return {station for rule in rules for station in rule.stations}, longest
+
     def watch_from(self, moment: datetime) -> None:
         if self._watching_since is None:
             self._watching_since = moment
@@ -322,7 +329,8 @@ class RuleEvaluator:
         return detections
 
     def lapsed(self, now: datetime, current_level: Callable[[str], Level | None]) -> list[Detection]:
-        """Lifts for rules of events (`lapse_after`) whose station has sent none for that long."""
+        """Lifts for rules of events (`lapse_after`) whose station has sent none for that long, or whose
+        last event has expired."""
         detections: list[Detection] = []
         with self._lock:
             for rule in self.rules.values():
@@ -331,7 +339,8 @@ class RuleEvaluator:
                     continue
                 for station_id, station in rule.stations.items():
                     state = self._states.get((rule.id, station_id))
-                    if state is None or state.last_at is None or state.last_at + lapse > now:
+                    due = None if state is None else state.lapses_at(lapse)
+                    if state is None or due is None or due > now:
                         continue
                     if state.lapse_seen == state.last_at:
                         continue  # looked at already: nothing heard since
@@ -348,9 +357,15 @@ class RuleEvaluator:
         state.band = None  # the next event is judged afresh, from nothing
         state.pending_since = state.clearing_since = None
         since, lapse = state.last_at.isoformat(), format_duration(rule.spec.lapse_after)
-        reason = (
-            f"{station.spec.name} ({station.spec.id}): no {rule.spec.kind} event since {since}, longer than {lapse}"
-        )
+        if state.valid_until is not None:
+            until = state.valid_until.isoformat()
+            reason = (
+                f"{station.spec.name} ({station.spec.id}): its {rule.spec.kind} event of {since} expired at {until}"
+            )
+        else:
+            reason = (
+                f"{station.spec.name} ({station.spec.id}): no {rule.spec.kind} event since {since}, longer than {lapse}"
+            )
         content = render_content(rule, station, value=None, unit="", level=None, previous=previous,
                                  certainty="Observed", reason=reason)  # fmt: skip
         return Detection(
@@ -362,13 +377,13 @@ class RuleEvaluator:
     def next_lapse_due(self) -> datetime | None:
         """When the next station of a rule of events lapses, if nothing is heard from it meanwhile."""
         due = [
-            state.last_at + rule.spec.lapse_after
+            lapses_at
             for rule in self.rules.values()
             if rule.spec.lapse_after is not None
             for station_id in rule.stations
             if (state := self._states.get((rule.id, station_id))) is not None
-            and state.last_at is not None
             and state.lapse_seen != state.last_at
+            and (lapses_at := state.lapses_at(rule.spec.lapse_after)) is not None
         ]
         return min(due, default=None)
 
@@ -428,7 +443,7 @@ class RuleEvaluator:
                     state = self._state(rule, reading.sensor_id)
                     if state.last_at is not None and reading.observed_at <= state.last_at:
                         continue
-                    state.last_at = reading.observed_at
+                    state.last_at, state.valid_until = reading.observed_at, reading.valid_until
                     problems = quality_problems(rule.spec.quality, state, reading)
                     state.gated = bool(problems)
                     if not problems or rule.spec.quality is None or rule.spec.quality.on_fail != "block":
@@ -475,7 +490,7 @@ class RuleEvaluator:
                 state = feed.state
                 if state.last_at is not None and at <= state.last_at:
                     continue  # out of order: a later reading was judged already
-                state.last_at = at
+                state.last_at, state.valid_until = at, reading.valid_until
                 if feed.watched:
                     detections += self._reports_again(feed, reading, current_level)
                 good = state.last_good_value

@@ -31,6 +31,14 @@ class SeriesState:
     pending_since: datetime | None = None  # since when the target level has been above the current one
     clearing_since: datetime | None = None  # since when the target level has been below the current one
     lapse_seen: datetime | None = None  # rules of events: the last reading whose lapse was looked at
+    valid_until: datetime | None = None  # rules of events: until when the last event stands, if it said
+
+    def lapses_at(self, lapse_after: timedelta) -> datetime | None:
+        """When a rule of events lifts this station's warning if nothing is heard meanwhile: when
+        its last event said it ends, or else `lapse_after` after it."""
+        if self.last_at is None:
+            return None
+        return self.valid_until if self.valid_until is not None else self.last_at + lapse_after
 
 
 def quality_problems(spec: QualitySpec | None, state: SeriesState, reading: Reading) -> list[str]:

@@ -45,6 +45,7 @@ class ProcessedReadingRow(Base):
     value: Mapped[float]
     unit: Mapped[str | None] = mapped_column(String(20))
     observed_at: Mapped[datetime] = mapped_column(index=True)
+    valid_until: Mapped[datetime | None]  # an event's own end (a CAP alert's expiry): see migration 0003
     processed_at: Mapped[datetime]
 
 
@@ -190,4 +191,16 @@ class WebhookReceiptRow(Base):
 
     __tablename__ = "webhook_receipts"
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    received_at: Mapped[datetime]
+
+
+class CapMessageRow(Base):
+    """CAP messages from the meteorological bureau already read (sensors/cap.py), and the (station,
+    kind) series their readings were of: an Update or Cancel that references one lowers those."""
+
+    __tablename__ = "cap_messages"
+    prefix: Mapped[str] = mapped_column(String(40), primary_key=True)  # its readings' id prefix
+    message_key: Mapped[str] = mapped_column(Text)  # sender,identifier,sent
+    msg_type: Mapped[str] = mapped_column(String(10))
+    series: Mapped[list[list[str]]] = mapped_column(JSON)  # [[station, kind], ...]
     received_at: Mapped[datetime]

@@ -3,7 +3,7 @@ effect it claims commit together or not at all."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -18,6 +18,7 @@ from warning.domain import DeadLetter, Level, Reading
 from warning.errors import DatabaseUnavailable, WriteConflict
 from warning.silences import Silence, covering
 from warning.store.models import (
+    CapMessageRow,
     DeadLetterRow,
     DecisionRow,
     EscalationRow,
@@ -83,15 +84,15 @@ IN_FLIGHT = ("accepted", "queued", "sending", "sent")  # provider statuses befor
 
 
 _CLAIM_ON_POSTGRESQL = (
-    "INSERT INTO processed_readings (reading_id, sensor_id, kind, value, unit, observed_at, processed_at) "
+    "INSERT INTO processed_readings (reading_id, sensor_id, kind, value, unit, observed_at, valid_until, processed_at) "
     "SELECT r.*, %s::timestamptz FROM unnest(%s::varchar[], %s::varchar[], %s::varchar[], %s::float8[], %s::varchar[], "
-    "%s::timestamptz[]) AS r ON CONFLICT (reading_id) DO NOTHING RETURNING reading_id"
+    "%s::timestamptz[], %s::timestamptz[]) AS r ON CONFLICT (reading_id) DO NOTHING RETURNING reading_id"
 )
 
 
 _INSERT_ON_SQLITE = (
-    "INSERT INTO processed_readings (reading_id, sensor_id, kind, value, unit, observed_at, processed_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO processed_readings (reading_id, sensor_id, kind, value, unit, observed_at, valid_until, processed_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -102,7 +103,7 @@ def _sqlite_time(moment: datetime) -> str:
 
 def _reading(row: ProcessedReadingRow) -> Reading:
     return Reading(reading_id=row.reading_id, sensor_id=row.sensor_id, kind=row.kind, value=row.value, unit=row.unit,
-                   observed_at=row.observed_at)  # fmt: skip
+                   observed_at=row.observed_at, valid_until=row.valid_until)  # fmt: skip
 
 
 class Transaction:
@@ -142,17 +143,19 @@ class Transaction:
         if fresh:
             processed_at = _sqlite_time(now)
             connection.exec_driver_sql(_INSERT_ON_SQLITE, [
-                (r.reading_id, r.sensor_id, r.kind, r.value, r.unit, _sqlite_time(r.observed_at), processed_at)
+                (r.reading_id, r.sensor_id, r.kind, r.value, r.unit, _sqlite_time(r.observed_at),
+                 None if r.valid_until is None else _sqlite_time(r.valid_until), processed_at)
                 for r in fresh
             ])  # fmt: skip
         return {r.reading_id for r in fresh}
 
     def _claim_on_postgresql(self, readings: list[Reading], now: datetime) -> set[str]:
-        """The same as one statement of seven arrays, unnested by the server: a statement of thousands
+        """The same as one statement of eight arrays, unnested by the server: a statement of thousands
         of parameters costs more to build and parse than the rows cost to store."""
         columns = (
             now, [r.reading_id for r in readings], [r.sensor_id for r in readings], [r.kind for r in readings],
             [r.value for r in readings], [r.unit for r in readings], [r.observed_at for r in readings],
+            [r.valid_until for r in readings],
         )  # fmt: skip
         result = self.session.connection().exec_driver_sql(_CLAIM_ON_POSTGRESQL, columns)
         return {str(row[0]) for row in result}
@@ -509,6 +512,26 @@ class Store:
     def notifications(self) -> list[NotificationRow]:
         with self.transaction() as tx:
             return list(tx.session.scalars(select(NotificationRow).order_by(NotificationRow.id)))
+
+    def cap_series_of(self, prefixes: Iterable[str]) -> set[tuple[str, str]]:
+        """The (station, kind) series of the CAP messages read before with these reading-id prefixes."""
+        wanted = sorted(set(prefixes))
+        with self.transaction() as tx:
+            query = select(CapMessageRow.series).where(CapMessageRow.prefix.in_(wanted))
+            return {(station, kind) for series in tx.session.scalars(query) for station, kind in series}
+
+    def remember_cap_message(
+        self, prefix: str, message_key: str, msg_type: str, series: Iterable[tuple[str, str]], now: datetime
+    ) -> None:
+        """Note a CAP message as read (once: a message that comes again is noted already)."""
+        row = CapMessageRow(prefix=prefix, message_key=message_key, msg_type=msg_type,
+                            series=[list(pair) for pair in sorted(series)], received_at=now)  # fmt: skip
+        try:
+            with self.transaction() as tx:
+                if tx.session.get(CapMessageRow, prefix) is None:
+                    tx.session.add(row)
+        except WriteConflict:
+            pass  # another engine noted the same message at the same moment
 
     def reachable(self) -> bool:
         """Whether the database answers a trivial query now."""
