@@ -11,7 +11,8 @@ it) with entities and external resources refused, then read:
 - each `<area>` names a district by a `<geocode>` holding its GB/T 2260 code (6 digits; a 12-digit
   township code stands for its district);
 - so an Alert gives, per area, a reading of kind `met_<hazard>` from the area's bureau station
-  `MET-<code>`, valued 1 to 4 (blue to red) at the message's `sent`, standing until its `expires`;
+  `MET-<code>`, valued 1 to 4 (blue to red) at the message's `sent`, standing until its `expires`
+  (and no longer than the rule's `lapse_after` without an Update);
 - an Update replaces the messages in its `references`: their areas it no longer names fall to 0;
 - a Cancel lowers every area of the messages it references (and any it names) to 0.
 

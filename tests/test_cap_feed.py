@@ -147,6 +147,41 @@ def test_an_alert_lifts_when_it_expires_even_after_a_restart(tmp_path: Path) -> 
         runtime.close()
 
 
+def test_a_stream_worker_that_gains_the_area_still_lifts_the_alert_when_it_expires(
+    served: tuple[Runtime, VirtualClock],
+) -> None:
+    """As when Kafka partitions move: the area's series start afresh and are primed from the store."""
+    runtime, clock = served
+    assert post(runtime, alert("A8", at(0), event="Heat Wave", severity="Moderate", expires=at(20 * 60)))[1]["accepted"]
+    runtime.engine.take_areas(frozenset())  # the partition went to another worker
+    clock.advance_to(at(19 * 60))  # longer ago than any window: only the event's own end decides
+    runtime.engine.take_areas(frozenset({"370102"}))
+    runtime.engine.tick()
+    assert warnings(runtime) == {"MET-370102": ("yellow", "open")}
+    clock.advance_to(at(20 * 60))
+    runtime.engine.tick()
+    assert warnings(runtime) == {"MET-370102": ("yellow", "lifted")}
+
+
+def test_an_alert_not_renewed_lapses_after_a_day_even_when_it_expires_later(
+    served: tuple[Runtime, VirtualClock],
+) -> None:
+    runtime, clock = served
+    assert post(runtime, alert("A9", at(0), event="台风", severity="Extreme", expires=at(72 * 60)))[1]["accepted"]
+    clock.advance_to(at(23 * 60))
+    renewed = alert("U9", at(23 * 60), msg_type="Update", event="台风", severity="Extreme", expires=at(72 * 60),
+                    references=(("A9", at(0)),))  # fmt: skip
+    assert post(runtime, renewed)[1]["accepted"] == 1
+    clock.advance_to(at(46 * 60))
+    runtime.engine.tick()
+    assert warnings(runtime) == {"MET-370102": ("red", "open")}  # renewed at 23 h: stands until 47 h
+    clock.advance_to(at(47 * 60))
+    runtime.engine.tick()
+    assert warnings(runtime) == {"MET-370102": ("red", "lifted")}
+    lifted = next(row for row in runtime.store.decisions() if row.kind == "incident_lifted")
+    assert "longer than 24h" in lifted.summary, lifted.summary
+
+
 def test_bad_messages_are_refused_with_their_reason_and_the_good_parts_kept(
     served: tuple[Runtime, VirtualClock],
 ) -> None:

@@ -169,7 +169,7 @@ class Reading(Frozen):
     unit: str | None = Field(default=None, max_length=20)
     observed_at: Annotated[pydantic.AwareDatetime, BeforeValidator(_timestamp)]
     # An event that says how long it stands (a meteorological bureau's alert until it expires): a
-    # rule of events lifts its warning then, rather than `lapse_after` from its last event.
+    # rule of events lifts its warning then, if that is sooner than `lapse_after` from the event.
     valid_until: Annotated[pydantic.AwareDatetime | None, BeforeValidator(_timestamp)] = None
 
     @computed_field  # type: ignore[prop-decorator]

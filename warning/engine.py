@@ -212,9 +212,15 @@ class Engine:
         with self._lock:
             gained = self.evaluator.assign(areas)
             reach = self.evaluator.window_reach()
-            if gained and reach:
+            events, lapse = self.evaluator.event_stations()
+            events &= gained
+            if events or (gained and reach):
                 with self.store.transaction() as tx:
-                    self.evaluator.prime(self._recent_readings_of(tx, gained, reach))
+                    if events:  # their last event decides when their warnings lapse, however old it is
+                        since = self.clock.now() - max(lapse, PRIMING_LOOKBACK)
+                        self.evaluator.prime(tx.readings_since(since, events))
+                    if reach and gained - events:
+                        self.evaluator.prime(self._recent_readings_of(tx, gained - events, reach))
         log.info("judging %s", "every area" if areas is None else f"areas {', '.join(sorted(areas)) or '(none)'}")
 
     def _recent_readings_of(self, tx: Transaction, sensors: set[str], reach: float) -> list[Reading]:

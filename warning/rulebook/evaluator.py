@@ -357,7 +357,7 @@ class RuleEvaluator:
         state.band = None  # the next event is judged afresh, from nothing
         state.pending_since = state.clearing_since = None
         since, lapse = state.last_at.isoformat(), format_duration(rule.spec.lapse_after)
-        if state.valid_until is not None:
+        if state.valid_until is not None and state.expires_first(rule.spec.lapse_after):
             until = state.valid_until.isoformat()
             reason = (
                 f"{station.spec.name} ({station.spec.id}): its {rule.spec.kind} event of {since} expired at {until}"

@@ -34,11 +34,19 @@ class SeriesState:
     valid_until: datetime | None = None  # rules of events: until when the last event stands, if it said
 
     def lapses_at(self, lapse_after: timedelta) -> datetime | None:
-        """When a rule of events lifts this station's warning if nothing is heard meanwhile: when
-        its last event said it ends, or else `lapse_after` after it."""
+        """When a rule of events lifts this station's warning if nothing is heard meanwhile:
+        `lapse_after` after its last event, or sooner when that event said it ends sooner. Never
+        later: a restarted engine finds the events it needs within `lapse_after`."""
         if self.last_at is None:
             return None
-        return self.valid_until if self.valid_until is not None else self.last_at + lapse_after
+        lapses = self.last_at + lapse_after
+        return self.valid_until if self.valid_until is not None and self.valid_until < lapses else lapses
+
+    def expires_first(self, lapse_after: timedelta) -> bool:
+        """Whether the last event's own end comes before `lapse_after` does."""
+        return (
+            self.valid_until is not None and self.last_at is not None and self.valid_until < self.last_at + lapse_after
+        )
 
 
 def quality_problems(spec: QualitySpec | None, state: SeriesState, reading: Reading) -> list[str]:
