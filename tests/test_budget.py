@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, START, claim_pages, gauge_rules, make_runtime, read_gauge, step_to
+from tests.conftest import ROOT, START, claim_pages, events_of, gauge_rules, make_runtime, read_gauge, step_to
 from warning.app import Runtime
 from warning.clock import VirtualClock
+from warning.decisions.events import BudgetHeld, NotificationHeldForBundle, PageReplanned
 from warning.dispatch.budget import CarrierBudget, earliest_allowed, replan
+from warning.domain import Channel
 from warning.errors import OrganisationFileError
 from warning.escalation.org import load_organisation
 
@@ -79,8 +81,8 @@ def test_a_call_right_after_another_waits_out_the_minute(sqlite_runtime: tuple[R
     claim_pages(rt, [("voice", LI_NA, "third")], incident_code="F0003")
     _run(rt, clock, START + 5 * MIN)
     assert _calls(rt) == [0.0, 60.0]  # the second and third wait for the minute, then go as one call
-    held = [d for d in rt.store.decisions() if d.kind == "budget_held"]
-    assert len(held) == 2 and "the carrier would drop it before then" in held[0].summary  # one per page
+    held = events_of(rt.store, BudgetHeld)
+    assert len(held) == 2 and held[0].until == START + MIN  # one per page, until the minute is over
 
 
 def test_the_sixth_call_in_an_hour_moves_to_sms(sqlite_runtime: tuple[Runtime, VirtualClock]) -> None:
@@ -92,9 +94,8 @@ def test_the_sixth_call_in_an_hour_moves_to_sms(sqlite_runtime: tuple[Runtime, V
     moved = rt.store.notifications()[-1]
     assert (moved.channel, moved.status, moved.idempotency_key.endswith(":moved:sms")) == ("sms", "delivered", True)
     assert rt.store.notifications()[-2].status == "replanned"
-    replanned = [d.summary for d in rt.store.decisions() if d.kind == "page_replanned"]
-    assert replanned == [f"voice page to li-na ({LI_NA}) moved to sms: the carrier would drop it until "
-                         f"{(START + HOUR).isoformat()}"]  # fmt: skip
+    replanned = [(d.person, d.phone, d.channel, d.to, d.held_until) for d in events_of(rt.store, PageReplanned)]
+    assert replanned == [("li-na", LI_NA, Channel.voice, Channel.sms, START + HOUR)]
     assert "Reply 1 or ACK F0006" in moved.text
 
 
@@ -114,8 +115,8 @@ def test_sms_for_one_person_within_a_minute_are_bundled_and_one_reply_answers_th
             "2条预警：黄色洪水预警 F0002 "
         )
         assert "F0003" in sent[1][1] and sent[1][1].endswith("回复1全部确认，或“确认 编号”确认其一。")
-        waits = [d.summary for d in rt.store.decisions() if d.kind == "bundle_wait"]
-        assert len(waits) == 2 and "waits until 2026-07-14T12:01:00+00:00" in waits[0]
+        waits = events_of(rt.store, NotificationHeldForBundle)
+        assert len(waits) == 2 and waits[0].until == START + MIN
         # A reply of 1 to the bundle acknowledges both warnings it asked about, not the first one.
         result = rt.engine.acknowledge_by_sms(WANG_WEI, "1")
         assert result.accepted and result.message == "F0002, F0003 acknowledged"

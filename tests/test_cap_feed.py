@@ -19,10 +19,11 @@ from hypothesis import strategies as st
 
 from sensors.body import BodyRefused
 from sensors.cap import message_items, parse_message
-from tests.conftest import ROOT, START, make_runtime
+from tests.conftest import ROOT, START, events_of, make_runtime
 from warning import cli
 from warning.app import Runtime
 from warning.clock import VirtualClock
+from warning.decisions.events import IncidentLifted
 
 FEED_TOKEN = "token-cma"
 SENDER = "37010041600000@cma.gov.cn"
@@ -141,8 +142,8 @@ def test_an_alert_lifts_when_it_expires_even_after_a_restart(tmp_path: Path) -> 
         clock.advance_to(at(180))
         runtime.engine.tick()
         assert warnings(runtime) == {"MET-370102": ("blue", "lifted")}
-        lifted = next(row for row in runtime.store.decisions() if row.kind == "incident_lifted")
-        assert "expired at" in lifted.summary, lifted.summary
+        (lifted,) = events_of(runtime.store, IncidentLifted)
+        assert "expired at" in lifted.evidence.reason, lifted
     finally:
         runtime.close()
 
@@ -178,8 +179,8 @@ def test_an_alert_not_renewed_lapses_after_a_day_even_when_it_expires_later(
     clock.advance_to(at(47 * 60))
     runtime.engine.tick()
     assert warnings(runtime) == {"MET-370102": ("red", "lifted")}
-    lifted = next(row for row in runtime.store.decisions() if row.kind == "incident_lifted")
-    assert "longer than 24h" in lifted.summary, lifted.summary
+    (lifted,) = events_of(runtime.store, IncidentLifted)
+    assert "longer than 24h" in lifted.evidence.reason, lifted
 
 
 def test_bad_messages_are_refused_with_their_reason_and_the_good_parts_kept(

@@ -33,6 +33,7 @@ from notifiers.simulator.server import TwilioSimulator
 from tests.conftest import ROOT, START
 from warning.app import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN
 from warning.clock import ScaledClock
+from warning.decisions.events import EscalationStepTaken
 from warning.store import Store
 from warning.store.models import NotificationRow, ProcessedReadingRow
 
@@ -250,7 +251,7 @@ def _check(database_url: str, slots: list[EngineSlot], simulator: TwilioSimulato
     assert sorted(i.area for i in incidents) == DISTRICTS  # one incident per gauge, however many restarts
     # No reading lost, none stored twice, however often a batch was cut short or redelivered.
     assert len(stored) == len(set(stored)) == READINGS_PER_GAUGE * len(DISTRICTS)
-    assert not [d for d in decisions if d.kind == "dead_letter"]
+    assert not [d for d in decisions if d.kind == "input_dead_lettered"]
 
     # No step lost: exactly the pages of the hand-worked timeline, each claimed once (the key is unique).
     expected: dict[str, datetime] = {}
@@ -260,9 +261,9 @@ def _check(database_url: str, slots: list[EngineSlot], simulator: TwilioSimulato
     assert set(claimed) == set(expected)
     # No step early: each page claimed, and each step decided, no sooner than due.
     assert all(claimed[key].claimed_at >= due for key, due in expected.items())
-    steps = [d for d in decisions if d.kind == "escalation_step"]
+    steps = [(d.at, EscalationStepTaken.model_validate(d.data)) for d in decisions if d.kind == "escalation_step_taken"]
     assert len(steps) == len(incidents) * POSITIONS
-    assert all(datetime.fromisoformat(d.data["due_at"]) <= d.at for d in steps)
+    assert all(step.due_at <= at for at, step in steps)
     # Every page reached the provider, and no page reached it twice: each simulator message or call
     # is exactly one the database knows (several pages for one person may share one, bundled).
     assert all(row.provider_sid is not None for row in notifications)
@@ -286,7 +287,7 @@ def _check(database_url: str, slots: list[EngineSlot], simulator: TwilioSimulato
     exhausted = [d for d in decisions if d.kind == "escalation_exhausted"]
     assert len(exhausted) == len(incidents)
     started = sum(slot.log.read_text(encoding="utf-8", errors="replace").count("engine running") for slot in slots)
-    redelivered = sum(d.data["count"] for d in decisions if d.kind == "reading_redelivered")
+    redelivered = sum(d.data["count"] for d in decisions if d.kind == "readings_redelivered")
     print(
         f"{database_url.split(':')[0]}: {sum(s.kills for s in slots)} kills, {started} starts reached serving, "
         f"{len(notifications)} pages in {len(carried)} messages ({bundled} bundled), "

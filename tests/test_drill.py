@@ -9,6 +9,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from warning.decisions.events import (
+    EscalationStepTaken,
+    IncidentAcknowledged,
+    IncidentOpened,
+    NotificationSent,
+    QuorumProgressed,
+    decision_from,
+)
+from warning.domain import Channel
 from warning.drills.runner import run_drill, write_decision_log
 from warning.errors import ScenarioFileError
 
@@ -17,8 +26,8 @@ SCENARIO = ROOT / "scenarios" / "riverside-flood.yaml"
 
 def test_riverside_flood_plays_as_the_planner_wrote_it() -> None:
     result = run_drill(SCENARIO)
-    story = [(d["kind"], d["summary"]) for d in result.decisions]
-    kinds = [kind for kind, _ in story]
+    events = [decision_from(d["data"]) for d in result.decisions]
+    kinds = [event.kind for event in events]
     # The stage warning: yellow, then orange; SMS to the duty officer; no answer; voice call to the
     # deputy; keypress ack; lifted.
     stage_kinds = [d["kind"] for d in result.decisions if d["incident"] == "F0002"]
@@ -28,32 +37,37 @@ def test_riverside_flood_plays_as_the_planner_wrote_it() -> None:
         < stage_kinds.index("incident_acknowledged")
         < stage_kinds.index("incident_lifted")
     )
-    sent = [s for k, s in story if k == "notification_sent"]
-    assert sent[0].startswith("sms page to wang-wei")
-    assert any(s.startswith("voice page to li-na") for s in sent)
-    acks = [s for k, s in story if k in ("incident_acknowledged", "quorum_partial")]
+    sent = [event for event in events if isinstance(event, NotificationSent)]
+    assert (sent[0].channel, sent[0].person) == (Channel.sms, "wang-wei")
+    assert any((event.channel, event.person) == (Channel.voice, "li-na") for event in sent)
+    acks = [
+        (e.incident, e.person, e.source.value, e.quorum) if isinstance(e, IncidentAcknowledged)
+        else (e.incident, e.person, e.source.value, (e.department, e.acknowledged, e.engaged, e.awaiting_kinds))
+        for e in events
+        if isinstance(e, IncidentAcknowledged | QuorumProgressed)
+    ]  # fmt: skip
     assert acks == [
-        "Li Na acknowledged F0001 by keypress",
+        ("F0001", "li-na", "keypress", None),
         # At orange the stage warning fans out to traffic and emergency management; all three must acknowledge.
-        "Tian Lei acknowledged F0002 by keypress for Lixia District Emergency Management Bureau; 1 of 3 "
-        "departments have acknowledged this orange warning, still awaiting water, traffic",
-        "Ma Li acknowledged F0002 by sms_reply for Lixia Traffic Police Brigade; 2 of 3 departments have "
-        "acknowledged this orange warning, still awaiting water",
-        "Li Na acknowledged F0002 by keypress; the quorum of 3 departments is complete",
+        ("F0002", "tian-lei", "keypress", ("em-370102", 1, 3, ["water", "traffic"])),
+        ("F0002", "ma-li", "sms_reply", ("traffic-370102", 2, 3, ["water"])),
+        ("F0002", "li-na", "keypress", 3),
         # The rate warning turns orange at 21:30: acknowledged at yellow, it awaits the new departments.
-        "Tian Lei acknowledged F0001 by keypress for Lixia District Emergency Management Bureau; 2 of 3 "
-        "departments have acknowledged this orange warning, still awaiting traffic",
-        "Ma Li acknowledged F0001 by sms_reply; the quorum of 3 departments is complete",
+        ("F0001", "tian-lei", "keypress", ("em-370102", 2, 3, ["traffic"])),
+        ("F0001", "ma-li", "sms_reply", 3),
     ]
     assert "incident_reopened" in kinds
     # Ma Li is the traffic duty officer on the night shift (20:00-08:00); by day it is Guo Qiang.
-    traffic_page = next(s for k, s in story if k == "escalation_step" and "flood-traffic" in s)
-    assert "sms Ma Li, duty officer of Lixia Traffic Police Brigade" in traffic_page
-    assert kinds[-1] == "notification_status" and kinds.count("incident_lifted") == 2
-    rising, stage = [d for d in result.decisions if d["kind"] == "incident_opened"]
-    assert (rising["data"]["rule"], rising["at"]) == ("river-rise", "2026-07-14T13:00:00+00:00")
-    assert (stage["data"]["rule"], stage["at"]) == ("river-stage", "2026-07-14T13:10:00+00:00")
-    assert stage["data"]["reading"]["value"] == 3.62
+    traffic = next(e for e in events if isinstance(e, EscalationStepTaken) and e.policy == "flood-traffic")
+    assert (traffic.department, traffic.role, [(p.person, p.channels) for p in traffic.paged]) == (
+        "traffic-370102", "duty officer", [("ma-li", [Channel.sms])],
+    )  # fmt: skip
+    assert kinds[-1] == "notification_status_changed" and kinds.count("incident_lifted") == 2
+    rising, stage = [(d["at"], decision_from(d["data"])) for d in result.decisions if d["kind"] == "incident_opened"]
+    assert isinstance(rising[1], IncidentOpened) and isinstance(stage[1], IncidentOpened)
+    assert (rising[1].evidence.rule, rising[0]) == ("river-rise", "2026-07-14T13:00:00+00:00")
+    assert (stage[1].evidence.rule, stage[0]) == ("river-stage", "2026-07-14T13:10:00+00:00")
+    assert stage[1].evidence.reading is not None and stage[1].evidence.reading["value"] == 3.62
     stage_ack = next(d for d in result.decisions if d["kind"] == "incident_acknowledged" and d["incident"] == "F0002")
     assert stage_ack["at"] == "2026-07-14T13:25:25+00:00"  # 15 min wait, then 25 s to answer
     # Every message of the drill is marked as one.
@@ -86,12 +100,11 @@ def test_drill_traffic_never_leaves_the_roster(tmp_path: Path) -> None:
     path = tmp_path / "silent.yaml"
     path.write_text(text, encoding="utf-8")
     result = run_drill(path)
-    blocked = [d for d in result.decisions if d["kind"] == "drill_guard_blocked"]
-    blocked_numbers = {d["summary"].split(": ")[1].split(" is not on")[0] for d in blocked}
+    blocked_numbers = {d["data"]["phone"] for d in result.decisions if d["kind"] == "drill_guard_blocked"}
     # The city water bureau, and the traffic police and emergency management the orange warning engages.
     assert {"+8613800000011", "+8613800000052", "+8613800000071"} <= blocked_numbers
     assert not blocked_numbers & {"+8613800000001", "+8613800000002"}
-    sent_to = {d["summary"].split(" (")[1].split(")")[0] for d in result.decisions if d["kind"] == "notification_sent"}
+    sent_to = {d["data"]["phone"] for d in result.decisions if d["kind"] == "notification_sent"}
     assert sent_to <= {"+8613800000001", "+8613800000002"}
 
 
@@ -149,10 +162,8 @@ injects:
     )
     first, second = run_drill(scenario), run_drill(scenario)
     assert first.decisions == second.decisions
-    opened = [d["summary"] for d in first.decisions if d["kind"] == "incident_opened"]
-    assert [s.split(": ", 1)[1].split(" read")[0] for s in opened] == [
-        "Riverside gauge (G1)", "Upstream gauge (G2)", "Downstream gauge (G3)",
-    ]  # fmt: skip
+    opened = [d["data"]["evidence"]["station"] for d in first.decisions if d["kind"] == "incident_opened"]
+    assert opened == ["G1", "G2", "G3"]
     kinds = [d["kind"] for d in first.decisions]
     assert kinds.index("incident_opened") < kinds.index("silence_added") < len(kinds) - 1
     assert "escalation_silenced" in kinds  # G2's track waits for the silence

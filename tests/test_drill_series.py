@@ -76,7 +76,7 @@ def test_a_bad_reading_in_a_series_is_dead_lettered_where_it_stands_and_the_rest
     ]
     lines.insert(3, json.dumps({"at": rows[2][0], "sensor_id": "HY-370102-01", "kind": "water_level", "value": "4"}))
     result = run_drill(_riverside_with_series(tmp_path, "gauge.jsonl", "\n".join(lines) + "\n"))
-    dead = [d for d in result.decisions if d["kind"] == "dead_letter"]
+    dead = [d for d in result.decisions if d["kind"] == "input_dead_lettered"]
     assert len(dead) == 1 and dead[0]["data"]["source"] == "series:gauge.jsonl"
     assert "value" in dead[0]["data"]["reason"]
     assert [d["kind"] for d in result.decisions].count("incident_opened") == 2  # the drill played on

@@ -13,9 +13,10 @@ import pytest
 
 from notifiers.simulator import PhoneBehaviour
 from notifiers.twilio_signature import TwilioSignature
-from tests.conftest import START, reading, step_to
+from tests.conftest import START, events_of, reading, step_to
 from warning.app import SIMULATOR_AUTH_TOKEN, Runtime
 from warning.clock import VirtualClock
+from warning.decisions.events import FallbackCallPlaced, IncidentLifted, QualityGateFailed, QualityGatePassed
 
 WANG, LI, ZHAO = "+8613800000001", "+8613800000002", "+8613800000011"
 
@@ -45,7 +46,7 @@ def test_a_redelivered_reading_never_opens_a_second_incident(runtime: Runtime, c
         runtime.engine.ingest_payload(json.dumps(payload).encode(), "kafka")
     assert len(runtime.store.incidents()) == 1
     assert len(runtime.store.notifications()) == 1
-    assert kinds(runtime).count("reading_redelivered") == 2
+    assert kinds(runtime).count("readings_redelivered") == 2
     # A later reading above the threshold (a new reading id) does not open another incident either.
     runtime.engine.ingest_payload(reading(3.9, START + timedelta(minutes=5)), "kafka")
     assert len(runtime.store.incidents()) == 1
@@ -208,7 +209,7 @@ def test_officer_of_an_unengaged_department_cannot_acknowledge(database_url: str
         status, body = _api(runtime, "/api/incidents/F0001/ack", "gas-token")
         assert status == 409 and "not in a department engaged" in body["message"]  # type: ignore[index]
         assert runtime.store.incidents()[0].status == "open"
-        assert "ack_refused" in kinds(runtime)
+        assert "acknowledgement_refused" in kinds(runtime)
     finally:
         runtime.close()
 
@@ -309,13 +310,11 @@ def test_quality_gate_decisions_reach_the_log(database_url: str, clock: VirtualC
         clock.advance_to(START + timedelta(minutes=10))
         rt.engine.ingest_payload(reading(99.0, START), "test")
         rt.engine.ingest_payload(reading(3.0, START + timedelta(minutes=10)), "test")
-        gates = [
-            (row.data["failing"], row.summary)
-            for row in rt.store.decisions()
-            if row.kind == "quality_gate" and row.data["rule"] == "river-stage"
-        ]
-        assert gates[0][0] and "value 99 outside the physical range [0, 20]" in gates[0][1]
-        assert gates[1] == (False, "HY-370102-01 passes the quality gate of rule river-stage again")
+        (failed,) = [e for e in events_of(rt.store, QualityGateFailed) if e.rule == "river-stage"]
+        assert failed.station == "HY-370102-01" and failed.blocks
+        assert failed.problems == ["value 99 outside the physical range [0, 20]"]
+        (passed,) = [e for e in events_of(rt.store, QualityGatePassed) if e.rule == "river-stage"]
+        assert passed.station == "HY-370102-01"
         assert rt.store.incidents() == []
     finally:
         rt.close()
@@ -461,8 +460,8 @@ def test_an_area_gone_dark_is_one_warning(database_url: str, clock: VirtualClock
         assert dark.reason.startswith("no reading from every river-stage station in area 370102 since 2026-07-14T12:05")
         rt.engine.ingest_payload(reading(2.0, START + timedelta(minutes=39), sensor="HY-370102-02"), "test")
         assert rt.store.incidents()[0].status == "lifted"
-        lifted = [d.summary for d in rt.store.decisions() if d.kind == "incident_lifted"]
-        assert lifted[0].endswith("Xiaoqing River, East Lock gauge (HY-370102-02) reports again")
+        lifted = events_of(rt.store, IncidentLifted)
+        assert lifted[0].evidence.reason.endswith("Xiaoqing River, East Lock gauge (HY-370102-02) reports again")
     finally:
         rt.close()
 
@@ -479,8 +478,8 @@ def test_an_undelivered_sms_page_becomes_a_call_to_the_same_person(runtime: Runt
     (incident,) = runtime.store.incidents()
     assert (incident.status, incident.acknowledged_by) == ("acknowledged", "wang-wei")
     assert incident.acknowledged_at == START + timedelta(seconds=22)  # SMS failed at 2 s, answered 20 s later
-    fallback = [row.summary for row in runtime.store.decisions() if row.kind == "page_fallback"]
-    assert fallback == ["F0001: the SMS page to Wang Wei was undelivered: calling instead"]
+    fallback = [(e.incident, e.person, e.failed) for e in events_of(runtime.store, FallbackCallPlaced)]
+    assert fallback == [("F0001", "wang-wei", "undelivered")]
 
 
 def test_a_database_from_an_older_version_is_refused_with_what_to_do(tmp_path: object) -> None:

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, START, gauge_rules, make_runtime, read_gauge, step_to
+from tests.conftest import ROOT, START, events_of, gauge_rules, make_runtime, read_gauge, step_to
 from warning.app import Runtime
 from warning.clock import VirtualClock
+from warning.decisions.events import IncidentAcknowledged
 from warning.domain import AckSource
 from warning.escalation.org import load_organisation
 
@@ -73,8 +74,8 @@ def test_orange_fans_out_and_every_department_must_acknowledge(gauge: Runtime, c
     assert _status(gauge) == "open"
     assert gauge.engine.acknowledge(code, "guo-qiang", AckSource.api).accepted
     assert _status(gauge) == "acknowledged"
-    summaries = [d.summary for d in gauge.store.decisions() if d.kind == "incident_acknowledged"]
-    assert summaries == [f"Guo Qiang acknowledged {code} by api; the quorum of 3 departments is complete"]
+    acknowledged = [(e.incident, e.person, e.source, e.quorum) for e in events_of(gauge.store, IncidentAcknowledged)]
+    assert acknowledged == [(code, "guo-qiang", AckSource.api, 3)]
     step_to(gauge, clock, START + timedelta(hours=2))
     assert len([p for p in _pages(gauge) if p[3] == "page"]) == 7  # nothing more once the quorum is met
 

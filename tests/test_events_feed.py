@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, START, make_runtime
+from tests.conftest import ROOT, START, events_of, make_runtime
 from warning.app import Runtime
 from warning.clock import VirtualClock
+from warning.decisions.events import IncidentLifted
 
 FEED_TOKEN = "token-video-platform"
 
@@ -67,8 +68,9 @@ def test_a_camera_detection_warns_and_lapses_when_detections_stop(served: tuple[
     clock.advance_to(START + timedelta(minutes=50))
     runtime.engine.tick()
     assert incidents(runtime) == {"standing-water-seen": ("yellow", "lifted")}
-    lifted = next(row for row in runtime.store.decisions() if row.kind == "incident_lifted")
-    assert "no video_standing_water event since" in lifted.summary and "longer than 30m" in lifted.summary
+    (lifted,) = events_of(runtime.store, IncidentLifted)
+    assert "no video_standing_water event since" in lifted.evidence.reason
+    assert "longer than 30m" in lifted.evidence.reason
     assert runtime.engine.next_due_at() is None or runtime.engine.next_due_at() > START + timedelta(minutes=50)
     clock.advance_to(START + timedelta(minutes=60))
     post(runtime, camera(0.95, 60, "evt-3"))  # water again: a new warning

@@ -215,19 +215,19 @@ gauge_batches = st.lists(
 
 # What the dispatcher decides when it sends: a batch sends once, after its last reading, so a page
 # and a lift notice to one person may go as one message where one by one they went as two.
-SENDING = {"budget_held", "bundle_wait", "drill_guard_blocked", "page_replanned"}
+SENDING = {"budget_held", "notification_held_for_bundle", "drill_guard_blocked", "page_replanned"}
 
 
-def _deciding(runtime: Runtime) -> tuple[list[tuple[str, str]], list[str]]:
+def _deciding(runtime: Runtime) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
     """What the readings decided (incidents, escalations, gates, dead letters), in order, and which
     readings were recognised as redelivered (one decision per batch names them all)."""
     decisions = runtime.store.decisions()
     deciding = [
-        (row.kind, row.summary)
+        (row.kind, row.data)
         for row in decisions
-        if not row.kind.startswith("notification") and row.kind not in SENDING | {"reading_redelivered"}
+        if not row.kind.startswith("notification") and row.kind not in SENDING | {"readings_redelivered"}
     ]
-    again = [row for row in decisions if row.kind == "reading_redelivered"]
+    again = [row for row in decisions if row.kind == "readings_redelivered"]
     redelivered = [reading for row in again for reading in row.data["readings"]]
     return deciding, redelivered
 

@@ -5,15 +5,17 @@ Driven through the engine and the simulator (scripted phones) on a virtual clock
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from notifiers.simulator import PhoneBehaviour
-from tests.conftest import ROOT, START, gauge_rules, make_runtime, read_gauge, step_to
+from tests.conftest import ROOT, START, events_of, gauge_rules, make_runtime, read_gauge, step_to
 from warning.app import Runtime
 from warning.clock import VirtualClock
+from warning.decisions.events import EscalationHastened, PageReplanned
+from warning.domain import Channel
 
 WANG_WEI, LI_NA = "+8613800000001", "+8613800000002"
 
@@ -65,7 +67,7 @@ def test_an_sms_never_confirmed_delivered_becomes_a_call_after_its_validity(
     assert _pages(runtime)[0] == ("0:00:00", "wang-wei", "sms", "expired")
     assert _pages(runtime)[1][:3] == ("0:05:00", "wang-wei", "voice")
     kinds = [d.kind for d in runtime.store.decisions()]
-    assert kinds.index("notification_expired") < kinds.index("page_fallback")
+    assert kinds.index("notification_expired") < kinds.index("fallback_call_placed")
     assert runtime.engine.board()[0].status.value == "acknowledged"  # he pressed 1 on the call
 
 
@@ -89,8 +91,8 @@ def test_next_step_moves_on_once_every_page_to_the_person_failed(
             ("0:04:32", "zhao-min", "sms", "delivered"),
             ("0:04:32", "zhao-min", "voice", "completed"),
         ], _pages(runtime)
-        hastened = [d.summary for d in runtime.store.decisions() if d.kind == "escalation_hastened"]
-        assert len(hastened) == 2 and "Wang Wei could not be reached (no-answer)" in hastened[0]
+        hastened = [(e.person, e.cause, e.failure) for e in events_of(runtime.store, EscalationHastened)]
+        assert len(hastened) == 2 and hastened[0] == ("wang-wei", "unreachable", "no-answer")
     finally:
         runtime.close()
 
@@ -150,8 +152,7 @@ def test_a_page_no_channel_can_carry_for_long_goes_to_the_next_step(
             ("0:10:00", "wang-wei", "sms", "replanned"),
             ("0:10:00", "li-na", "sms", "delivered"),
         ], _pages(runtime)
-        replanned = [d.summary for d in runtime.store.decisions() if d.kind == "page_replanned"]
-        assert replanned == ["sms page to wang-wei (+8613800000001) handed on to the next step: the carrier would "
-                             "drop it until 2026-07-15T12:00:00+00:00"]  # fmt: skip
+        replanned = [(e.person, e.channel, e.to, e.held_until) for e in events_of(runtime.store, PageReplanned)]
+        assert replanned == [("wang-wei", Channel.sms, "next_step", datetime(2026, 7, 15, 12, tzinfo=UTC))]
     finally:
         runtime.close()

@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, START, gauge_rules, http_json, make_runtime, read_gauge, step_to
+from tests.conftest import ROOT, START, events_of, gauge_rules, http_json, make_runtime, read_gauge, step_to
 from warning.app import Runtime
 from warning.clock import VirtualClock
-from warning.domain import AckSource, Level
+from warning.decisions.events import NotificationSuppressed
+from warning.domain import AckSource, Level, NotificationPurpose
 from warning.drills.runner import run_drill
 from warning.drills.scenario import load_scenario
 from warning.errors import ScenarioFileError
@@ -96,8 +97,8 @@ def test_pages_a_lifted_warning_no_longer_needs_are_dropped_with_the_reason(
     assert {(r.person_id, r.purpose, r.status) for r in gauge.store.notifications() if r.provider_sid is None} == {
         ("wang-wei", "update", "suppressed")
     }
-    reasons = [d.summary for d in gauge.store.decisions() if d.kind == "notification_suppressed"]
-    assert len(reasons) == 1 and "the warning was lifted during the silence" in reasons[0]
+    reasons = [(e.person, e.purpose, e.cause) for e in events_of(gauge.store, NotificationSuppressed)]
+    assert reasons == [("wang-wei", NotificationPurpose.update, "incident_lifted")]
     lifted_at = next(d.at for d in gauge.store.decisions() if d.kind == "incident_lifted")
     sent_at = [d.at for d in gauge.store.decisions() if d.kind == "notification_sent"]
     assert lifted_at == START + timedelta(minutes=10) and sent_at[-1] == START + timedelta(minutes=30)
@@ -110,7 +111,7 @@ def test_an_acknowledged_warning_is_not_paged_after_the_silence(gauge: Runtime, 
     assert gauge.engine.acknowledge(code, "wang-wei", AckSource.api).accepted  # seen on the board
     step_to(gauge, clock, START + timedelta(hours=1))
     assert _sent(gauge) == [] and gauge.store.notifications() == []
-    assert "escalation_step" not in _kinds(gauge)
+    assert "escalation_step_taken" not in _kinds(gauge)
 
 
 def _api(runtime: Runtime, method: str, path: str, token: str | None, body: Any = None) -> tuple[int, Any]:

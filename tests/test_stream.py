@@ -131,7 +131,7 @@ def test_readings_from_kafka_open_the_same_incidents_as_the_in_process_driver(
     finally:
         store.dispose()
     assert incidents == [("F0001", "lifted"), ("F0002", "lifted")]  # rising fast, then above warning stage
-    assert kinds.count("reading_redelivered") == 1
+    assert kinds.count("readings_redelivered") == 1
     assert letters == ["value: Input should be a valid number; observed_at: Field required"]
     # The dead-letter topic carries the reason too, beside the payload as it came.
     assert _dead_letter_messages(broker) == [{"payload": malformed.decode(), "reason": letters[0]}]
@@ -142,12 +142,12 @@ def test_readings_from_kafka_open_the_same_incidents_as_the_in_process_driver(
     try:
         for payload in payloads:
             runtime.engine.ingest_payload(payload, "in-process")
-        in_process = [(row.kind, row.summary) for row in runtime.store.decisions() if row.kind in INCIDENT_KINDS]
+        in_process = [(row.kind, row.data) for row in runtime.store.decisions() if row.kind in INCIDENT_KINDS]
     finally:
         runtime.close()
     store = Store(worker)
     try:
-        via_kafka = [(row.kind, row.summary) for row in store.decisions() if row.kind in INCIDENT_KINDS]
+        via_kafka = [(row.kind, row.data) for row in store.decisions() if row.kind in INCIDENT_KINDS]
     finally:
         store.dispose()
     assert via_kafka == in_process

@@ -168,7 +168,7 @@ def _outcome(database_url: str) -> tuple[Counter[tuple[str, ...]], Counter[tuple
         incidents = {row.id: row for row in store.incidents()}
         decisions = Counter(
             (row.kind, incidents[row.incident_id].rule_id, incidents[row.incident_id].station_id,
-             str((row.data.get("reading") or {}).get("observed_at")))
+             str((row.data["evidence"].get("reading") or {}).get("observed_at")))
             for row in store.decisions()
             if row.incident_id is not None and row.kind.startswith("incident_")
         )  # fmt: skip

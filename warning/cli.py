@@ -26,6 +26,7 @@ from sensors.lines import line_batches
 from sensors.mqtt import Broker, MqttFeed
 from warning.app import build_runtime, prepare_database_url, start_live_timer
 from warning.clock import live_clock
+from warning.decisions.events import decision_schema
 from warning.domain import EARLIEST_INSTANT, LATEST_INSTANT, Level, Reading
 from warning.drills.report import narrative_lines, timeline_lines
 from warning.drills.runner import DrillResult, run_drill, write_decision_log
@@ -385,6 +386,17 @@ def config_show() -> None:
     width = max(len(variable) for variable, _ in rows)
     for variable, value in rows:
         click.echo(f"{variable.ljust(width)}  {value}")
+
+
+@main.group()
+def schema() -> None:
+    """Published contracts, as JSON Schema."""
+
+
+@schema.command("decisions")
+def schema_decisions() -> None:
+    """The decision log: each decision's `data`, one of the typed events by its `kind`."""
+    click.echo(json.dumps(decision_schema(), indent=2, ensure_ascii=False, sort_keys=True))
 
 
 @main.command("twilio-sim")

@@ -18,10 +18,27 @@ from typing import Any
 
 from sensors.decode import ReadingDecoder
 from warning.clock import Clock
+from warning.decisions.events import (
+    AcknowledgementRefusedEvent,
+    HandoverRefused,
+    InputDeadLettered,
+    NotificationExpired,
+    OrganisationLoaded,
+    OrganisationReloadRefused,
+    QualityGateFailed,
+    QualityGatePassed,
+    ReadingsRedelivered,
+    RulesReloaded,
+    RulesReloadRefused,
+    SilenceAdded,
+    SilenceExpired,
+    WebhookReplayed,
+)
 from warning.dispatch.dispatcher import FINAL_STATUSES, Dispatcher
 from warning.domain import (
     Acknowledgement,
     AckSource,
+    Channel,
     DeadLetter,
     Detection,
     Incident,
@@ -141,9 +158,9 @@ class Engine:
         now = self.clock.now()
         with self._lock, self.store.transaction() as tx:
             if tx.store_organisation(org.version, {"yaml": org.text}, source, now):
-                tx.record(now, "organisation_loaded", f"organisation {org.version} from {source} is in force: "
-                          f"{len(org.departments)} departments, {len(org.people)} people, "
-                          f"{len(org.policies)} policies", None, version=org.version, source=source)  # fmt: skip
+                loaded = OrganisationLoaded(version=org.version, source=source, departments=len(org.departments),
+                                            people=len(org.people), policies=len(org.policies))  # fmt: skip
+                tx.record(now, loaded)
             self._run_with(org)
 
     def reload_organisation(self, load: Callable[[], Organisation], source: str) -> bool:
@@ -151,20 +168,21 @@ class Engine:
         try:
             org = load()
         except Exception as exc:  # whatever is wrong with the new file, the running organisation stays
-            self._record_reload_refused("organisation_reload_refused", f"organisation reload from {source} refused, "
-                                        "the running one stays in force", source, exc)  # fmt: skip
+            self._record_reload_refused(OrganisationReloadRefused, source, exc)
             return False
         self.use_organisation(org, source)
         return True
 
-    def _record_reload_refused(self, kind: str, summary: str, source: str, exc: Exception) -> None:
+    def _record_reload_refused(
+        self, refused: type[OrganisationReloadRefused | RulesReloadRefused], source: str, exc: Exception
+    ) -> None:
         if isinstance(exc, ConfigFileError):
             problems = [str(p) for p in exc.problems]
         else:  # not a problem the loader located: a bug, kept visible rather than fatal
             log.exception("reload from %s failed", source)
             problems = [f"{source}: {type(exc).__name__}: {exc}"]
         with self._lock, self.store.transaction() as tx:
-            tx.record(self.clock.now(), kind, f"{summary}: {len(problems)} problem(s)", None, problems=problems)
+            tx.record(self.clock.now(), refused(source=source, problems=problems))
         for problem in problems:
             log.error("reload refused: %s", problem)
 
@@ -238,17 +256,16 @@ class Engine:
     def reload_rules(self, load: Callable[[], Rulebook], source: str = "the rule files") -> bool:
         """Swap in freshly loaded rules atomically, keeping windows and timers; on any error in the
         files keep the running rules and record why. True when the new rules are in force."""
-        refused = "rule reload refused, the running rules stay in force"
         try:
             rulebook = load()
         except Exception as exc:  # whatever is wrong with the new files, the running rules stay
-            self._record_reload_refused("rules_reload_refused", refused, source, exc)
+            self._record_reload_refused(RulesReloadRefused, source, exc)
             return False
         with self._lock:
             try:
                 evaluator = RuleEvaluator(rulebook.rules, compounds=rulebook.compounds, carry_over=self.evaluator)
             except Exception as exc:
-                self._record_reload_refused("rules_reload_refused", refused, source, exc)
+                self._record_reload_refused(RulesReloadRefused, source, exc)
                 return False
             now = self.clock.now()
             self.evaluator = evaluator
@@ -256,8 +273,7 @@ class Engine:
             versions = {rule.id: rule.version for rule in rulebook.rules}
             versions |= {compound.id: compound.version for compound in rulebook.compounds}
             with self.store.transaction() as tx:
-                tx.record(now, "rules_reloaded", f"rules reloaded: {len(versions)} rule(s) in force", None,
-                          versions=versions)  # fmt: skip
+                tx.record(now, RulesReloaded(versions=versions))
         return True
 
     # inbound ------------------------------------------------------------------------------
@@ -301,7 +317,7 @@ class Engine:
     def _record_dead_letter(self, tx: Transaction, source: str, payload: Payload, reason: str, now: datetime) -> None:
         text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
         tx.add_dead_letter(DeadLetter(source=source, payload=text, reason=reason, received_at=now))
-        tx.record(now, "dead_letter", f"input from {source} set aside: {reason}", None, source=source, reason=reason)
+        tx.record(now, InputDeadLettered(source=source, reason=reason))
         log.warning("dead letter from %s: %s", source, reason)
 
     def ingest(self, reading: Reading, *, source: str = "direct") -> None:
@@ -360,10 +376,7 @@ class Engine:
                     levels.changed()
                     decided = True
             if redelivered:  # one decision per batch: a feed replaying its backlog is thousands of them
-                more = ", ..." if len(redelivered) > REDELIVERIES_NAMED else ""
-                shown = ", ".join(redelivered[:REDELIVERIES_NAMED]) + more
-                tx.record(now, "reading_redelivered", f"{len(redelivered)} reading(s) seen before; ignored: {shown}",
-                          None, readings=redelivered[:REDELIVERIES_NAMED], count=len(redelivered))  # fmt: skip
+                tx.record(now, ReadingsRedelivered(count=len(redelivered), readings=redelivered[:REDELIVERIES_NAMED]))
             return decided
 
     def _apply(self, tx: Transaction, detection: Detection, now: datetime, title: str | None = None) -> None:
@@ -421,25 +434,13 @@ class Engine:
         return min(due, default=None)
 
     def _record_gate(self, tx: Transaction, gate: GateChanged, now: datetime) -> None:
+        reading = gate.reading.reading_id
         if gate.failing:
-            effect = "not judged" if gate.blocks else "judged with lowered certainty"
-            summary = (
-                f"{gate.station_id} failed the quality gate of rule {gate.rule_id} "
-                f"({'; '.join(gate.problems)}); its readings are {effect} until they pass again"
-            )
+            failed = QualityGateFailed(rule=gate.rule_id, station=gate.station_id, problems=list(gate.problems),
+                                       reading=reading, blocks=gate.blocks)  # fmt: skip
+            tx.record(now, failed)
         else:
-            summary = f"{gate.station_id} passes the quality gate of rule {gate.rule_id} again"
-        tx.record(
-            now,
-            "quality_gate",
-            summary,
-            None,
-            rule=gate.rule_id,
-            station=gate.station_id,
-            failing=gate.failing,
-            problems=list(gate.problems),
-            reading=gate.reading.reading_id,
-        )
+            tx.record(now, QualityGatePassed(rule=gate.rule_id, station=gate.station_id, reading=reading))
 
     def _react(self, tx: Transaction, incident: IncidentRow, change: Change, now: datetime) -> None:
         if change is Change.opened:
@@ -496,14 +497,16 @@ class Engine:
                 row = tx.notification(notification_id, for_update=True)
                 if row is None or row.status not in IN_FLIGHT or row.valid_for_seconds is None:
                     continue  # a callback came meanwhile
-                minutes = f"{row.valid_for_seconds // 60} min"
                 row.status, row.updated_at = "expired", now
-                tx.record(now, "notification_expired", f"sms page to {row.person_id} not delivered within {minutes} "
-                          f"of acceptance (the provider says {status or 'nothing'})", row.incident_id,
-                          notification=row.idempotency_key)  # fmt: skip
                 incident = tx.incident(row.incident_id)
                 assert incident is not None
-                self.escalation.page_failed(tx, incident, row, f"not delivered within {minutes}", now)
+                expiry = NotificationExpired(
+                    incident=incident.code, notification=row.idempotency_key, person=row.person_id,
+                    channel=Channel(row.channel), purpose=NotificationPurpose(row.purpose),
+                    valid_for_seconds=row.valid_for_seconds, provider_status=status,
+                )  # fmt: skip
+                tx.record(now, expiry, row.incident_id)
+                self.escalation.page_failed(tx, incident, row, "expired", now)
 
     def next_due_at(self) -> datetime | None:
         """The next moment the engine must wake: an escalation step, or a sensor falling silent."""
@@ -558,8 +561,8 @@ class Engine:
         except AcknowledgementRefused as exc:
             with self._lock, self.store.transaction() as tx:
                 incident = tx.incident_by_code(code)
-                tx.record(now, "handover_refused", f"hand-over of {code} by {person_id} to {colleague_id} refused: "
-                          f"{exc}", incident.id if incident else None, person=person_id, to=colleague_id)  # fmt: skip
+                refused = HandoverRefused(incident=code, person=person_id, to=colleague_id, reason=str(exc))
+                tx.record(now, refused, incident.id if incident else None)
             return AckResult(False, str(exc), code)
         self._after_decisions()
         return AckResult(True, f"{code} handed over to {colleague.name}", code)
@@ -577,8 +580,10 @@ class Engine:
                                             ends_at=ends_at, reason=request.reason, created_by=person_id,
                                             created_at=now))  # fmt: skip
             silence = Silence.model_validate(row)
-            tx.record(now, "silence_added", f"{person_id} added {silence.describe()} from {starts_at.isoformat()} "
-                      f"until {ends_at.isoformat()}", None, silence=silence.id)  # fmt: skip
+            added = SilenceAdded(silence=silence.id, person=person_id, area=area, station=request.station,
+                                 rule=request.rule, up_to=request.up_to, starts_at=starts_at, ends_at=ends_at,
+                                 reason=request.reason)  # fmt: skip
+            tx.record(now, added)
         return silence
 
     def _area_of(self, person_id: str) -> str:
@@ -605,20 +610,16 @@ class Engine:
             row.ends_at, row.expired_by = max(now, row.starts_at), person_id
             tx.resume_after_silence(silence_id, now)
             silence = Silence.model_validate(row)
-            tx.record(now, "silence_expired", f"{person_id} ended {silence.describe()}", None, silence=silence_id)
+            tx.record(now, SilenceExpired(silence=silence_id, person=person_id))
         self._after_decisions()
         return silence
 
     def _record_refusal(self, ack: Acknowledgement, reason: str) -> None:
         with self._lock, self.store.transaction() as tx:
             incident = tx.incident_by_code(ack.incident_code)
-            tx.record(
-                ack.at,
-                "ack_refused",
-                f"acknowledgement of {ack.incident_code} by {ack.person_id} via {ack.source.value} refused: {reason}",
-                incident.id if incident else None,
-                acknowledgement=ack.model_dump(mode="json"),
-            )
+            refused = AcknowledgementRefusedEvent(incident=ack.incident_code, person=ack.person_id, source=ack.source,
+                                                  reason=reason)  # fmt: skip
+            tx.record(ack.at, refused, incident.id if incident else None)
 
     def board(self) -> list[Incident]:
         """Every incident, newest last, as the dispatcher's board shows it."""
@@ -643,7 +644,9 @@ class Engine:
             with self._lock, self.store.transaction() as tx:
                 if tx.remember_webhook(key, now):
                     return True
-                tx.record(now, "webhook_replayed", f"{what} received again; refused", None, key=key)
+                request, _, reference = key.partition(":")
+                replayed = WebhookReplayed(key=key, request=request, reference=reference.partition(":")[0])
+                tx.record(now, replayed)
                 return False
         except WriteConflict:  # the same request twice at once: the other one took it
             return False

@@ -11,9 +11,24 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 
+from warning.decisions.events import (
+    BudgetHeld,
+    DrillGuardBlocked,
+    FailureOutcome,
+    NotificationFailed,
+    NotificationHeldForBundle,
+    NotificationReconciled,
+    NotificationSent,
+    NotificationSilenced,
+    NotificationStatusChanged,
+    NotificationSuppressed,
+    PageReplanned,
+    SuppressedBecause,
+)
 from warning.dispatch.budget import CarrierBudget, earliest_allowed, replan
 from warning.dispatch.messages import BundleItem, compose, compose_bundle
 from warning.dispatch.notifier import Notifier
@@ -78,20 +93,35 @@ def _silence_for(silences: list[Silence], incident: IncidentRow, now: datetime) 
     return covering(silences, incident.area, incident.station_id, incident.rule_id, Level(incident.level), now)
 
 
-def _stale_after_silence(tx: Transaction, row: NotificationRow, incident: IncidentRow) -> str | None:
+def _stale_after_silence(tx: Transaction, row: NotificationRow, incident: IncidentRow) -> SuppressedBecause | None:
     """Why a page held by a silence that has ended is no longer worth sending, or None."""
     if row.purpose == NotificationPurpose.page and incident.status != IncidentStatus.open:
-        return f"the warning was {incident.status} during the silence"
+        return "incident_moved_on"
     if row.purpose in (NotificationPurpose.update, NotificationPurpose.inform) and incident.status == "lifted":
-        return "the warning was lifted during the silence"
+        return "incident_lifted"
     if row.purpose == NotificationPurpose.lifted:
         told = any(
             other.provider_sid is not None
             for other in tx.notifications_for(incident.id)
             if other.person_id == row.person_id and other.id != row.id
         )
-        return None if told else "they were never told of the warning: the silence covered all of it"
+        return None if told else "never_told"
     return None
+
+
+_OUTCOME: dict[str, FailureOutcome] = {"uncertain": "uncertain", "claimed": "will_retry", "failed": "gave_up"}
+
+
+def _page(row: NotificationRow, incident_code: str) -> dict[str, Any]:
+    """The fields every notification decision names."""
+    return {"incident": incident_code, "notification": row.idempotency_key, "person": row.person_id,
+            "channel": Channel(row.channel), "purpose": NotificationPurpose(row.purpose)}  # fmt: skip
+
+
+def _code(tx: Transaction, row: NotificationRow) -> str:
+    incident = tx.incident(row.incident_id)
+    assert incident is not None  # foreign key
+    return incident.code
 
 
 class Dispatcher:
@@ -177,8 +207,8 @@ class Dispatcher:
         refusal = self._guard(row)
         if refusal is not None:
             row.status, row.error = "blocked", refusal
-            tx.record(now, "drill_guard_blocked", f"not sent to {row.person_id} ({row.phone}): {refusal}",
-                      row.incident_id, notification=row.idempotency_key)  # fmt: skip
+            tx.record(now, DrillGuardBlocked(**_page(row, incident.code), phone=row.phone, reason=refusal),
+                      row.incident_id)  # fmt: skip
             return None
         if status == "uncertain":  # the same request again, with every row it carried
             members = [row] + [
@@ -223,9 +253,7 @@ class Dispatcher:
         if until <= now:
             return False
         row.status, row.retry_at, row.updated_at = "claimed", until, now
-        tx.record(now, "bundle_wait", f"sms {row.purpose} to {row.person_id} waits until {until.isoformat()} to go "
-                  f"with anything else due for them by then", row.incident_id, notification=row.idempotency_key,
-                  until=until.isoformat())  # fmt: skip
+        tx.record(now, NotificationHeldForBundle(**_page(row, _code(tx, row)), until=until), row.incident_id)
         return True
 
     def _companions(
@@ -276,23 +304,19 @@ class Dispatcher:
             if plan.channel is not None and member in pages:
                 member.status, member.retry_at, member.updated_at = "replanned", None, now
                 self._claim_moved(tx, member, plan.channel, now)
-                tx.record(now, "page_replanned", f"{member.channel} page to {member.person_id} ({member.phone}) "
-                          f"moved to {plan.channel}: the carrier would drop it until {hold.isoformat()}",
-                          member.incident_id, notification=member.idempotency_key, to=plan.channel,
-                          until=hold.isoformat())  # fmt: skip
+                moved = PageReplanned(**_page(member, _code(tx, member)), phone=member.phone,
+                                      to=Channel(plan.channel), held_until=hold)  # fmt: skip
+                tx.record(now, moved, member.incident_id)
                 continue
             if long_hold and member in pages and self.hand_on is not None and self.hand_on(tx, member, hold, now):
                 member.status, member.retry_at, member.updated_at = "replanned", None, now
-                tx.record(now, "page_replanned", f"{member.channel} page to {member.person_id} ({member.phone}) "
-                          f"handed on to the next step: the carrier would drop it until {hold.isoformat()}",
-                          member.incident_id, notification=member.idempotency_key, to="next step",
-                          until=hold.isoformat())  # fmt: skip
+                handed_on = PageReplanned(**_page(member, _code(tx, member)), phone=member.phone, to="next_step",
+                                          held_until=hold)  # fmt: skip
+                tx.record(now, handed_on, member.incident_id)
                 continue
             member.status, member.retry_at, member.updated_at = "claimed", hold, now
-            tx.record(now, "budget_held",
-                      f"{member.channel} to {member.person_id} ({member.phone}) held until {hold.isoformat()}: "
-                      f"the carrier would drop it before then", member.incident_id,
-                      notification=member.idempotency_key, until=hold.isoformat())  # fmt: skip
+            held = BudgetHeld(**_page(member, _code(tx, member)), phone=member.phone, until=hold)
+            tx.record(now, held, member.incident_id)
 
     def _claim_moved(self, tx: Transaction, page: NotificationRow, channel: str, now: datetime) -> None:
         incident = tx.incident(page.incident_id)
@@ -324,10 +348,8 @@ class Dispatcher:
         silence = _silence_for(silences, incident, now)
         if silence is not None:
             if row.silence_id != silence.id:
-                tx.record(now, "notification_silenced", f"{row.channel} {row.purpose} to {row.person_id} held until "
-                          f"{silence.ends_at.isoformat()}: {silence.describe()}", row.incident_id,
-                          notification=row.idempotency_key, silence=silence.id,
-                          until=silence.ends_at.isoformat())  # fmt: skip
+                silenced = NotificationSilenced(**_page(row, incident.code), silence=silence.id, until=silence.ends_at)
+                tx.record(now, silenced, row.incident_id)
             row.status, row.retry_at, row.silence_id, row.updated_at = "claimed", silence.ends_at, silence.id, now
             return True
         if row.silence_id is None:
@@ -336,8 +358,9 @@ class Dispatcher:
         if stale is None:
             return False
         row.status, row.retry_at, row.updated_at = "suppressed", None, now
-        tx.record(now, "notification_suppressed", f"{row.channel} {row.purpose} to {row.person_id} not sent: {stale}",
-                  row.incident_id, notification=row.idempotency_key, silence=row.silence_id)  # fmt: skip
+        suppressed = NotificationSuppressed(**_page(row, incident.code), silence=row.silence_id, cause=stale,
+                                            status=incident.status)  # fmt: skip
+        tx.record(now, suppressed, row.incident_id)
         return True
 
     def _budget_hold(
@@ -364,10 +387,10 @@ class Dispatcher:
             return True  # could not ask: stay uncertain and ask again later, never resend blind
         if reference is None:
             return False
-        self._accepted(send, reference, "notification_reconciled")
+        self._accepted(send, reference, reconciled=True)
         return True
 
-    def _accepted(self, send: _Send, reference: str, kind: str) -> None:
+    def _accepted(self, send: _Send, reference: str, *, reconciled: bool) -> None:
         now = self.now()
         with self.store.transaction() as tx:
             for member_id in send.member_ids:
@@ -376,16 +399,14 @@ class Dispatcher:
                 row.status, row.provider_sid, row.updated_at, row.retry_at = "accepted", reference, now, None
                 if row.valid_for_seconds:  # our own SMS validity timer starts when the provider has the page
                     row.expires_at = now + timedelta(seconds=row.valid_for_seconds)
-                if kind == "notification_reconciled":
-                    summary = (f"{row.channel} to {row.person_id}: the provider had it as {reference} after an "
-                               f"unclear answer; not sent again")  # fmt: skip
-                else:
-                    summary = (f"{row.channel} {row.purpose} to {row.person_id} ({row.phone}) accepted by the "
-                               f"provider as {reference}")  # fmt: skip
-                if len(send.member_ids) > 1:
-                    summary += f" (one message for {len(send.member_ids)} notifications)"
-                tx.record(now, kind, summary, row.incident_id, notification=row.idempotency_key,
-                          provider=reference, text=send.notification.text)  # fmt: skip
+                fields = _page(row, _code(tx, row))
+                bundled, text = len(send.member_ids), send.notification.text
+                accepted: NotificationSent | NotificationReconciled = (
+                    NotificationReconciled(**fields, provider_sid=reference, text=text, bundled=bundled)
+                    if reconciled
+                    else NotificationSent(**fields, phone=row.phone, provider_sid=reference, text=text, bundled=bundled)
+                )
+                tx.record(now, accepted, row.incident_id)
 
     def _deliver(self, send: _Send, *, attempt_recorded: bool) -> int:
         notification = send.notification
@@ -404,7 +425,7 @@ class Dispatcher:
         except DeliveryError as exc:
             self._failed(send, exc, started)
             return 0
-        self._accepted(send, reference, "notification_sent")
+        self._accepted(send, reference, reconciled=False)
         return 1
 
     def _failed(self, send: _Send, exc: DeliveryError, now: datetime) -> None:
@@ -420,15 +441,10 @@ class Dispatcher:
                 row.retry_at = now + backoff(max(row.attempts, 1)) if status != "failed" else None
                 if status == "claimed":  # not processed: it may go in another bundle next time
                     row.bundle_id, row.sent_text = None, None
-                outcome = {
-                    "uncertain": "unclear; will ask the provider before retrying",
-                    "claimed": "will retry",
-                    "failed": f"giving up after {row.attempts} attempt(s)",
-                }[status]
-                tx.record(now, "notification_failed",
-                          f"{row.channel} to {row.person_id} failed ({outcome}): {exc}",
-                          row.incident_id, notification=row.idempotency_key,
-                          retry_at=row.retry_at.isoformat() if row.retry_at else None)  # fmt: skip
+                outcome = _OUTCOME[status]
+                failed = NotificationFailed(**_page(row, _code(tx, row)), outcome=outcome,
+                                            attempts=row.attempts, error=str(exc), retry_at=row.retry_at)  # fmt: skip
+                tx.record(now, failed, row.incident_id)
 
     def provider_status(self, channel: str, reference: str) -> str | None:
         """Ask the provider what became of a message (no lock or transaction held: a network call)."""
@@ -448,7 +464,7 @@ class Dispatcher:
             row.status, row.updated_at = status, self.now()
             if status not in FINAL_STATUSES:
                 continue
-            tx.record(self.now(), "notification_status", f"{row.channel} to {row.person_id} {status}", row.incident_id,
-                      notification=row.idempotency_key, status=status)  # fmt: skip
+            changed_event = NotificationStatusChanged(**_page(row, _code(tx, row)), status=status)
+            tx.record(self.now(), changed_event, row.incident_id)
             changed.append(row)
         return changed

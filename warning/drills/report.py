@@ -6,6 +6,30 @@ from collections import defaultdict
 from datetime import datetime, tzinfo
 from typing import Any
 
+from warning.decisions.events import (
+    AcknowledgementRefusedEvent,
+    DrillGuardBlocked,
+    EscalationExhausted,
+    EscalationReevaluated,
+    EscalationStarted,
+    EscalationStepTaken,
+    Event,
+    HandedOver,
+    IncidentAcknowledged,
+    IncidentDowngraded,
+    IncidentLifted,
+    IncidentOpened,
+    IncidentReopened,
+    IncidentUpgraded,
+    InputDeadLettered,
+    NotificationFailed,
+    NotificationSent,
+    NotificationStatusChanged,
+    QuorumProgressed,
+    SuperiorInformed,
+    decision_from,
+)
+from warning.decisions.render import summary
 from warning.drills.runner import DrillResult
 
 _LABELS = {
@@ -15,21 +39,21 @@ _LABELS = {
     "incident_downgraded": "DOWNGRADE",
     "incident_lifted": "LIFTED",
     "incident_acknowledged": "ACK",
-    "quorum_partial": "ack-part",
+    "quorum_progressed": "ack-part",
     "incident_reopened": "REOPENED",
     "escalation_reevaluated": "re-decide",
-    "escalation_inform": "inform",
+    "superior_informed": "inform",
     "handed_over": "HANDOVER",
     "escalation_started": "policy",
-    "escalation_step": "escalate",
+    "escalation_step_taken": "escalate",
     "escalation_stopped": "stop",
     "escalation_exhausted": "EXHAUSTED",
     "notification_sent": "sent",
-    "notification_status": "status",
+    "notification_status_changed": "status",
     "notification_failed": "FAILED",
     "drill_guard_blocked": "BLOCKED",
-    "dead_letter": "dead-letter",
-    "ack_refused": "REFUSED",
+    "input_dead_lettered": "dead-letter",
+    "acknowledgement_refused": "REFUSED",
 }
 
 
@@ -56,53 +80,61 @@ def _threshold_text(threshold: dict[str, Any]) -> str:
     return f"{threshold['level']} at or below {threshold['below']:g} (clears above {threshold['clear_above']:g})"
 
 
+# What the after-action account tells of each warning, besides its opening: whatever a dispatcher
+# would ask about afterwards (a delivered page's status is not news; a failed one is).
+_TOLD = (
+    IncidentUpgraded,
+    IncidentDowngraded,
+    IncidentLifted,
+    EscalationStarted,
+    EscalationStepTaken,
+    NotificationSent,
+    IncidentAcknowledged,
+    QuorumProgressed,
+    IncidentReopened,
+    EscalationReevaluated,
+    SuperiorInformed,
+    HandedOver,
+    EscalationExhausted,
+    DrillGuardBlocked,
+    AcknowledgementRefusedEvent,
+    NotificationFailed,
+)
+
+
 def narrative_lines(result: DrillResult) -> list[str]:
     """What happened, incident by incident, and why: the dispatcher's after-action view."""
     zone = result.scenario.start.tzinfo
-    by_incident: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    loose: list[dict[str, Any]] = []
+    by_incident: dict[str, list[tuple[str, Event]]] = defaultdict(list)
+    loose: list[tuple[str, Event]] = []
     for decision in result.decisions:
-        (by_incident[decision["incident"]] if decision["incident"] else loose).append(decision)
+        entry = (decision["at"], decision_from(decision["data"]))
+        (by_incident[decision["incident"]] if decision["incident"] else loose).append(entry)
 
-    def clock(decision: dict[str, Any]) -> str:
-        return datetime.fromisoformat(decision["at"]).astimezone(zone).strftime("%H:%M")
+    def clock(at: str) -> str:
+        return datetime.fromisoformat(at).astimezone(zone).strftime("%H:%M")
 
+    names = result.names
     lines: list[str] = []
     for code, decisions in by_incident.items():
         lines.append(f"Warning {code}:")
-        for decision in decisions:
-            kind, data = decision["kind"], decision["data"]
-            if kind == "incident_opened":
-                thresholds = ", ".join(_threshold_text(t) for t in data["thresholds"])
-                lines.append(f"  {clock(decision)} opened because {decision['summary'].split(': ', 1)[1]}.")
-                lines.append(f"        Rule {data['rule']} (version {data['rule_version']}), thresholds: {thresholds}.")
-            elif (
-                kind in ("incident_upgraded", "incident_downgraded", "incident_lifted") or kind == "escalation_started"
-            ):
-                lines.append(f"  {clock(decision)} {decision['summary']}.")
-            elif kind == "escalation_step":
-                lines.append(f"  {clock(decision)} {decision['summary'].split(': ', 1)[1]}.")
-            elif (
-                kind == "notification_sent"
-                or kind
-                in (
-                    "incident_acknowledged",
-                    "quorum_partial",
-                    "incident_reopened",
-                    "escalation_reevaluated",
-                    "escalation_inform",
-                    "handed_over",
-                    "escalation_exhausted",
-                    "drill_guard_blocked",
-                    "ack_refused",
-                    "notification_failed",
+        for at, event in decisions:
+            if isinstance(event, IncidentOpened):
+                evidence = event.evidence
+                thresholds = ", ".join(_threshold_text(t) for t in evidence.thresholds)
+                lines.append(f"  {clock(at)} opened because {evidence.reason}.")
+                lines.append(
+                    f"        Rule {evidence.rule} (version {evidence.rule_version}), thresholds: {thresholds}."
                 )
-                or (kind == "notification_status" and data.get("status") not in ("delivered", "completed"))
+            elif isinstance(event, EscalationStepTaken):
+                lines.append(f"  {clock(at)} {summary(event, 'en', names).split(': ', 1)[1]}.")
+            elif isinstance(event, _TOLD) or (
+                isinstance(event, NotificationStatusChanged) and event.status not in ("delivered", "completed")
             ):
-                lines.append(f"  {clock(decision)} {decision['summary']}.")
-    for decision in loose:
-        if decision["kind"] == "dead_letter":
-            lines.append(f"Input set aside at {clock(decision)}: {decision['data']['reason']}")
+                lines.append(f"  {clock(at)} {summary(event, 'en', names)}.")
+    for at, event in loose:
+        if isinstance(event, InputDeadLettered):
+            lines.append(f"Input set aside at {clock(at)}: {event.reason}")
     if not by_incident:
         lines.append("No warning was raised.")
     return lines

@@ -11,13 +11,15 @@ import heapq
 import json
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from warning.app import Settings, build_runtime
 from warning.clock import VirtualClock
+from warning.decisions.events import decision_from
+from warning.decisions.render import Names, summary
 from warning.domain import Reading
 from warning.drills.scenario import InjectSpec, ScenarioSpec, load_scenario, series_files
 from warning.drills.series import SeriesLine, read_series
@@ -39,6 +41,7 @@ class DrillResult:
     timeline: list[TimelineEntry]  # the inline injects and every decision; series readings are counted
     store_url: str
     series_readings: int = 0
+    names: Names = field(default_factory=Names)  # how the organisation of the drill names people and departments
 
 
 def decision_log(store: Store) -> list[dict[str, Any]]:
@@ -148,9 +151,12 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
             timeline.extend(_ingest(engine, batch, shown, moment))
             engine.tick()
             decisions = runtime.store.decisions(after=seen)
-            timeline.extend(TimelineEntry(row.at, row.kind, row.summary) for row in decisions)
+            names = engine.org.display_names()
+            timeline.extend(TimelineEntry(row.at, row.kind, summary(decision_from(row.data), "en", names))
+                            for row in decisions)  # fmt: skip
             seen = decisions[-1].seq if decisions else seen
-        return DrillResult(spec, decision_log(runtime.store), timeline, database_url, series_readings)
+        return DrillResult(spec, decision_log(runtime.store), timeline, database_url, series_readings,
+                           engine.org.display_names())  # fmt: skip
     finally:
         runtime.close()
         if workdir is not None:

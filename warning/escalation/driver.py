@@ -10,6 +10,23 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from warning.decisions.events import (
+    EscalationExhausted,
+    EscalationHastened,
+    EscalationNotStarted,
+    EscalationReevaluated,
+    EscalationResumed,
+    EscalationSilenced,
+    EscalationStarted,
+    EscalationStepTaken,
+    EscalationStopped,
+    FallbackCallPlaced,
+    HandedOver,
+    IncidentReopened,
+    PageTaken,
+    QuorumProgressed,
+    SuperiorInformed,
+)
 from warning.dispatch.dispatcher import DEFAULT_SMS_VALIDITY, FINAL_STATUSES
 from warning.dispatch.messages import compose
 from warning.domain import Acknowledgement, Channel, IncidentStatus, Level, NotificationPurpose, Person
@@ -38,6 +55,19 @@ def _step_of(key: str) -> tuple[str, int, str] | None:
     return parts[2], int(parts[4]), ":".join(parts[:6]) + ":"
 
 
+def _paged(pages: tuple[PlannedPage, ...], claimed: list[bool]) -> list[PageTaken]:
+    """Whom a step paged, by which channels, person by person in the step's order: the pages claimed
+    now (one claimed before, by an earlier run of the step, is not paged again)."""
+    by_person: dict[str, list[PlannedPage]] = {}
+    for page, ok in zip(pages, claimed, strict=True):
+        if ok:
+            by_person.setdefault(page.person.id, []).append(page)
+    return [
+        PageTaken(person=person, channels=[p.channel for p in taken], notifications=[p.key for p in taken])
+        for person, taken in by_person.items()
+    ]
+
+
 class EscalationDriver:
     def __init__(self, org: Organisation) -> None:
         self.org = org
@@ -47,13 +77,9 @@ class EscalationDriver:
     def start(self, tx: Transaction, incident: IncidentRow, now: datetime) -> None:
         """Freeze every policy the warning engages onto the incident and run each first step now."""
         if not self.org.policies_for(incident.hazard, Level(incident.level)):
-            tx.record(
-                now,
-                "escalation_missing",
-                f"no escalation policy covers a {incident.level} {incident.hazard} warning: nobody is paged "
-                f"for {incident.code}; add one to the organisation file",
-                incident.id,
-            )
+            missing = EscalationNotStarted(incident=incident.code, cause="no_policy", level=Level(incident.level),
+                                           hazard=incident.hazard, area=incident.area)  # fmt: skip
+            tx.record(now, missing, incident.id)
             return
         self._engage(tx, incident, now)
 
@@ -67,9 +93,10 @@ class EscalationDriver:
                 continue
             chain = self.org.department_chain(policy.department_kind, incident.area)
             if not chain:
-                tx.record(now, "escalation_missing", f"policy {policy.id}: no {policy.department_kind} department "
-                          f"covers area {incident.area} or any area above it: nobody is paged for {incident.code}",
-                          incident.id)  # fmt: skip
+                missing = EscalationNotStarted(incident=incident.code, cause="no_department", level=level,
+                                               hazard=incident.hazard, area=incident.area, policy=policy.id,
+                                               department_kind=policy.department_kind)  # fmt: skip
+                tx.record(now, missing, incident.id)
                 continue
             snapshot = snapshot_policy(policy, chain)
             row = EscalationRow(
@@ -78,15 +105,15 @@ class EscalationDriver:
                 acknowledged_by=None, acknowledged_at=None,
             )  # fmt: skip
             tx.add_escalation(row)
-            tx.record(
-                now,
-                "escalation_started",
-                f"escalation of {incident.code} follows policy {policy.id}: "
-                f"{len(policy.steps)} steps through {', '.join(chain)}",
-                incident.id,
-                policy=snapshot,
+            started_event = EscalationStarted(
+                incident=incident.code,
+                policy=policy.id,
+                steps=len(policy.steps),
+                departments=chain,
                 organisation=self.org.version,
+                snapshot=snapshot,
             )
+            tx.record(now, started_event, incident.id)
             self._inform(tx, incident, row, now)
             self.run_due(tx, row.id, row.token, now)
             started.append(row)
@@ -95,8 +122,15 @@ class EscalationDriver:
     def _inform(self, tx: Transaction, incident: IncidentRow, track: EscalationRow, now: datetime) -> None:
         page = plan_inform(track.policy, incident.id, Level(incident.level), self.org, now)
         if page is not None and self._claim_page(tx, incident, page, now, NotificationPurpose.inform):
-            tx.record(now, "escalation_inform", f"{incident.code}: {page.why}: {page.person.name} is told by SMS",
-                      incident.id, notification=page.key)  # fmt: skip
+            informed = SuperiorInformed(
+                incident=incident.code,
+                level=Level(incident.level),
+                policy=track.policy_id,
+                person=page.person.id,
+                department=page.department_id,
+                notification=page.key,
+            )
+            tx.record(now, informed, incident.id)
 
     # stepping ------------------------------------------------------------------------------
 
@@ -116,10 +150,9 @@ class EscalationDriver:
         silence = tx.silence_for(incident, now)
         if silence is not None:  # a maintenance window: the step waits for its end, nothing is lost
             if track.silence_id != silence.id:
-                tx.record(now, "escalation_silenced", f"{incident.code}: the escalation under policy "
-                          f"{track.policy_id} waits until {silence.ends_at.isoformat()}: {silence.describe()}",
-                          incident.id, policy=track.policy_id, silence=silence.id,
-                          until=silence.ends_at.isoformat())  # fmt: skip
+                silenced = EscalationSilenced(incident=incident.code, policy=track.policy_id, silence=silence.id,
+                                              until=silence.ends_at)  # fmt: skip
+                tx.record(now, silenced, incident.id)
             track.due_at, track.silence_id = silence.ends_at, silence.id
             track.token += 1
             return True
@@ -127,9 +160,8 @@ class EscalationDriver:
         if track.step_index >= total_positions(track.policy):
             track.state, track.due_at = "exhausted", None
             track.token += 1
-            tx.record(now, "escalation_exhausted", f"escalation of {incident.code} under policy {track.policy_id} "
-                      f"exhausted after {track.step_index} steps with no acknowledgement; the dispatcher must "
-                      f"follow up by hand", incident.id, policy=track.policy_id)  # fmt: skip
+            exhausted = EscalationExhausted(incident=incident.code, policy=track.policy_id, steps=track.step_index)
+            tx.record(now, exhausted, incident.id)
             return True
         due_at = track.due_at
         level = Level(incident.level)
@@ -137,18 +169,13 @@ class EscalationDriver:
         while True:
             outcome = decide_step(track.policy, incident.id, track.step_index, due_at, level, self.org, now)
             claimed = [self._claim_page(tx, incident, page, now, track=track) for page in outcome.pages]
-            tx.record(
-                now,
-                "escalation_step",
-                f"{incident.code}: {outcome.summary}",
-                incident.id,
-                policy=track.policy_id,
-                position=track.step_index,
-                department=outcome.department_id,
-                pages=[page.key for page, ok in zip(outcome.pages, claimed, strict=True) if ok],
-                due_at=due_at.isoformat(),
-                next_at=outcome.next_at.isoformat() if outcome.next_at else None,
-            )
+            taken = EscalationStepTaken(
+                incident=incident.code, policy=track.policy_id, position=track.step_index, step=outcome.step,
+                steps=outcome.steps, round=outcome.round, department=outcome.department_id, role=outcome.role,
+                paged=_paged(outcome.pages, claimed), skipped=outcome.skip, skip_detail=outcome.skip_detail,
+                due_at=due_at, next_at=outcome.next_at,
+            )  # fmt: skip
+            tx.record(now, taken, incident.id)
             track.step_index = outcome.next_position
             track.tier = outcome.tier
             track.department_id = outcome.department_id
@@ -174,20 +201,26 @@ class EscalationDriver:
                 self._inform(tx, incident, track, now)  # the province hears of a red warning, acknowledged or not
             if track.state == "active" and track.silence_id is not None and not still_silenced:
                 track.due_at, track.token = now, track.token + 1
-                tx.record(now, "escalation_resumed", f"{incident.code} is now {incident.level}: no silence covers "
-                          f"it, the escalation under policy {track.policy_id} goes on now", incident.id,
-                          policy=track.policy_id)  # fmt: skip
+                tx.record(now, EscalationResumed(incident=incident.code, level=level, policy=track.policy_id),
+                          incident.id)  # fmt: skip
                 continue
             if track.state not in AWAITING or track.step_index == 0:
                 continue
             position = track.step_index - 1
             outcome = decide_step(track.policy, incident.id, position, now, level, self.org, now)
-            claimed = [page.key for page in outcome.pages if self._claim_page(tx, incident, page, now, track=track)]
-            if not claimed:
+            claimed = [self._claim_page(tx, incident, page, now, track=track) for page in outcome.pages]
+            if not any(claimed):
                 continue
-            tx.record(now, "escalation_reevaluated", f"{incident.code} is now {incident.level}: {outcome.summary}",
-                      incident.id, policy=track.policy_id, position=position, pages=claimed,
-                      next_at=outcome.next_at.isoformat() if outcome.next_at else None)  # fmt: skip
+            reevaluated = EscalationReevaluated(
+                incident=incident.code,
+                level=level,
+                policy=track.policy_id,
+                position=position,
+                department=outcome.department_id,
+                paged=_paged(outcome.pages, claimed),
+                next_at=outcome.next_at,
+            )
+            tx.record(now, reevaluated, incident.id)
             track.state, track.due_at = "active", outcome.next_at
             track.tier, track.department_id = outcome.tier, outcome.department_id
             track.token += 1
@@ -195,8 +228,7 @@ class EscalationDriver:
             status = transition(IncidentStatus(incident.status), IncidentEvent.departments_added)
             assert status is not None
             incident.status = status.value
-            tx.record(now, "incident_reopened", f"{incident.code} engages more departments at {incident.level}: "
-                      f"it awaits their acknowledgement", incident.id)  # fmt: skip
+            tx.record(now, IncidentReopened(incident=incident.code, level=level), incident.id)
 
     def escalate_now(self, tx: Transaction, incident: IncidentRow, person: Person, now: datetime) -> None:
         """Bring the next step of the person's own track forward to now."""
@@ -205,8 +237,10 @@ class EscalationDriver:
                 continue
             track.due_at = now
             track.token += 1
-            tx.record(now, "escalation_hastened", f"{person.name} asked to escalate {incident.code} now",
-                      incident.id, person=person.id, policy=track.policy_id)  # fmt: skip
+            hastened = EscalationHastened(
+                incident=incident.code, policy=track.policy_id, person=person.id, cause="asked"
+            )
+            tx.record(now, hastened, incident.id)
 
     def stop(self, tx: Transaction, incident: IncidentRow, reason: str, now: datetime) -> None:
         """Stop every track still waiting (the warning was lifted)."""
@@ -215,8 +249,9 @@ class EscalationDriver:
                 continue
             track.state, track.stop_reason, track.due_at = "stopped", reason, None
             track.token += 1
-            tx.record(now, "escalation_stopped", f"escalation of {incident.code} under policy {track.policy_id} "
-                      f"stopped: {reason}", incident.id, policy=track.policy_id)  # fmt: skip
+            tx.record(
+                now, EscalationStopped(incident=incident.code, policy=track.policy_id, cause="lifted"), incident.id
+            )
 
     # acknowledgement and hand-over ---------------------------------------------------------
 
@@ -246,12 +281,15 @@ class EscalationDriver:
             track.token += 1
         waiting = [track for track in tracks if track.state in AWAITING]
         if waiting:
-            kinds = ", ".join(track.policy["department_kind"] for track in waiting)
+            kinds = [str(track.policy["department_kind"]) for track in waiting]
             done = len(tracks) - len(waiting)
-            tx.record(ack.at, "quorum_partial", f"{person.name} acknowledged {incident.code} by {ack.source.value} "
-                      f"for {self.org.departments[person.department].name}; {done} of {len(tracks)} departments "
-                      f"have acknowledged this {incident.level} warning, still awaiting {kinds}", incident.id,
-                      acknowledgement=ack.model_dump(mode="json"), awaiting=[t.policy_id for t in waiting])  # fmt: skip
+            progressed = QuorumProgressed(
+                incident=incident.code, level=Level(incident.level), person=person.id, source=ack.source,
+                department=person.department, acknowledged=done, engaged=len(tracks),
+                awaiting=[t.policy_id for t in waiting], awaiting_kinds=kinds,
+                acknowledgement=ack.model_dump(mode="json"),
+            )  # fmt: skip
+            tx.record(ack.at, progressed, incident.id)
             return
         acknowledge(tx, incident, person, ack, quorum=len(tracks) if quorum else None)
 
@@ -271,8 +309,8 @@ class EscalationDriver:
         if not mine:
             raise AcknowledgementRefused(f"{person.name} is not in a department engaged in incident {incident.code}")
         track = mine[0]
-        tx.record(now, "handed_over", f"{person.name} handed {incident.code} over to {colleague.name}", incident.id,
-                  person=person.id, to=colleague.id, policy=track.policy_id)  # fmt: skip
+        handed = HandedOver(incident=incident.code, person=person.id, to=colleague.id, policy=track.policy_id)
+        tx.record(now, handed, incident.id)
         for channel in self.org.preferred_channels(colleague.id):
             key = f"incident:{incident.id}:{track.policy_id}:handover:{colleague.id}:{now.isoformat()}:{channel.value}"
             why = f"{person.name} handed {incident.code} over to {colleague.name}"
@@ -334,8 +372,9 @@ class EscalationDriver:
         step_pages = [other for other in tx.notifications_for(incident.id) if other.idempotency_key.startswith(prefix)]
         if any(other.status not in FAILED for other in step_pages):
             return  # another page of the step may still reach them
-        person = self.org.person(row.person_id)
-        self._hasten(tx, incident, track, f"{person.name} could not be reached ({why})", person.id, now)
+        unreachable = EscalationHastened(incident=incident.code, policy=track.policy_id, person=row.person_id,
+                                         cause="unreachable", failure=why)  # fmt: skip
+        self._hasten(tx, incident, track, unreachable, now)
 
     def hand_on_held_page(self, tx: Transaction, row: NotificationRow, held_until: datetime, now: datetime) -> bool:
         """A page the carriers would hold for long on every channel: with `next_step` in the policy's
@@ -352,8 +391,9 @@ class EscalationDriver:
             or "next_step" not in track.policy.get("on_failure", [])
         ):
             return False
-        why = f"{row.person_id} cannot be paged before {held_until.isoformat()} (carrier budget)"
-        self._hasten(tx, incident, track, why, row.person_id, now)
+        held = EscalationHastened(incident=incident.code, policy=track.policy_id, person=row.person_id,
+                                  cause="carrier_budget", held_until=held_until)  # fmt: skip
+        self._hasten(tx, incident, track, held, now)
         return True
 
     def _track_of_page(
@@ -369,21 +409,22 @@ class EscalationDriver:
         return (track, position, prefix) if track is not None else None
 
     def _hasten(
-        self, tx: Transaction, incident: IncidentRow, track: EscalationRow, why: str, person_id: str, now: datetime
+        self, tx: Transaction, incident: IncidentRow, track: EscalationRow, hastened: EscalationHastened, now: datetime
     ) -> None:
         track.due_at, track.token = now, track.token + 1
-        tx.record(now, "escalation_hastened", f"{incident.code}: {why}; policy {track.policy_id} moves to its next "
-                  f"step now", incident.id, person=person_id, policy=track.policy_id)  # fmt: skip
+        tx.record(now, hastened, incident.id)
 
     def fall_back_to_voice(self, tx: Transaction, incident: IncidentRow, sms: NotificationRow, why: str,
                            now: datetime) -> bool:  # fmt: skip
         """Call the person whose SMS page could not be delivered; False if that call was made already."""
         person = self.org.person(sms.person_id)
-        why = f"the SMS page to {person.name} was {why}: calling instead"
-        page = PlannedPage(f"{sms.idempotency_key}:fallback:voice", person, sms.department_id, Channel.voice, why)
+        reason = f"the SMS page to {person.name} was {why}: calling instead"
+        page = PlannedPage(f"{sms.idempotency_key}:fallback:voice", person, sms.department_id, Channel.voice, reason)
         if not self._claim_page(tx, incident, page, now):
             return False
-        tx.record(now, "page_fallback", f"{incident.code}: {why}", incident.id, notification=page.key)
+        fallback = FallbackCallPlaced(incident=incident.code, person=person.id, failed=why, sms=sms.idempotency_key,
+                                      notification=page.key)  # fmt: skip
+        tx.record(now, fallback, incident.id)
         return True
 
     def _claim_page(

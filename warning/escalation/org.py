@@ -22,6 +22,7 @@ from pydantic import (
 )
 from ruamel.yaml import YAML
 
+from warning.decisions.render import Names
 from warning.dispatch.budget import CarrierBudget
 from warning.domain import AreaCode, AwareDatetime, Channel, Department, Level, Person, duration_field, level_rank
 from warning.errors import FileProblem, OrganisationFileError
@@ -279,6 +280,11 @@ class Organisation:
         self.people = {person.id: person for person in spec.people}
         self.policies = {policy.id: policy for policy in spec.policies}
         self._by_phone = {person.phone: person.id for person in spec.people}
+
+    def display_names(self) -> Names:
+        """How decisions name people and departments to a reader."""
+        return Names(people={p.id: p.name for p in self.people.values()},
+                     departments={d.id: d.name for d in self.departments.values()})  # fmt: skip
 
     def person(self, person_id: str) -> Person:
         spec = self.people[person_id]

@@ -8,10 +8,11 @@ position, due time, level) alone; the driver persists the outcome and arms the n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from warning.decisions.events import StepSkip
 from warning.domain import Channel, Level, Person, format_duration, level_rank
 from warning.escalation.org import EVERY_MEMBER, HoursSpec, Organisation, PolicySpec
 
@@ -40,6 +41,27 @@ class StepOutcome:
     beyond_top: bool = False
     # The step's condition (level or hours) does not hold: skipped at once, without its wait.
     skipped: bool = False
+    # For the decision log: the step of the policy and its round (from 1), the role it notifies,
+    # and why it reached nobody (beyond_top, below_level, outside_hours, nobody_in_role) with details.
+    step: int = 0
+    steps: int = 0
+    round: int = 1
+    role: str = ""
+    skip: StepSkip | None = None
+    skip_detail: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """Which step of the policy a position is, and whom it notifies."""
+
+    step: int
+    steps: int
+    round: int
+    role: str
+
+    def fields(self) -> dict[str, Any]:
+        return {"step": self.step, "steps": self.steps, "round": self.round, "role": self.role}
 
 
 def snapshot_policy(policy: PolicySpec, department_chain: list[str]) -> dict[str, Any]:
@@ -84,19 +106,24 @@ def start_tier(snapshot: dict[str, Any], level: Level) -> int:
     return min(tiers_at(snapshot, "start_up", level), len(snapshot["departments"]) - 1)
 
 
-def _condition_fails(step: dict[str, Any], level: Level, due_at: datetime, org: Organisation, dept: str) -> str:
-    """Why a conditional step does not apply now, or '' when it does."""
+def _condition_fails(
+    step: dict[str, Any], level: Level, due_at: datetime, org: Organisation, dept: str
+) -> tuple[StepSkip, dict[str, str], str] | None:
+    """Why a conditional step does not apply now (code, details, words), or None when it does."""
     min_level = step.get("min_level")
     if min_level and level_rank(level) < level_rank(Level(min_level)):
-        return f"applies from {min_level}, the warning is {level.value}"
+        detail = {"min_level": str(min_level), "level": level.value}
+        return "below_level", detail, f"applies from {min_level}, the warning is {level.value}"
     hours = step.get("hours")
     if hours:
         start, end = hours.split("-")
         window = HoursSpec.model_validate({"start": start, "end": end})
         zone = org.zone(dept)
         if not window.covers(due_at, zone):
-            return f"applies {hours} {zone.key} time, it is {due_at.astimezone(zone):%H:%M} there"
-    return ""
+            local = f"{due_at.astimezone(zone):%H:%M}"
+            detail = {"hours": str(hours), "zone": str(zone.key), "local": local}
+            return "outside_hours", detail, f"applies {hours} {zone.key} time, it is {local} there"
+    return None
 
 
 def decide_step(
@@ -120,20 +147,24 @@ def decide_step(
     ordinal += f" of policy {snapshot['policy_id']}"
     wait = timedelta(seconds=int(step["wait_seconds"]))
     tier = start_tier(snapshot, level) + int(step["up"])
+    notify = step["notify"]
+    role = "every member" if notify == EVERY_MEMBER else notify.replace("_", " ")
+    where = _Where(position % len(steps) + 1, len(steps), round_number + 1, role)
     if tier >= len(chain):
         top = chain[-1]
         summary = (f"{ordinal}: no {snapshot['department_kind']} department "
                    f"{tier} tier(s) above this incident's; skipped")  # fmt: skip
-        return StepOutcome((), summary, position + 1, due_at + wait, len(chain) - 1, top, beyond_top=True)
+        return StepOutcome((), summary, position + 1, due_at + wait, len(chain) - 1, top, beyond_top=True,
+                           skip="beyond_top", **where.fields())  # fmt: skip
     department_id = chain[tier]
     department = org.departments[department_id]
     unmet = _condition_fails(step, level, due_at, org, department_id)
     if unmet:
-        summary = f"{ordinal}: skipped, it {unmet}"
-        return StepOutcome((), summary, position + 1, due_at, tier, department_id, skipped=True)
-    notify = step["notify"]
+        code, detail, words = unmet
+        summary = f"{ordinal}: skipped, it {words}"
+        return StepOutcome((), summary, position + 1, due_at, tier, department_id, skipped=True, skip=code,
+                           skip_detail=detail, **where.fields())  # fmt: skip
     people = org.recipients(department_id, notify, now or due_at)
-    role = "every member" if notify == EVERY_MEMBER else notify.replace("_", " ")
     the_role = role if notify == EVERY_MEMBER else f"the {role}"
     pages: list[PlannedPage] = []
     for person in people:
@@ -150,15 +181,15 @@ def decide_step(
             )
     if not people:
         summary = f"{ordinal}: {department.name} has nobody as {the_role}; no page sent, moving on"
-    else:
-        reached = ", ".join(
-            f"{' and '.join(p.channel.value for p in pages if p.person.id == person.id)} {person.name}"
-            for person in people
-        )
-        summary = f"{ordinal}: {reached}, {role} of {department.name}"
+        return StepOutcome((), summary, position + 1, due_at + wait, tier, department_id, skip="nobody_in_role",
+                           **where.fields())  # fmt: skip
+    reached = ", ".join(
+        f"{' and '.join(p.channel.value for p in pages if p.person.id == person.id)} {person.name}" for person in people
+    )
+    summary = f"{ordinal}: {reached}, {role} of {department.name}"
     # Even after the last step we wait once more: the driver declares the track exhausted only
     # when that final wait has passed without an acknowledgement.
-    return StepOutcome(tuple(pages), summary, position + 1, due_at + wait, tier, department_id)
+    return StepOutcome(tuple(pages), summary, position + 1, due_at + wait, tier, department_id, **where.fields())
 
 
 def plan_inform(

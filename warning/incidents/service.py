@@ -6,6 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from warning.decisions.events import (
+    Evidence,
+    IncidentAcknowledged,
+    IncidentDowngraded,
+    IncidentLifted,
+    IncidentOpened,
+    IncidentUpgraded,
+)
 from warning.domain import Acknowledgement, Detection, IncidentStatus, Level, Person, level_rank
 from warning.errors import AcknowledgementRefused
 from warning.incidents.lifecycle import IncidentEvent, transition
@@ -27,20 +35,20 @@ class IncidentChanged:
     detection: Detection
 
 
-def _evidence(detection: Detection) -> dict[str, object]:
-    return {
-        "rule": detection.rule_id,
-        "rule_version": detection.rule_version,
-        "station": detection.station_id,
-        "reading": detection.reading.model_dump(mode="json") if detection.reading else None,
-        "no_data": detection.no_data,
-        "thresholds": [t.model_dump(mode="json") for t in detection.thresholds],
-        "signal_value": detection.signal_value,
-        "certainty": detection.certainty,
-        "quality": list(detection.quality),
-        "from": detection.previous_level.value if detection.previous_level else None,
-        "to": detection.level.value if detection.level else None,
-    }
+def _evidence(detection: Detection) -> Evidence:
+    return Evidence(
+        rule=detection.rule_id,
+        rule_version=detection.rule_version,
+        station=detection.station_id,
+        reading=detection.reading.model_dump(mode="json") if detection.reading else None,
+        no_data=detection.no_data,
+        thresholds=[t.model_dump(mode="json") for t in detection.thresholds],
+        signal_value=detection.signal_value,
+        certainty=detection.certainty,
+        quality=list(detection.quality),
+        reason=detection.reason,
+        message=dict(detection.content.get("text", {})),
+    )
 
 
 def apply_detection(
@@ -76,15 +84,9 @@ def apply_detection(
             )
         )
         incident.code = f"{detection.hazard[:1].upper()}{incident.id:04d}"
-        tx.record(
-            now,
-            "incident_opened",
-            f"{detection.level.label} {detection.hazard} warning {incident.code} opened: {detection.reason}",
-            incident.id,
-            code=incident.code,
-            level=detection.level.value,
-            **evidence,
-        )
+        opened = IncidentOpened(incident=incident.code, level=detection.level, hazard=detection.hazard,
+                                area=detection.area, evidence=evidence)  # fmt: skip
+        tx.record(now, opened, incident.id)
         return IncidentChanged(incident, Change.opened, detection)
 
     previous = Level(incident.level)
@@ -96,27 +98,14 @@ def apply_detection(
         if status is None:
             return None
         incident.status, incident.open_key, incident.lifted_at = status.value, None, now
-        tx.record(
-            now,
-            "incident_lifted",
-            f"warning {incident.code} lifted: {detection.reason}",
-            incident.id,
-            code=incident.code,
-            **evidence,
-        )
+        tx.record(now, IncidentLifted(incident=incident.code, from_level=previous, evidence=evidence), incident.id)
         return IncidentChanged(incident, Change.lifted, detection)
 
     change = Change.upgraded if level_rank(detection.level) > level_rank(previous) else Change.downgraded
     incident.level = detection.level.value
-    tx.record(
-        now,
-        f"incident_{change.value}",
-        f"warning {incident.code} {change.value} from {previous.label} to {detection.level.label}: {detection.reason}",
-        incident.id,
-        code=incident.code,
-        level=detection.level.value,
-        **evidence,
-    )
+    moved = IncidentUpgraded if change is Change.upgraded else IncidentDowngraded
+    tx.record(now, moved(incident=incident.code, from_level=previous, level=detection.level, evidence=evidence),
+              incident.id)  # fmt: skip
     return IncidentChanged(incident, change, detection)
 
 
@@ -131,11 +120,6 @@ def acknowledge(
         raise AcknowledgementRefused(f"incident {incident.code} is {incident.status}, not awaiting acknowledgement")
     incident.status, incident.acknowledged_by, incident.acknowledged_at = status.value, person.id, ack.at
     incident.updated_at = ack.at
-    how = f"; the quorum of {quorum} departments is complete" if quorum else ""
-    tx.record(
-        ack.at,
-        "incident_acknowledged",
-        f"{person.name} acknowledged {incident.code} by {ack.source.value}{how}",
-        incident.id,
-        acknowledgement=ack.model_dump(mode="json"),
-    )
+    acknowledged = IncidentAcknowledged(incident=incident.code, person=person.id, source=ack.source,
+                                        acknowledged_at=ack.at, quorum=quorum)  # fmt: skip
+    tx.record(ack.at, acknowledged, incident.id)

@@ -14,6 +14,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from warning.decisions.events import Event
+from warning.decisions.render import summary
 from warning.domain import DeadLetter, Level, Reading
 from warning.errors import DatabaseUnavailable, WriteConflict
 from warning.silences import Silence, covering
@@ -250,8 +252,10 @@ class Transaction:
         self.session.flush()
         return row
 
-    def record(self, at: datetime, kind: str, summary: str, incident_id: int | None = None, **data: Any) -> DecisionRow:
-        row = DecisionRow(at=at, kind=kind, summary=summary, incident_id=incident_id, data=data)
+    def record(self, at: datetime, event: Event, incident_id: int | None = None) -> DecisionRow:
+        """Append a decision to the log: its typed fields, and its English summary rendered from them."""
+        row = DecisionRow(at=at, kind=event.kind, summary=summary(event), incident_id=incident_id,
+                          data=event.model_dump(mode="json"))  # fmt: skip
         self.session.add(row)
         self.session.flush()
         return row

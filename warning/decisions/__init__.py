@@ -1,0 +1,1 @@
+"""Decisions as data: typed events (`events.py`) and their words (`render.py`)."""
