@@ -86,9 +86,9 @@ def _reading(sensor: str, value: float) -> bytes:
     return json.dumps({"sensor_id": sensor, "kind": "water_level", "value": value, "observed_at": now}).encode() + b"\n"
 
 
-def _health(api: str) -> int:
+def _ready(api: str) -> int:
     try:
-        with urllib.request.urlopen(f"{api}/health", timeout=5) as response:
+        with urllib.request.urlopen(f"{api}/ready", timeout=5) as response:
             return int(response.status)
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -98,7 +98,7 @@ def test_postgres_restarted_under_a_running_engine_loses_nothing(private_postgre
     process, api = start_live_engine({"WARNING_DATABASE_URL": private_postgres.url})
     assert process.stdin is not None
     try:
-        assert _health(api) == 200
+        assert _ready(api) == 200
         process.stdin.write(_reading("HY-370102-01", 3.9))  # the river: a warning, paged
         process.stdin.flush()
         _wait_for(private_postgres.url, lambda store: any(n.status == "delivered" for n in store.notifications()))
@@ -110,7 +110,7 @@ def test_postgres_restarted_under_a_running_engine_loses_nothing(private_postgre
         process.stdin.flush()
         time.sleep(3)
         assert process.poll() is None, "the engine must ride out the outage"
-        assert _health(api) == 503
+        assert _ready(api) == 503
         private_postgres.start()
 
         def all_judged(store: Store) -> bool:
@@ -121,7 +121,7 @@ def test_postgres_restarted_under_a_running_engine_loses_nothing(private_postgre
         store = _wait_for(private_postgres.url, all_judged, timeout=timedelta(seconds=60))
         assert store.dead_letters() == []
         assert not [n for n in store.notifications() if n.status in ("failed", "undelivered", "expired")]
-        assert _health(api) == 200 and process.poll() is None
+        assert _ready(api) == 200 and process.poll() is None
     finally:
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=60)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+
+from prometheus_client import CollectorRegistry
 
 from notifiers.console import ConsoleNotifier
 from notifiers.simulator.server import TwilioSimulator
@@ -29,6 +32,8 @@ from warning.engine import Engine
 from warning.errors import ConfigFileError, SettingsError
 from warning.escalation.org import load_organisation
 from warning.escalation.timers import LiveTimer
+from warning.logs import DecisionLogger
+from warning.metrics import EngineMetrics, TimedNotifier
 from warning.rulebook import RuleEvaluator, load_rulebook
 from warning.serving import BackgroundServer
 from warning.settings import PROJECT_ROOT, SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Settings
@@ -49,6 +54,7 @@ class Runtime:
     # What each channel really pages through, in words: printed at start and served by /health.
     channels: dict[str, str] = field(default_factory=dict)
     feeds: FeedMetrics = field(default_factory=FeedMetrics)  # per-feed figures, served on /metrics
+    metrics: EngineMetrics | None = None  # the engine's figures, in the same registry as the feeds'
 
     def close(self) -> None:
         if self.timer is not None:
@@ -91,7 +97,11 @@ def build_runtime(
     """Wire store, rules, organisation, engine, API and notifiers. Live timers are started by the
     caller. The provider must be chosen (SettingsError otherwise): nothing pages by default."""
     provider = settings.require_provider()
-    store = Store(prepare_database_url(settings.database_url), sqlite_synchronous=settings.sqlite_synchronous)
+    registry = CollectorRegistry(auto_describe=True)  # one per runtime: two runtimes in a process count apart
+    metrics, feeds = EngineMetrics(registry), FeedMetrics(registry)
+    store = Store(prepare_database_url(settings.database_url), sqlite_synchronous=settings.sqlite_synchronous,
+                  watchers=(metrics, DecisionLogger()))  # fmt: skip
+    metrics.watch_database(store, clock.now)
     rulebook = load_rulebook(list(settings.rules))
     evaluator = RuleEvaluator(rulebook.rules, compounds=rulebook.compounds)
     org = load_organisation(settings.organisation)
@@ -101,11 +111,11 @@ def build_runtime(
     speed = clock.speed if isinstance(clock, ScaledClock) else 1.0
     stuck_after = max(STUCK_AFTER, timedelta(seconds=(PROVIDER_TIMEOUT_SECONDS + 5) * speed))
     dispatcher = Dispatcher(store, notifiers, clock.now, drill_roster=drill_roster, stuck_after=stuck_after)
-    engine = Engine(store=store, evaluator=evaluator, org=org, dispatcher=dispatcher, clock=clock, exercise=exercise)
+    engine = Engine(store=store, evaluator=evaluator, org=org, dispatcher=dispatcher, clock=clock, exercise=exercise,
+                    metrics=metrics)  # fmt: skip
     engine.use_organisation(org, organisation_source or source_name(settings.organisation))
-    feeds = FeedMetrics()
     if not serve_http:
-        return Runtime(engine, store, None, None, feeds=feeds)
+        return Runtime(engine, store, None, None, feeds=feeds, metrics=metrics)
 
     auth_token = settings.twilio_auth_token.get_secret_value()
     channels: dict[str, str] = {}
@@ -117,6 +127,7 @@ def build_runtime(
         datastreams = load_spec(settings.sensorthings_datastreams, DatastreamFileSpec, ConfigFileError)[0].by_id()
     api.start(build_api(engine, TwilioSignature(auth_token), public, ApiTokens(settings.token_people()), channels,
                         feeds=ApiTokens(settings.token_feeds()), metrics=feeds, datastreams=datastreams))  # fmt: skip
+    timed = functools.partial(TimedNotifier, metrics=metrics)
 
     simulator = None
     base_url = settings.twilio_base_url
@@ -132,18 +143,20 @@ def build_runtime(
         base_url = simulator.url
     base_url = base_url or TWILIO_API
     client = build_twilio_client(settings.twilio_account_sid, auth_token, base_url)
-    notifiers[Channel.sms] = TwilioSmsNotifier(client, settings.twilio_from, public)
-    notifiers[Channel.voice] = TwilioVoiceNotifier(client, settings.twilio_from, public)
-    notifiers[Channel.console] = ConsoleNotifier(sys.stdout)
+    notifiers[Channel.sms] = timed(TwilioSmsNotifier(client, settings.twilio_from, public))
+    notifiers[Channel.voice] = timed(TwilioVoiceNotifier(client, settings.twilio_from, public))
+    notifiers[Channel.console] = timed(ConsoleNotifier(sys.stdout))
     if provider == "simulator":
         through = f"the loopback Twilio simulator at {base_url}"
     else:
         through = f"Twilio at {base_url} (account {settings.twilio_account_sid[:6]}…, from {settings.twilio_from})"
     channels |= {"sms": through, "voice": through, "console": "standard output of this process"}
     if settings.webhook_url is not None:
-        notifiers[Channel.webhook] = WebhookNotifier(settings.webhook_url, settings.webhook_secret.get_secret_value())
+        notifiers[Channel.webhook] = timed(
+            WebhookNotifier(settings.webhook_url, settings.webhook_secret.get_secret_value())
+        )
         channels["webhook"] = f"signed JSON to {settings.webhook_url}"
-    return Runtime(engine, store, api, simulator, channels=channels, feeds=feeds)
+    return Runtime(engine, store, api, simulator, channels=channels, feeds=feeds, metrics=metrics)
 
 
 def start_live_timer(runtime: Runtime) -> LiveTimer:

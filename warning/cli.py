@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import signal
 import sys
 import threading
@@ -36,6 +35,7 @@ from warning.escalation.lint import lint_organisation
 from warning.escalation.org import load_organisation
 from warning.escalation.policy import describe_policy, explain_escalation
 from warning.heap import settle_long_lived_heap
+from warning.logs import configure_logging
 from warning.rulebook import load_rule_files, load_rulebook
 from warning.rulebook.explain import explain_rule
 from warning.rulebook.testing import find_test_files, run_rule_test_file
@@ -100,7 +100,7 @@ def _play(scenario: Path, database_url: str | None, decision_log: Path | None) -
 @click.option("--log-level", default="warning", type=click.Choice(["debug", "info", "warning", "error"]))
 def main(log_level: str) -> None:
     """warning: early-warning rules engine for emergency coordination."""
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(log_level)
 
 
 @main.command()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,6 +52,7 @@ from warning.errors import AcknowledgementRefused, ConfigFileError, EvaluationEr
 from warning.escalation.driver import EscalationDriver
 from warning.escalation.org import Organisation, organisation_from_text
 from warning.incidents.service import Change, apply_detection
+from warning.metrics import EngineMetrics
 from warning.rulebook import Rulebook, RuleEvaluator
 from warning.rulebook.compound import MemberWarning, compound_key, judge_compound
 from warning.rulebook.content import compound_content
@@ -128,8 +130,10 @@ class Engine:
         dispatcher: Dispatcher,
         clock: Clock,
         exercise: bool = False,
+        metrics: EngineMetrics | None = None,
     ) -> None:
         self.store = store
+        self.metrics = metrics
         self.evaluator = evaluator
         self.dispatcher = dispatcher
         self.clock = clock
@@ -349,6 +353,7 @@ class Engine:
             fresh = tx.claim_readings(readings, now)
             claimed: set[str] = set()
             levels, decided, redelivered = _OpenLevels(tx, whole=len(readings) > 1), False, list[str]()
+            started = time.perf_counter()  # for the evaluation-time figure only; decisions use the engine clock
             for arrival in arrivals:
                 if isinstance(arrival.verdict, ReadingRejected):
                     self._record_dead_letter(tx, arrival.source, arrival.payload, arrival.verdict.reason, now)
@@ -377,6 +382,8 @@ class Engine:
                     decided = True
             if redelivered:  # one decision per batch: a feed replaying its backlog is thousands of them
                 tx.record(now, ReadingsRedelivered(count=len(redelivered), readings=redelivered[:REDELIVERIES_NAMED]))
+            if self.metrics is not None and claimed:
+                self.metrics.evaluated(time.perf_counter() - started, len(claimed))
             return decided
 
     def _apply(self, tx: Transaction, detection: Detection, now: datetime, title: str | None = None) -> None:

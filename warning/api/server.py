@@ -389,11 +389,32 @@ def build_api(
         return web.Response(body=feed_metrics.exposition(), headers={"Content-Type": METRICS_CONTENT_TYPE})
 
     async def health(_request: web.Request) -> web.Response:
-        """For probes and operators: is the database reachable, and where do pages really go."""
-        reachable = await _run(engine.store.reachable)
-        body = {"status": "ok" if reachable else "degraded", "database": "ok" if reachable else "unreachable",
-                "channels": dict(channels or {})}  # fmt: skip
-        return web.json_response(body, status=200 if reachable else 503)
+        """Liveness, for probes: the process serves. Where pages really go, for operators."""
+        return web.json_response({"status": "ok", "channels": dict(channels or {})})
+
+    async def ready(_request: web.Request) -> web.Response:
+        """Readiness: the database reachable and migrated, rules and organisation loaded, a provider
+        named. 503 with what is not, so a load balancer sends nothing here until it is."""
+        checks: dict[str, str] = {}
+        failing: list[str] = []
+        if await _run(engine.store.reachable):
+            revision, newest = await _run(engine.store.schema_revision)
+            checks["database"] = "ok"
+            checks["schema"] = (
+                f"{revision} (newest)" if newest else f"{revision}, not the newest: run warning db upgrade"
+            )
+            failing += [] if newest else ["schema"]
+        else:
+            checks["database"], checks["schema"] = "unreachable", "unknown"
+            failing += ["database", "schema"]
+        rules = len(engine.evaluator.rules) + len(engine.evaluator.compounds)
+        checks["rules"] = f"{rules} in force"
+        checks["organisation"] = engine.org.version
+        checks["provider"] = (channels or {}).get("sms", "none named")
+        failing += [] if rules else ["rules"]
+        failing += [] if channels else ["provider"]
+        body = {"status": "ready" if not failing else "not ready", "checks": checks, "failing": failing}
+        return web.json_response(body, status=503 if failing else 200)
 
     @web.middleware
     async def database_outage(
@@ -407,6 +428,7 @@ def build_api(
 
     app = web.Application(middlewares=[database_outage])
     app.router.add_get("/health", health)
+    app.router.add_get("/ready", ready)
     app.router.add_get("/metrics", metrics_page)
     app.router.add_post("/api/readings", api_readings)
     app.router.add_post("/api/events", api_events)

@@ -3,10 +3,11 @@ effect it claims commit together or not at all."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import Engine, create_engine, delete, event, func, select, update
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -31,7 +32,7 @@ from warning.store.models import (
     SilenceRow,
     WebhookReceiptRow,
 )
-from warning.store.schema import prepare
+from warning.store.schema import prepare, schema_state
 
 SqliteSynchronous = Literal["full", "normal"]
 
@@ -108,11 +109,20 @@ def _reading(row: ProcessedReadingRow) -> Reading:
                    observed_at=row.observed_at, valid_until=row.valid_until)  # fmt: skip
 
 
+class TransactionWatcher(Protocol):
+    """Told of every transaction: how long it took, and the decisions it committed (metrics, logs)."""
+
+    def committed(self, decisions: Sequence[DecisionRow]) -> None: ...
+
+    def timed(self, seconds: float, committed: bool) -> None: ...
+
+
 class Transaction:
     """Repository methods over one open database transaction."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.recorded: list[DecisionRow] = []  # the decisions of this transaction, for the watchers
 
     # readings -------------------------------------------------------------------------------
 
@@ -258,6 +268,7 @@ class Transaction:
                           data=event.model_dump(mode="json"))  # fmt: skip
         self.session.add(row)
         self.session.flush()
+        self.recorded.append(row)
         return row
 
     # escalations ----------------------------------------------------------------------------
@@ -481,17 +492,43 @@ class Transaction:
 class Store:
     """The engine's database: SQLite file by default, PostgreSQL by URL."""
 
-    def __init__(self, url: str, *, sqlite_synchronous: SqliteSynchronous = "full") -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        sqlite_synchronous: SqliteSynchronous = "full",
+        watchers: Sequence[TransactionWatcher] = (),
+    ) -> None:
         self.url = url
         self.engine = build_database(url, sqlite_synchronous=sqlite_synchronous)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.watchers = tuple(watchers)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """One unit of work; a unique-key race with another writer surfaces as WriteConflict."""
-        try:
-            with self._sessions.begin() as session:
+        if not self.watchers:
+            with self._translated_errors(), self._sessions.begin() as session:
                 yield Transaction(session)
+            return
+        started, committed = time.perf_counter(), False  # elapsed time for the figures, not a decision input
+        try:
+            with self._translated_errors(), self._sessions.begin() as session:
+                tx = Transaction(session)
+                yield tx
+            committed = True
+        finally:
+            elapsed = time.perf_counter() - started
+            for watcher in self.watchers:
+                watcher.timed(elapsed, committed)
+        if tx.recorded:
+            for watcher in self.watchers:
+                watcher.committed(tx.recorded)
+
+    @contextmanager
+    def _translated_errors(self) -> Iterator[None]:
+        try:
+            yield
         except IntegrityError as exc:
             raise WriteConflict(str(exc.orig)) from exc
         except (OperationalError, InterfaceError) as exc:
@@ -536,6 +573,11 @@ class Store:
                     tx.session.add(row)
         except WriteConflict:
             pass  # another engine noted the same message at the same moment
+
+    def schema_revision(self) -> tuple[str | None, bool]:
+        """The schema's revision and whether it is the newest this code knows (Alembic's head)."""
+        state = schema_state(self.engine)
+        return state.revision, state.up_to_date
 
     def reachable(self) -> bool:
         """Whether the database answers a trivial query now."""
