@@ -193,7 +193,9 @@ _PAGE_NUMBERS = itertools.count()
 def claim_pages(runtime: Runtime, pages: list[tuple[str, str, str]], *, incident_code: str = "F0001") -> None:
     """(channel, phone, text) pages claimed in the effects ledger for one open incident, as
     escalation steps would leave them, for tests of the dispatcher alone."""
-    from warning.store.models import IncidentRow, NotificationRow
+    from warning.domain import Channel, NotificationPurpose
+    from warning.ledger.pages import PageContent, PageKey, claim_page
+    from warning.store.models import IncidentRow
 
     with runtime.store.transaction() as tx:
         key = f"k-{incident_code}"
@@ -205,12 +207,9 @@ def claim_pages(runtime: Runtime, pages: list[tuple[str, str, str]], *, incident
             lifted_at=None,
         ))  # fmt: skip
         for channel, phone, text in pages:
-            tx.claim(NotificationRow(
-                idempotency_key=f"page-{next(_PAGE_NUMBERS)}", incident_id=incident.id, person_id="li-na",
-                department_id="d",
-                phone=phone, channel=channel, purpose="page", language="en", text=text, exercise=False,
-                why="test", status="claimed", provider_sid=None, error=None, claimed_at=START, updated_at=START,
-            ))  # fmt: skip
+            key = PageKey.step(incident.id, "dispatcher-test", next(_PAGE_NUMBERS), "li-na", Channel(channel))
+            content = PageContent(department_id="d", phone=phone, language="en", text=text, exercise=False, why="test")
+            claim_page(tx, key, content, NotificationPurpose.page, START)
 
 
 def http_json(method: str, url: str, body: object = None, token: str | None = None) -> tuple[int, Any]:

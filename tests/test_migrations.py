@@ -75,6 +75,7 @@ def test_a_release_database_is_refused_upgraded_and_then_runs_with_nothing_lost(
     done = _warning("db", "upgrade", "--db", release_database)
     assert done.returncode == 0 and done.stdout.strip() == f"upgraded from release 0.1 to {head_revision()}"
     assert _counts(release_database) == before
+    _assert_page_parts_filled_in(release_database)
     assert _warning("db", "current", "--db", release_database).returncode == 0
     assert _warning("db", "upgrade", "--db", release_database).stdout.startswith("already at")
     later = START + timedelta(days=1)  # after the drill the release recorded
@@ -85,6 +86,29 @@ def test_a_release_database_is_refused_upgraded_and_then_runs_with_nothing_lost(
         assert runtime.store.incidents()[0].acknowledged_by is not None  # the release's history reads back
     finally:
         runtime.close()
+
+
+def _assert_page_parts_filled_in(url: str) -> None:
+    """Migration 0004 filled each page's key parts in from its key, and moved provider statuses aside."""
+    engine = connect(url)
+    try:
+        with engine.connect() as connection:
+            pages = connection.execute(
+                text("SELECT idempotency_key, origin, policy_id, position, status, provider_status FROM notifications")
+            ).all()
+    finally:
+        engine.dispose()
+    origins = set()
+    for key, origin, policy, position, status, provider_status in pages:
+        parts = key.split(":")
+        origins.add(origin)
+        if parts[3] == "position":
+            assert (policy, position) == (parts[2], int(parts[4])), key
+            assert origin == ("fallback" if ":fallback:" in key else "moved" if ":moved:" in key else "step"), key
+        else:
+            assert position is None and origin in ("inform", "handover", "told"), (key, origin)
+        assert status not in ("queued", "sent", "sending") or provider_status is None, (key, status)
+    assert {"step", "told"} <= origins
 
 
 def test_tables_without_a_revision_that_are_not_the_release_schema_are_refused(sqlite_url: str) -> None:

@@ -61,7 +61,8 @@ def test_an_sms_never_confirmed_delivered_becomes_a_call_after_its_validity(
     runtime.simulator.set_behaviour(WANG_WEI, PhoneBehaviour(sms="no-receipt", voice="answer", press="1"))
     read_gauge(runtime, clock, 3.2, timedelta(0))
     step_to(runtime, clock, START + timedelta(minutes=4, seconds=59))
-    assert _pages(runtime) == [("0:00:00", "wang-wei", "sms", "sent")]  # the carrier still "trying"
+    assert _pages(runtime) == [("0:00:00", "wang-wei", "sms", "accepted")]
+    assert runtime.store.notifications()[0].provider_status == "sent"  # the carrier still "trying"
     step_to(runtime, clock, START + timedelta(minutes=6))
     # Five minutes (the default sms_validity) after Twilio accepted it: failed by our own timer.
     assert _pages(runtime)[0] == ("0:00:00", "wang-wei", "sms", "expired")

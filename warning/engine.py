@@ -35,7 +35,7 @@ from warning.decisions.events import (
     SilenceExpired,
     WebhookReplayed,
 )
-from warning.dispatch.dispatcher import FINAL_STATUSES, Dispatcher
+from warning.dispatch.dispatcher import Dispatcher
 from warning.domain import (
     Acknowledgement,
     AckSource,
@@ -52,6 +52,7 @@ from warning.errors import AcknowledgementRefused, ConfigFileError, EvaluationEr
 from warning.escalation.driver import EscalationDriver
 from warning.escalation.org import Organisation, organisation_from_text
 from warning.incidents.service import Change, apply_detection
+from warning.ledger.statuses import PROVIDER_FINAL, PageStatus, move_page
 from warning.metrics import EngineMetrics
 from warning.rulebook import Rulebook, RuleEvaluator
 from warning.rulebook.compound import MemberWarning, compound_key, judge_compound
@@ -59,7 +60,7 @@ from warning.rulebook.content import compound_content
 from warning.rulebook.evaluator import GateChanged
 from warning.silences import Silence, SilenceRequest, area_prefix, scoped_area
 from warning.store.models import IncidentRow, NotificationRow, SilenceRow
-from warning.store.repository import IN_FLIGHT, Store, Transaction
+from warning.store.repository import Store, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,11 @@ class AckResult:
     accepted: bool
     message: str
     incident_code: str | None = None
+
+
+def _reached(provider_status: str) -> bool | None:
+    """Whether the provider's final word means the person was reached; None when it is not final."""
+    return next((reached for final, reached in PROVIDER_FINAL.items() if final.value == provider_status), None)
 
 
 class Engine:
@@ -497,14 +503,15 @@ class Engine:
         provider is asked first, since a status callback can be lost (our server was down)."""
         for notification_id, channel, provider_sid in expired:
             status = self.dispatcher.provider_status(channel, provider_sid) if provider_sid else None
-            if provider_sid and status in FINAL_STATUSES:
+            if provider_sid and status is not None and _reached(status) is not None:
                 self.record_delivery_status(provider_sid, status)  # the callback we missed
                 continue
             with self._lock, self.store.transaction() as tx:
                 row = tx.notification(notification_id, for_update=True)
-                if row is None or row.status not in IN_FLIGHT or row.valid_for_seconds is None:
+                if row is None or row.status != PageStatus.accepted or row.valid_for_seconds is None:
                     continue  # a callback came meanwhile
-                row.status, row.updated_at = "expired", now
+                move_page(row, PageStatus.expired)
+                row.updated_at = now
                 incident = tx.incident(row.incident_id)
                 assert incident is not None
                 expiry = NotificationExpired(
@@ -716,7 +723,7 @@ class Engine:
         now = self.clock.now()
         with self._lock, self.store.transaction() as tx:
             changed = self.dispatcher.apply_status(tx, provider_sid, status)  # rows with a new final status
-            failed = [row for row in changed if not FINAL_STATUSES[status] and row.purpose == "page"]
+            failed = [row for row in changed if _reached(status) is False and row.purpose == "page"]
             for row in failed:
                 incident = tx.incident(row.incident_id)
                 assert incident is not None

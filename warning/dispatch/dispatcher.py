@@ -34,20 +34,13 @@ from warning.dispatch.messages import BundleItem, compose, compose_bundle
 from warning.dispatch.notifier import Notifier
 from warning.domain import Channel, IncidentStatus, Level, Notification, NotificationPurpose
 from warning.errors import DeliveryError
+from warning.ledger.pages import DEFAULT_SMS_VALIDITY, PageContent, PageKey, claim_page
+from warning.ledger.statuses import PROVIDER_FINAL, TAKEABLE, PageStatus, move_page, page_moves
 from warning.silences import Silence, covering
 from warning.store.models import IncidentRow, NotificationRow
 from warning.store.repository import Store, Transaction
 
 # Provider statuses that end a notification's life, and whether they mean it reached the person.
-FINAL_STATUSES = {
-    "delivered": True,
-    "completed": True,
-    "undelivered": False,
-    "failed": False,
-    "no-answer": False,
-    "busy": False,
-    "canceled": False,
-}
 
 
 @dataclass(frozen=True)
@@ -80,7 +73,6 @@ def to_notification(row: NotificationRow, incident_code: str, text: str | None =
 
 
 MAX_ATTEMPTS = 8
-DEFAULT_SMS_VALIDITY = 300  # seconds: an SMS page whose policy names none (older tracks, pages moved from a call)
 STUCK_AFTER = timedelta(minutes=2)  # far longer than any provider request may take (10 s timeout)
 
 
@@ -150,11 +142,13 @@ class Dispatcher:
 
     def _take(self, tx: Transaction, notification_id: int, now: datetime, *, due_only: bool = True) -> bool:
         """Move one row from claimed or uncertain to sending; False if someone else took it first."""
-        conditions = [NotificationRow.id == notification_id, NotificationRow.status.in_(("claimed", "uncertain"))]
+        conditions = [NotificationRow.id == notification_id, NotificationRow.status.in_(TAKEABLE)]
         if due_only:  # a row another row's message just put back on hold waits for that; a companion
             # joining a message that goes now need not be due itself
             conditions.append(NotificationRow.retry_at.is_(None) | (NotificationRow.retry_at <= now))
-        result = tx.session.execute(update(NotificationRow).where(*conditions).values(status="sending", updated_at=now))
+        result = tx.session.execute(
+            update(NotificationRow).where(*conditions).values(status=PageStatus.sending.value, updated_at=now)
+        )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     def _guard(self, row: NotificationRow) -> str | None:
@@ -174,8 +168,10 @@ class Dispatcher:
             # A row left `sending` by a crash may or may not have reached the provider: ask first.
             tx.session.execute(
                 update(NotificationRow)
-                .where(NotificationRow.status == "sending", NotificationRow.updated_at < now - self.stuck_after)
-                .values(status="uncertain", retry_at=now)
+                .where(
+                    NotificationRow.status == PageStatus.sending, NotificationRow.updated_at < now - self.stuck_after
+                )
+                .values(status=PageStatus.uncertain.value, retry_at=now)
             )
             due = [(row.id, row.status, row.attempt_started_at) for row in tx.notifications_due(now)]
             # Read once per pass: a page per send would otherwise query the silences again.
@@ -206,7 +202,8 @@ class Dispatcher:
         assert incident is not None
         refusal = self._guard(row)
         if refusal is not None:
-            row.status, row.error = "blocked", refusal
+            move_page(row, PageStatus.blocked)
+            row.error = refusal
             tx.record(now, DrillGuardBlocked(**_page(row, incident.code), phone=row.phone, reason=refusal),
                       row.incident_id)  # fmt: skip
             return None
@@ -252,7 +249,8 @@ class Dispatcher:
         until = max(recent) + window
         if until <= now:
             return False
-        row.status, row.retry_at, row.updated_at = "claimed", until, now
+        move_page(row, PageStatus.claimed)
+        row.retry_at, row.updated_at = until, now
         tx.record(now, NotificationHeldForBundle(**_page(row, _code(tx, row)), until=until), row.incident_id)
         return True
 
@@ -302,37 +300,40 @@ class Dispatcher:
         long_hold = hold - now > self.budget.max_delay
         for member in members:
             if plan.channel is not None and member in pages:
-                member.status, member.retry_at, member.updated_at = "replanned", None, now
-                self._claim_moved(tx, member, plan.channel, now)
+                move_page(member, PageStatus.replanned)
+                member.retry_at, member.updated_at = None, now
+                self._claim_moved(tx, member, Channel(plan.channel), now)
                 moved = PageReplanned(**_page(member, _code(tx, member)), phone=member.phone,
                                       to=Channel(plan.channel), held_until=hold)  # fmt: skip
                 tx.record(now, moved, member.incident_id)
                 continue
             if long_hold and member in pages and self.hand_on is not None and self.hand_on(tx, member, hold, now):
-                member.status, member.retry_at, member.updated_at = "replanned", None, now
+                move_page(member, PageStatus.replanned)
+                member.retry_at, member.updated_at = None, now
                 handed_on = PageReplanned(**_page(member, _code(tx, member)), phone=member.phone, to="next_step",
                                           held_until=hold)  # fmt: skip
                 tx.record(now, handed_on, member.incident_id)
                 continue
-            member.status, member.retry_at, member.updated_at = "claimed", hold, now
+            move_page(member, PageStatus.claimed)
+            member.retry_at, member.updated_at = hold, now
             held = BudgetHeld(**_page(member, _code(tx, member)), phone=member.phone, until=hold)
             tx.record(now, held, member.incident_id)
 
-    def _claim_moved(self, tx: Transaction, page: NotificationRow, channel: str, now: datetime) -> None:
+    def _claim_moved(self, tx: Transaction, page: NotificationRow, channel: Channel, now: datetime) -> None:
+        """The page on the other channel, claimed in the ledger to go now."""
         incident = tx.incident(page.incident_id)
         assert incident is not None
-        text = compose(purpose=NotificationPurpose.page, channel=Channel(channel), language=page.language,
+        text = compose(purpose=NotificationPurpose.page, channel=channel, language=page.language,
                        exercise=page.exercise, code=incident.code, hazard=incident.hazard,
                        level=Level(incident.level), title=incident.title, reason=incident.reason,
                        content=incident.content)  # fmt: skip
-        tx.claim(NotificationRow(
-            idempotency_key=f"{page.idempotency_key}:moved:{channel}", incident_id=page.incident_id,
-            person_id=page.person_id, department_id=page.department_id, phone=page.phone, channel=channel,
-            purpose=page.purpose, language=page.language, text=text, exercise=page.exercise,
-            why=f"{page.why}; moved from {page.channel} over the carrier budget", status="claimed",
-            provider_sid=None, error=None, claimed_at=now, updated_at=now, retry_at=now,
-            valid_for_seconds=page.valid_for_seconds or (DEFAULT_SMS_VALIDITY if channel == "sms" else None),
-        ))  # fmt: skip
+        content = PageContent(department_id=page.department_id, phone=page.phone, language=page.language, text=text,
+                              exercise=page.exercise, why=f"{page.why}; moved from {page.channel} over the carrier "
+                              "budget")  # fmt: skip
+        seconds = page.valid_for_seconds or (DEFAULT_SMS_VALIDITY if channel is Channel.sms else None)
+        valid_for = timedelta(seconds=seconds) if seconds else None
+        key = PageKey.of(page).moved(channel)
+        claim_page(tx, key, content, NotificationPurpose(page.purpose), now, valid_for=valid_for, due_at=now)
 
     def _allowed_at(self, tx: Transaction, row: NotificationRow, channel: str, now: datetime) -> datetime:
         """When the carrier would take one more message to this number on `channel`."""
@@ -350,14 +351,16 @@ class Dispatcher:
             if row.silence_id != silence.id:
                 silenced = NotificationSilenced(**_page(row, incident.code), silence=silence.id, until=silence.ends_at)
                 tx.record(now, silenced, row.incident_id)
-            row.status, row.retry_at, row.silence_id, row.updated_at = "claimed", silence.ends_at, silence.id, now
+            move_page(row, PageStatus.claimed)
+            row.retry_at, row.silence_id, row.updated_at = silence.ends_at, silence.id, now
             return True
         if row.silence_id is None:
             return False
         stale = _stale_after_silence(tx, row, incident)
         if stale is None:
             return False
-        row.status, row.retry_at, row.updated_at = "suppressed", None, now
+        move_page(row, PageStatus.suppressed)
+        row.retry_at, row.updated_at = None, now
         suppressed = NotificationSuppressed(**_page(row, incident.code), silence=row.silence_id, cause=stale,
                                             status=incident.status)  # fmt: skip
         tx.record(now, suppressed, row.incident_id)
@@ -396,7 +399,8 @@ class Dispatcher:
             for member_id in send.member_ids:
                 row = tx.notification(member_id)
                 assert row is not None
-                row.status, row.provider_sid, row.updated_at, row.retry_at = "accepted", reference, now, None
+                move_page(row, PageStatus.accepted)
+                row.provider_sid, row.updated_at, row.retry_at = reference, now, None
                 if row.valid_for_seconds:  # our own SMS validity timer starts when the provider has the page
                     row.expires_at = now + timedelta(seconds=row.valid_for_seconds)
                 fields = _page(row, _code(tx, row))
@@ -437,7 +441,8 @@ class Dispatcher:
                 status = "uncertain" if exc.ambiguous else "claimed" if exc.retryable else "failed"
                 if status != "failed" and row.attempts >= MAX_ATTEMPTS:
                     status = "failed"
-                row.status, row.error, row.updated_at = status, str(exc), now
+                move_page(row, PageStatus(status))
+                row.error, row.updated_at = str(exc), now
                 row.retry_at = now + backoff(max(row.attempts, 1)) if status != "failed" else None
                 if status == "claimed":  # not processed: it may go in another bundle next time
                     row.bundle_id, row.sent_text = None, None
@@ -456,14 +461,16 @@ class Dispatcher:
         or call carried; the rows this callback brought a new final status (none for an unknown
         reference, a repeat, or a late callback)."""
         changed = []
+        final = next((final for final in PROVIDER_FINAL if final.value == status), None)
         for row in tx.notifications_by_sid(provider_sid):
-            if row.status in FINAL_STATUSES or row.status == status:
-                continue  # callbacks can arrive twice or late: the first final word stands
-            if row.status == "expired" and status not in FINAL_STATUSES:
-                continue  # our validity timer already gave up on it; only a final word still counts
-            row.status, row.updated_at = status, self.now()
-            if status not in FINAL_STATUSES:
+            if final is None:  # on the way (queued, sent, ringing ...): noted beside the ledger's status
+                if row.status == PageStatus.accepted:
+                    row.provider_status, row.updated_at = status[:20], self.now()
                 continue
+            if not page_moves(PageStatus(row.status), final):
+                continue  # callbacks can arrive twice or late: the first final word stands
+            move_page(row, final)
+            row.provider_status, row.updated_at = status, self.now()
             changed_event = NotificationStatusChanged(**_page(row, _code(tx, row)), status=status)
             tx.record(self.now(), changed_event, row.incident_id)
             changed.append(row)

@@ -27,7 +27,6 @@ from warning.decisions.events import (
     QuorumProgressed,
     SuperiorInformed,
 )
-from warning.dispatch.dispatcher import DEFAULT_SMS_VALIDITY, FINAL_STATUSES
 from warning.dispatch.messages import compose
 from warning.domain import Acknowledgement, Channel, IncidentStatus, Level, NotificationPurpose, Person
 from warning.errors import AcknowledgementRefused
@@ -35,24 +34,15 @@ from warning.escalation.org import Organisation
 from warning.escalation.policy import PlannedPage, decide_step, plan_inform, snapshot_policy, total_positions
 from warning.incidents.lifecycle import IncidentEvent, transition
 from warning.incidents.service import acknowledge
+from warning.ledger.pages import DEFAULT_SMS_VALIDITY, PageContent, PageKey, claim_page
+from warning.ledger.statuses import AWAITING, NOT_REACHED, PageStatus, TrackState, move_track
 from warning.store.models import EscalationRow, IncidentRow, NotificationRow
 from warning.store.repository import Transaction
 
-AWAITING = ("active", "exhausted")  # track states still waiting for their department's acknowledgement
 
-
-# Final statuses of a page that did not reach its person: the provider's, and our own.
-OUR_FAILURES = {"expired", "blocked", "suppressed"}
-FAILED = frozenset({status for status, reached in FINAL_STATUSES.items() if not reached} | OUR_FAILURES)
-
-
-def _step_of(key: str) -> tuple[str, int, str] | None:
-    """(policy id, position, key prefix shared by the step's pages to that person) of a step page key
-    `incident:ID:POLICY:position:P:PERSON:CHANNEL[:fallback:voice]`; None for other keys."""
-    parts = key.split(":")
-    if len(parts) < 7 or parts[0] != "incident" or parts[3] != "position" or not parts[4].isdigit():
-        return None
-    return parts[2], int(parts[4]), ":".join(parts[:6]) + ":"
+def _awaiting(track: EscalationRow) -> bool:
+    """Still waiting for its department's acknowledgement."""
+    return TrackState(track.state) in AWAITING
 
 
 def _paged(pages: tuple[PlannedPage, ...], claimed: list[bool]) -> list[PageTaken]:
@@ -101,7 +91,7 @@ class EscalationDriver:
             snapshot = snapshot_policy(policy, chain)
             row = EscalationRow(
                 incident_id=incident.id, policy_id=policy.id, policy=snapshot, step_index=0, tier=0,
-                department_id=chain[0], due_at=now, token=1, state="active", stop_reason=None,
+                department_id=chain[0], due_at=now, token=1, state=TrackState.active.value, stop_reason=None,
                 acknowledged_by=None, acknowledged_at=None,
             )  # fmt: skip
             tx.add_escalation(row)
@@ -139,7 +129,7 @@ class EscalationDriver:
         track = tx.escalation(escalation_id, for_update=True)
         if (
             track is None
-            or track.state != "active"
+            or track.state != TrackState.active
             or track.token != token
             or track.due_at is None
             or track.due_at > now
@@ -158,7 +148,8 @@ class EscalationDriver:
             return True
         track.silence_id = None
         if track.step_index >= total_positions(track.policy):
-            track.state, track.due_at = "exhausted", None
+            move_track(track, TrackState.exhausted)
+            track.due_at = None
             track.token += 1
             exhausted = EscalationExhausted(incident=incident.code, policy=track.policy_id, steps=track.step_index)
             tx.record(now, exhausted, incident.id)
@@ -197,14 +188,14 @@ class EscalationDriver:
         if not still_silenced:
             tx.release_silenced_pages(incident.id, now)  # e.g. a silence `up_to` yellow, and now it is red
         for track in tx.escalations_of(incident.id, for_update=True):
-            if track.state != "stopped":
+            if track.state != TrackState.stopped:
                 self._inform(tx, incident, track, now)  # the province hears of a red warning, acknowledged or not
-            if track.state == "active" and track.silence_id is not None and not still_silenced:
+            if track.state == TrackState.active and track.silence_id is not None and not still_silenced:
                 track.due_at, track.token = now, track.token + 1
                 tx.record(now, EscalationResumed(incident=incident.code, level=level, policy=track.policy_id),
                           incident.id)  # fmt: skip
                 continue
-            if track.state not in AWAITING or track.step_index == 0:
+            if not _awaiting(track) or track.step_index == 0:
                 continue
             position = track.step_index - 1
             outcome = decide_step(track.policy, incident.id, position, now, level, self.org, now)
@@ -221,7 +212,8 @@ class EscalationDriver:
                 next_at=outcome.next_at,
             )
             tx.record(now, reevaluated, incident.id)
-            track.state, track.due_at = "active", outcome.next_at
+            move_track(track, TrackState.active)
+            track.due_at = outcome.next_at
             track.tier, track.department_id = outcome.tier, outcome.department_id
             track.token += 1
         if self._engage(tx, incident, now) and incident.status == IncidentStatus.acknowledged.value:
@@ -233,7 +225,7 @@ class EscalationDriver:
     def escalate_now(self, tx: Transaction, incident: IncidentRow, person: Person, now: datetime) -> None:
         """Bring the next step of the person's own track forward to now."""
         for track in tx.escalations_of(incident.id, for_update=True):
-            if track.state != "active" or person.department not in track.policy["departments"]:
+            if track.state != TrackState.active or person.department not in track.policy["departments"]:
                 continue
             track.due_at = now
             track.token += 1
@@ -245,9 +237,10 @@ class EscalationDriver:
     def stop(self, tx: Transaction, incident: IncidentRow, reason: str, now: datetime) -> None:
         """Stop every track still waiting (the warning was lifted)."""
         for track in tx.escalations_of(incident.id, for_update=True):
-            if track.state not in AWAITING:
+            if not _awaiting(track):
                 continue
-            track.state, track.stop_reason, track.due_at = "stopped", reason, None
+            move_track(track, TrackState.stopped)
+            track.stop_reason, track.due_at = reason, None
             track.token += 1
             tx.record(
                 now, EscalationStopped(incident=incident.code, policy=track.policy_id, cause="lifted"), incident.id
@@ -268,18 +261,19 @@ class EscalationDriver:
             raise AcknowledgementRefused(f"{person.name} is not in a department engaged in incident {incident.code}")
         if incident.status == IncidentStatus.lifted.value:
             raise AcknowledgementRefused(f"incident {incident.code} is lifted, not awaiting acknowledgement")
-        pending = [track for track in mine if track.state in AWAITING]
+        pending = [track for track in mine if _awaiting(track)]
         if not pending:
             by = ", ".join(sorted({t.acknowledged_by or "?" for t in mine}))
             raise AcknowledgementRefused(f"incident {incident.code} was already acknowledged for "
                                          f"{self.org.departments[person.department].name} (by {by})")  # fmt: skip
         quorum = self.org.quorum_applies(Level(incident.level)) and len(tracks) > 1
-        settles = pending if quorum else [track for track in tracks if track.state in AWAITING]
+        settles = pending if quorum else [track for track in tracks if _awaiting(track)]
         for track in settles:
-            track.state, track.due_at, track.stop_reason = "acknowledged", None, f"acknowledged by {person.name}"
+            move_track(track, TrackState.acknowledged)
+            track.due_at, track.stop_reason = None, f"acknowledged by {person.name}"
             track.acknowledged_by, track.acknowledged_at = person.id, ack.at
             track.token += 1
-        waiting = [track for track in tracks if track.state in AWAITING]
+        waiting = [track for track in tracks if _awaiting(track)]
         if waiting:
             kinds = [str(track.policy["department_kind"]) for track in waiting]
             done = len(tracks) - len(waiting)
@@ -312,11 +306,11 @@ class EscalationDriver:
         handed = HandedOver(incident=incident.code, person=person.id, to=colleague.id, policy=track.policy_id)
         tx.record(now, handed, incident.id)
         for channel in self.org.preferred_channels(colleague.id):
-            key = f"incident:{incident.id}:{track.policy_id}:handover:{colleague.id}:{now.isoformat()}:{channel.value}"
+            key = PageKey.handover(incident.id, track.policy_id, colleague.id, now, channel)
             why = f"{person.name} handed {incident.code} over to {colleague.name}"
-            page = PlannedPage(key, colleague, person.department, channel, why)
+            page = PlannedPage(key, colleague, person.department, why)
             self._claim_page(tx, incident, page, now, track=track)
-        if track.state == "active" and track.step_index:
+        if track.state == TrackState.active and track.step_index:
             step = track.policy["steps"][(track.step_index - 1) % len(track.policy["steps"])]
             track.due_at = now + timedelta(seconds=int(step["wait_seconds"]))
             track.token += 1
@@ -337,14 +331,11 @@ class EscalationDriver:
             if person_id in just_paged and purpose is NotificationPurpose.update:
                 continue
             person = self.org.person(person_id)
-            key = (
-                f"incident:{incident.id}:{purpose.value}:{incident.level}:{incident.updated_at.isoformat()}:{person_id}"
-            )
+            key = PageKey.told(incident.id, purpose, Level(incident.level), incident.updated_at, person_id)
             page = PlannedPage(
                 key,
                 person,
                 first_page.department_id,
-                Channel.sms,
                 f"{person.name} was told of {incident.code}, so is told of the "
                 f"{'lift' if purpose is NotificationPurpose.lifted else 'level change'}",
             )
@@ -356,10 +347,9 @@ class EscalationDriver:
         """A page that could not reach its person, on a warning still open: do what the track's
         policy says (`on_failure`): call the person instead of the SMS, and/or bring the next step
         forward once every page of the step to that person has failed."""
-        found = self._track_of_page(tx, incident, row)
-        if found is None or found[0].state not in AWAITING:
+        track = self._track_of_page(tx, incident, row)
+        if track is None or not _awaiting(track):
             return  # not a step page, the department acknowledged meanwhile, or the warning was lifted
-        track, position, prefix = found
         on_failure = track.policy.get("on_failure", ["voice"])
         if (
             row.channel == Channel.sms.value
@@ -367,10 +357,14 @@ class EscalationDriver:
             and self.fall_back_to_voice(tx, incident, row, why, now)
         ):
             return
-        if "next_step" not in on_failure or track.state != "active" or track.step_index != position + 1:
+        last_step = row.position is not None and track.step_index == row.position + 1
+        if "next_step" not in on_failure or track.state != TrackState.active or not last_step:
             return
-        step_pages = [other for other in tx.notifications_for(incident.id) if other.idempotency_key.startswith(prefix)]
-        if any(other.status not in FAILED for other in step_pages):
+        step_pages = [
+            other for other in tx.notifications_for(incident.id)
+            if (other.policy_id, other.position, other.person_id) == (row.policy_id, row.position, row.person_id)
+        ]  # fmt: skip
+        if any(PageStatus(other.status) not in NOT_REACHED for other in step_pages):
             return  # another page of the step may still reach them
         unreachable = EscalationHastened(incident=incident.code, policy=track.policy_id, person=row.person_id,
                                          cause="unreachable", failure=why)  # fmt: skip
@@ -381,13 +375,12 @@ class EscalationDriver:
         `on_failure`, the next step runs now (the next person) and the page is not sent."""
         incident = tx.incident(row.incident_id)
         assert incident is not None
-        found = self._track_of_page(tx, incident, row)
-        if found is None:
+        track = self._track_of_page(tx, incident, row)
+        if track is None or row.position is None:
             return False
-        track, position, _ = found
         if (
-            track.state != "active"
-            or track.step_index != position + 1
+            track.state != TrackState.active
+            or track.step_index != row.position + 1
             or "next_step" not in track.policy.get("on_failure", [])
         ):
             return False
@@ -396,17 +389,11 @@ class EscalationDriver:
         self._hasten(tx, incident, track, held, now)
         return True
 
-    def _track_of_page(
-        self, tx: Transaction, incident: IncidentRow, row: NotificationRow
-    ) -> tuple[EscalationRow, int, str] | None:
-        """(track, step position, key prefix of the step's pages to that person) of a step page on a
-        warning still open; None for any other page."""
-        found = _step_of(row.idempotency_key)
-        if found is None or incident.status != IncidentStatus.open.value:
+    def _track_of_page(self, tx: Transaction, incident: IncidentRow, row: NotificationRow) -> EscalationRow | None:
+        """The track of a step page (or its fallback or move) on a warning still open; None for any other."""
+        if not PageKey.of(row).of_a_step or incident.status != IncidentStatus.open.value:
             return None
-        policy_id, position, prefix = found
-        track = next((t for t in tx.escalations_of(incident.id, for_update=True) if t.policy_id == policy_id), None)
-        return (track, position, prefix) if track is not None else None
+        return next((t for t in tx.escalations_of(incident.id, for_update=True) if t.policy_id == row.policy_id), None)
 
     def _hasten(
         self, tx: Transaction, incident: IncidentRow, track: EscalationRow, hastened: EscalationHastened, now: datetime
@@ -419,7 +406,7 @@ class EscalationDriver:
         """Call the person whose SMS page could not be delivered; False if that call was made already."""
         person = self.org.person(sms.person_id)
         reason = f"the SMS page to {person.name} was {why}: calling instead"
-        page = PlannedPage(f"{sms.idempotency_key}:fallback:voice", person, sms.department_id, Channel.voice, reason)
+        page = PlannedPage(PageKey.of(sms).fallback(), person, sms.department_id, reason)
         if not self._claim_page(tx, incident, page, now):
             return False
         fallback = FallbackCallPlaced(incident=incident.code, person=person.id, failed=why, sms=sms.idempotency_key,
@@ -449,29 +436,9 @@ class EscalationDriver:
             reason=incident.reason,
             content=incident.content,
         )
-        row = tx.claim(
-            NotificationRow(
-                idempotency_key=page.key,
-                incident_id=incident.id,
-                person_id=page.person.id,
-                department_id=page.department_id,
-                phone=page.person.phone,
-                channel=page.channel.value,
-                purpose=purpose.value,
-                language=page.person.language,
-                text=text,
-                exercise=incident.exercise,
-                why=page.why,
-                status="claimed",
-                provider_sid=None,
-                error=None,
-                claimed_at=now,
-                updated_at=now,
-                valid_for_seconds=(
-                    int(track.policy.get("sms_validity_seconds", DEFAULT_SMS_VALIDITY))
-                    if track is not None and page.channel is Channel.sms and purpose is NotificationPurpose.page
-                    else None
-                ),
-            )
-        )
-        return row is not None
+        content = PageContent(department_id=page.department_id, phone=page.person.phone, language=page.person.language,
+                              text=text, exercise=incident.exercise, why=page.why)  # fmt: skip
+        valid_for = None
+        if track is not None and page.channel is Channel.sms and purpose is NotificationPurpose.page:
+            valid_for = timedelta(seconds=int(track.policy.get("sms_validity_seconds", DEFAULT_SMS_VALIDITY)))
+        return claim_page(tx, page.address, content, purpose, now, valid_for=valid_for) is not None

@@ -15,17 +15,25 @@ from typing import Any
 from warning.decisions.events import StepSkip
 from warning.domain import Channel, Level, Person, format_duration, level_rank
 from warning.escalation.org import EVERY_MEMBER, HoursSpec, Organisation, PolicySpec
+from warning.ledger.pages import PageKey
 
 
 @dataclass(frozen=True, slots=True)
 class PlannedPage:
-    """One page a step asks for, with its idempotency key and the reason it is sent."""
+    """One page a step asks for, with its key in the ledger and the reason it is sent."""
 
-    key: str
+    address: PageKey
     person: Person
     department_id: str
-    channel: Channel
     why: str
+
+    @property
+    def key(self) -> str:
+        return self.address.text
+
+    @property
+    def channel(self) -> Channel:
+        return self.address.channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,10 +180,9 @@ def decide_step(
         for name in names:
             pages.append(
                 PlannedPage(
-                    key=f"incident:{incident_id}:{snapshot['policy_id']}:position:{position}:{person.id}:{name}",
+                    address=PageKey.step(incident_id, snapshot["policy_id"], position, person.id, Channel(name)),
                     person=person,
                     department_id=department_id,
-                    channel=Channel(name),
                     why=f"{ordinal}: {name} {the_role} of {department.name}",
                 )
             )
@@ -208,9 +215,9 @@ def plan_inform(
     person = org.on_duty(department.id, "duty_officer", at)
     if person is None:
         return None
-    key = f"incident:{incident_id}:{snapshot['policy_id']}:inform:{level.value}:{person.id}"
+    key = PageKey.inform(incident_id, snapshot["policy_id"], level, person.id)
     why = f"policy {snapshot['policy_id']} informs {department.name} of every {level.value} warning"
-    return PlannedPage(key, person, department.id, Channel.sms, why)
+    return PlannedPage(key, person, department.id, why)
 
 
 def _engaged(org: Organisation, hazard: str, level: Level, area: str) -> list[tuple[PolicySpec, list[str]]] | str:

@@ -19,6 +19,7 @@ from warning.decisions.events import Event
 from warning.decisions.render import summary
 from warning.domain import DeadLetter, Level, Reading
 from warning.errors import DatabaseUnavailable, WriteConflict
+from warning.ledger.statuses import TAKEABLE, PageStatus, TrackState
 from warning.silences import Silence, covering
 from warning.store.models import (
     CapMessageRow,
@@ -83,7 +84,6 @@ def build_database(url: str, *, sqlite_synchronous: SqliteSynchronous = "full") 
 
 
 _IDS_PER_QUERY = 1000  # well under SQLite's limit of bound parameters in one statement
-IN_FLIGHT = ("accepted", "queued", "sending", "sent")  # provider statuses before delivery: not yet final
 
 
 _CLAIM_ON_POSTGRESQL = (
@@ -291,7 +291,7 @@ class Transaction:
         """(escalation id, token) of the active tracks due by `now`, oldest first."""
         query = (
             select(EscalationRow.id, EscalationRow.token)
-            .where(EscalationRow.state == "active", EscalationRow.due_at <= now)
+            .where(EscalationRow.state == TrackState.active, EscalationRow.due_at <= now)
             .order_by(EscalationRow.due_at, EscalationRow.id)
             .limit(limit)
         )
@@ -300,7 +300,7 @@ class Transaction:
     def next_due_at(self) -> datetime | None:
         query = (
             select(EscalationRow.due_at)
-            .where(EscalationRow.state == "active", EscalationRow.due_at.is_not(None))
+            .where(EscalationRow.state == TrackState.active, EscalationRow.due_at.is_not(None))
             .order_by(EscalationRow.due_at)
             .limit(1)
         )
@@ -366,12 +366,12 @@ class Transaction:
         """A silence ended early: the tracks and pages waiting for its end are due now."""
         self.session.execute(
             update(EscalationRow)
-            .where(EscalationRow.silence_id == silence_id, EscalationRow.state == "active")
+            .where(EscalationRow.silence_id == silence_id, EscalationRow.state == TrackState.active)
             .values(due_at=now, token=EscalationRow.token + 1)
         )
         self.session.execute(
             update(NotificationRow)
-            .where(NotificationRow.silence_id == silence_id, NotificationRow.status == "claimed")
+            .where(NotificationRow.silence_id == silence_id, NotificationRow.status == PageStatus.claimed)
             .values(retry_at=now)
         )
 
@@ -379,7 +379,7 @@ class Transaction:
         """SMS pages the provider accepted but the carrier has not confirmed delivered in time."""
         query = (
             select(NotificationRow)
-            .where(NotificationRow.status.in_(IN_FLIGHT), NotificationRow.expires_at <= now)
+            .where(NotificationRow.status == PageStatus.accepted, NotificationRow.expires_at <= now)
             .order_by(NotificationRow.expires_at, NotificationRow.id)
         )
         return list(self.session.scalars(query))
@@ -387,7 +387,7 @@ class Transaction:
     def next_expiry_at(self) -> datetime | None:
         query = (
             select(NotificationRow.expires_at)
-            .where(NotificationRow.status.in_(IN_FLIGHT), NotificationRow.expires_at.is_not(None))
+            .where(NotificationRow.status == PageStatus.accepted, NotificationRow.expires_at.is_not(None))
             .order_by(NotificationRow.expires_at)
             .limit(1)
         )
@@ -400,7 +400,7 @@ class Transaction:
             .where(
                 NotificationRow.incident_id == incident_id,
                 NotificationRow.silence_id.is_not(None),
-                NotificationRow.status == "claimed",
+                NotificationRow.status == PageStatus.claimed,
             )
             .values(retry_at=now)
         )
@@ -418,7 +418,7 @@ class Transaction:
         query = (
             select(NotificationRow)
             .where(
-                NotificationRow.status.in_(("claimed", "uncertain")),
+                NotificationRow.status.in_(TAKEABLE),
                 (NotificationRow.retry_at.is_(None)) | (NotificationRow.retry_at <= now),
             )
             .order_by(NotificationRow.id)
@@ -448,7 +448,7 @@ class Transaction:
                 NotificationRow.phone == lead.phone,
                 NotificationRow.channel == lead.channel,
                 NotificationRow.exercise == lead.exercise,
-                NotificationRow.status == "claimed",
+                NotificationRow.status == PageStatus.claimed,
                 NotificationRow.silence_id.is_(None),
                 NotificationRow.id != lead.id,
             )
@@ -464,7 +464,7 @@ class Transaction:
     def next_retry_at(self) -> datetime | None:
         query = (
             select(NotificationRow.retry_at)
-            .where(NotificationRow.status.in_(("claimed", "uncertain")), NotificationRow.retry_at.is_not(None))
+            .where(NotificationRow.status.in_(TAKEABLE), NotificationRow.retry_at.is_not(None))
             .order_by(NotificationRow.retry_at)
             .limit(1)
         )
