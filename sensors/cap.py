@@ -33,6 +33,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 from xml.etree.ElementTree import Element
+from xml.sax import SAXException
 
 import xmlschema
 from xmlschema.exceptions import XMLResourceBlocked, XMLResourceError, XMLResourceForbidden
@@ -146,7 +147,7 @@ def parse_message(body: bytes) -> CapMessage:
         resource = xmlschema.XMLResource(io.BytesIO(body), defuse="always", allow="none")
     except (XMLResourceForbidden, XMLResourceBlocked) as exc:
         raise BodyRefused(f"not accepted as CAP: {exc}") from None
-    except (XMLResourceError, ValueError) as exc:
+    except (XMLResourceError, ValueError, LookupError, SAXException) as exc:  # LookupError: an unknown encoding
         raise BodyRefused(f"not XML: {exc}") from None
     errors = list(_schema().iter_errors(resource))
     if errors:

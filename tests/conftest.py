@@ -194,7 +194,7 @@ def claim_pages(runtime: Runtime, pages: list[tuple[str, str, str]], *, incident
     """(channel, phone, text) pages claimed in the effects ledger for one open incident, as
     escalation steps would leave them, for tests of the dispatcher alone."""
     from warning.domain import Channel, NotificationPurpose
-    from warning.ledger.pages import PageContent, PageKey, claim_page
+    from warning.ledger import PageContent, PageKey, claim_page
     from warning.store.models import IncidentRow
 
     with runtime.store.transaction() as tx:

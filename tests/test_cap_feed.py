@@ -203,6 +203,7 @@ def test_bad_messages_are_refused_with_their_reason_and_the_good_parts_kept(
         "wrong status": (alert("B2", at(0), status="Real"), "/alert/status"),
         "no severity": (alert("B3", at(0)).replace(b"<severity>Severe</severity>", b""), "severity"),
         "not UTF-8": (alert("B4", at(0)).replace("暴雨".encode(), b"\xff\xfe"), "not XML"),
+        "unknown encoding": (alert("B9", at(0)).replace(b'encoding="UTF-8"', b'encoding="ATF-8"'), "unknown encoding"),
     }
     for name, (body, reason) in refused.items():
         status, answer = post(runtime, body)

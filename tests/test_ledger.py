@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from tests.conftest import ROOT
 from warning.drills.runner import run_drill
-from warning.ledger.pages import PageOrigin
-from warning.ledger.statuses import (
+from warning.ledger import PageOrigin
+from warning.statuses import (
     FINAL,
     PAGE_TRANSITIONS,
     PROVIDER_FINAL,

@@ -21,6 +21,7 @@ from notifiers.twilio_channels import (
 )
 from notifiers.twilio_signature import TwilioSignature
 from notifiers.webhook import WebhookNotifier
+from sensors.decode import ReadingDecoder
 from sensors.metrics import FeedMetrics
 from sensors.sensorthings import DatastreamFileSpec
 from warning.api.server import ApiTokens, build_api
@@ -30,6 +31,7 @@ from warning.dispatch.notifier import Notifier
 from warning.domain import Channel
 from warning.engine import Engine
 from warning.errors import ConfigFileError, SettingsError
+from warning.escalation.driver import EscalationDriver
 from warning.escalation.org import load_organisation
 from warning.escalation.timers import LiveTimer
 from warning.logs import DecisionLogger
@@ -110,9 +112,12 @@ def build_runtime(
     # than the wall, that takes proportionally more engine time.
     speed = clock.speed if isinstance(clock, ScaledClock) else 1.0
     stuck_after = max(STUCK_AFTER, timedelta(seconds=(PROVIDER_TIMEOUT_SECONDS + 5) * speed))
-    dispatcher = Dispatcher(store, notifiers, clock.now, drill_roster=drill_roster, stuck_after=stuck_after)
-    engine = Engine(store=store, evaluator=evaluator, org=org, dispatcher=dispatcher, clock=clock, exercise=exercise,
-                    metrics=metrics)  # fmt: skip
+    escalation = EscalationDriver(org)
+    # A page the carriers would hold for long: with `next_step` in its policy, the next step runs instead.
+    dispatcher = Dispatcher(store, notifiers, clock.now, drill_roster=drill_roster, stuck_after=stuck_after,
+                            hand_on=escalation.hand_on_held_page)  # fmt: skip
+    engine = Engine(store=store, evaluator=evaluator, decoder=ReadingDecoder(evaluator.sensors), escalation=escalation,
+                    dispatcher=dispatcher, clock=clock, exercise=exercise, metrics=metrics)  # fmt: skip
     engine.use_organisation(org, organisation_source or source_name(settings.organisation))
     if not serve_http:
         return Runtime(engine, store, None, None, feeds=feeds, metrics=metrics)

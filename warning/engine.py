@@ -52,13 +52,13 @@ from warning.errors import AcknowledgementRefused, ConfigFileError, EvaluationEr
 from warning.escalation.driver import EscalationDriver
 from warning.escalation.org import Organisation, organisation_from_text
 from warning.incidents.service import Change, apply_detection
-from warning.ledger.statuses import PROVIDER_FINAL, PageStatus, move_page
 from warning.metrics import EngineMetrics
 from warning.rulebook import Rulebook, RuleEvaluator
 from warning.rulebook.compound import MemberWarning, compound_key, judge_compound
 from warning.rulebook.content import compound_content
 from warning.rulebook.evaluator import GateChanged
 from warning.silences import Silence, SilenceRequest, area_prefix, scoped_area
+from warning.statuses import PROVIDER_FINAL, PageStatus, move_page
 from warning.store.models import IncidentRow, NotificationRow, SilenceRow
 from warning.store.repository import Store, Transaction
 
@@ -132,21 +132,22 @@ class Engine:
         *,
         store: Store,
         evaluator: RuleEvaluator,
-        org: Organisation,
+        decoder: ReadingDecoder,
+        escalation: EscalationDriver,
         dispatcher: Dispatcher,
         clock: Clock,
         exercise: bool = False,
         metrics: EngineMetrics | None = None,
     ) -> None:
+        """Built by the composition root (warning/app.py), which alone knows the concrete parts."""
         self.store = store
         self.metrics = metrics
         self.evaluator = evaluator
+        self.decoder = decoder
+        self.escalation = escalation
         self.dispatcher = dispatcher
         self.clock = clock
         self.exercise = exercise
-        self.escalation = EscalationDriver(org)
-        self.dispatcher.hand_on = self.escalation.hand_on_held_page  # a page held for long: the next step
-        self.decoder = ReadingDecoder(evaluator.sensors)
         self._lock = threading.RLock()
         self._prime(evaluator)
         # Called with the next due time after every decision, so a live timer can re-arm itself.

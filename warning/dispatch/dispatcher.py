@@ -34,9 +34,9 @@ from warning.dispatch.messages import BundleItem, compose, compose_bundle
 from warning.dispatch.notifier import Notifier
 from warning.domain import Channel, IncidentStatus, Level, Notification, NotificationPurpose
 from warning.errors import DeliveryError
-from warning.ledger.pages import DEFAULT_SMS_VALIDITY, PageContent, PageKey, claim_page
-from warning.ledger.statuses import PROVIDER_FINAL, TAKEABLE, PageStatus, move_page, page_moves
+from warning.ledger import DEFAULT_SMS_VALIDITY, PageContent, PageKey, claim_page
 from warning.silences import Silence, covering
+from warning.statuses import PROVIDER_FINAL, TAKEABLE, PageStatus, move_page, page_moves
 from warning.store.models import IncidentRow, NotificationRow
 from warning.store.repository import Store, Transaction
 

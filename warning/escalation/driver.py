@@ -34,8 +34,8 @@ from warning.escalation.org import Organisation
 from warning.escalation.policy import PlannedPage, decide_step, plan_inform, snapshot_policy, total_positions
 from warning.incidents.lifecycle import IncidentEvent, transition
 from warning.incidents.service import acknowledge
-from warning.ledger.pages import DEFAULT_SMS_VALIDITY, PageContent, PageKey, claim_page
-from warning.ledger.statuses import AWAITING, NOT_REACHED, PageStatus, TrackState, move_track
+from warning.ledger import DEFAULT_SMS_VALIDITY, PageContent, PageKey, claim_page
+from warning.statuses import AWAITING, NOT_REACHED, PageStatus, TrackState, move_track
 from warning.store.models import EscalationRow, IncidentRow, NotificationRow
 from warning.store.repository import Transaction
 

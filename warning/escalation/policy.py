@@ -15,7 +15,7 @@ from typing import Any
 from warning.decisions.events import StepSkip
 from warning.domain import Channel, Level, Person, format_duration, level_rank
 from warning.escalation.org import EVERY_MEMBER, HoursSpec, Organisation, PolicySpec
-from warning.ledger.pages import PageKey
+from warning.ledger import PageKey
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,7 +147,7 @@ class NotificationRow(Base):
     phone: Mapped[str] = mapped_column(String(20), index=True)
     channel: Mapped[str] = mapped_column(String(20))
     purpose: Mapped[str] = mapped_column(String(20))
-    # The parts of the key (warning/ledger/pages.py): how the page came about, and for a step page
+    # The parts of the key (warning/ledger.py): how the page came about, and for a step page
     # (or its fallback or move) the policy and position: read as columns, never parsed from the key.
     origin: Mapped[str] = mapped_column(String(10))
     policy_id: Mapped[str | None] = mapped_column(String(100))
@@ -156,7 +156,7 @@ class NotificationRow(Base):
     text: Mapped[str] = mapped_column(Text)
     exercise: Mapped[bool]
     why: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), index=True)  # warning/ledger/statuses.py: PageStatus
+    status: Mapped[str] = mapped_column(String(20), index=True)  # warning/statuses.py: PageStatus
     provider_status: Mapped[str | None] = mapped_column(String(20))  # the provider's word on the way (queued, sent ...)
     attempts: Mapped[int] = mapped_column(default=0)
     attempt_started_at: Mapped[datetime | None]

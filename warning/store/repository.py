@@ -19,8 +19,8 @@ from warning.decisions.events import Event
 from warning.decisions.render import summary
 from warning.domain import DeadLetter, Level, Reading
 from warning.errors import DatabaseUnavailable, WriteConflict
-from warning.ledger.statuses import TAKEABLE, PageStatus, TrackState
 from warning.silences import Silence, covering
+from warning.statuses import TAKEABLE, PageStatus, TrackState
 from warning.store.models import (
     CapMessageRow,
     DeadLetterRow,

@@ -23,7 +23,7 @@ _ON_THE_WAY = ("queued", "sending", "sent", "ringing", "in-progress", "initiated
 
 
 def _parts(key: str) -> tuple[str, str | None, int | None]:
-    """(origin, policy, position) of a key of one of the shapes warning/ledger/pages.py lists."""
+    """(origin, policy, position) of a key of one of the shapes warning/ledger.py lists."""
     parts = key.split(":")
     origin = "moved" if ":moved:" in key else "fallback" if ":fallback:" in key else None
     if len(parts) >= 7 and parts[3] == "position" and parts[4].isdigit():

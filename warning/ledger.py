@@ -1,7 +1,7 @@
-"""The effects ledger: one row per page, claimed once by its idempotency key, in the transaction of the
-decision that asked for it; nothing else sends. A page's key is built here from its parts, and the
-parts are stored as columns (incident, policy, position, person, channel, origin), so nobody parses a
-key back.
+"""The effects ledger, below both escalation and dispatch: one row per page, claimed once by its
+idempotency key, in the transaction of the decision that asked for it; nothing else sends. A page's
+key is built here from its parts, and the parts are stored as columns (incident, policy, position,
+person, channel, origin), so nobody parses a key back.
 
 Keys keep the shape they have always had, so a page claimed before an upgrade is still recognised:
 - a step page: `incident:ID:POLICY:position:P:PERSON:CHANNEL`;
@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from warning.domain import Channel, Level, NotificationPurpose
-from warning.ledger.statuses import PageStatus
+from warning.statuses import PageStatus
 from warning.store.models import NotificationRow
 from warning.store.repository import Transaction
 
