@@ -9,8 +9,9 @@ blind resend that could page someone twice.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import update
@@ -40,8 +41,6 @@ from warning.statuses import PROVIDER_FINAL, TAKEABLE, PageStatus, move_page, pa
 from warning.store.models import IncidentRow, NotificationRow
 from warning.store.repository import Store, Transaction
 
-# Provider statuses that end a notification's life, and whether they mean it reached the person.
-
 
 @dataclass(frozen=True)
 class _Send:
@@ -50,6 +49,29 @@ class _Send:
 
     notification: Notification
     member_ids: list[int]
+
+
+class Stage(Enum):
+    """What a stage of sending decides for a message: it goes on to the next stage, or it is held (it
+    may go later, or never; the stage recorded why)."""
+
+    passed = "passed"
+    held = "held"
+
+
+@dataclass
+class _Outgoing:
+    """A message being made ready in one transaction: its lead page, the lead's warning, and what the
+    stages find on the way (the carrier's recent sends to the number, the pages that join, the text)."""
+
+    tx: Transaction
+    lead: NotificationRow
+    incident: IncidentRow
+    now: datetime
+    silences: list[Silence]
+    earlier: list[tuple[datetime, str]] = field(default_factory=list)
+    members: list[NotificationRow] = field(default_factory=list)
+    text: str = ""
 
 
 BUNDLED_CHANNELS = ("sms", "voice")
@@ -193,47 +215,75 @@ class Dispatcher:
     def _prepare(
         self, tx: Transaction, notification_id: int, status: str, now: datetime, silences: list[Silence]
     ) -> _Send | None:
-        """The provider request this due row leads, with whatever goes along; None if nothing goes now."""
+        """The provider request this due row leads, with whatever goes along; None if nothing goes now.
+        The row is taken (`sending`), then passes each stage in turn, as Alertmanager's notify stages:
+        drill guard, silence, bundle window, companions and text, carrier budget."""
         if not self._take(tx, notification_id, now):
             return None
         row = tx.notification(notification_id)
         assert row is not None
         incident = tx.incident(row.incident_id)
         assert incident is not None
-        refusal = self._guard(row)
-        if refusal is not None:
-            move_page(row, PageStatus.blocked)
-            row.error = refusal
-            tx.record(now, DrillGuardBlocked(**_page(row, incident.code), phone=row.phone, reason=refusal),
-                      row.incident_id)  # fmt: skip
-            return None
-        if status == "uncertain":  # the same request again, with every row it carried
+        out = _Outgoing(tx, row, incident, now, silences)
+        if status == PageStatus.uncertain:  # the same request again, with every row it carried (once guarded)
+            if self._drill_guard(out) is Stage.held:
+                return None
             members = [row] + [
                 other for other in (tx.bundle_members(row.bundle_id) if row.bundle_id is not None else [])
                 if other.id != row.id and self._take(tx, other.id, now)
             ]  # fmt: skip
             return _Send(to_notification(row, incident.code, row.sent_text), [member.id for member in members])
-        if self._silenced(tx, row, incident, now, silences):
+        stages = (self._drill_guard, self._silence, self._bundle_window, self._gather, self._carrier_budget)
+        if any(stage(out) is Stage.held for stage in stages):  # in order; the first that holds ends it
             return None
+        for member in out.members:
+            member.attempt_started_at, member.attempts = now, member.attempts + 1
+            if len(out.members) > 1:
+                member.bundle_id, member.sent_text = row.id, out.text
+        return _Send(to_notification(row, incident.code, out.text), [member.id for member in out.members])
+
+    # the stages ------------------------------------------------------------------------------
+
+    def _drill_guard(self, out: _Outgoing) -> Stage:
+        """A drill reaches only its roster, and a live engine never sends a drill's page."""
+        refusal = self._guard(out.lead)
+        if refusal is None:
+            return Stage.passed
+        move_page(out.lead, PageStatus.blocked)
+        out.lead.error = refusal
+        blocked = DrillGuardBlocked(**_page(out.lead, out.incident.code), phone=out.lead.phone, reason=refusal)
+        out.tx.record(out.now, blocked, out.lead.incident_id)
+        return Stage.held
+
+    def _silence(self, out: _Outgoing) -> Stage:
+        return Stage.held if self._silenced(out.tx, out.lead, out.incident, out.now, out.silences) else Stage.passed
+
+    def _bundle_window(self, out: _Outgoing) -> Stage:
+        """An SMS right after another to the same number waits for company, unless its message is full."""
+        row, now = out.lead, out.now
         # What the carrier already has from us for this number and channel (a day: the longest window).
-        earlier = tx.sends_to(row.phone, row.channel, since=now - timedelta(days=1), excluding=row.id)
-        candidates = (
-            tx.bundle_companions(row, limit=self.budget.max_bundle - 1) if row.channel in BUNDLED_CHANNELS else []
+        out.earlier = out.tx.sends_to(row.phone, row.channel, since=now - timedelta(days=1), excluding=row.id)
+        out.members = (
+            out.tx.bundle_companions(row, limit=self.budget.max_bundle - 1) if row.channel in BUNDLED_CHANNELS else []
         )
         # A full message need not wait for more: a backlog drains as fast as it can be read.
-        if len(candidates) < self.budget.max_bundle - 1 and self._waits_for_bundle(tx, row, earlier, now):
-            return None
-        members = [row, *self._companions(tx, candidates, now, silences)]
-        text = self._text_for(tx, members)
-        hold = self._budget_hold(row, earlier, text, now)
-        if hold is not None:
-            self._replan(tx, members, hold, now)
-            return None
-        for member in members:
-            member.attempt_started_at, member.attempts = now, member.attempts + 1
-            if len(members) > 1:
-                member.bundle_id, member.sent_text = row.id, text
-        return _Send(to_notification(row, incident.code, text), [member.id for member in members])
+        if len(out.members) < self.budget.max_bundle - 1 and self._waits_for_bundle(out.tx, row, out.earlier, now):
+            return Stage.held
+        return Stage.passed
+
+    def _gather(self, out: _Outgoing) -> Stage:
+        """The companions that may go with the lead join it, and the message's text is written."""
+        out.members = [out.lead, *self._companions(out.tx, out.members, out.now, out.silences)]
+        out.text = self._text_for(out.tx, out.members)
+        return Stage.passed
+
+    def _carrier_budget(self, out: _Outgoing) -> Stage:
+        """Over the carriers' limits for the number: wait a short hold out, or re-plan a long one."""
+        hold = self._budget_hold(out.lead, out.earlier, out.text, out.now)
+        if hold is None:
+            return Stage.passed
+        self._replan(out.tx, out.members, hold, out.now)
+        return Stage.held
 
     def _waits_for_bundle(
         self, tx: Transaction, row: NotificationRow, earlier: list[tuple[datetime, str]], now: datetime
