@@ -128,3 +128,8 @@ def move_track(track: _HasState, to: TrackState) -> None:
             f"escalation {track.id} ({track.policy_id}): {now.value} -> {to.value} is not allowed"
         )
     track.state = to.value
+
+
+def reached(provider_status: str) -> bool | None:
+    """Whether the provider's final word means the person was reached; None when it is not final."""
+    return next((reached for final, reached in PROVIDER_FINAL.items() if final.value == provider_status), None)
