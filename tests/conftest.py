@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -302,6 +302,16 @@ def _check_decision(_mapper: Any, _connection: Any, row: DecisionRow) -> None:
     for error in _DECISION_VALIDATOR.iter_errors(row.data):
         if len(_DECISIONS_UNFIT) < 50:
             _DECISIONS_UNFIT.append(f"{row.kind}: {'/'.join(map(str, error.absolute_path))}: {error.message}")
+
+
+def unfit_decisions(rows: Sequence[DecisionRow]) -> list[str]:
+    """Why the decisions other processes recorded (workers, crash-tested engines) do not fit the
+    schema: the session hook sees only this process's."""
+    return [
+        f"{row.kind}: {'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for row in rows
+        for error in _DECISION_VALIDATOR.iter_errors(row.data)
+    ]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -30,7 +30,7 @@ import pytest
 from sqlalchemy import select
 
 from notifiers.simulator.server import TwilioSimulator
-from tests.conftest import ROOT, START
+from tests.conftest import ROOT, START, unfit_decisions
 from warning.app import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN
 from warning.clock import ScaledClock
 from warning.decisions.events import EscalationStepTaken
@@ -252,6 +252,7 @@ def _check(database_url: str, slots: list[EngineSlot], simulator: TwilioSimulato
     # No reading lost, none stored twice, however often a batch was cut short or redelivered.
     assert len(stored) == len(set(stored)) == READINGS_PER_GAUGE * len(DISTRICTS)
     assert not [d for d in decisions if d.kind == "input_dead_lettered"]
+    assert not unfit_decisions(decisions)  # recorded by the killed and restarted processes
 
     # No step lost: exactly the pages of the hand-worked timeline, each claimed once (the key is unique).
     expected: dict[str, datetime] = {}

@@ -20,7 +20,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 
-from tests.conftest import make_runtime
+from tests.conftest import make_runtime, unfit_decisions
 from warning.clock import VirtualClock
 from warning.store import Store
 
@@ -166,6 +166,7 @@ def _outcome(database_url: str) -> tuple[Counter[tuple[str, ...]], Counter[tuple
     store = Store(database_url)
     try:
         incidents = {row.id: row for row in store.incidents()}
+        assert not unfit_decisions(store.decisions())  # recorded by the worker processes
         decisions = Counter(
             (row.kind, incidents[row.incident_id].rule_id, incidents[row.incident_id].station_id,
              str((row.data["evidence"].get("reading") or {}).get("observed_at")))

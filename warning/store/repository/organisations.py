@@ -1,0 +1,34 @@
+"""Organisation versions: each one put in force, stored once, so every engine of a deployment follows
+the newest."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from warning.store.models import (
+    OrganisationVersionRow,
+)
+from warning.store.repository.part import TransactionPart
+
+
+class OrganisationsTx(TransactionPart):
+    def store_organisation(self, version: str, document: dict[str, Any], source: str, now: datetime) -> bool:
+        """Make this organisation version the newest; False when it already is (nothing changed).
+        Going back to an earlier version stores it again, so the newest row is always the one in force."""
+        latest = self.latest_organisation()
+        if latest is not None and latest.version == version:
+            return False
+        self.session.add(OrganisationVersionRow(version=version, source=source, document=document, loaded_at=now))
+        self.session.flush()
+        return True
+
+    def latest_organisation_version(self) -> str | None:
+        query = select(OrganisationVersionRow.version).order_by(OrganisationVersionRow.seq.desc()).limit(1)
+        return self.session.scalars(query).first()
+
+    def latest_organisation(self) -> OrganisationVersionRow | None:
+        query = select(OrganisationVersionRow).order_by(OrganisationVersionRow.seq.desc()).limit(1)
+        return self.session.scalars(query).first()

@@ -1,0 +1,51 @@
+"""Silences: added, found for an incident, and what waited for one resumed when it ends."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from warning.domain import Level
+from warning.silences import Silence, covering
+from warning.statuses import PageStatus, TrackState
+from warning.store.models import (
+    EscalationRow,
+    IncidentRow,
+    NotificationRow,
+    SilenceRow,
+)
+from warning.store.repository.part import TransactionPart
+
+
+class SilencesTx(TransactionPart):
+    def add_silence(self, row: SilenceRow) -> SilenceRow:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def silence(self, silence_id: int) -> SilenceRow | None:
+        return self.session.get(SilenceRow, silence_id)
+
+    def silences_ending_after(self, moment: datetime) -> list[SilenceRow]:
+        """Silences not over by `moment`: the active ones and those still to come."""
+        query = select(SilenceRow).where(SilenceRow.ends_at > moment).order_by(SilenceRow.starts_at, SilenceRow.id)
+        return list(self.session.scalars(query))
+
+    def silence_for(self, incident: IncidentRow, now: datetime) -> Silence | None:
+        """The active silence covering this warning at its level now (the one ending last), if any."""
+        silences = [Silence.model_validate(row) for row in self.silences_ending_after(now)]
+        return covering(silences, incident.area, incident.station_id, incident.rule_id, Level(incident.level), now)
+
+    def resume_after_silence(self, silence_id: int, now: datetime) -> None:
+        """A silence ended early: the tracks and pages waiting for its end are due now."""
+        self.session.execute(
+            update(EscalationRow)
+            .where(EscalationRow.silence_id == silence_id, EscalationRow.state == TrackState.active)
+            .values(due_at=now, token=EscalationRow.token + 1)
+        )
+        self.session.execute(
+            update(NotificationRow)
+            .where(NotificationRow.silence_id == silence_id, NotificationRow.status == PageStatus.claimed)
+            .values(retry_at=now)
+        )
