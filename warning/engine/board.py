@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 from warning.domain import (
     Incident,
     IncidentStatus,
 )
 from warning.engine.parts import EngineParts
-
-log = logging.getLogger(__name__)
 
 
 class Board(EngineParts):

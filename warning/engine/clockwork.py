@@ -3,14 +3,11 @@ warnings lapsed, absence compounds, and SMS pages past their validity; and when 
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from warning.engine.configuration import Configuration
 from warning.engine.deliveries import Deliveries
 from warning.engine.intake import Intake
-
-log = logging.getLogger(__name__)
 
 STEP_BATCH = 100  # escalation steps decided between two rounds of sending
 

@@ -4,7 +4,6 @@ that could not reach its person does what its policy says (`on_failure`)."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from warning.decisions.events import NotificationExpired
@@ -12,8 +11,6 @@ from warning.domain import Channel, NotificationPurpose
 from warning.engine.parts import EngineParts
 from warning.statuses import PageStatus, move_page
 from warning.statuses import reached as _reached
-
-log = logging.getLogger(__name__)
 
 
 class Deliveries(EngineParts):

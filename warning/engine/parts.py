@@ -4,7 +4,6 @@ escalation driver, the dispatcher and the one lock per process; and what follows
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -17,8 +16,6 @@ from warning.escalation.org import Organisation
 from warning.metrics import EngineMetrics
 from warning.rulebook import RuleEvaluator
 from warning.store.repository import Store
-
-log = logging.getLogger(__name__)
 
 
 class EngineParts:

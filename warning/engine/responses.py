@@ -3,7 +3,6 @@ provider status callbacks, and provider requests recognised when they come again
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 
@@ -20,8 +19,6 @@ from warning.engine.clockwork import Clockwork
 from warning.errors import AcknowledgementRefused, WriteConflict
 from warning.store.models import NotificationRow
 from warning.store.repository import Transaction
-
-log = logging.getLogger(__name__)
 
 _ACK_REPLY = re.compile(r"^\s*(?:1|(?:ACK|确认)\s*([A-Za-z]\d{4}))\s*$", re.IGNORECASE)
 

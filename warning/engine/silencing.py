@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from warning.decisions.events import (
     SilenceAdded,
     SilenceExpired,
@@ -11,8 +9,6 @@ from warning.decisions.events import (
 from warning.engine.parts import EngineParts
 from warning.silences import Silence, SilenceRequest, area_prefix, scoped_area
 from warning.store.models import SilenceRow
-
-log = logging.getLogger(__name__)
 
 
 class Silencing(EngineParts):
