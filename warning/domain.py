@@ -82,6 +82,22 @@ _LEVEL_ROMAN = {Level.blue: "IV", Level.yellow: "III", Level.orange: "II", Level
 _LEVEL_ZH = {Level.blue: "蓝色", Level.yellow: "黄色", Level.orange: "橙色", Level.red: "红色"}
 
 
+# How a hazard (a rule file's `hazard`) is named to people, in English and Chinese.
+HAZARD_NAMES: dict[str, tuple[str, str]] = {
+    "flood": ("flood", "洪水"),
+    "gas": ("gas", "燃气"),
+    "traffic": ("traffic", "交通"),
+    "waterlogging": ("waterlogging", "内涝"),
+    "weather": ("weather", "气象"),
+}
+
+
+def hazard_name(hazard: str, language: str) -> str:
+    """The hazard's name in `language` (zh-CN or en); an unknown one as its key."""
+    en, zh = HAZARD_NAMES.get(hazard, (hazard, hazard))
+    return zh if language == "zh-CN" else en
+
+
 # Rank with None (no warning) as 0: a dict, for hot paths that cannot afford a call.
 LEVEL_RANKS: dict[Level | None, int] = {None: 0} | _LEVEL_RANK
 

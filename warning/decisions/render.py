@@ -55,9 +55,19 @@ from warning.decisions.events import (
     SuperiorInformed,
     WebhookReplayed,
 )
-from warning.domain import Level
+from warning.domain import Level, hazard_name
 
 LANGUAGES = ("en", "zh-CN")
+# Words a Chinese reader reads in place of ids and English keys.
+_CHANNEL_ZH = {"sms": "短信", "voice": "电话", "console": "控制台", "webhook": "接口推送"}
+_ROLE_ZH = {"duty officer": "值班员", "deputy": "副值班员", "every member": "全体成员"}
+_KIND_ZH = {"water": "水务", "traffic": "交警", "emergency": "应急管理", "gas": "燃气"}
+_STATUS_ZH = {"delivered": "已送达", "undelivered": "未送达", "failed": "失败", "busy": "占线", "no-answer": "无人接听",
+              "completed": "已接听", "canceled": "已取消"}  # fmt: skip
+
+
+def _zh(words: dict[str, str], key: str) -> str:
+    return words.get(key, key)
 
 
 @dataclass(frozen=True)
@@ -86,9 +96,12 @@ def _t(moment: Any) -> str:
 
 
 def _paged(paged: list[PageTaken], names: Names, zh: bool) -> str:
-    joiner = "、" if zh else ", "
-    both = "和" if zh else " and "
-    return joiner.join(f"{both.join(c.value for c in page.channels)} {names.person(page.person)}" for page in paged)
+    if zh:
+        return "、".join(
+            f"{'和'.join(_zh(_CHANNEL_ZH, c.value) for c in page.channels)}通知{names.person(page.person)}"
+            for page in paged
+        )
+    return ", ".join(f"{' and '.join(c.value for c in page.channels)} {names.person(page.person)}" for page in paged)
 
 
 _SKIP_EN = {
@@ -116,10 +129,11 @@ def _step(event: EscalationStepTaken, names: Names, zh: bool) -> str:
     department = names.department(event.department)
     if event.skipped is not None:
         template = (_SKIP_ZH if zh else _SKIP_EN)[event.skipped]
-        detail = {"department": department, "role": event.role, **event.skip_detail}
+        role = _zh(_ROLE_ZH, event.role) if zh else event.role
+        detail = {"department": department, "role": role, **event.skip_detail}
         return f"{event.incident}: {where}: {template.format_map(_Defaulting(detail))}"
     if zh:
-        return f"{event.incident}：{where}：通知{department}{event.role} {_paged(event.paged, names, zh)}"
+        return f"{event.incident}：{where}：{department}{_zh(_ROLE_ZH, event.role)}，{_paged(event.paged, names, zh)}"
     return f"{event.incident}: {where}: {_paged(event.paged, names, zh)}, {event.role} of {department}"
 
 
@@ -334,6 +348,9 @@ def _english(event: Event, n: Names) -> str:
 def _chinese(event: Event, n: Names) -> str:
     # One case per kind, in the order of events.py.
     who = n.person(getattr(event, "person", ""))
+    channel = _zh(_CHANNEL_ZH, str(getattr(getattr(event, "channel", None), "value", "")))
+    hazard = hazard_name(str(getattr(event, "hazard", "")), "zh-CN")
+    awaiting = "、".join(_zh(_KIND_ZH, kind) for kind in getattr(event, "awaiting_kinds", []))
     match event:
         case InputDeadLettered():
             return f"来自{event.source}的输入已搁置：{event.reason}"
@@ -358,7 +375,7 @@ def _chinese(event: Event, n: Names) -> str:
             return f"规则已重新加载：{len(event.versions)}条规则生效"
         case IncidentOpened():
             message = event.evidence.message.get("zh-CN") or event.evidence.reason
-            return f"{_level(event.level, True)}{event.hazard}预警{event.incident}发布：{message}"
+            return f"{_level(event.level, True)}{hazard}预警{event.incident}发布：{message}"
         case IncidentUpgraded() | IncidentDowngraded():
             change = "升级" if isinstance(event, IncidentUpgraded) else "降级"
             message = event.evidence.message.get("zh-CN") or event.evidence.reason
@@ -378,7 +395,7 @@ def _chinese(event: Event, n: Names) -> str:
         case QuorumProgressed():
             return (
                 f"{who}代表{n.department(event.department)}确认了{event.incident}；"
-                f"{event.engaged}个部门中{event.acknowledged}个已确认，仍在等待{'、'.join(event.awaiting_kinds)}"
+                f"{event.engaged}个部门中{event.acknowledged}个已确认，仍在等待{awaiting}"
             )
         case HandedOver():
             return f"{who}将{event.incident}移交给{n.person(event.to)}"
@@ -387,9 +404,9 @@ def _chinese(event: Event, n: Names) -> str:
         case EscalationNotStarted():
             if event.cause == "no_policy":
                 nobody = f"{event.incident}未通知任何人，请在组织架构文件中补充"
-                return f"没有升级策略覆盖{event.level.zh}{event.hazard}预警：{nobody}"
+                return f"没有升级策略覆盖{event.level.zh}{hazard}预警：{nobody}"
             return (
-                f"策略{event.policy}：区域{event.area}及其上级均无{event.department_kind}部门："
+                f"策略{event.policy}：区域{event.area}及其上级均无{_zh(_KIND_ZH, event.department_kind or '')}部门："
                 f"{event.incident}未通知任何人"
             )
         case EscalationStarted():
@@ -432,31 +449,31 @@ def _chinese(event: Event, n: Names) -> str:
         case PageReplanned():
             moved = "转入下一步" if event.to == "next_step" else f"改用{event.to}"
             until = _t(event.held_until)
-            return f"发给{who}（{event.phone}）的{event.channel.value}通知{moved}：运营商在{until}前会拦截"
+            return f"发给{who}（{event.phone}）的{channel}通知{moved}：运营商在{until}前会拦截"
         case BudgetHeld():
-            return f"发给{who}（{event.phone}）的{event.channel.value}暂缓至{_t(event.until)}：此前运营商会拦截"
+            return f"发给{who}（{event.phone}）的{channel}暂缓至{_t(event.until)}：此前运营商会拦截"
         case NotificationSilenced():
-            return f"发给{who}的{event.channel.value}通知因静默{event.silence}暂缓至{_t(event.until)}"
+            return f"发给{who}的{channel}通知因静默{event.silence}暂缓至{_t(event.until)}"
         case NotificationSuppressed():
             why = _SUPPRESSED_ZH[event.cause].format(status=event.status)
-            return f"发给{who}的{event.channel.value}通知未发送：{why}"
+            return f"发给{who}的{channel}通知未发送：{why}"
         case NotificationSent():
             bundled = f"（一条消息合并{event.bundled}条通知）" if event.bundled > 1 else ""
-            to = f"发给{who}（{event.phone}）的{event.channel.value}"
+            to = f"发给{who}（{event.phone}）的{channel}"
             return f"{to}已被服务商受理，编号{event.provider_sid}{bundled}"
         case NotificationReconciled():
-            to = f"发给{who}的{event.channel.value}"
+            to = f"发给{who}的{channel}"
             return f"{to}：服务商答复不明后查询，已有记录{event.provider_sid}，不再重发"
         case NotificationFailed():
             outcome = _FAILED_ZH[event.outcome].format(attempts=event.attempts)
-            return f"发给{who}的{event.channel.value}失败（{outcome}）：{event.error}"
+            return f"发给{who}的{channel}失败（{outcome}）：{event.error}"
         case NotificationExpired():
             return (
                 f"发给{who}的短信受理后{event.valid_for_seconds // 60}分钟内未送达"
                 f"（服务商状态：{event.provider_status or '无'}）"
             )
         case NotificationStatusChanged():
-            return f"发给{who}的{event.channel.value}状态：{event.status}"
+            return f"发给{who}的{channel}状态：{_zh(_STATUS_ZH, event.status)}"
         case SilenceAdded():
             return f"{who}设置静默{event.silence}：{_t(event.starts_at)}至{_t(event.ends_at)}"
         case SilenceExpired():

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from warning.domain import Channel, Level, NotificationPurpose
+from warning.domain import Channel, Level, NotificationPurpose, hazard_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +24,10 @@ class BundleItem:
 
 
 DRILL_MARK = {"zh-CN": "【演练】", "en": "[DRILL] "}
-HAZARD_NAME = {"flood": ("flood", "洪水"), "gas": ("gas", "燃气"), "traffic": ("traffic", "交通")}
 
 
 def _hazard(hazard: str, language: str) -> str:
-    en, zh = HAZARD_NAME.get(hazard, (hazard, hazard))
-    return zh if language == "zh-CN" else en
+    return hazard_name(hazard, language)
 
 
 def compose(
