@@ -191,7 +191,7 @@ def message_items(message: CapMessage, earlier: EarlierReadings) -> list[Item]:
     if message.references and not before and message.msg_type != "Alert":
         why = f"{message.msg_type} of {' '.join(message.references)}: none of them was received here; nothing to follow"
         items.append(Item("references", ReadingRejected(why, message.key)))
-    named = {key for key, _ in levels.items()}
+    named = set(levels)
     for (sensor, kind), warning in sorted(levels.items()):
         reading = {"reading_id": f"{prefix}{sensor}:{kind}", "sensor_id": sensor, "kind": kind,
                    "value": float(warning.level), "observed_at": message.sent}  # fmt: skip

@@ -130,6 +130,15 @@ def move_track(track: _HasState, to: TrackState) -> None:
     track.state = to.value
 
 
+def provider_final(provider_status: str) -> PageStatus | None:
+    """The ledger status of a provider's final word; None for a status on the way (queued, sent ...)."""
+    return _PROVIDER_FINAL_BY_WORD.get(provider_status)
+
+
 def reached(provider_status: str) -> bool | None:
     """Whether the provider's final word means the person was reached; None when it is not final."""
-    return next((reached for final, reached in PROVIDER_FINAL.items() if final.value == provider_status), None)
+    final = provider_final(provider_status)
+    return None if final is None else PROVIDER_FINAL[final]
+
+
+_PROVIDER_FINAL_BY_WORD = {status.value: status for status in PROVIDER_FINAL}

@@ -175,6 +175,13 @@ _HASTENED_ZH = {
 }
 
 
+def _hastened(event: EscalationHastened, n: Names) -> dict[str, str]:
+    """The fields the hastening templates of both languages fill in."""
+    held_until = _t(event.held_until) if event.held_until else ""
+    return {"person": n.person(event.person), "incident": event.incident, "policy": event.policy,
+            "failure": event.failure or "", "held_until": held_until}  # fmt: skip
+
+
 def _english(event: Event, n: Names) -> str:
     # One case per kind, in the order of events.py.
     who = n.person(getattr(event, "person", ""))
@@ -276,14 +283,7 @@ def _english(event: Event, n: Names) -> str:
                 f"with no acknowledgement; the dispatcher must follow up by hand"
             )
         case EscalationHastened():
-            fields = {
-                "person": n.person(event.person),
-                "incident": event.incident,
-                "policy": event.policy,
-                "failure": event.failure or "",
-                "held_until": _t(event.held_until) if event.held_until else "",
-            }
-            return _HASTENED_EN[event.cause].format(**fields)
+            return _HASTENED_EN[event.cause].format_map(_hastened(event, n))
         case EscalationStopped():
             return f"escalation of {event.incident} under policy {event.policy} stopped: warning lifted"
         case FallbackCallPlaced():
@@ -430,14 +430,7 @@ def _chinese(event: Event, n: Names) -> str:
         case EscalationExhausted():
             return f"{event.incident}按策略{event.policy}的{event.steps}步升级均无人确认，请调度员人工跟进"
         case EscalationHastened():
-            fields = {
-                "person": n.person(event.person),
-                "incident": event.incident,
-                "policy": event.policy,
-                "failure": event.failure or "",
-                "held_until": _t(event.held_until) if event.held_until else "",
-            }
-            return _HASTENED_ZH[event.cause].format(**fields)
+            return _HASTENED_ZH[event.cause].format_map(_hastened(event, n))
         case EscalationStopped():
             return f"{event.incident}按策略{event.policy}的升级已停止：预警解除"
         case FallbackCallPlaced():

@@ -37,7 +37,7 @@ from warning.domain import Channel, IncidentStatus, Level, Notification, Notific
 from warning.errors import DeliveryError
 from warning.ledger import DEFAULT_SMS_VALIDITY, PageContent, PageKey, claim_page
 from warning.silences import Silence, covering
-from warning.statuses import PROVIDER_FINAL, TAKEABLE, PageStatus, move_page, page_moves
+from warning.statuses import TAKEABLE, PageStatus, move_page, page_moves, provider_final
 from warning.store.models import IncidentRow, NotificationRow
 from warning.store.repository import Store, Transaction
 
@@ -511,7 +511,7 @@ class Dispatcher:
         or call carried; the rows this callback brought a new final status (none for an unknown
         reference, a repeat, or a late callback)."""
         changed = []
-        final = next((final for final in PROVIDER_FINAL if final.value == status), None)
+        final = provider_final(status)
         for row in tx.notifications_by_sid(provider_sid):
             if final is None:  # on the way (queued, sent, ringing ...): noted beside the ledger's status
                 if row.status == PageStatus.accepted:

@@ -8,17 +8,10 @@ we wait for it.
 
 from __future__ import annotations
 
-from sensors.decode import ReadingDecoder
-from warning.clock import Clock
-from warning.dispatch.dispatcher import Dispatcher
 from warning.engine.board import Board
 from warning.engine.intake import Arrival, Payload
 from warning.engine.responses import AckResult, Responses
 from warning.engine.silencing import Silencing
-from warning.escalation.driver import EscalationDriver
-from warning.metrics import EngineMetrics
-from warning.rulebook import RuleEvaluator
-from warning.store.repository import Store
 
 __all__ = ["AckResult", "Arrival", "Engine", "Payload"]
 
@@ -28,19 +21,3 @@ class Engine(Responses, Silencing, Board):
     (readings to decisions), clockwork.py (wake-ups), deliveries.py (what became of pages),
     responses.py (acknowledgements, hand-overs, provider requests seen before), silencing.py,
     board.py; the parts they share in parts.py."""
-
-    def __init__(
-        self,
-        *,
-        store: Store,
-        evaluator: RuleEvaluator,
-        decoder: ReadingDecoder,
-        escalation: EscalationDriver,
-        dispatcher: Dispatcher,
-        clock: Clock,
-        exercise: bool = False,
-        metrics: EngineMetrics | None = None,
-    ) -> None:
-        super().__init__(store=store, evaluator=evaluator, decoder=decoder, escalation=escalation,
-                         dispatcher=dispatcher, clock=clock, exercise=exercise, metrics=metrics)  # fmt: skip
-        self._prime(evaluator)

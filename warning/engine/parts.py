@@ -43,6 +43,7 @@ class EngineParts:
         self._lock = threading.RLock()
         # Called with the next due time after every decision, so a live timer can re-arm itself.
         self.on_schedule_changed: Callable[[datetime | None], None] | None = None
+        self._prime(evaluator)  # windows refilled from stored readings before the first reading is judged
 
     @property
     def org(self) -> Organisation:
@@ -55,4 +56,8 @@ class EngineParts:
 
     def next_due_at(self) -> datetime | None:
         """The next moment the engine must wake (warning/engine/clockwork.py)."""
+        raise NotImplementedError
+
+    def _prime(self, evaluator: RuleEvaluator) -> None:
+        """Refill rule windows from stored readings (warning/engine/configuration.py)."""
         raise NotImplementedError
