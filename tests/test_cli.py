@@ -43,11 +43,13 @@ def test_demo_explains_what_happened_in_plain_words() -> None:
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "What happened and why" in out
-    assert "opened because Xiaoqing River, Riverside Bridge gauge (HY-370102-01) read 3.62 m" in out
+    assert "opened because Xiaoqing River, Riverside Bridge gauge (HY-370102-01) rate over 1h was 0.56 m/h" in out
+    assert "another cause joined (yellow): Xiaoqing River, Riverside Bridge gauge (HY-370102-01) read 3.62 m" in out
     assert "at or above the yellow threshold 3.5 m" in out
     assert "sms Wang Wei, duty officer of Lixia District Water Bureau" in out
     assert "voice Li Na, deputy of Lixia District Water Bureau" in out
-    assert "Li Na acknowledged F0002 by keypress" in out
+    assert "Li Na acknowledged F0001 by keypress" in out
+    assert "F0002" not in out  # one gauge, one warning
     assert "lifted" in out
 
 

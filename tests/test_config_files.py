@@ -257,8 +257,13 @@ def test_the_organisation_examples_in_org_readme_load_as_written() -> None:
 
 def test_the_rule_examples_in_rules_readme_load_as_written(tmp_path: Path) -> None:
     blocks = dict(_yaml_blocks(ROOT / "rules" / "README.md"))
-    rule_file, catalogue, selecting, compound, rule_tests = blocks.values()
+    rule_file, grouping, catalogue, selecting, compound, rule_tests = blocks.values()
     load_rulebook([_dump(rule_file, tmp_path / "flood.yaml")])
+    (tmp_path / "grouping").mkdir()
+    grouping_file = _dump(grouping, tmp_path / "grouping" / "flood.yaml")
+    grouped = {rule.id: rule for rule in load_rulebook([grouping_file]).rules}
+    assert grouped["stage"].group_key("HY-370102-01", "370102") == grouped["rise"].group_key("HY-370102-01", "370102")
+    assert grouped["tributary"].group_key("HY-370102-09", "370102") == "flood/area=370102/group=xiaoqing-river"
     load_rulebook([_dump(catalogue, tmp_path / "stations.yaml"), _dump(selecting, tmp_path / "flood.yaml")])
     shutil.copy(ROOT / "rules" / "stations.yaml", tmp_path / "stations.yaml")
     for name in ("flood.yaml", "traffic.yaml"):

@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import ROOT
 from warning.decisions.events import (
+    CauseAdded,
     EscalationStepTaken,
     IncidentAcknowledged,
     IncidentOpened,
@@ -28,18 +29,22 @@ def test_riverside_flood_plays_as_the_planner_wrote_it() -> None:
     result = run_drill(SCENARIO)
     events = [decision_from(d["data"]) for d in result.decisions]
     kinds = [event.kind for event in events]
-    # The stage warning: yellow, then orange; SMS to the duty officer; no answer; voice call to the
-    # deputy; keypress ack; lifted.
-    stage_kinds = [d["kind"] for d in result.decisions if d["incident"] == "F0002"]
+    # One gauge, one situation: the rate of rise opens F0001 and the stage joins it as a cause; it
+    # goes orange, is acknowledged by a quorum of departments, falls to yellow and is lifted.
+    assert {d["incident"] for d in result.decisions if d["incident"]} == {"F0001"}
     assert (
-        stage_kinds.index("incident_opened")
-        < stage_kinds.index("incident_upgraded")
-        < stage_kinds.index("incident_acknowledged")
-        < stage_kinds.index("incident_lifted")
+        kinds.index("incident_opened")
+        < kinds.index("cause_added")
+        < kinds.index("incident_upgraded")
+        < kinds.index("incident_downgraded")
+        < kinds.index("incident_lifted")
     )
     sent = [event for event in events if isinstance(event, NotificationSent)]
     assert (sent[0].channel, sent[0].person) == (Channel.sms, "wang-wei")
     assert any((event.channel, event.person) == (Channel.voice, "li-na") for event in sent)
+    assert len(sent) == 15  # 25 when each rule paged on its own
+    pages = [(e.person, e.channel) for e in sent if e.purpose.value == "page"]
+    assert len(pages) == len(set(pages))  # nobody paged twice on one channel for one river
     acks = [
         (e.incident, e.person, e.source.value, e.quorum) if isinstance(e, IncidentAcknowledged)
         else (e.incident, e.person, e.source.value, (e.department, e.acknowledged, e.engaged, e.awaiting_kinds))
@@ -48,11 +53,8 @@ def test_riverside_flood_plays_as_the_planner_wrote_it() -> None:
     ]  # fmt: skip
     assert acks == [
         ("F0001", "li-na", "keypress", None),
-        # At orange the stage warning fans out to traffic and emergency management; all three must acknowledge.
-        ("F0002", "tian-lei", "keypress", ("em-370102", 1, 3, ["water", "traffic"])),
-        ("F0002", "ma-li", "sms_reply", ("traffic-370102", 2, 3, ["water"])),
-        ("F0002", "li-na", "keypress", 3),
-        # The rate warning turns orange at 21:30: acknowledged at yellow, it awaits the new departments.
+        # At orange (21:20) the warning fans out to traffic and emergency management, which must
+        # acknowledge too; the water bureau's acknowledgement at yellow stands.
         ("F0001", "tian-lei", "keypress", ("em-370102", 2, 3, ["traffic"])),
         ("F0001", "ma-li", "sms_reply", 3),
     ]
@@ -62,14 +64,15 @@ def test_riverside_flood_plays_as_the_planner_wrote_it() -> None:
     assert (traffic.department, traffic.role, [(p.person, p.channels) for p in traffic.paged]) == (
         "traffic-370102", "duty officer", [("ma-li", [Channel.sms])],
     )  # fmt: skip
-    assert kinds[-1] == "notification_status_changed" and kinds.count("incident_lifted") == 2
-    rising, stage = [(d["at"], decision_from(d["data"])) for d in result.decisions if d["kind"] == "incident_opened"]
-    assert isinstance(rising[1], IncidentOpened) and isinstance(stage[1], IncidentOpened)
-    assert (rising[1].evidence.rule, rising[0]) == ("river-rise", "2026-07-14T13:00:00+00:00")
-    assert (stage[1].evidence.rule, stage[0]) == ("river-stage", "2026-07-14T13:10:00+00:00")
-    assert stage[1].evidence.reading is not None and stage[1].evidence.reading["value"] == 3.62
-    stage_ack = next(d for d in result.decisions if d["kind"] == "incident_acknowledged" and d["incident"] == "F0002")
-    assert stage_ack["at"] == "2026-07-14T13:25:25+00:00"  # 15 min wait, then 25 s to answer
+    assert kinds[-1] == "notification_status_changed" and kinds.count("incident_lifted") == 1
+    (opened,) = [(d["at"], decision_from(d["data"])) for d in result.decisions if d["kind"] == "incident_opened"]
+    (joined,) = [(d["at"], decision_from(d["data"])) for d in result.decisions if d["kind"] == "cause_added"]
+    assert isinstance(opened[1], IncidentOpened) and isinstance(joined[1], CauseAdded)
+    assert (opened[1].evidence.rule, opened[0]) == ("river-rise", "2026-07-14T13:00:00+00:00")
+    assert (joined[1].evidence.rule, joined[0]) == ("river-stage", "2026-07-14T13:10:00+00:00")
+    assert joined[1].evidence.reading is not None and joined[1].evidence.reading["value"] == 3.62
+    first_ack = next(d for d in result.decisions if d["kind"] == "incident_acknowledged")
+    assert first_ack["at"] == "2026-07-14T13:15:25+00:00"  # 15 min wait, then 25 s to answer
     # Every message of the drill is marked as one.
     texts = [d["data"]["text"] for d in result.decisions if d["kind"] == "notification_sent"]
     assert all(text.startswith(("【演练】", "[DRILL] ")) for text in texts)
@@ -132,8 +135,9 @@ def test_drill_command_prints_the_timeline_and_writes_the_log(tmp_path: Path) ->
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "WARNING     yellow (III) flood warning F0002 opened" in done.stdout
-    assert "ACK         Li Na acknowledged F0002 by keypress" in done.stdout
+    assert "WARNING     yellow (III) flood warning F0001 opened" in done.stdout
+    assert "CAUSE+      F0001 has a new cause (yellow, rule river-stage at HY-370102-01)" in done.stdout
+    assert "ACK         Li Na acknowledged F0001 by keypress" in done.stdout
     assert log.read_text(encoding="utf-8").count("\n") > 15
 
 

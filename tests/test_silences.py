@@ -191,5 +191,6 @@ def test_a_drill_can_set_a_maintenance_window(tmp_path: Path) -> None:
     first, second = run_drill(path), run_drill(path)
     assert first.decisions == second.decisions  # a drill with a silence replays identically
     kinds = [entry["kind"] for entry in first.decisions]
-    assert kinds.count("silence_added") == 1 and kinds.count("escalation_silenced") == 2
-    assert "escalation_resumed" in kinds  # F0002 turned orange at 21:20, above the silence
+    # One warning for the gauge (its rate and stage are causes of F0001): its escalation waits once.
+    assert kinds.count("silence_added") == 1 and kinds.count("escalation_silenced") == 1
+    assert "escalation_resumed" in kinds  # F0001 turned orange at 21:20, above the silence

@@ -11,7 +11,7 @@ resumes where it stopped; pages for a warning lifted in the meantime are not sen
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Self
+from typing import Annotated, NamedTuple, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -108,9 +108,20 @@ def scoped_area(request: SilenceRequest, department_area: str) -> str:
     return asked
 
 
-def covering(
-    silences: list[Silence], area: str, station_id: str, rule_id: str, level: Level, at: datetime
-) -> Silence | None:
-    """The active silence covering a warning (the one ending last), if any."""
-    matching = [s for s in silences if s.active(at) and s.matches(area, station_id, rule_id, level)]
+class Subject(NamedTuple):
+    """What a silence is matched against: one cause of a warning (its area, station and rule)."""
+
+    area: str
+    station_id: str
+    rule_id: str
+
+
+def covering(silences: list[Silence], subjects: list[Subject], level: Level, at: datetime) -> Silence | None:
+    """The active silence covering a warning (the one ending last), if any: one that covers every
+    cause of it (a gauge under maintenance does not silence the rain gauge that joined its warning)."""
+    matching = [
+        silence
+        for silence in silences
+        if silence.active(at) and all(silence.matches(*subject, level) for subject in subjects)
+    ]
     return max(matching, key=lambda silence: (silence.ends_at, silence.id), default=None)

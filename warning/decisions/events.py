@@ -146,6 +146,49 @@ class IncidentLifted(Event):
     evidence: Evidence
 
 
+class CauseAdded(Event):
+    """A detection joined an open incident as a new cause (the same situation: its group key, or a
+    compound's area): it pages nobody by itself; the incident's level is the highest of its causes."""
+
+    kind: Literal["cause_added"] = "cause_added"
+    incident: str
+    level: Level = Field(description="the new cause's level")
+    incident_level: Level
+    evidence: Evidence
+
+
+class CauseChanged(Event):
+    """A cause moved to another level without moving its incident's (another cause is higher)."""
+
+    kind: Literal["cause_changed"] = "cause_changed"
+    incident: str
+    from_level: Level
+    level: Level
+    incident_level: Level
+    evidence: Evidence
+
+
+class CauseCleared(Event):
+    """A cause cleared while others still stand: the incident stays open at the highest of them."""
+
+    kind: Literal["cause_cleared"] = "cause_cleared"
+    incident: str
+    from_level: Level
+    incident_level: Level
+    causes_left: int
+    evidence: Evidence
+
+
+class IncidentMerged(Event):
+    """A warning's causes joined a compound's incident (attach_members): it is closed into that one,
+    and its escalation stops there; the compound's incident pages from now on."""
+
+    kind: Literal["incident_merged"] = "incident_merged"
+    incident: str
+    into: str
+    causes: list[str] = Field(description="the detection keys that moved")
+
+
 class IncidentAcknowledged(Event):
     kind: Literal["incident_acknowledged"] = "incident_acknowledged"
     incident: str
@@ -321,11 +364,14 @@ class EscalationHastened(Event):
     held_until: AwareDatetime | None = Field(default=None, description="carrier_budget: the earliest send")
 
 
+StopCause = Literal["lifted", "merged"]
+
+
 class EscalationStopped(Event):
     kind: Literal["escalation_stopped"] = "escalation_stopped"
     incident: str
     policy: str
-    cause: Literal["lifted"]
+    cause: StopCause
 
 
 class FallbackCallPlaced(Event):
@@ -488,6 +534,10 @@ Decision = Annotated[
     | IncidentUpgraded
     | IncidentDowngraded
     | IncidentLifted
+    | CauseAdded
+    | CauseChanged
+    | CauseCleared
+    | IncidentMerged
     | IncidentAcknowledged
     | IncidentReopened
     | AcknowledgementRefusedEvent

@@ -11,6 +11,9 @@ from typing import Any
 from warning.decisions.events import (
     AcknowledgementRefusedEvent,
     BudgetHeld,
+    CauseAdded,
+    CauseChanged,
+    CauseCleared,
     DrillGuardBlocked,
     EscalationExhausted,
     EscalationHastened,
@@ -28,6 +31,7 @@ from warning.decisions.events import (
     IncidentAcknowledged,
     IncidentDowngraded,
     IncidentLifted,
+    IncidentMerged,
     IncidentOpened,
     IncidentReopened,
     IncidentUpgraded,
@@ -223,6 +227,24 @@ def _english(event: Event, n: Names) -> str:
             )
         case IncidentLifted():
             return f"warning {event.incident} lifted: {event.evidence.reason}"
+        case CauseAdded():
+            return (
+                f"{event.incident} has a new cause ({event.level.value}, rule {event.evidence.rule} at "
+                f"{event.evidence.station}), the warning stays {event.incident_level.value}: {event.evidence.reason}"
+            )
+        case CauseChanged():
+            return (
+                f"{event.incident}: the cause of rule {event.evidence.rule} at {event.evidence.station} moved from "
+                f"{event.from_level.value} to {event.level.value}, the warning stays {event.incident_level.value}: "
+                f"{event.evidence.reason}"
+            )
+        case CauseCleared():
+            return (
+                f"{event.incident}: the cause of rule {event.evidence.rule} at {event.evidence.station} cleared, "
+                f"{event.causes_left} still stand(s) at {event.incident_level.value}: {event.evidence.reason}"
+            )
+        case IncidentMerged():
+            return f"{event.incident} joined {event.into}: its causes are that warning's now, which pages from here on"
         case IncidentAcknowledged():
             how = f"; the quorum of {event.quorum} departments is complete" if event.quorum else ""
             return f"{who} acknowledged {event.incident} by {event.source.value}{how}"
@@ -285,7 +307,8 @@ def _english(event: Event, n: Names) -> str:
         case EscalationHastened():
             return _HASTENED_EN[event.cause].format_map(_hastened(event, n))
         case EscalationStopped():
-            return f"escalation of {event.incident} under policy {event.policy} stopped: warning lifted"
+            why = "warning lifted" if event.cause == "lifted" else "the warning joined another"
+            return f"escalation of {event.incident} under policy {event.policy} stopped: {why}"
         case FallbackCallPlaced():
             return f"{event.incident}: the SMS page to {who} was {event.failed}: calling instead"
         case DrillGuardBlocked():
@@ -385,6 +408,26 @@ def _chinese(event: Event, n: Names) -> str:
             )
         case IncidentLifted():
             return f"预警{event.incident}解除：{event.evidence.reason}"
+        case CauseAdded():
+            message = event.evidence.message.get("zh-CN") or event.evidence.reason
+            return (
+                f"{event.incident}新增诱因（{_level(event.level, True)}，规则{event.evidence.rule}，"
+                f"{event.evidence.station}），预警仍为{_level(event.incident_level, True)}：{message}"
+            )
+        case CauseChanged():
+            message = event.evidence.message.get("zh-CN") or event.evidence.reason
+            return (
+                f"{event.incident}：规则{event.evidence.rule}在{event.evidence.station}的诱因由"
+                f"{_level(event.from_level, True)}变为{_level(event.level, True)}，"
+                f"预警仍为{_level(event.incident_level, True)}：{message}"
+            )
+        case CauseCleared():
+            return (
+                f"{event.incident}：规则{event.evidence.rule}在{event.evidence.station}的诱因已消除，"
+                f"其余{event.causes_left}个诱因仍在，预警为{_level(event.incident_level, True)}"
+            )
+        case IncidentMerged():
+            return f"{event.incident}并入{event.into}：其诱因归入该预警，此后由该预警通知"
         case IncidentAcknowledged():
             how = f"；{event.quorum}个部门均已确认" if event.quorum else ""
             return f"{who}通过{_SOURCE_ZH[event.source.value]}确认了{event.incident}{how}"
@@ -432,7 +475,8 @@ def _chinese(event: Event, n: Names) -> str:
         case EscalationHastened():
             return _HASTENED_ZH[event.cause].format_map(_hastened(event, n))
         case EscalationStopped():
-            return f"{event.incident}按策略{event.policy}的升级已停止：预警解除"
+            why = "预警解除" if event.cause == "lifted" else "预警已并入其他预警"
+            return f"{event.incident}按策略{event.policy}的升级已停止：{why}"
         case FallbackCallPlaced():
             return f"{event.incident}：发给{who}的短信{event.failed}，改为电话通知"
         case DrillGuardBlocked():

@@ -103,8 +103,8 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(60, 2 ** (attempts - 1)))
 
 
-def _silence_for(silences: list[Silence], incident: IncidentRow, now: datetime) -> Silence | None:
-    return covering(silences, incident.area, incident.station_id, incident.rule_id, Level(incident.level), now)
+def _silence_for(tx: Transaction, silences: list[Silence], incident: IncidentRow, now: datetime) -> Silence | None:
+    return covering(silences, tx.silence_subjects(incident), Level(incident.level), now)
 
 
 def _stale_after_silence(tx: Transaction, row: NotificationRow, incident: IncidentRow) -> SuppressedBecause | None:
@@ -314,7 +314,7 @@ class Dispatcher:
             assert incident is not None
             if (
                 self._guard(other) is None
-                and _silence_for(silences, incident, now) is None
+                and _silence_for(tx, silences, incident, now) is None
                 and self._take(tx, other.id, now, due_only=False)
             ):
                 taken.append(other)
@@ -396,7 +396,7 @@ class Dispatcher:
         self, tx: Transaction, row: NotificationRow, incident: IncidentRow, now: datetime, silences: list[Silence]
     ) -> bool:
         """Hold a page while a silence covers its warning; after it, drop what is no longer true."""
-        silence = _silence_for(silences, incident, now)
+        silence = _silence_for(tx, silences, incident, now)
         if silence is not None:
             if row.silence_id != silence.id:
                 silenced = NotificationSilenced(**_page(row, incident.code), silence=silence.id, until=silence.ends_at)

@@ -8,6 +8,9 @@ from typing import Any
 
 from warning.decisions.events import (
     AcknowledgementRefusedEvent,
+    CauseAdded,
+    CauseChanged,
+    CauseCleared,
     DrillGuardBlocked,
     EscalationExhausted,
     EscalationReevaluated,
@@ -18,6 +21,7 @@ from warning.decisions.events import (
     IncidentAcknowledged,
     IncidentDowngraded,
     IncidentLifted,
+    IncidentMerged,
     IncidentOpened,
     IncidentReopened,
     IncidentUpgraded,
@@ -38,6 +42,10 @@ _LABELS = {
     "incident_upgraded": "UPGRADE",
     "incident_downgraded": "DOWNGRADE",
     "incident_lifted": "LIFTED",
+    "cause_added": "CAUSE+",
+    "cause_changed": "cause",
+    "cause_cleared": "cause-",
+    "incident_merged": "MERGED",
     "incident_acknowledged": "ACK",
     "quorum_progressed": "ack-part",
     "incident_reopened": "REOPENED",
@@ -83,6 +91,9 @@ def _threshold_text(threshold: dict[str, Any]) -> str:
 # What the after-action account tells of each warning, besides its opening: whatever a dispatcher
 # would ask about afterwards (a delivered page's status is not news; a failed one is).
 _TOLD = (
+    CauseChanged,
+    CauseCleared,
+    IncidentMerged,
     IncidentUpgraded,
     IncidentDowngraded,
     IncidentLifted,
@@ -119,10 +130,13 @@ def narrative_lines(result: DrillResult) -> list[str]:
     for code, decisions in by_incident.items():
         lines.append(f"Warning {code}:")
         for at, event in decisions:
-            if isinstance(event, IncidentOpened):
+            if isinstance(event, IncidentOpened | CauseAdded):
                 evidence = event.evidence
                 thresholds = ", ".join(_threshold_text(t) for t in evidence.thresholds)
-                lines.append(f"  {clock(at)} opened because {evidence.reason}.")
+                if isinstance(event, IncidentOpened):
+                    lines.append(f"  {clock(at)} opened because {evidence.reason}.")
+                else:
+                    lines.append(f"  {clock(at)} another cause joined ({event.level.value}): {evidence.reason}.")
                 lines.append(
                     f"        Rule {evidence.rule} (version {evidence.rule_version}), thresholds: {thresholds}."
                 )

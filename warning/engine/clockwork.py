@@ -21,11 +21,10 @@ class Clockwork(Intake, Configuration, Deliveries):
         now = self.clock.now()
         ran = 0
         with self._lock, self.store.transaction() as tx:
-            for detection in self.evaluator.silent(now, tx.current_level) + self.evaluator.lapsed(
-                now, tx.current_level
-            ):
-                self._apply(tx, detection, now)
-            self._judge_compounds(tx, now)
+            detections = self.evaluator.silent(now, tx.current_level) + self.evaluator.lapsed(now, tx.current_level)
+            changes = [self._apply(tx, detection, now) for detection in detections]
+            changes += self._judge_compounds(tx, now)
+            self._react(tx, changes, now)
             expired = [(row.id, row.channel, row.provider_sid) for row in tx.expired_sms_pages(now)]
         self._expire_sms_pages(expired, now)
         while True:

@@ -26,7 +26,7 @@ from warning.domain import (
 )
 from warning.engine.parts import EngineParts
 from warning.errors import EvaluationError, ReadingRejected, WriteConflict
-from warning.incidents.service import Change, apply_detection
+from warning.incidents.service import Change, IncidentChanged, apply_detection, merge_causes
 from warning.rulebook.compound import MemberWarning, compound_key, judge_compound
 from warning.rulebook.content import compound_content
 from warning.rulebook.evaluator import GateChanged
@@ -162,10 +162,10 @@ class Intake(EngineParts):
                     continue
                 for gate in evaluation.gate_changes:
                     self._record_gate(tx, gate, now)
-                for detection in evaluation.detections:
-                    self._apply(tx, detection, now)
                 if evaluation.detections:
-                    self._judge_compounds(tx, now)
+                    changes = [self._apply(tx, detection, now) for detection in evaluation.detections]
+                    changes += self._judge_compounds(tx, now)
+                    self._react(tx, changes, now)
                     levels.changed()
                     decided = True
             if redelivered:  # one decision per batch: a feed replaying its backlog is thousands of them
@@ -174,45 +174,68 @@ class Intake(EngineParts):
                 self.metrics.evaluated(time.perf_counter() - started, len(claimed))
             return decided
 
-    def _apply(self, tx: Transaction, detection: Detection, now: datetime, title: str | None = None) -> None:
+    def _apply(
+        self, tx: Transaction, detection: Detection, now: datetime, title: str | None = None
+    ) -> IncidentChanged | None:
+        """Move the detection's cause and incident; escalation follows once the reading has decided
+        everything (a compound may gather the incident first)."""
         if title is None:
             rule = self.evaluator.rules[detection.rule_id]
             title = f"Sensor silent: {detection.station_name}" if detection.no_data else rule.spec.title
-        changed = apply_detection(tx, detection, now, exercise=self.exercise, title=title)
-        if changed is not None:
-            self._react(tx, changed.incident, changed.change, now)
+        return apply_detection(tx, detection, now, group=self._group_of(tx, detection), exercise=self.exercise,
+                               title=title)  # fmt: skip
+
+    def _group_of(self, tx: Transaction, detection: Detection) -> str:
+        """The group key whose open incident a detection joins: an open compound incident of its area
+        gathering this rule's warnings, else the rule's own grouping; a station's silence stands alone."""
+        if detection.no_data:
+            return detection.key
+        for compound in self.evaluator.compounds.values():
+            if compound.spec.attach_members and detection.rule_id in compound.spec.members:
+                key = compound_key(compound.id, detection.area)
+                if tx.open_incident(key) is not None:
+                    return key
+        rule = self.evaluator.rules.get(detection.rule_id)
+        return rule.group_key(detection.station_id, detection.area) if rule is not None else detection.key
 
     def _member_warnings(self, tx: Transaction) -> dict[str, list[MemberWarning]]:
-        """Open warnings of every compound member rule, by area."""
+        """Open causes of every compound member rule, by area."""
         members = {member for compound in self.evaluator.compounds.values() for member in compound.spec.members}
         by_area: dict[str, list[MemberWarning]] = {}
-        for row in tx.open_incidents_of(members):
-            warning = MemberWarning(row.rule_id, row.area, Level(row.level), row.opened_at, row.code)
-            by_area.setdefault(row.area, []).append(warning)
+        for cause, incident in tx.open_causes_of(members):
+            warning = MemberWarning(cause.rule_id, cause.area, Level(cause.level), cause.opened_at, incident.code)
+            by_area.setdefault(cause.area, []).append(warning)
         return by_area
 
-    def _judge_compounds(self, tx: Transaction, now: datetime) -> None:
-        """Open, change or lift compound warnings from the member warnings now open, area by area."""
+    def _judge_compounds(self, tx: Transaction, now: datetime) -> list[IncidentChanged | None]:
+        """Open, change or lift compound warnings from the member warnings now open, area by area; a
+        compound that attaches its members gathers their open causes into its incident."""
         compounds = self.evaluator.compounds
         if not compounds:
-            return
+            return []
         tx.session.flush()
         by_area = self._member_warnings(tx)
-        areas = set(by_area) | {row.area for row in tx.open_incidents_of(list(compounds))}
+        areas = set(by_area) | {cause.area for cause, _ in tx.open_causes_of(list(compounds))}
+        changes: list[IncidentChanged | None] = []
         for compound in compounds.values():
             for area in sorted(areas):
                 verdict = judge_compound(compound, by_area.get(area, []), now)
                 key = compound_key(compound.id, area)
                 current = tx.current_level(key)
-                if verdict.level == current:
-                    continue
-                detection = Detection(
-                    rule_id=compound.id, rule_version=compound.version, hazard=compound.hazard, key=key,
-                    station_id=f"area:{area}", station_name=compound.spec.title, area=area, level=verdict.level,
-                    previous_level=current, reading=None, thresholds=(), reason=verdict.reason, signal_value=None,
-                    content=compound_content(compound, verdict.level, current),
-                )  # fmt: skip
-                self._apply(tx, detection, now, title=compound.spec.title)
+                if verdict.level != current:
+                    detection = Detection(
+                        rule_id=compound.id, rule_version=compound.version, hazard=compound.hazard, key=key,
+                        station_id=f"area:{area}", station_name=compound.spec.title, area=area, level=verdict.level,
+                        previous_level=current, reading=None, thresholds=(), reason=verdict.reason,
+                        signal_value=None, content=compound_content(compound, verdict.level, current),
+                    )  # fmt: skip
+                    changes.append(apply_detection(tx, detection, now, group=key, exercise=self.exercise,
+                                                   title=compound.spec.title))  # fmt: skip
+                gathering = tx.open_incident(key, for_update=True) if compound.spec.attach_members else None
+                if gathering is not None:
+                    members = [cause for cause, _ in tx.open_causes_of(compound.spec.members) if cause.area == area]
+                    changes += merge_causes(tx, members, gathering, now)
+        return changes
 
     def _next_compound_due(self) -> datetime | None:
         if not any(c.spec.match == "absence" for c in self.evaluator.compounds.values()):
@@ -237,12 +260,36 @@ class Intake(EngineParts):
         else:
             tx.record(now, QualityGatePassed(rule=gate.rule_id, station=gate.station_id, reading=reading))
 
-    def _react(self, tx: Transaction, incident: IncidentRow, change: Change, now: datetime) -> None:
+    def _react(self, tx: Transaction, changes: Sequence[IncidentChanged | None], now: datetime) -> None:
+        """Escalate on what one reading did to each incident, taken together: opened (and moved on
+        since) is opened at the level it reached; merged into a compound stops paging there."""
+        net: dict[int, tuple[IncidentRow, Change, Level | None]] = {}
+        for changed in changes:
+            if changed is None:
+                continue
+            prior = net.get(changed.incident.id)
+            change, from_level = changed.change, changed.from_level
+            if prior is not None:
+                # The end (lifted, merged) wins; a level move wins over a cause alone; the start stays.
+                ends = change in (Change.lifted, Change.merged)
+                change = change if ends or prior[1] is Change.causes else prior[1]
+                from_level = prior[2]
+            net[changed.incident.id] = (changed.incident, change, from_level)
+        for incident, change, from_level in net.values():
+            self._escalate(tx, incident, change, from_level, now)
+
+    def _escalate(
+        self, tx: Transaction, incident: IncidentRow, change: Change, from_level: Level | None, now: datetime
+    ) -> None:
         if change is Change.opened:
             self.escalation.start(tx, incident, now)
+        elif change is Change.merged:
+            self.escalation.stop(tx, incident, "merged", now)
         elif change is Change.lifted:
-            self.escalation.stop(tx, incident, "warning lifted", now)
+            self.escalation.stop(tx, incident, "lifted", now)
             self.escalation.inform_paged(tx, incident, NotificationPurpose.lifted, now)
+        elif change is Change.causes or from_level is None or Level(incident.level) == from_level:
+            self.escalation.causes_changed(tx, incident, now)
         else:
-            self.escalation.level_changed(tx, incident, change is Change.upgraded, now)
+            self.escalation.level_changed(tx, incident, Level(incident.level).rank > from_level.rank, now)
             self.escalation.inform_paged(tx, incident, NotificationPurpose.update, now)

@@ -25,6 +25,7 @@ from warning.decisions.events import (
     IncidentReopened,
     PageTaken,
     QuorumProgressed,
+    StopCause,
     SuperiorInformed,
 )
 from warning.dispatch.messages import compose
@@ -191,9 +192,7 @@ class EscalationDriver:
             if track.state != TrackState.stopped:
                 self._inform(tx, incident, track, now)  # the province hears of a red warning, acknowledged or not
             if track.state == TrackState.active and track.silence_id is not None and not still_silenced:
-                track.due_at, track.token = now, track.token + 1
-                tx.record(now, EscalationResumed(incident=incident.code, level=level, policy=track.policy_id),
-                          incident.id)  # fmt: skip
+                self._resume(tx, incident, track, now)
                 continue
             if not _awaiting(track) or track.step_index == 0:
                 continue
@@ -222,6 +221,21 @@ class EscalationDriver:
             incident.status = status.value
             tx.record(now, IncidentReopened(incident=incident.code, level=level), incident.id)
 
+    def causes_changed(self, tx: Transaction, incident: IncidentRow, now: datetime) -> None:
+        """A cause joined or cleared without moving the level: a silence that covered every cause
+        before may not cover the new one, and what waited for it goes on now."""
+        if tx.silence_for(incident, now) is not None:
+            return
+        tx.release_silenced_pages(incident.id, now)
+        for track in tx.escalations_of(incident.id, for_update=True):
+            if track.state == TrackState.active and track.silence_id is not None:
+                self._resume(tx, incident, track, now)
+
+    def _resume(self, tx: Transaction, incident: IncidentRow, track: EscalationRow, now: datetime) -> None:
+        track.due_at, track.token = now, track.token + 1
+        resumed = EscalationResumed(incident=incident.code, level=Level(incident.level), policy=track.policy_id)
+        tx.record(now, resumed, incident.id)
+
     def escalate_now(self, tx: Transaction, incident: IncidentRow, person: Person, now: datetime) -> None:
         """Bring the next step of the person's own track forward to now."""
         for track in tx.escalations_of(incident.id, for_update=True):
@@ -234,17 +248,16 @@ class EscalationDriver:
             )
             tx.record(now, hastened, incident.id)
 
-    def stop(self, tx: Transaction, incident: IncidentRow, reason: str, now: datetime) -> None:
-        """Stop every track still waiting (the warning was lifted)."""
+    def stop(self, tx: Transaction, incident: IncidentRow, cause: StopCause, now: datetime) -> None:
+        """Stop every track still waiting: the warning was lifted, or joined another."""
+        reason = "warning lifted" if cause == "lifted" else "warning merged into another"
         for track in tx.escalations_of(incident.id, for_update=True):
             if not _awaiting(track):
                 continue
             move_track(track, TrackState.stopped)
             track.stop_reason, track.due_at = reason, None
             track.token += 1
-            tx.record(
-                now, EscalationStopped(incident=incident.code, policy=track.policy_id, cause="lifted"), incident.id
-            )
+            tx.record(now, EscalationStopped(incident=incident.code, policy=track.policy_id, cause=cause), incident.id)
 
     # acknowledgement and hand-over ---------------------------------------------------------
 

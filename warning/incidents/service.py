@@ -1,4 +1,5 @@
-"""Turn detections into incident changes, idempotently by incident key."""
+"""Turn detections into incident changes: each detection moves its cause (idempotently by its key),
+and each cause its incident (one per group key), whose level is the highest of its open causes."""
 
 from __future__ import annotations
 
@@ -7,17 +8,21 @@ from datetime import datetime
 from enum import StrEnum
 
 from warning.decisions.events import (
+    CauseAdded,
+    CauseChanged,
+    CauseCleared,
     Evidence,
     IncidentAcknowledged,
     IncidentDowngraded,
     IncidentLifted,
+    IncidentMerged,
     IncidentOpened,
     IncidentUpgraded,
 )
-from warning.domain import Acknowledgement, Detection, IncidentStatus, Level, Person, level_rank
+from warning.domain import Acknowledgement, Detection, IncidentStatus, Level, Person
 from warning.errors import AcknowledgementRefused
 from warning.incidents.lifecycle import IncidentEvent, transition
-from warning.store.models import IncidentRow
+from warning.store.models import CauseRow, IncidentRow
 from warning.store.repository import Transaction
 
 
@@ -26,13 +31,15 @@ class Change(StrEnum):
     upgraded = "upgraded"
     downgraded = "downgraded"
     lifted = "lifted"
+    causes = "causes"  # a cause joined, moved or cleared; the incident's level stands
+    merged = "merged"  # closed into a compound's incident
 
 
 @dataclass(frozen=True, slots=True)
 class IncidentChanged:
     incident: IncidentRow
     change: Change
-    detection: Detection
+    from_level: Level | None  # None when it opened
 
 
 def _evidence(detection: Detection) -> Evidence:
@@ -51,62 +58,152 @@ def _evidence(detection: Detection) -> Evidence:
     )
 
 
+def _leader(causes: list[CauseRow]) -> CauseRow:
+    """The cause an incident speaks for: the highest level, then the latest to change."""
+    return max(causes, key=lambda cause: (Level(cause.level).rank, cause.updated_at, cause.id))
+
+
+def _follow_causes(tx: Transaction, incident: IncidentRow, now: datetime) -> Level | None:
+    """Set the incident's level and texts from its open causes; its new level, None when none stands."""
+    causes = tx.causes_of(incident.id, open_only=True)
+    if not causes:
+        return None
+    leader = _leader(causes)
+    incident.level = leader.level
+    incident.title, incident.reason, incident.content = leader.title, leader.reason, leader.content
+    incident.updated_at = now
+    return Level(leader.level)
+
+
 def apply_detection(
-    tx: Transaction, detection: Detection, now: datetime, *, exercise: bool, title: str
+    tx: Transaction, detection: Detection, now: datetime, *, group: str, exercise: bool, title: str
 ) -> IncidentChanged | None:
-    """Open, upgrade, downgrade or lift the incident for the detection's key; record why."""
-    incident = tx.open_incident(detection.key, for_update=True)
+    """Move the detection's cause (open, re-level or clear it), and its incident with it: a new cause
+    joins the open incident of its group or opens one; the incident's level is the highest of its
+    open causes and it is lifted with the last. Every step is recorded with the detection's evidence."""
     evidence = _evidence(detection)
-    if incident is None:
+    cause = tx.open_cause(detection.key, for_update=True)
+    if cause is None:
         if detection.level is None:
             return None  # nothing open to lift: a stale "clear" for a key already lifted
-        incident = tx.add_incident(
-            IncidentRow(
-                code="pending",
-                key=detection.key,
-                open_key=detection.key,
-                rule_id=detection.rule_id,
-                rule_version=detection.rule_version,
-                hazard=detection.hazard,
-                area=detection.area,
-                station_id=detection.station_id,
-                title=title,
-                reason=detection.reason,
-                content=detection.content,
-                level=detection.level.value,
-                status=IncidentStatus.open.value,
-                exercise=exercise,
-                opened_at=now,
-                updated_at=now,
-                acknowledged_by=None,
-                acknowledged_at=None,
-                lifted_at=None,
-            )
-        )
-        incident.code = f"{detection.hazard[:1].upper()}{incident.id:04d}"
-        opened = IncidentOpened(incident=incident.code, level=detection.level, hazard=detection.hazard,
-                                area=detection.area, evidence=evidence)  # fmt: skip
-        tx.record(now, opened, incident.id)
-        return IncidentChanged(incident, Change.opened, detection)
+        incident = tx.open_incident(group, for_update=True)
+        opening = incident is None
+        if incident is None:
+            incident = _open_incident(tx, detection, now, group=group, exercise=exercise, title=title)
+        cause = tx.add_cause(CauseRow(
+            incident_id=incident.id, key=detection.key, open_key=detection.key, rule_id=detection.rule_id,
+            rule_version=detection.rule_version, station_id=detection.station_id, area=detection.area, title=title,
+            reason=detection.reason, content=detection.content, level=detection.level.value, opened_at=now,
+            updated_at=now, cleared_at=None,
+        ))  # fmt: skip
+        if opening:
+            opened = IncidentOpened(incident=incident.code, level=detection.level, hazard=detection.hazard,
+                                    area=detection.area, evidence=evidence)  # fmt: skip
+            tx.record(now, opened, incident.id)
+            return IncidentChanged(incident, Change.opened, None)
+        previous = Level(incident.level)
+        level = _follow_causes(tx, incident, now)
+        assert level is not None  # the new cause stands
+        added = CauseAdded(incident=incident.code, level=detection.level, incident_level=level, evidence=evidence)
+        tx.record(now, added, incident.id)
+        return _level_moved(tx, incident, previous, level, evidence, now)
 
-    previous = Level(incident.level)
-    incident.reason = detection.reason
-    incident.content = detection.content
-    incident.updated_at = now
+    incident = tx.incident(cause.incident_id, for_update=True)
+    assert incident is not None  # foreign key: a cause always has its incident
+    previous, cause_was = Level(incident.level), Level(cause.level)
+    cause.reason, cause.content, cause.updated_at = detection.reason, detection.content, now
     if detection.level is None:
-        status = transition(IncidentStatus(incident.status), IncidentEvent.cleared)
-        if status is None:
-            return None
-        incident.status, incident.open_key, incident.lifted_at = status.value, None, now
-        tx.record(now, IncidentLifted(incident=incident.code, from_level=previous, evidence=evidence), incident.id)
-        return IncidentChanged(incident, Change.lifted, detection)
+        cause.open_key, cause.cleared_at = None, now
+        level = _follow_causes(tx, incident, now)
+        if level is None:  # the last cause: the warning is lifted, and says why in the rule's words
+            incident.reason, incident.content = detection.reason, detection.content
+            return _lift(tx, incident, previous, evidence, now)
+        left = len(tx.causes_of(incident.id, open_only=True))
+        cleared = CauseCleared(incident=incident.code, from_level=cause_was, incident_level=level,
+                               causes_left=left, evidence=evidence)  # fmt: skip
+        tx.record(now, cleared, incident.id)
+        return _level_moved(tx, incident, previous, level, evidence, now)
+    cause.level, cause.rule_version = detection.level.value, detection.rule_version
+    level = _follow_causes(tx, incident, now)
+    assert level is not None
+    if level == previous:
+        moved = CauseChanged(incident=incident.code, from_level=cause_was, level=detection.level,
+                             incident_level=level, evidence=evidence)  # fmt: skip
+        tx.record(now, moved, incident.id)
+    return _level_moved(tx, incident, previous, level, evidence, now)
 
-    change = Change.upgraded if level_rank(detection.level) > level_rank(previous) else Change.downgraded
-    incident.level = detection.level.value
+
+def _open_incident(
+    tx: Transaction, detection: Detection, now: datetime, *, group: str, exercise: bool, title: str
+) -> IncidentRow:
+    assert detection.level is not None
+    incident = tx.add_incident(
+        IncidentRow(
+            code="pending", key=group, open_key=group, rule_id=detection.rule_id,
+            rule_version=detection.rule_version, hazard=detection.hazard, area=detection.area,
+            station_id=detection.station_id, title=title, reason=detection.reason, content=detection.content,
+            level=detection.level.value, status=IncidentStatus.open.value, exercise=exercise, opened_at=now,
+            updated_at=now, acknowledged_by=None, acknowledged_at=None, lifted_at=None,
+        )
+    )  # fmt: skip
+    incident.code = f"{detection.hazard[:1].upper()}{incident.id:04d}"
+    return incident
+
+
+def _level_moved(
+    tx: Transaction, incident: IncidentRow, previous: Level, level: Level, evidence: Evidence, now: datetime
+) -> IncidentChanged:
+    if level == previous:
+        return IncidentChanged(incident, Change.causes, previous)
+    change = Change.upgraded if level.rank > previous.rank else Change.downgraded
     moved = IncidentUpgraded if change is Change.upgraded else IncidentDowngraded
-    tx.record(now, moved(incident=incident.code, from_level=previous, level=detection.level, evidence=evidence),
-              incident.id)  # fmt: skip
-    return IncidentChanged(incident, change, detection)
+    tx.record(now, moved(incident=incident.code, from_level=previous, level=level, evidence=evidence), incident.id)
+    return IncidentChanged(incident, change, previous)
+
+
+def _lift(
+    tx: Transaction, incident: IncidentRow, previous: Level, evidence: Evidence, now: datetime
+) -> IncidentChanged:
+    status = transition(IncidentStatus(incident.status), IncidentEvent.cleared)
+    assert status is not None  # an incident with an open cause is open or acknowledged
+    incident.status, incident.open_key, incident.lifted_at = status.value, None, now
+    incident.updated_at = now
+    tx.record(now, IncidentLifted(incident=incident.code, from_level=previous, evidence=evidence), incident.id)
+    return IncidentChanged(incident, Change.lifted, previous)
+
+
+def merge_causes(tx: Transaction, causes: list[CauseRow], into: IncidentRow, now: datetime) -> list[IncidentChanged]:
+    """Move open causes of other incidents into `into` (a compound's incident gathering its members):
+    an incident left without an open cause is closed into it; one left with others follows them."""
+    by_incident: dict[int, list[CauseRow]] = {}
+    for cause in causes:
+        if cause.incident_id != into.id:
+            by_incident.setdefault(cause.incident_id, []).append(cause)
+    changes: list[IncidentChanged] = []
+    for incident_id, moving in sorted(by_incident.items()):
+        source = tx.incident(incident_id, for_update=True)
+        assert source is not None
+        previous = Level(source.level)
+        for cause in moving:
+            cause.incident_id = into.id
+        merged = IncidentMerged(incident=source.code, into=into.code, causes=[cause.key for cause in moving])
+        tx.record(now, merged, source.id)
+        level = _follow_causes(tx, source, now)
+        if level is None:
+            status = transition(IncidentStatus(source.status), IncidentEvent.cleared)
+            assert status is not None
+            source.status, source.open_key, source.lifted_at = status.value, None, now
+            source.merged_into, source.updated_at = into.id, now
+            changes.append(IncidentChanged(source, Change.merged, previous))
+        elif level != previous:
+            changes.append(IncidentChanged(source, Change.downgraded, previous))
+    previous = Level(into.level)
+    level = _follow_causes(tx, into, now)
+    assert level is not None
+    if level != previous:
+        change = Change.upgraded if level.rank > previous.rank else Change.downgraded
+        changes.append(IncidentChanged(into, change, previous))
+    return changes
 
 
 def acknowledge(

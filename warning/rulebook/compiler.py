@@ -104,6 +104,14 @@ class CompiledRule:
     def id(self) -> str:
         return self.spec.id
 
+    def group_key(self, station_id: str, area: str) -> str:
+        """The incident a detection of this rule at this station joins (see RuleSpec.group_by)."""
+        values = {"rule": self.spec.id, "station": station_id, "area": area}
+        parts = [self.hazard, *(f"{field}={values[field]}" for field in self.spec.group_by)]
+        if self.spec.group is not None:
+            parts.append(f"group={self.spec.group}")
+        return "/".join(parts)
+
 
 def _verdict(value: float, thresholds: tuple[UpwardThreshold, ...]) -> tuple[Level | None, Level | None]:
     floor = cap = None
@@ -166,7 +174,9 @@ class CompiledCompound:
 
     @property
     def version(self) -> str:
-        canonical = json.dumps(self.spec.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        # Fields added since a compound was written count only when set: its version stays what it was.
+        unset = set() if self.spec.attach_members else {"attach_members"}
+        canonical = json.dumps(self.spec.model_dump(mode="json", exclude=unset), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 

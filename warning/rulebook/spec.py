@@ -225,6 +225,7 @@ class NoDataSpec(Spec):
 
 
 Language = Literal["zh-CN", "en"]
+GroupField = Literal["rule", "station", "area"]
 ResponseType = Literal["Shelter", "Evacuate", "Prepare", "Execute", "Avoid", "Monitor", "Assess", "AllClear", "None"]
 TEMPLATE_FIELDS = ("station", "station_id", "area", "value", "unit", "level", "threshold", "reason")
 
@@ -260,6 +261,13 @@ class RuleSpec(Spec):
     # For readings that are events (a camera's detection, a hotline report): with no new one from a
     # station for this long, its warning lapses (is lifted), since events never say "all clear".
     lapse_after: Duration | None = None
+    # How its detections make incidents (Alertmanager's group_by): detections with the same hazard
+    # and the same values of these fields are causes of one incident. [rule, station] (the default)
+    # gives each rule and station its own; [station] joins every rule of the hazard on a station
+    # (a gauge's stage and its rate of rise are one flood); [area] one per district; `group` names
+    # a group several rules share (every gauge of one river), combined with group_by.
+    group_by: tuple[GroupField, ...] = ("rule", "station")
+    group: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
     cap: CapSpec = Field(default_factory=CapSpec)
     # What happened, per language, e.g. "{station}水位{value}{unit}，超过{level}阈值{threshold}{unit}".
     messages: dict[Language, str] = Field(default_factory=dict)
@@ -309,6 +317,12 @@ class RuleSpec(Spec):
         return self
 
     @model_validator(mode="after")
+    def _group_fields_once(self) -> Self:
+        if len(set(self.group_by)) != len(self.group_by):
+            raise ValueError(f"rule {self.id}: group_by names a field twice")
+        return self
+
+    @model_validator(mode="after")
     def _stations_unique(self) -> Self:
         seen: set[str] = set()
         for station in self.stations:
@@ -321,7 +335,9 @@ class RuleSpec(Spec):
     def version(self) -> str:
         """Content hash, so every detection names the exact rule text it came from."""
         # Fields added since a rule was written count only when set: its version stays what it was.
-        unset = {name for name in ("lapse_after",) if getattr(self, name) is None}
+        unset = {name for name in ("lapse_after", "group") if getattr(self, name) is None}
+        if self.group_by == ("rule", "station"):
+            unset.add("group_by")
         dumped = self.model_dump(mode="json", by_alias=True, exclude=unset)
         canonical = json.dumps(dumped, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()[:12]
@@ -345,6 +361,9 @@ class CompoundSpec(Spec):
     min_level: Level = Level.blue
     # highest: the highest member level; agree_up: one level above it when all members agree on it.
     level: Literal["highest", "agree_up"] = "highest"
+    # The members' warnings in the area join the compound's incident as causes when it opens (and
+    # while it is open), instead of paging as incidents of their own: one situation, one incident.
+    attach_members: bool = False
     cap: CapSpec = Field(default_factory=CapSpec)
 
     @model_validator(mode="after")

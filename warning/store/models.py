@@ -59,17 +59,22 @@ class DeadLetterRow(Base):
 
 
 class IncidentRow(Base):
+    """One situation: its causes (incident_causes) are the detections grouped under its key; its
+    level is the highest of its open causes."""
+
     __tablename__ = "incidents"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
-    key: Mapped[str] = mapped_column(String(300), index=True)
+    key: Mapped[str] = mapped_column(String(300), index=True)  # the group key (RuleSpec.group_by)
     # Equal to `key` while the incident is open, NULL once lifted: the unique constraint makes a
     # second open incident for the same key impossible, whoever tries to open it.
     open_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    # rule, station and the texts below are those of the cause that opened it, then of its leading
+    # cause (the highest level, the latest to change).
     rule_id: Mapped[str] = mapped_column(String(100))
     rule_version: Mapped[str] = mapped_column(String(40))
     hazard: Mapped[str] = mapped_column(String(50))
-    area: Mapped[str] = mapped_column(String(6))
+    area: Mapped[str] = mapped_column(String(12))  # GB/T 2260 code, or a 12-digit community code
     station_id: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
@@ -83,6 +88,31 @@ class IncidentRow(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))
     acknowledged_at: Mapped[datetime | None]
     lifted_at: Mapped[datetime | None]
+    # A warning whose causes joined a compound's incident is closed into it (status lifted).
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+
+
+class CauseRow(Base):
+    """One cause of an incident: a rule's detections at one station (or a compound's in one area),
+    with its own level: the level its readings are judged against (hysteresis), kept per cause."""
+
+    __tablename__ = "incident_causes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    key: Mapped[str] = mapped_column(String(300), index=True)  # the detection key: rule:station, compound:area
+    # Equal to `key` while the cause stands, NULL once it cleared: one open cause per key.
+    open_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    rule_id: Mapped[str] = mapped_column(String(100), index=True)
+    rule_version: Mapped[str] = mapped_column(String(40))
+    station_id: Mapped[str] = mapped_column(String(100))
+    area: Mapped[str] = mapped_column(String(12))
+    title: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    content: Mapped[dict[str, Any]]
+    level: Mapped[str] = mapped_column(String(10))  # its level now, or its last one once cleared
+    opened_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    cleared_at: Mapped[datetime | None]
 
 
 class DecisionRow(Base):
@@ -180,7 +210,7 @@ class SilenceRow(Base):
 
     __tablename__ = "silences"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    area: Mapped[str | None] = mapped_column(String(6))
+    area: Mapped[str | None] = mapped_column(String(12))
     station_id: Mapped[str | None] = mapped_column(String(100))
     rule_id: Mapped[str | None] = mapped_column(String(100))
     up_to: Mapped[str | None] = mapped_column(String(10))

@@ -9,6 +9,8 @@ migrations; an engine refuses a database behind the code and names that command.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -141,7 +143,7 @@ def _not_baseline(connection: Connection) -> list[str]:
 def upgrade(engine: Engine) -> tuple[SchemaState, SchemaState]:
     """Run the migrations up to the newest revision; (before, after). A database from before
     migrations is first checked against release 0.1's schema and stamped as that revision."""
-    with engine.begin() as connection:
+    with engine.connect() as connection, _foreign_keys_unchecked(connection), connection.begin():
         _serialise(connection)
         before = _state(connection)
         if before.revision is None and not before.empty:
@@ -154,4 +156,27 @@ def upgrade(engine: Engine) -> tuple[SchemaState, SchemaState]:
             MigrationContext.configure(connection).stamp(_script(), BASELINE)
         command.upgrade(_config(connection), "heads")
         after = _state(connection)
+        _foreign_keys_hold(connection)
     return before, after
+
+
+@contextmanager
+def _foreign_keys_unchecked(connection: Connection) -> Iterator[None]:
+    """SQLite changes a table by building a new one and dropping the old (batch mode), which its
+    foreign key checks refuse while other tables refer to it: they are off for the migration (the
+    pragma only takes effect outside a transaction) and everything is checked before it commits."""
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+
+
+def _foreign_keys_hold(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise SchemaMismatch(f"the migration left rows referring to nothing: {broken[:5]}")

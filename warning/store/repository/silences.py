@@ -7,9 +7,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from warning.domain import Level
-from warning.silences import Silence, covering
+from warning.silences import Silence, Subject, covering
 from warning.statuses import PageStatus, TrackState
 from warning.store.models import (
+    CauseRow,
     EscalationRow,
     IncidentRow,
     NotificationRow,
@@ -35,7 +36,16 @@ class SilencesTx(TransactionPart):
     def silence_for(self, incident: IncidentRow, now: datetime) -> Silence | None:
         """The active silence covering this warning at its level now (the one ending last), if any."""
         silences = [Silence.model_validate(row) for row in self.silences_ending_after(now)]
-        return covering(silences, incident.area, incident.station_id, incident.rule_id, Level(incident.level), now)
+        return covering(silences, self.silence_subjects(incident), Level(incident.level), now)
+
+    def silence_subjects(self, incident: IncidentRow) -> list[Subject]:
+        """What a silence must cover to cover this warning: each open cause (or, once none stands,
+        the warning as it opened)."""
+        query = select(CauseRow.area, CauseRow.station_id, CauseRow.rule_id).where(
+            CauseRow.incident_id == incident.id, CauseRow.open_key.is_not(None)
+        )
+        subjects = [Subject(*row) for row in self.session.execute(query).all()]
+        return subjects or [Subject(incident.area, incident.station_id, incident.rule_id)]
 
     def resume_after_silence(self, silence_id: int, now: datetime) -> None:
         """A silence ended early: the tracks and pages waiting for its end are due now."""
