@@ -125,9 +125,9 @@ def test_the_api_sets_lists_and_ends_silences_for_your_own_area_only(gauge: Runt
     status, body = _api(gauge, "POST", "/api/silences", "token-wang", {**window, "area": "370103"})
     assert status == 400 and "outside your department's area 370102" in body["error"]
     status, body = _api(gauge, "POST", "/api/silences", "token-wang", {"reason": "pump test", "duration": "1h"})
-    assert status == 400 and "say what to silence" in body["error"]
+    assert status == 422 and "say what to silence" in body["error"]  # invalid as a request: 422
     status, body = _api(gauge, "POST", "/api/silences", "token-wang", {**window, "reason": ""})
-    assert status == 400 and body["error"].startswith("reason:")
+    assert status == 422 and body["error"].startswith("reason:") and body["detail"][0]["loc"] == ["body", "reason"]
     status, body = _api(gauge, "POST", "/api/silences", "token-wang", {**window, "duration": "40d"})
     assert status == 400 and "at most 30 days" in body["error"]
     status, made = _api(gauge, "POST", "/api/silences", "token-wang", window)

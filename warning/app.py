@@ -24,7 +24,8 @@ from notifiers.webhook import WebhookNotifier
 from sensors.decode import ReadingDecoder
 from sensors.metrics import FeedMetrics
 from sensors.sensorthings import DatastreamFileSpec
-from warning.api.server import ApiTokens, build_api
+from warning.api.auth import ApiTokens
+from warning.api.server import build_api
 from warning.clock import Clock, LiveClock, ScaledClock, VirtualClock
 from warning.dispatch.dispatcher import STUCK_AFTER, Dispatcher
 from warning.dispatch.notifier import Notifier

@@ -1,22 +1,28 @@
-"""Run an aiohttp application on a loopback port in a background thread with its own event loop.
+"""Run an HTTP application on a loopback port in a background thread with its own event loop: the
+engine's API (an ASGI application, served by uvicorn) or an aiohttp one (the Twilio simulator).
 
-The engine is synchronous; its HTTP faces (the API, the Twilio simulator) are asynchronous. Each
-server gets a thread and a loop of its own so that a blocking engine call never stalls the other.
-The socket is bound at construction, so the server's URL is known before its application is built
-(the API must know its own public URL to check Twilio signatures).
+The engine is synchronous; its HTTP faces are asynchronous. Each server gets a thread and a loop of
+its own so that a blocking engine call never stalls the other. The socket is bound at construction,
+so the server's URL is known before its application is built (the API must know its own public URL
+to check Twilio signatures).
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import socket
 import threading
+import time
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+import uvicorn
 from aiohttp import web
+from starlette.types import ASGIApp
 
 T = TypeVar("T")
+STARTUP_SECONDS = 30.0
 
 
 class BackgroundServer:
@@ -26,21 +32,48 @@ class BackgroundServer:
         self.port = int(self._socket.getsockname()[1])
         self.loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
+        self._uvicorn: uvicorn.Server | None = None
+        self._serving: concurrent.futures.Future[None] | None = None
         self._thread = threading.Thread(target=self.loop.run_forever, name=f"http-{self.port}", daemon=True)
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self, app: web.Application) -> BackgroundServer:
+    def start(self, app: web.Application | ASGIApp) -> BackgroundServer:
         self._thread.start()
-        self.call(self._serve(app))
+        if isinstance(app, web.Application):
+            self.call(self._serve_aiohttp(app))
+        else:
+            self._serve_asgi(app)
         return self
 
-    async def _serve(self, app: web.Application) -> None:
+    async def _serve_aiohttp(self, app: web.Application) -> None:
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.SockSite(self._runner, self._socket).start()
+
+    def _serve_asgi(self, app: ASGIApp) -> None:
+        # No lifespan (the engine is built and closed by the caller), no access log (the decision
+        # log and the JSON logs say what happened), no signal handlers (not the main thread).
+        config = uvicorn.Config(
+            app,
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            timeout_keep_alive=30,
+            timeout_graceful_shutdown=2,
+        )
+        self._uvicorn = uvicorn.Server(config)
+        self._serving = asyncio.run_coroutine_threadsafe(self._uvicorn.serve(sockets=[self._socket]), self.loop)
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not self._uvicorn.started:
+            if self._serving.done():
+                self._serving.result()  # raises what stopped it
+                raise RuntimeError("the API server stopped while starting")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the API server did not start within {STARTUP_SECONDS:.0f} s")
+            time.sleep(0.005)
 
     def call(self, coroutine: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
         """Run a coroutine on the server's loop from another thread and wait for its result."""
@@ -49,6 +82,12 @@ class BackgroundServer:
     def stop(self) -> None:
         if self._runner is not None:
             self.call(self._runner.cleanup())
+        if self._uvicorn is not None and self._serving is not None:
+            self._uvicorn.should_exit = True
+            try:
+                self._serving.result(timeout=10)
+            except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
+                self._serving.cancel()
         if self._thread.is_alive():
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(timeout=10)
