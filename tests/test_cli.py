@@ -32,9 +32,7 @@ def test_rules_check_reports_file_line_and_fix_and_exits_1(tmp_path: Path) -> No
     done = _warning("rules", "check", str(bad))
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
-    assert f"{bad}:9: stations.0.area: area code '3701' must be a six-digit GB/T 2260 code, e.g. 370102" in " ".join(
-        lines
-    )
+    assert f"{bad}:9: stations.0.area: area code '3701' must be a six-digit GB/T 2260 code (370102)" in " ".join(lines)
     assert f"{bad}:11: unknown key 'colour': remove it or check its spelling" in lines
 
 

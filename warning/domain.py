@@ -15,6 +15,8 @@ import pydantic
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, computed_field
 from pydantic_core import PydanticCustomError
 
+from warning.areas import normal_area_code
+
 NAIVE_TIMESTAMP = "timestamp must carry a time zone (e.g. 2026-07-14T20:00:00+08:00)"
 
 
@@ -37,14 +39,9 @@ def _aware(value: datetime) -> datetime:
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 
 
-def _area_code(value: str) -> str:
-    if len(value) != 6 or not value.isdigit():
-        raise ValueError(f"area code {value!r} must be a six-digit GB/T 2260 code, e.g. 370102 (quote it in YAML)")
-    return value
-
-
-# GB/T 2260 administrative division code: 2 digits province, 2 city, 2 district.
-AreaCode = Annotated[str, AfterValidator(_area_code)]
+# GB/T 2260 administrative division code (2 digits province, 2 city, 2 district), or below a
+# district the 12-digit statistical code of a street or community (warning/areas.py).
+AreaCode = Annotated[str, AfterValidator(normal_area_code)]
 
 
 class Frozen(BaseModel):

@@ -15,6 +15,7 @@ from typing import Annotated, NamedTuple, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from warning.areas import area_prefix, within
 from warning.domain import AwareDatetime, Level, duration_field
 
 Duration = Annotated[timedelta, BeforeValidator(duration_field)]
@@ -26,7 +27,11 @@ class SilenceRequest(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    area: str | None = Field(default=None, pattern=r"^\d{2}(\d{2}){0,2}$", description="GB/T 2260 code or prefix")
+    area: str | None = Field(
+        default=None,
+        pattern=r"^(\d{2}(\d{2}){0,2}|\d{9}|\d{12})$",
+        description="GB/T 2260 code or prefix (37, 3701, 370102), a street or community code",
+    )
     station: str | None = Field(default=None, min_length=1, max_length=100)
     rule: str | None = Field(default=None, min_length=1, max_length=100)
     up_to: Level | None = Field(default=None, description="silence warnings up to this level; higher ones page")
@@ -91,19 +96,12 @@ class Silence(BaseModel):
         return f"silence {self.id} ({', '.join(scope)}; {self.reason})"
 
 
-def area_prefix(code: str) -> str:
-    """The prefix every area inside `code` starts with: 370000 -> 37, 370100 -> 3701, 370102 -> 370102."""
-    while len(code) > 2 and code.endswith("00"):
-        code = code[:-2]
-    return code
-
-
 def scoped_area(request: SilenceRequest, department_area: str) -> str:
     """The area a silence covers: what was asked, which must lie within the requester's department's
     area (a district officer cannot mute the next district); the department's whole area if none."""
     own = area_prefix(department_area)
     asked = area_prefix(request.area) if request.area is not None else own
-    if not asked.startswith(own):
+    if not within(asked, own):
         raise ValueError(f"area {request.area} is outside your department's area {department_area}")
     return asked
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from warning.areas import within
 from warning.decisions.events import (
     SilenceAdded,
     SilenceExpired,
 )
 from warning.engine.parts import EngineParts
-from warning.silences import Silence, SilenceRequest, area_prefix, scoped_area
+from warning.silences import Silence, SilenceRequest, scoped_area
 from warning.store.models import SilenceRow
 
 
@@ -48,7 +49,7 @@ class Silencing(EngineParts):
             row = tx.silence(silence_id)
             if row is None or row.ends_at <= now:
                 raise ValueError(f"no silence {silence_id} is active or to come")
-            if not (row.area or "").startswith(area_prefix(own_area)):
+            if not within(row.area or "", own_area):
                 raise ValueError(f"silence {silence_id} covers area {row.area}, outside your department's area")
             row.ends_at, row.expired_by = max(now, row.starts_at), person_id
             tx.resume_after_silence(silence_id, now)

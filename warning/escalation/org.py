@@ -22,6 +22,7 @@ from pydantic import (
 )
 from ruamel.yaml import YAML
 
+from warning.areas import structural_parent
 from warning.decisions.render import Names
 from warning.dispatch.budget import CarrierBudget
 from warning.domain import AreaCode, AwareDatetime, Channel, Department, Level, Person, duration_field, level_rank
@@ -309,8 +310,12 @@ class Organisation:
         return level_rank(level) >= level_rank(self.spec.quorum_from)
 
     def parent_area(self, code: str) -> str | None:
+        """The listed parent; for an area not listed (one of thousands of communities), the one its
+        code implies: a community's street, a street's district, and so up."""
         area = self.areas.get(code)
-        return area.parent if area is not None else None
+        if area is not None:
+            return area.parent
+        return structural_parent(code)
 
     def department_chain(self, kind: str, area: str) -> list[str]:
         """Departments of `kind` from `area` up the tier tree: district, city, province."""

@@ -124,7 +124,11 @@ class SelectSpec(Spec):
     """Stations from the catalogue: of the rule's kind, with every tag, in the area (a code prefix)."""
 
     tags: list[str] = Field(default_factory=list)
-    area: str | None = Field(default=None, pattern=r"^\d{2,6}$", description="GB/T 2260 code or prefix: 37, 3701")
+    area: str | None = Field(
+        default=None,
+        pattern=r"^\d{2,12}$",
+        description="GB/T 2260 code or prefix (37, 3701), or a street or community code",
+    )
     stations: list[str] = Field(default_factory=list, description="only these station ids")
 
 
