@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Front-end libraries from npm through the lockfile (Swagger UI for /api/docs); their install
+# scripts are not run (one only reports downloads).
+WEB_STAMP := web/node_modules/.installed
 
 .PHONY: setup demo test lint bench soak clean
 
@@ -13,12 +16,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+$(WEB_STAMP): web/package-lock.json
+	npm ci --prefix web --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(WEB_STAMP)
 
-demo: $(STAMP)
+setup: $(STAMP) $(WEB_STAMP)
+
+demo: $(STAMP) $(WEB_STAMP)
 	$(BIN)/warning demo --decision-log var/demo-decisions.jsonl
 
-lint: $(STAMP)
+lint: $(STAMP) $(WEB_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -35,4 +42,4 @@ soak: $(STAMP)
 	WARNING_SOAK_KILLS=1000 $(BIN)/pytest -s -p no:cacheprovider --timeout=7200 tests/test_crash_recovery.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache web/node_modules

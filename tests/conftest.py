@@ -28,7 +28,7 @@ from sqlalchemy import event
 from warning.app import Runtime, Settings, build_runtime
 from warning.clock import VirtualClock
 from warning.decisions.events import Event, decision_schema
-from warning.store.models import DecisionRow
+from warning.store.models import AuditRow, DecisionRow
 from warning.store.repository import Store
 
 # On a loaded two-core CI machine a large strategy's draws can take seconds, which says nothing
@@ -48,6 +48,12 @@ def events_of(store: Store, kind: type[E]) -> list[E]:
     """The decisions of one kind, as their typed events: tests read fields, not wording."""
     name = kind.model_fields["kind"].default
     return [kind.model_validate(row.data) for row in store.decisions() if row.kind == name]
+
+
+def audit_of(runtime: Runtime) -> list[AuditRow]:
+    """The audit log, oldest first."""
+    with runtime.store.transaction() as tx:
+        return tx.audit_entries(10_000)[::-1]
 
 
 @pytest.fixture

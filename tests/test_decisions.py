@@ -95,6 +95,8 @@ def _strategy(annotation: Any) -> st.SearchStrategy[Any]:
         return st.sampled_from(typing.get_args(annotation))
     if origin is list:
         return st.lists(_strategy(typing.get_args(annotation)[0]), max_size=3)
+    if origin is tuple:
+        return st.tuples(*(_strategy(arg) for arg in typing.get_args(annotation)))
     if origin is dict:
         return st.dictionaries(st.text(max_size=8), st.text(max_size=8), max_size=2)
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):

@@ -203,7 +203,7 @@ def test_a_live_engine_takes_readings_from_mqtt_and_counts_them(tmp_path: Path) 
         publish(LOCAL, [(gauge, json.dumps(body).encode()), (gauge, b"garbage")])
         deadline, incidents = time.monotonic() + 20, []
         while time.monotonic() < deadline and not incidents:
-            incidents = http_json("GET", f"{api}/api/incidents", token="token-li-na")[1]
+            incidents = http_json("GET", f"{api}/api/incidents", token="token-li-na")[1]["items"]
             time.sleep(0.2)
         assert [incident["rule_id"] for incident in incidents] == ["river-stage"]
         request = urllib.request.Request(f"{api}/metrics", headers={"Authorization": "Bearer token-li-na"})

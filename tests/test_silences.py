@@ -123,13 +123,13 @@ def test_the_api_sets_lists_and_ends_silences_for_your_own_area_only(gauge: Runt
     window = {"station": "G1", "duration": "2h", "reason": "gauge G1 recalibrated"}
     assert _api(gauge, "POST", "/api/silences", None, window)[0] == 401
     status, body = _api(gauge, "POST", "/api/silences", "token-wang", {**window, "area": "370103"})
-    assert status == 400 and "outside your department's area 370102" in body["error"]
+    assert status == 403 and "area 370103 is outside Wang Wei's area 370102" in body["error"]
     status, body = _api(gauge, "POST", "/api/silences", "token-wang", {"reason": "pump test", "duration": "1h"})
     assert status == 422 and "say what to silence" in body["error"]  # invalid as a request: 422
     status, body = _api(gauge, "POST", "/api/silences", "token-wang", {**window, "reason": ""})
     assert status == 422 and body["error"].startswith("reason:") and body["detail"][0]["loc"] == ["body", "reason"]
     status, body = _api(gauge, "POST", "/api/silences", "token-wang", {**window, "duration": "40d"})
-    assert status == 400 and "at most 30 days" in body["error"]
+    assert status == 409 and "at most 30 days" in body["error"]
     status, made = _api(gauge, "POST", "/api/silences", "token-wang", window)
     assert status == 201 and made["area"] == "370102" and made["created_by"] == "wang-wei"  # scoped to his district
     assert [s["id"] for s in _api(gauge, "GET", "/api/silences", "token-ma")[1]] == [made["id"]]
@@ -176,7 +176,7 @@ def test_the_command_line_sets_lists_and_ends_a_silence(gauge: Runtime) -> None:
     listed = warning("list")
     assert "1: area 370102, station_id G1; " in listed.stdout and "(by wang-wei)" in listed.stdout
     refused = warning("add", "--area", "370103", "--duration", "1h", "--reason", "not mine")
-    assert refused.returncode == 1 and "outside your department's area" in refused.stderr
+    assert refused.returncode == 1 and "area 370103 is outside Wang Wei's area 370102" in refused.stderr
     assert warning("expire", "1").stdout.startswith("silence 1 ended at 2026-07-14T12:00:00")
     assert warning("list").stdout == ""
 

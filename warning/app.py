@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -24,8 +24,11 @@ from notifiers.webhook import WebhookNotifier
 from sensors.decode import ReadingDecoder
 from sensors.metrics import FeedMetrics
 from sensors.sensorthings import DatastreamFileSpec
+from warning.accounts import Accounts
+from warning.accounts import Person as AccountPerson
 from warning.api.auth import ApiTokens
 from warning.api.server import build_api
+from warning.api.stream import DecisionHub
 from warning.clock import Clock, LiveClock, ScaledClock, VirtualClock
 from warning.dispatch.dispatcher import STUCK_AFTER, Dispatcher
 from warning.dispatch.notifier import Notifier
@@ -131,7 +134,10 @@ def build_runtime(
     datastreams = None
     if settings.sensorthings_datastreams is not None:
         datastreams = load_spec(settings.sensorthings_datastreams, DatastreamFileSpec, ConfigFileError)[0].by_id()
-    api.start(build_api(engine, TwilioSignature(auth_token), public, ApiTokens(settings.token_people()), channels,
+    accounts = build_accounts(store, engine, settings.token_people())
+    hub = DecisionHub(store)
+    store.watch(hub)
+    api.start(build_api(engine, accounts, hub, TwilioSignature(auth_token), public, channels,
                         feeds=ApiTokens(settings.token_feeds()), metrics=feeds, datastreams=datastreams))  # fmt: skip
     timed = functools.partial(TimedNotifier, metrics=metrics)
 
@@ -163,6 +169,19 @@ def build_runtime(
         )
         channels["webhook"] = f"signed JSON to {settings.webhook_url}"
     return Runtime(engine, store, api, simulator, channels=channels, feeds=feeds, metrics=metrics)
+
+
+def build_accounts(store: Store, engine: Engine, settings_tokens: Mapping[str, str] | None = None) -> Accounts:
+    """Users, tokens and sessions, with people looked up in the organisation in force."""
+
+    def person(person_id: str) -> AccountPerson | None:
+        org = engine.org
+        if person_id not in org.people:
+            return None
+        department = org.departments[org.people[person_id].department]
+        return AccountPerson(org.people[person_id].name, department.id, department.area)
+
+    return Accounts(store, engine.clock.now, person, settings_tokens)
 
 
 def start_live_timer(runtime: Runtime) -> LiveTimer:

@@ -8,12 +8,10 @@ import json
 import signal
 import sys
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, NoReturn
+from typing import BinaryIO, NoReturn
 
 import click
 from sqlalchemy import Engine as SqlEngine
@@ -25,6 +23,7 @@ from sensors.lines import line_batches
 from sensors.mqtt import Broker, MqttFeed
 from warning.app import build_runtime, prepare_database_url, start_live_timer
 from warning.clock import live_clock
+from warning.commands.client import api_option, call_api, token_option
 from warning.decisions.events import decision_schema
 from warning.domain import EARLIEST_INSTANT, LATEST_INSTANT, Level, Reading
 from warning.drills.report import narrative_lines, timeline_lines
@@ -482,68 +481,6 @@ def escalation_explain(hazard: str, level: str, area: str, at_text: str, organis
 
 
 @main.group()
-def incident() -> None:
-    """Act on incidents through the running engine's API (WARNING_API_URL, WARNING_API_TOKEN)."""
-
-
-def _call_api(
-    method: str,
-    path: str,
-    body: dict[str, str] | bytes | None,
-    api: str,
-    token: str,
-    content_type: str = "application/json",
-) -> Any:
-    try:
-        request = urllib.request.Request(
-            f"{api.rstrip('/')}{path}",
-            data=body if isinstance(body, bytes) or body is None else json.dumps(body).encode(),
-            method=method,
-            headers={"Authorization": f"Bearer {token}", "Content-Type": content_type},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        text = exc.read().decode("utf-8", "replace")
-        try:
-            answer = json.loads(text or "{}")
-        except ValueError:  # not the engine answering (a proxy's error page): say what came back
-            answer = {}
-        said = answer.get("message") or answer.get("error") if isinstance(answer, dict) else None
-        click.echo(str(said or f"HTTP {exc.code} from {api}: {text[:200] or exc.reason}"), err=True)
-        sys.exit(1)
-    except urllib.error.URLError as exc:
-        click.echo(f"cannot reach the engine at {api}: {exc.reason}", err=True)
-        sys.exit(2)
-    except (ValueError, OSError) as exc:  # not a URL, a reset connection, an answer that is not JSON
-        click.echo(f"no usable answer from the engine at {api!r}: {exc}", err=True)
-        sys.exit(2)
-
-
-_api_option = click.option("--api", envvar="WARNING_API_URL", required=True, help="the engine's API base URL")
-_token_option = click.option("--token", envvar="WARNING_API_TOKEN", required=True, help="your API token")
-
-
-@incident.command("ack")
-@click.argument("code")
-@_api_option
-@_token_option
-def incident_ack(code: str, api: str, token: str) -> None:
-    """Acknowledge incident CODE for your department."""
-    click.echo(_call_api("POST", f"/api/incidents/{code}/ack", {}, api, token)["message"])
-
-
-@incident.command("handover")
-@click.argument("code")
-@click.option("--to", "colleague", required=True, help="person id of the colleague taking over, e.g. li-na")
-@_api_option
-@_token_option
-def incident_handover(code: str, colleague: str, api: str, token: str) -> None:
-    """Hand incident CODE over to a colleague of your department, who is paged at once."""
-    click.echo(_call_api("POST", f"/api/incidents/{code}/handover", {"to": colleague}, api, token)["message"])
-
-
-@main.group()
 def readings() -> None:
     """Readings posted to the running engine as a feed (WARNING_API_URL, WARNING_FEED_TOKEN)."""
 
@@ -567,14 +504,14 @@ def _file_parts(lines: BinaryIO, csv_file: bool) -> Iterator[tuple[int, bytes]]:
 
 @readings.command("post")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_api_option
+@api_option
 @click.option("--token", envvar="WARNING_FEED_TOKEN", required=True, help="the feed's token (WARNING_FEED_TOKENS)")
 def readings_post(file: Path, api: str, token: str) -> None:
     """Post FILE (CSV with a header row, or JSON lines) to POST /api/readings, in parts of 10,000
     lines; or a CAP 1.2 alert (.xml) to POST /api/cap. Print what was refused, by line of FILE (by area
     of the alert); exit 1 if anything was."""
     if file.suffix.lower() == ".xml":
-        answer = _call_api("POST", "/api/cap", file.read_bytes(), api, token, "application/cap+xml")
+        answer = call_api("POST", "/api/cap", file.read_bytes(), api, token, "application/cap+xml")
         for refusal in answer["refusals"]:
             click.echo(f"{file}: {refusal['where']}: {refusal['reason']}", err=True)
         click.echo(f"{answer['received']} warnings read, {answer['accepted']} accepted, {answer['refused']} refused")
@@ -584,7 +521,7 @@ def readings_post(file: Path, api: str, token: str) -> None:
     received = refused = 0
     with file.open("rb") as lines:
         for first, part in _file_parts(lines, csv_file):
-            answer = _call_api("POST", "/api/readings", part, api, token, content_type)
+            answer = call_api("POST", "/api/readings", part, api, token, content_type)
             received, refused = received + answer["received"], refused + answer["refused"]
             offset = first - (2 if csv_file else 1)  # "line N" of the part -> line of the file
             for refusal in answer["refusals"]:
@@ -611,23 +548,23 @@ def silence() -> None:
 @click.option("--ends-at", default=None, help="ISO 8601 with offset")
 @click.option("--duration", default=None, help="instead of --ends-at, e.g. 2h or 90m")
 @click.option("--reason", required=True, help="why, for the decision log and the board")
-@_api_option
-@_token_option
+@api_option
+@token_option
 def silence_add(area: str | None, station: str | None, rule: str | None, up_to: str | None, starts_at: str | None,
                 ends_at: str | None, duration: str | None, reason: str, api: str, token: str) -> None:  # fmt: skip
     """Silence matching warnings for a while: they open and show on the board, but page nobody until it ends."""
     asked = {"area": area, "station": station, "rule": rule, "up_to": up_to, "starts_at": starts_at,
              "ends_at": ends_at, "duration": duration, "reason": reason}  # fmt: skip
-    made = _call_api("POST", "/api/silences", {k: v for k, v in asked.items() if v is not None}, api, token)
+    made = call_api("POST", "/api/silences", {k: v for k, v in asked.items() if v is not None}, api, token)
     click.echo(f"silence {made['id']} until {made['ends_at']} (area {made['area']})")
 
 
 @silence.command("list")
-@_api_option
-@_token_option
+@api_option
+@token_option
 def silence_list(api: str, token: str) -> None:
     """Silences active now or still to come."""
-    for made in _call_api("GET", "/api/silences", None, api, token):
+    for made in call_api("GET", "/api/silences", None, api, token):
         scope = ", ".join(f"{key} {made[key]}" for key in ("area", "station_id", "rule_id", "up_to") if made[key])
         click.echo(f"{made['id']}: {scope}; {made['starts_at']} until {made['ends_at']}; {made['reason']} "
                    f"(by {made['created_by']})")  # fmt: skip
@@ -635,11 +572,11 @@ def silence_list(api: str, token: str) -> None:
 
 @silence.command("expire")
 @click.argument("silence_id", type=int)
-@_api_option
-@_token_option
+@api_option
+@token_option
 def silence_expire(silence_id: int, api: str, token: str) -> None:
     """End silence SILENCE_ID now: whatever it held pages at once."""
-    ended = _call_api("DELETE", f"/api/silences/{silence_id}", None, api, token)
+    ended = call_api("DELETE", f"/api/silences/{silence_id}", None, api, token)
     click.echo(f"silence {ended['id']} ended at {ended['ends_at']}")
 
 
@@ -666,6 +603,15 @@ def stream_worker(loglevel: str) -> None:
         sys.exit(1)
     run_worker(settings, loglevel)
 
+
+# Registered last: the groups of warning/commands/ add themselves to `main`.
+from warning.commands import incidents as _incidents  # noqa: E402
+from warning.commands import users as _users  # noqa: E402
+
+main.add_command(_incidents.incident)
+main.add_command(_incidents.duty)
+main.add_command(_users.user)
+main.add_command(_incidents.api)
 
 if __name__ == "__main__":
     main()

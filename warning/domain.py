@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Annotated, Any
 
 import pydantic
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, computed_field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, computed_field
 from pydantic_core import PydanticCustomError
 
 from warning.areas import normal_area_code
@@ -35,13 +35,29 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
-# An instant with a time zone, between 1970 and 9000, for every setting and request that names one.
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+# An instant with a time zone, between 1970 and 9000, for every setting and request that names one;
+# its schema says so (years 1971 to 8998, whatever the offset) for clients and the API's fuzz test.
+AWARE_SCHEMA = {
+    "type": "string",
+    "format": "date-time",
+    "pattern": r"^(197[1-9]|19[89]\d|[2-7]\d{3}|8[0-8]\d{2}|89[0-8]\d)-",
+}
+AwareDatetime = Annotated[datetime, AfterValidator(_aware), WithJsonSchema(AWARE_SCHEMA)]
 
 
 # GB/T 2260 administrative division code (2 digits province, 2 city, 2 district), or below a
 # district the 12-digit statistical code of a street or community (warning/areas.py).
-AreaCode = Annotated[str, AfterValidator(normal_area_code)]
+AreaCode = Annotated[
+    str,
+    AfterValidator(normal_area_code),  # says what an area code looks like, better than a pattern would
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{6}(000000|(00[1-9]|0[1-9]\d|[1-9]\d{2})\d{3})?$",
+            "description": "GB/T 2260 code, or a 12-digit street or community code",
+        }
+    ),
+]
 
 
 class Frozen(BaseModel):
@@ -289,6 +305,9 @@ class Incident(Frozen):
     # acknowledged, stopped), so the board shows which departments still owe an acknowledgement.
     escalations: list[dict[str, str]] = Field(default_factory=list)
     silenced: str | None = None  # the silence or maintenance window holding its pages, if any
+    hand_level: Level | None = None  # the level a dispatcher set by hand, while it holds
+    report: dict[str, Any] | None = None  # a manual incident's source, description, location, callback
+    created_by: str | None = None  # the user who opened it by hand
 
 
 class NotificationPurpose(StrEnum):
@@ -319,6 +338,7 @@ class AckSource(StrEnum):
     keypress = "keypress"
     api = "api"
     console = "console"
+    phone = "phone"  # the officer phoned the command centre; a dispatcher recorded it for them
 
 
 class Acknowledgement(Frozen):
@@ -328,6 +348,8 @@ class Acknowledgement(Frozen):
     person_id: str
     source: AckSource
     at: AwareDatetime
+    by: str | None = None  # the user who recorded it on the person's behalf
+    note: str | None = None
 
 
 class DeadLetter(Frozen):

@@ -70,7 +70,20 @@ class DeliveryError(WarningEngineError):
         super().__init__(message)
 
 
-class AcknowledgementRefused(WarningEngineError):
+class ActionRefused(WarningEngineError):
+    """A hand action that cannot be taken on the incident as it stands (lifted already, nobody to
+    page, no such department); the message says why. Nothing was changed."""
+
+
+class NotFound(WarningEngineError):
+    """No incident, silence or override by that name (the API answers 404)."""
+
+
+class NotAllowed(WarningEngineError):
+    """The caller's role or area does not allow the action (the API answers 403 with the reason)."""
+
+
+class AcknowledgementRefused(ActionRefused):
     """Someone tried to acknowledge an incident they may not act on, or that cannot be acknowledged."""
 
 

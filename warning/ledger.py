@@ -9,7 +9,8 @@ Keys keep the shape they have always had, so a page claimed before an upgrade is
 - a page moved to the other channel over the carrier budget: `<that page's key>:moved:CHANNEL`;
 - a higher tier informed: `incident:ID:POLICY:inform:LEVEL:PERSON`;
 - a hand-over: `incident:ID:POLICY:handover:PERSON:AT:CHANNEL`;
-- a level change or lift told to whoever was paged: `incident:ID:PURPOSE:LEVEL:UPDATED_AT:PERSON`.
+- a level change or lift told to whoever was paged: `incident:ID:PURPOSE:LEVEL:UPDATED_AT:PERSON`;
+- a page again by hand: `incident:ID:POLICY:repage:PERSON:AT:CHANNEL`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class PageOrigin(StrEnum):
     inform = "inform"  # a higher tier told, no acknowledgement asked
     handover = "handover"  # an officer handed the warning to a colleague
     told = "told"  # a level change or lift, told to whoever was paged
+    repage = "repage"  # a dispatcher paged someone again, by hand
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,11 @@ class PageKey:
     def handover(incident_id: int, policy_id: str, person_id: str, at: datetime, channel: Channel) -> PageKey:
         text = f"incident:{incident_id}:{policy_id}:handover:{person_id}:{at.isoformat()}:{channel.value}"
         return PageKey(incident_id, person_id, channel, PageOrigin.handover, policy_id, None, text)
+
+    @staticmethod
+    def repage(incident_id: int, policy_id: str, person_id: str, at: datetime, channel: Channel) -> PageKey:
+        text = f"incident:{incident_id}:{policy_id}:repage:{person_id}:{at.isoformat()}:{channel.value}"
+        return PageKey(incident_id, person_id, channel, PageOrigin.repage, policy_id, None, text)
 
     @staticmethod
     def told(

@@ -13,19 +13,35 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, NamedTuple, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic.config import JsonDict
 
 from warning.areas import area_prefix, within
 from warning.domain import AwareDatetime, Level, duration_field
 
-Duration = Annotated[timedelta, BeforeValidator(duration_field)]
+# Written like 2h or 1h30m (not ISO 8601's PT2H), as the schema tells a client.
+DURATION_SCHEMA = {
+    "type": "string",
+    "pattern": r"^0*[1-9]\d{0,2}[smhd](\d{1,3}[smhd]){0,3}$",
+    "examples": ["2h", "1h30m"],
+}
+Duration = Annotated[timedelta, BeforeValidator(duration_field), WithJsonSchema(DURATION_SCHEMA)]
 MAX_SILENCE = timedelta(days=30)  # a forgotten silence must not mute an area for good
+
+
+def _given(field: str) -> JsonDict:
+    """JSON Schema for "`field` is there and not null"."""
+    return {"required": [field], "properties": {field: {"not": {"type": "null"}}}}
 
 
 class SilenceRequest(BaseModel):
     """What a dispatcher or planner asks for (API, CLI, scenario file)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # The checks across fields below, published in the schema too.
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra={
+        "anyOf": [_given(name) for name in ("area", "station", "rule")],
+        "oneOf": [_given("ends_at"), _given("duration")],
+    })  # fmt: skip
 
     area: str | None = Field(
         default=None,

@@ -13,10 +13,30 @@ from fastapi import HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 32
+
+
+class Problem(BaseModel):
+    """Every refusal: what is wrong, in words; for an invalid request, each field's path too."""
+
+    error: str
+    detail: list[dict[str, Any]] | None = None
+
+
+# The refusals every authenticated route may answer, documented once for all of them.
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "the body is not JSON, names a key twice, or nests too deep"},
+    401: {"model": Problem, "description": "no valid token or session"},
+    403: {"model": Problem, "description": "the caller's role or area does not allow it"},
+    404: {"model": Problem, "description": "no such incident, department or override"},
+    409: {"model": Problem, "description": "refused as things stand: the incident, the window, who holds what"},
+    413: {"model": Problem, "description": "the body is too large"},
+    503: {"model": Problem, "description": "the database is unavailable; try again shortly"},
+}
 
 
 def _pairs_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

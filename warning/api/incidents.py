@@ -1,19 +1,38 @@
-"""The dispatcher's and duty officer's API on incidents: the board, acknowledging and handing over."""
+"""The dispatchers' and duty officers' API on incidents: the list (filtered, paged, within the
+caller's area), one incident in full, its timeline and readings; opening one by hand; and every
+hand action, each checked against the caller's role and area and audited with who and from where."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from warning.api.bodies import StrictRoute
-from warning.domain import AckSource, Incident
+from warning.access import Principal
+from warning.accounts import Accounts
+from warning.api.auth import Caller
+from warning.api.bodies import REFUSALS, StrictRoute
+from warning.domain import IncidentStatus, Level
 from warning.engine import Engine
+from warning.errors import ActionRefused, NotAllowed
+from warning.incidents.requests import (
+    AcknowledgeFor,
+    Escalate,
+    Lift,
+    NewIncident,
+    Note,
+    Reassign,
+    Relevel,
+    Repage,
+)
+from warning.incidents.views import IncidentDetail, IncidentPage, IncidentReadings, TimelineEntry
+from warning.store.repository.incidents import IncidentFilter
 
 IncidentCode = Annotated[str, Path(pattern=r"^[A-Za-z]\d{4,10}$", description="an incident's code, e.g. F0001")]
+Language = Literal["en", "zh-CN"]
 
 
 class HandoverBody(BaseModel):
@@ -25,33 +44,112 @@ class HandoverBody(BaseModel):
 class ActionAnswer(BaseModel):
     accepted: bool
     message: str
+    incident: str | None = None
 
 
-_REFUSED: dict[int | str, dict[str, Any]] = {409: {"model": ActionAnswer, "description": "refused: `message` says why"}}
+def incidents_router(engine: Engine, accounts: Accounts) -> APIRouter:
+    router = APIRouter(prefix="/api/incidents", tags=["incidents"], route_class=StrictRoute, responses=REFUSALS)
 
-
-def incidents_router(engine: Engine, caller: Callable[..., str]) -> APIRouter:
-    router = APIRouter(prefix="/api/incidents", tags=["incidents"], route_class=StrictRoute)
-
-    def answer(accepted: bool, message: str) -> JSONResponse:
-        return JSONResponse(ActionAnswer(accepted=accepted, message=message).model_dump(),
-                            status_code=200 if accepted else 409)  # fmt: skip
+    def act(principal: Principal, action: str, target: str, run: Callable[[], str]) -> ActionAnswer:
+        """Run a hand action and audit it, accepted or refused (the refusal goes on to its 403/409)."""
+        try:
+            message = run()
+        except (NotAllowed, ActionRefused) as refused:
+            accounts.audit(principal, action, target, accepted=False, detail=str(refused))
+            raise
+        accounts.audit(principal, action, target, accepted=True, detail=message)
+        return ActionAnswer(accepted=True, message=message, incident=target.upper())
 
     @router.get("")
-    def board(_person: str = Depends(caller)) -> list[Incident]:
-        """Every incident, with its escalation tracks and any silence holding it."""
-        return engine.board()
+    def list_incidents(
+        principal: Caller,
+        status: Annotated[list[IncidentStatus] | None, Query(max_length=3)] = None,
+        level: Annotated[list[Level] | None, Query(max_length=4)] = None,
+        hazard: Annotated[list[str] | None, Query(max_length=20)] = None,
+        area: Annotated[str | None, Query(pattern=r"^(\d{2}(\d{2}){0,2}|\d{9}|\d{12})$")] = None,
+        since: datetime | None = None,
+        text: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    ) -> IncidentPage:
+        """Incidents the caller may read, newest first: by status, level, hazard, area subtree (a
+        code or prefix), opened since, and text in the code, title or reason."""
+        where = IncidentFilter(
+            statuses=tuple(s.value for s in status or ()), levels=tuple(v.value for v in level or ()),
+            hazards=tuple(hazard or ()), since=since, text=text,
+        )  # fmt: skip
+        return engine.incidents(principal, where, area=area, limit=limit, offset=offset)
 
-    @router.post("/{code}/ack", response_model=ActionAnswer, responses=_REFUSED)
-    def acknowledge(code: IncidentCode, person: str = Depends(caller)) -> JSONResponse:
-        """Acknowledge for the caller's department."""
-        result = engine.acknowledge(code.upper(), person, AckSource.api)
-        return answer(result.accepted, result.message)
+    @router.post("", status_code=201)
+    def create_incident(body: NewIncident, principal: Caller) -> ActionAnswer:
+        """Open an incident by hand (a hotline report, a field report); the same policies escalate it."""
+        created: list[str] = []
 
-    @router.post("/{code}/handover", response_model=ActionAnswer, responses=_REFUSED)
-    def hand_over(code: IncidentCode, body: HandoverBody, person: str = Depends(caller)) -> JSONResponse:
+        def run() -> str:
+            created.append(engine.create_incident(principal, body))
+            return f"{created[0]} opened"
+
+        answer = act(principal, "create", body.area, run)
+        return answer.model_copy(update={"incident": created[0]})
+
+    @router.get("/{code}")
+    def incident(code: IncidentCode, principal: Caller, language: Language = "en") -> IncidentDetail:
+        """One incident: its causes, tracks per department, pages and acknowledgements."""
+        return engine.incident_detail(principal, code, language)
+
+    @router.get("/{code}/timeline")
+    def timeline(code: IncidentCode, principal: Caller, language: Language = "en") -> list[TimelineEntry]:
+        """Every decision about the incident, as typed events with a summary in `language`."""
+        return engine.timeline(principal, code, language)
+
+    @router.get("/{code}/readings")
+    def readings(code: IncidentCode, principal: Caller) -> IncidentReadings:
+        """The readings of the incident's stations around it, with their thresholds and clear levels."""
+        return engine.incident_readings(principal, code)
+
+    @router.post("/{code}/ack")
+    def acknowledge(code: IncidentCode, principal: Caller) -> ActionAnswer:
+        """Acknowledge for the caller's own department."""
+        return act(principal, "acknowledge", code, lambda: engine.acknowledge_as(principal, code))
+
+    @router.post("/{code}/ack-for")
+    def acknowledge_for(code: IncidentCode, body: AcknowledgeFor, principal: Caller) -> ActionAnswer:
+        """Acknowledge on behalf of an officer who phoned in ("by phone, for Li Na")."""
+        return act(principal, "acknowledge_for", code, lambda: engine.acknowledge_for(principal, code, body))
+
+    @router.post("/{code}/handover")
+    def hand_over(code: IncidentCode, body: HandoverBody, principal: Caller) -> ActionAnswer:
         """Hand the incident to a colleague of the caller's department, who is paged now."""
-        result = engine.hand_over(code.upper(), person, body.to)
-        return answer(result.accepted, result.message)
+        return act(principal, "hand_over", code, lambda: engine.hand_over_as(principal, code, body.to))
+
+    @router.post("/{code}/escalate")
+    def escalate(code: IncidentCode, body: Escalate, principal: Caller) -> ActionAnswer:
+        """Escalate now: to the next step, straight to a tier above the incident's area, or to a department."""
+        return act(principal, "escalate", code, lambda: engine.escalate(principal, code, body))
+
+    @router.post("/{code}/level")
+    def relevel(code: IncidentCode, body: Relevel, principal: Caller) -> ActionAnswer:
+        """Raise or lower the level, with a reason; the policies re-decide as on an automatic change."""
+        return act(principal, "relevel", code, lambda: engine.relevel(principal, code, body))
+
+    @router.post("/{code}/lift")
+    def lift(code: IncidentCode, body: Lift, principal: Caller) -> ActionAnswer:
+        """Lift (close) the incident by hand, with a reason: every cause clears, escalation stops."""
+        return act(principal, "lift", code, lambda: engine.lift(principal, code, body))
+
+    @router.post("/{code}/reassign")
+    def reassign(code: IncidentCode, body: Reassign, principal: Caller) -> ActionAnswer:
+        """Page another department instead: the waiting escalations stop, the department is paged now."""
+        return act(principal, "reassign", code, lambda: engine.reassign(principal, code, body))
+
+    @router.post("/{code}/notes")
+    def note(code: IncidentCode, body: Note, principal: Caller) -> ActionAnswer:
+        """Add a note to the timeline."""
+        return act(principal, "note", code, lambda: engine.note(principal, code, body))
+
+    @router.post("/{code}/repage")
+    def repage(code: IncidentCode, body: Repage, principal: Caller) -> ActionAnswer:
+        """Page again now: the named people, or whoever the current steps paged."""
+        return act(principal, "repage", code, lambda: engine.repage(principal, code, body))
 
     return router

@@ -4,7 +4,7 @@ the Prometheus figures on `/metrics` (behind a token)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
@@ -13,7 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from sensors.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from sensors.metrics import FeedMetrics
-from warning.api.bodies import StrictRoute
+from warning.api.auth import current_principal
+from warning.api.bodies import REFUSALS, StrictRoute
 from warning.engine import Engine
 
 
@@ -28,9 +29,7 @@ class Readiness(BaseModel):
     failing: list[str]
 
 
-def operations_router(
-    engine: Engine, channels: Mapping[str, str], metrics: FeedMetrics, authenticated: Callable[..., object]
-) -> APIRouter:
+def operations_router(engine: Engine, channels: Mapping[str, str], metrics: FeedMetrics) -> APIRouter:
     router = APIRouter(tags=["operations"], route_class=StrictRoute)
 
     @router.get("/health")
@@ -63,8 +62,8 @@ def operations_router(
         body = Readiness(status="ready" if not failing else "not ready", checks=checks, failing=failing)
         return JSONResponse(body.model_dump(), status_code=503 if failing else 200)
 
-    @router.get("/metrics", dependencies=[Depends(authenticated)], response_class=Response,
-                responses={200: {"content": {METRICS_CONTENT_TYPE: {}}}})  # fmt: skip
+    @router.get("/metrics", dependencies=[Depends(current_principal)], response_class=Response,
+                responses={200: {"content": {METRICS_CONTENT_TYPE: {}}}, 401: REFUSALS[401]})  # fmt: skip
     def metrics_page() -> Response:
         """The engine's and the feeds' figures in the Prometheus text format."""
         return Response(metrics.exposition(), headers={"Content-Type": METRICS_CONTENT_TYPE})

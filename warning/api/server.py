@@ -9,7 +9,7 @@ A lost database answers 503 (nothing was decided; the caller, or Twilio, may try
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -18,15 +18,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sensors.metrics import FeedMetrics
 from sensors.sensorthings import DatastreamSpec
-from warning.api.auth import ApiTokens, caller
+from warning.accounts import Accounts
+from warning.api.auth import ApiTokens, Authenticate
 from warning.api.bodies import on_http_error, on_validation_error
+from warning.api.docs import serve_docs
+from warning.api.feed_health import feed_health_router
 from warning.api.feeds import feeds_router
 from warning.api.incidents import incidents_router
 from warning.api.operations import operations_router
+from warning.api.people import people_router
 from warning.api.silences import silences_router
+from warning.api.stream import DecisionHub, stream_router
 from warning.api.twilio import SignatureCheck, twilio_router
 from warning.engine import Engine
-from warning.errors import DatabaseUnavailable
+from warning.errors import ActionRefused, DatabaseUnavailable, NotAllowed, NotFound
 
 log = logging.getLogger(__name__)
 API_VERSION = "1"
@@ -37,36 +42,55 @@ async def _database_unavailable(request: Request, _exc: Exception) -> Response:
     return JSONResponse({"error": "the database is unavailable; try again shortly"}, status_code=503)
 
 
+def _answer(status: int) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def handler(_request: Request, exc: Exception) -> Response:
+        return JSONResponse({"error": str(exc)}, status_code=status)
+
+    return handler
+
+
 def build_api(
     engine: Engine,
+    accounts: Accounts,
+    hub: DecisionHub,
     signature: SignatureCheck,
     public_base_url: str,
-    tokens: ApiTokens,
     channels: Mapping[str, str] | None = None,
     *,
     feeds: ApiTokens | None = None,
     metrics: FeedMetrics | None = None,
     datastreams: Mapping[str, DatastreamSpec] | None = None,
 ) -> FastAPI:
-    """`channels`: what each channel pages through, in words, for /health (filled in by the caller).
-    `feeds`: the tokens that may post readings, each naming its feed; `metrics`: served on /metrics;
-    `datastreams`: the SensorThings Datastreams, by id, and the stations they are."""
+    """`accounts`: users, tokens and sessions the API authenticates against; `hub`: the decisions as
+    they commit, for the stream (one of the store's watchers). `channels`: what each
+    channel pages through, in words, for /health (filled in by the caller). `feeds`: the tokens that
+    may post readings, each naming its feed; `metrics`: served on /metrics; `datastreams`: the
+    SensorThings Datastreams, by id, and the stations they are."""
     app = FastAPI(
         title="warning",
         version=API_VERSION,
         summary="Emergency coordination and early warning: incidents, escalation, acknowledgement.",
+        description="Authenticate with `Authorization: Bearer <token>` (`warning user token issue`), or sign in "
+        "(`POST /api/session`) and send the session's CSRF token as `X-CSRF-Token` with every change.",
         openapi_url="/api/openapi.json",
-        docs_url=None,
+        docs_url=None,  # served from the npm package instead of a CDN: warning/api/docs.py
         redoc_url=None,
     )
+    app.state.authenticate = Authenticate(accounts)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(DatabaseUnavailable, _database_unavailable)
-    authenticated = caller(tokens)
-    app.include_router(operations_router(engine, channels if channels is not None else {}, metrics or FeedMetrics(),
-                                         authenticated))  # fmt: skip
-    app.include_router(feeds_router(engine, feeds or ApiTokens({}), metrics or FeedMetrics(), datastreams or {}))
+    app.add_exception_handler(NotAllowed, _answer(403))
+    app.add_exception_handler(NotFound, _answer(404))
+    app.add_exception_handler(ActionRefused, _answer(409))
+    feed_metrics = metrics or FeedMetrics()
+    app.include_router(operations_router(engine, channels if channels is not None else {}, feed_metrics))
+    app.include_router(feeds_router(engine, feeds or ApiTokens({}), feed_metrics, datastreams or {}))
     app.include_router(twilio_router(engine, signature, public_base_url))
-    app.include_router(incidents_router(engine, authenticated))
-    app.include_router(silences_router(engine, authenticated))
+    app.include_router(incidents_router(engine, accounts))
+    app.include_router(silences_router(engine))
+    app.include_router(people_router(engine, accounts, secure_cookies=public_base_url.startswith("https://")))
+    app.include_router(feed_health_router(engine))
+    app.include_router(stream_router(hub, lambda: engine.org.display_names()))
+    serve_docs(app)
     return app

@@ -189,6 +189,91 @@ class IncidentMerged(Event):
     causes: list[str] = Field(description="the detection keys that moved")
 
 
+# hand actions: every one names the user who took it (`by`, and their name as the console shows it)
+
+
+class _ByHand(Event):
+    incident: str
+    by: str = Field(description="the user (or person:<id> for a token from the settings)")
+    by_name: str
+
+
+class IncidentCreated(_ByHand):
+    """A dispatcher (or an officer) opened a warning by hand: a hotline report, a field report."""
+
+    kind: Literal["incident_created"] = "incident_created"
+    level: Level
+    hazard: str
+    area: str
+    title: str
+    description: str
+    source: str = Field(description="hotline_12345, video_analytics, field_report, another_agency, other")
+    callback: str | None = Field(default=None, description="the reporter's callback number")
+    location: tuple[float, float] | None = Field(default=None, description="[longitude, latitude]")
+    station: str | None = None
+
+
+class IncidentRelevelled(_ByHand):
+    """The level set by hand; it holds until a cause rises above it or another hand sets it."""
+
+    kind: Literal["incident_relevelled"] = "incident_relevelled"
+    from_level: Level
+    level: Level
+    reason: str
+
+
+class IncidentClosed(_ByHand):
+    """Lifted by hand (the sensor died; a false alarm; handled): every cause cleared."""
+
+    kind: Literal["incident_closed"] = "incident_closed"
+    from_level: Level
+    reason: str
+    told: bool = Field(description="whether everyone paged is told of the lift")
+
+
+class IncidentReassigned(_ByHand):
+    kind: Literal["incident_reassigned"] = "incident_reassigned"
+    to: str = Field(description="the department now paged")
+    stopped: list[str] = Field(description="the policies whose escalation stopped")
+    reason: str
+
+
+class EscalatedByHand(_ByHand):
+    kind: Literal["escalated_by_hand"] = "escalated_by_hand"
+    to: Literal["next_step", "tier", "department"]
+    tier: int | None = None
+    department: str | None = None
+    policies: list[str] = Field(description="the tracks moved, or the one started for the department")
+
+
+class NoteAdded(_ByHand):
+    kind: Literal["note_added"] = "note_added"
+    text: str
+
+
+class Repaged(_ByHand):
+    kind: Literal["repaged"] = "repaged"
+    people: list[str]
+
+
+class DutyOverridden(Event):
+    kind: Literal["duty_overridden"] = "duty_overridden"
+    override: int
+    department: str
+    role: str
+    person: str
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    by: str
+    reason: str
+
+
+class DutyOverrideEnded(Event):
+    kind: Literal["duty_override_ended"] = "duty_override_ended"
+    override: int
+    by: str
+
+
 class IncidentAcknowledged(Event):
     kind: Literal["incident_acknowledged"] = "incident_acknowledged"
     incident: str
@@ -196,6 +281,8 @@ class IncidentAcknowledged(Event):
     source: AckSource
     acknowledged_at: AwareDatetime
     quorum: int | None = Field(default=None, description="departments that acknowledged, when a quorum applied")
+    by: str | None = Field(default=None, description="the user who recorded it on the person's behalf")
+    note: str | None = None
 
 
 class IncidentReopened(Event):
@@ -228,6 +315,7 @@ class QuorumProgressed(Event):
     awaiting: list[str] = Field(description="policies still awaiting acknowledgement")
     awaiting_kinds: list[str] = Field(description="their department kinds")
     acknowledgement: dict[str, Any]
+    by: str | None = Field(default=None, description="the user who recorded it on the person's behalf")
 
 
 class HandedOver(Event):
@@ -364,7 +452,7 @@ class EscalationHastened(Event):
     held_until: AwareDatetime | None = Field(default=None, description="carrier_budget: the earliest send")
 
 
-StopCause = Literal["lifted", "merged"]
+StopCause = Literal["lifted", "merged", "reassigned"]
 
 
 class EscalationStopped(Event):
@@ -538,6 +626,15 @@ Decision = Annotated[
     | CauseChanged
     | CauseCleared
     | IncidentMerged
+    | IncidentCreated
+    | IncidentRelevelled
+    | IncidentClosed
+    | IncidentReassigned
+    | EscalatedByHand
+    | NoteAdded
+    | Repaged
+    | DutyOverridden
+    | DutyOverrideEnded
     | IncidentAcknowledged
     | IncidentReopened
     | AcknowledgementRefusedEvent

@@ -15,6 +15,9 @@ from warning.decisions.events import (
     CauseChanged,
     CauseCleared,
     DrillGuardBlocked,
+    DutyOverridden,
+    DutyOverrideEnded,
+    EscalatedByHand,
     EscalationExhausted,
     EscalationHastened,
     EscalationNotStarted,
@@ -29,13 +32,18 @@ from warning.decisions.events import (
     HandedOver,
     HandoverRefused,
     IncidentAcknowledged,
+    IncidentClosed,
+    IncidentCreated,
     IncidentDowngraded,
     IncidentLifted,
     IncidentMerged,
     IncidentOpened,
+    IncidentReassigned,
+    IncidentRelevelled,
     IncidentReopened,
     IncidentUpgraded,
     InputDeadLettered,
+    NoteAdded,
     NotificationExpired,
     NotificationFailed,
     NotificationHeldForBundle,
@@ -52,6 +60,7 @@ from warning.decisions.events import (
     QualityGatePassed,
     QuorumProgressed,
     ReadingsRedelivered,
+    Repaged,
     RulesReloaded,
     RulesReloadRefused,
     SilenceAdded,
@@ -64,7 +73,7 @@ from warning.domain import Level, hazard_name
 LANGUAGES = ("en", "zh-CN")
 # Words a Chinese reader reads in place of ids and English keys.
 _CHANNEL_ZH = {"sms": "短信", "voice": "电话", "console": "控制台", "webhook": "接口推送"}
-_ROLE_ZH = {"duty officer": "值班员", "deputy": "副值班员", "every member": "全体成员"}
+_ROLE_ZH = {"duty officer": "值班员", "deputy": "副值班员", "every member": "全体成员", "grid worker": "网格员"}
 _KIND_ZH = {"water": "水务", "traffic": "交警", "emergency": "应急管理", "gas": "燃气"}
 _STATUS_ZH = {"delivered": "已送达", "undelivered": "未送达", "failed": "失败", "busy": "占线", "no-answer": "无人接听",
               "completed": "已接听", "canceled": "已取消"}  # fmt: skip
@@ -245,9 +254,40 @@ def _english(event: Event, n: Names) -> str:
             )
         case IncidentMerged():
             return f"{event.incident} joined {event.into}: its causes are that warning's now, which pages from here on"
+        case IncidentCreated():
+            return (
+                f"{event.by_name} opened {event.level.label} {event.hazard} warning {event.incident} by hand "
+                f"({event.source.replace('_', ' ')}): {event.title}"
+            )
+        case IncidentRelevelled():
+            return (
+                f"{event.by_name} set {event.incident} from {event.from_level.label} to {event.level.label}: "
+                f"{event.reason}"
+            )
+        case IncidentClosed():
+            told = "everyone paged is told" if event.told else "nobody is told"
+            return f"{event.by_name} lifted {event.incident} by hand ({told}): {event.reason}"
+        case IncidentReassigned():
+            return f"{event.by_name} reassigned {event.incident} to {n.department(event.to)}: {event.reason}"
+        case EscalatedByHand():
+            target = {"next_step": "to the next step", "tier": f"to tier {event.tier}",
+                      "department": f"to {n.department(event.department or '')}"}[event.to]  # fmt: skip
+            return f"{event.by_name} escalated {event.incident} {target} now"
+        case NoteAdded():
+            return f"{event.by_name} noted on {event.incident}: {event.text}"
+        case Repaged():
+            return f"{event.by_name} paged {', '.join(n.person(p) for p in event.people)} again for {event.incident}"
+        case DutyOverridden():
+            return (
+                f"{event.by} put {n.person(event.person)} on duty as {event.role} of {n.department(event.department)} "
+                f"until {_t(event.ends_at)}: {event.reason}"
+            )
+        case DutyOverrideEnded():
+            return f"{event.by} ended duty override {event.override}"
         case IncidentAcknowledged():
             how = f"; the quorum of {event.quorum} departments is complete" if event.quorum else ""
-            return f"{who} acknowledged {event.incident} by {event.source.value}{how}"
+            recorded = f" (recorded by {event.by})" if event.by else ""
+            return f"{who} acknowledged {event.incident} by {event.source.value}{recorded}{how}"
         case IncidentReopened():
             return f"{event.incident} engages more departments at {event.level.value}: it awaits their acknowledgement"
         case AcknowledgementRefusedEvent():
@@ -307,7 +347,8 @@ def _english(event: Event, n: Names) -> str:
         case EscalationHastened():
             return _HASTENED_EN[event.cause].format_map(_hastened(event, n))
         case EscalationStopped():
-            why = "warning lifted" if event.cause == "lifted" else "the warning joined another"
+            why = {"lifted": "warning lifted", "merged": "the warning joined another",
+                   "reassigned": "the warning was reassigned"}[event.cause]  # fmt: skip
             return f"escalation of {event.incident} under policy {event.policy} stopped: {why}"
         case FallbackCallPlaced():
             return f"{event.incident}: the SMS page to {who} was {event.failed}: calling instead"
@@ -428,9 +469,40 @@ def _chinese(event: Event, n: Names) -> str:
             )
         case IncidentMerged():
             return f"{event.incident}并入{event.into}：其诱因归入该预警，此后由该预警通知"
+        case IncidentCreated():
+            return (
+                f"{event.by_name}人工发布{_level(event.level, True)}{hazard}预警{event.incident}"
+                f"（{_SOURCE_KIND_ZH.get(event.source, event.source)}）：{event.title}"
+            )
+        case IncidentRelevelled():
+            return (
+                f"{event.by_name}将{event.incident}由{_level(event.from_level, True)}调整为"
+                f"{_level(event.level, True)}：{event.reason}"
+            )
+        case IncidentClosed():
+            told = "已通知所有收到预警的人" if event.told else "未通知他人"
+            return f"{event.by_name}人工解除{event.incident}（{told}）：{event.reason}"
+        case IncidentReassigned():
+            return f"{event.by_name}将{event.incident}改派给{n.department(event.to)}：{event.reason}"
+        case EscalatedByHand():
+            target = {"next_step": "下一步", "tier": f"第{event.tier}级",
+                      "department": n.department(event.department or "")}[event.to]  # fmt: skip
+            return f"{event.by_name}将{event.incident}立即升级至{target}"
+        case NoteAdded():
+            return f"{event.by_name}在{event.incident}中备注：{event.text}"
+        case Repaged():
+            return f"{event.by_name}再次通知{'、'.join(n.person(p) for p in event.people)}（{event.incident}）"
+        case DutyOverridden():
+            return (
+                f"{event.by}安排{n.person(event.person)}担任{n.department(event.department)}的"
+                f"{_zh(_ROLE_ZH, event.role.replace('_', ' '))}至{_t(event.ends_at)}：{event.reason}"
+            )
+        case DutyOverrideEnded():
+            return f"{event.by}结束了值班调整{event.override}"
         case IncidentAcknowledged():
             how = f"；{event.quorum}个部门均已确认" if event.quorum else ""
-            return f"{who}通过{_SOURCE_ZH[event.source.value]}确认了{event.incident}{how}"
+            recorded = f"（由{event.by}代为记录）" if event.by else ""
+            return f"{who}通过{_SOURCE_ZH[event.source.value]}确认了{event.incident}{recorded}{how}"
         case IncidentReopened():
             return f"{event.incident}升为{event.level.zh}后涉及更多部门，等待其确认"
         case AcknowledgementRefusedEvent():
@@ -475,7 +547,7 @@ def _chinese(event: Event, n: Names) -> str:
         case EscalationHastened():
             return _HASTENED_ZH[event.cause].format_map(_hastened(event, n))
         case EscalationStopped():
-            why = "预警解除" if event.cause == "lifted" else "预警已并入其他预警"
+            why = {"lifted": "预警解除", "merged": "预警已并入其他预警", "reassigned": "预警已改派"}[event.cause]
             return f"{event.incident}按策略{event.policy}的升级已停止：{why}"
         case FallbackCallPlaced():
             return f"{event.incident}：发给{who}的短信{event.failed}，改为电话通知"
@@ -520,7 +592,9 @@ def _chinese(event: Event, n: Names) -> str:
     raise ValueError(f"no summary for decision kind {event.kind}")
 
 
-_SOURCE_ZH = {"sms_reply": "短信回复", "keypress": "电话按键", "api": "接口", "console": "控制台"}
+_SOURCE_ZH = {"sms_reply": "短信回复", "keypress": "电话按键", "api": "接口", "console": "控制台", "phone": "电话"}
+_SOURCE_KIND_ZH = {"hotline_12345": "12345热线", "video_analytics": "视频分析", "field_report": "现场报告",
+                   "another_agency": "其他部门通报", "other": "其他"}  # fmt: skip
 _RENDERERS: dict[str, Callable[[Event, Names], str]] = {"en": _english, "zh-CN": _chinese}
 
 

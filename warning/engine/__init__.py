@@ -9,15 +9,16 @@ we wait for it.
 from __future__ import annotations
 
 from warning.engine.board import Board
+from warning.engine.hands import Hands
 from warning.engine.intake import Arrival, Payload
-from warning.engine.responses import AckResult, Responses
+from warning.engine.responses import AckResult
 from warning.engine.silencing import Silencing
 
 __all__ = ["AckResult", "Arrival", "Engine", "Payload"]
 
 
-class Engine(Responses, Silencing, Board):
+class Engine(Hands, Silencing, Board):
     """Each concern in a module of its own: configuration.py (organisation, rules, priming), intake.py
     (readings to decisions), clockwork.py (wake-ups), deliveries.py (what became of pages),
-    responses.py (acknowledgements, hand-overs, provider requests seen before), silencing.py,
-    board.py; the parts they share in parts.py."""
+    responses.py (acknowledgements, hand-overs, provider requests seen before), hands.py (what people
+    do to incidents by hand, and duty overrides), silencing.py, board.py; the parts they share in parts.py."""

@@ -1,24 +1,212 @@
-"""The dispatcher's board: every incident with its escalation tracks and any silence covering it."""
+"""What dispatchers, officers and planners read: the board and the incident list (filtered, paged,
+within the caller's area), one incident in full, its timeline in their language, the readings
+around it, the stations, who is on duty, and the dead letters."""
 
 from __future__ import annotations
 
-from warning.domain import (
-    Incident,
-    IncidentStatus,
-)
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from warning.access import Principal, may_read
+from warning.areas import area_prefix, within
+from warning.decisions.events import IncidentAcknowledged, QuorumProgressed, decision_from
+from warning.decisions.render import summary
+from warning.domain import Channel, Incident, IncidentStatus, Level
 from warning.engine.parts import EngineParts
+from warning.errors import NotAllowed, NotFound
+from warning.incidents.views import (
+    CauseView,
+    DeadLetterView,
+    DutyHolder,
+    DutyView,
+    IncidentDetail,
+    IncidentPage,
+    IncidentReadings,
+    PageView,
+    StationSeries,
+    StationView,
+    TimelineEntry,
+    TrackView,
+)
+from warning.silences import Silence, covering
+from warning.store.models import IncidentRow
+from warning.store.repository import Transaction
+from warning.store.repository.incidents import IncidentFilter
+
+READINGS_BEFORE = timedelta(hours=3)  # around an incident: from before it opened ...
+READINGS_AFTER = timedelta(hours=1)  # ... to after it was lifted (or now)
+LONGEST_SPAN = timedelta(hours=48)
+
+
+def _scoped(asked: str | None, own: str) -> str | None:
+    """The area prefix to list: what was asked within the caller's own subtree; None when they do
+    not meet (nothing to list)."""
+    own_prefix = area_prefix(own)
+    if asked is None:
+        return own_prefix
+    asked_prefix = area_prefix(asked)
+    if asked_prefix.startswith(own_prefix):
+        return asked_prefix
+    return own_prefix if own_prefix.startswith(asked_prefix) else None
 
 
 class Board(EngineParts):
+    def _view(self, tx: Transaction, row: IncidentRow, now: datetime) -> Incident:
+        return self._views(tx, [row], now)[0]
+
+    def _views(self, tx: Transaction, rows: list[IncidentRow], now: datetime) -> list[Incident]:
+        """The incidents as the board shows them: each with its tracks and any silence holding it,
+        read for all of them at once (a page of the list is a handful of queries, not three per row)."""
+        ids = [row.id for row in rows]
+        tracks = tx.escalations_of_many(ids)
+        silences = [Silence.model_validate(s) for s in tx.silences_ending_after(now)]
+        active = [silence for silence in silences if silence.active(now)]
+        subjects = tx.silence_subjects_of_many(rows) if active else {}
+        views = []
+        for row in rows:
+            shown = [{"policy": t.policy_id, "department_kind": t.policy["department_kind"], "state": t.state,
+                      "department": t.department_id, "acknowledged_by": t.acknowledged_by or ""}
+                     for t in tracks.get(row.id, [])]  # fmt: skip
+            silence = None
+            if active and row.status != IncidentStatus.lifted:
+                silence = covering(active, subjects[row.id], Level(row.level), now)
+            views.append(Incident.model_validate(row).model_copy(
+                update={"escalations": shown, "silenced": silence.describe() if silence else None}
+            ))  # fmt: skip
+        return views
+
     def board(self) -> list[Incident]:
         """Every incident, newest last, as the dispatcher's board shows it."""
-        board, now = [], self.clock.now()
+        now = self.clock.now()
         with self.store.transaction() as tx:
-            for row in tx.all_incidents():
-                tracks = [{"policy": t.policy_id, "department_kind": t.policy["department_kind"], "state": t.state,
-                           "department": t.department_id, "acknowledged_by": t.acknowledged_by or ""}
-                          for t in tx.escalations_of(row.id)]  # fmt: skip
-                silence = tx.silence_for(row, now) if row.status != IncidentStatus.lifted else None
-                extra = {"escalations": tracks, "silenced": silence.describe() if silence else None}
-                board.append(Incident.model_validate(row).model_copy(update=extra))
-        return board
+            return self._views(tx, tx.all_incidents(), now)
+
+    def incidents(
+        self, principal: Principal, where: IncidentFilter, *, area: str | None, limit: int, offset: int
+    ) -> IncidentPage:
+        """One page of the incidents the caller may read, newest first."""
+        prefix = _scoped(area, principal.area)
+        if prefix is None:
+            return IncidentPage(items=[], total=0, limit=limit, offset=offset)
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            rows, total = tx.incidents_page(replace(where, area_prefix=prefix), limit, offset)
+            items = self._views(tx, rows, now)
+        return IncidentPage(items=items, total=total, limit=limit, offset=offset)
+
+    def _readable(self, tx: Transaction, principal: Principal, code: str) -> IncidentRow:
+        row = tx.incident_by_code(code)
+        if row is None:
+            raise NotFound(f"no incident {code.upper()}")
+        if not may_read(principal, row.area):
+            raise NotAllowed(f"incident {row.code} is in area {row.area}, outside {principal.name}'s area")
+        return row
+
+    def incident_detail(self, principal: Principal, code: str, language: str = "en") -> IncidentDetail:
+        now, names = self.clock.now(), self.org.display_names()
+        with self.store.transaction() as tx:
+            row = self._readable(tx, principal, code)
+            causes = [CauseView(key=c.key, rule=c.rule_id, rule_version=c.rule_version, station=c.station_id,
+                                area=c.area, title=c.title, reason=c.reason, level=Level(c.level),
+                                standing=c.open_key is not None, opened_at=c.opened_at, updated_at=c.updated_at,
+                                cleared_at=c.cleared_at) for c in tx.causes_of(row.id)]  # fmt: skip
+            tracks = [TrackView(policy=t.policy_id, department_kind=str(t.policy["department_kind"]),
+                                department=t.department_id, departments=list(t.policy["departments"]), state=t.state,
+                                position=t.step_index, due_at=t.due_at, acknowledged_by=t.acknowledged_by,
+                                acknowledged_at=t.acknowledged_at, stop_reason=t.stop_reason)
+                      for t in tx.escalations_of(row.id)]  # fmt: skip
+            pages = [PageView(id=n.id, person=n.person_id, person_name=names.person(n.person_id),
+                              department=n.department_id, channel=Channel(n.channel), purpose=n.purpose,
+                              origin=n.origin, status=n.status, provider_status=n.provider_status,
+                              claimed_at=n.claimed_at, updated_at=n.updated_at, error=n.error)
+                     for n in tx.notifications_for(row.id)]  # fmt: skip
+            acknowledgements = [entry for entry in self._timeline(tx, row, language)
+                                if isinstance(entry.event, IncidentAcknowledged | QuorumProgressed)]  # fmt: skip
+            return IncidentDetail(incident=self._view(tx, row, now), causes=causes, tracks=tracks, pages=pages,
+                                  acknowledgements=acknowledgements)  # fmt: skip
+
+    def timeline(self, principal: Principal, code: str, language: str = "en") -> list[TimelineEntry]:
+        with self.store.transaction() as tx:
+            return self._timeline(tx, self._readable(tx, principal, code), language)
+
+    def _timeline(self, tx: Transaction, row: IncidentRow, language: str) -> list[TimelineEntry]:
+        names = self.org.display_names()
+        entries = []
+        for decision in tx.decisions_of(row.id):
+            event = decision_from(decision.data)
+            fields = {"seq": decision.seq, "at": decision.at, "kind": decision.kind,
+                      "summary": summary(event, language, names), "event": event}  # fmt: skip
+            entries.append(TimelineEntry.model_validate(fields))
+        return entries
+
+    def incident_readings(self, principal: Principal, code: str) -> IncidentReadings:
+        """Each station of the incident's causes: its readings from before the incident opened to
+        after it was lifted (or now), and the thresholds its rules judge it by."""
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            row = self._readable(tx, principal, code)
+            causes = tx.causes_of(row.id)
+            start = row.opened_at - READINGS_BEFORE
+            end = min((row.lifted_at or now) + READINGS_AFTER, now, start + LONGEST_SPAN)
+            stations: dict[str, list[str]] = {}
+            for cause in causes:
+                if cause.rule_id in self.evaluator.rules:
+                    stations.setdefault(cause.station_id, []).append(cause.rule_id)
+            if row.station_id and row.station_id not in stations and self._rules_of(row.station_id):
+                stations[row.station_id] = self._rules_of(row.station_id)
+            readings = tx.readings_between(list(stations), start, max(start, end)) if stations else []
+        series = []
+        for station_id, rules in stations.items():
+            compiled = [self.evaluator.rules[rule].stations[station_id] for rule in rules
+                        if station_id in self.evaluator.rules[rule].stations]  # fmt: skip
+            name = compiled[0].spec.name if compiled else station_id
+            thresholds = [threshold for station in compiled for threshold in station.thresholds]
+            series.append(StationSeries(station=station_id, name=name, rules=rules, thresholds=thresholds,
+                                        readings=[r for r in readings if r.sensor_id == station_id]))  # fmt: skip
+        return IncidentReadings(start=start, end=max(start, end), stations=series)
+
+    def _rules_of(self, station_id: str) -> list[str]:
+        return [rule.id for rule in self.evaluator.rules.values() if station_id in rule.stations]
+
+    def stations(self, principal: Principal) -> list[StationView]:
+        """Every station of the rules in force within the caller's area: its last reading and the
+        highest level its standing causes have."""
+        catalogue: dict[str, tuple[str, str, set[str], list[str]]] = {}
+        for rule in self.evaluator.rules.values():
+            for station_id, station in rule.stations.items():
+                if not within(station.spec.area, principal.area):
+                    continue
+                entry = catalogue.setdefault(station_id, (station.spec.name, station.spec.area, set(), []))
+                entry[2].add(rule.spec.kind)
+                entry[3].append(rule.id)
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            last = tx.last_readings_of(list(catalogue), now - timedelta(days=2))
+            levels = tx.open_levels_by_station(list(catalogue))
+        return [
+            StationView(id=station_id, name=name, area=area, kinds=sorted(kinds), rules=rules,
+                        last_reading=last.get(station_id), open_level=levels.get(station_id))
+            for station_id, (name, area, kinds, rules) in sorted(catalogue.items())
+        ]  # fmt: skip
+
+    def duty(self, principal: Principal, department_id: str, at: datetime | None = None) -> DutyView:
+        """Who holds each role of a department now (or at `at`), and why them."""
+        department = self.org.departments.get(department_id)
+        if department is None:
+            raise NotFound(f"no department {department_id}")
+        if not may_read(principal, department.area):
+            raise NotAllowed(f"department {department_id} is outside {principal.name}'s area")
+        moment = at or self.clock.now()
+        holders = []
+        for role in sorted(department.roles()):
+            person = self.org.on_duty(department_id, role, moment)
+            holders.append(DutyHolder(role=role, person=person.id if person else None,
+                                      name=person.name if person else None, phone=person.phone if person else None,
+                                      source=self.org.duty_source(department_id, role, moment)))  # fmt: skip
+        return DutyView(department=department_id, name=department.name, at=moment, holders=holders)
+
+    def dead_letters(self, limit: int, before: int | None = None) -> list[DeadLetterView]:
+        with self.store.transaction() as tx:
+            rows = tx.dead_letters_page(limit, before)
+            return [DeadLetterView(id=row.id, source=row.source, reason=row.reason, payload=row.payload,
+                                   received_at=row.received_at) for row in rows]  # fmt: skip

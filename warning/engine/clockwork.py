@@ -18,6 +18,7 @@ class Clockwork(Intake, Configuration, Deliveries):
         pages of each batch sent before the next (a backlog pages as it goes, and readings are
         not held up behind it). Steps falling due meanwhile are run too. Returns steps run."""
         self.follow_stored_organisation()
+        self.follow_duty_overrides()
         now = self.clock.now()
         ran = 0
         with self._lock, self.store.transaction() as tx:

@@ -19,7 +19,7 @@ from warning.domain import (
 )
 from warning.engine.parts import EngineParts
 from warning.errors import ConfigFileError
-from warning.escalation.org import Organisation, organisation_from_text
+from warning.escalation.org import DutyOverride, Organisation, organisation_from_text
 from warning.rulebook import Rulebook, RuleEvaluator
 from warning.store.repository import Transaction
 
@@ -30,8 +30,21 @@ PRIMING_LOOKBACK = timedelta(days=1)  # how far back an area taken over looks fo
 
 class Configuration(EngineParts):
     def _run_with(self, org: Organisation) -> None:
+        org.duty_overrides = self.escalation.org.duty_overrides if self.escalation.org is not org else ()
         self.escalation.org = org
         self.dispatcher.budget = org.spec.carrier_budget.budget()
+
+    def follow_duty_overrides(self) -> None:
+        """Read the duty overrides made at run time (by any engine on this database) into the
+        organisation in force: who is on duty is asked of it at every step."""
+        with self.store.transaction() as tx:
+            rows = tx.duty_overrides_ending_after(self.clock.now())
+        org = self.org
+        org.duty_overrides = tuple(
+            DutyOverride(row.department_id, row.role, row.person_id, row.starts_at, row.ends_at)
+            for row in rows
+            if row.department_id in org.departments and row.person_id in org.people
+        )
 
     def use_organisation(self, org: Organisation, source: str) -> None:
         """Store `org` as the newest organisation and run with it. Tracks under way keep their
@@ -43,6 +56,7 @@ class Configuration(EngineParts):
                                             people=len(org.people), policies=len(org.policies))  # fmt: skip
                 tx.record(now, loaded)
             self._run_with(org)
+        self.follow_duty_overrides()
 
     def reload_organisation(self, load: Callable[[], Organisation], source: str) -> bool:
         """Load the organisation file again; on any error keep the running one and record why."""

@@ -13,10 +13,11 @@ from warning.store.models import SilenceRow
 
 
 class Silencing(EngineParts):
-    def add_silence(self, person_id: str, request: SilenceRequest) -> Silence:
-        """Record a silence asked for by `person_id`; ValueError says what is wrong with it."""
+    def add_silence(self, person_id: str, request: SilenceRequest, *, scope: str | None = None) -> Silence:
+        """Record a silence asked for by `person_id` (a person, or a user's name), within `scope` (an
+        area; default: the person's department's); ValueError says what is wrong with it."""
         now = self.clock.now()
-        area = scoped_area(request, self._area_of(person_id))
+        area = scoped_area(request, scope or self._area_of(person_id))
         starts_at, ends_at = request.window(now)
         with self._lock, self.store.transaction() as tx:
             row = tx.add_silence(SilenceRow(area=area, station_id=request.station, rule_id=request.rule,
@@ -41,10 +42,10 @@ class Silencing(EngineParts):
         with self.store.transaction() as tx:
             return [Silence.model_validate(row) for row in tx.silences_ending_after(self.clock.now())]
 
-    def expire_silence(self, person_id: str, silence_id: int) -> Silence:
+    def expire_silence(self, person_id: str, silence_id: int, *, scope: str | None = None) -> Silence:
         """End a silence now: whatever it held pages at once. ValueError if it cannot be ended by them."""
         now = self.clock.now()
-        own_area = self._area_of(person_id)
+        own_area = scope or self._area_of(person_id)
         with self._lock, self.store.transaction() as tx:
             row = tx.silence(silence_id)
             if row is None or row.ends_at <= now:

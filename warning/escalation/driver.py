@@ -9,6 +9,7 @@ together: a crash either loses both (the step runs again, same keys) or keeps bo
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from warning.decisions.events import (
     EscalationExhausted,
@@ -30,9 +31,16 @@ from warning.decisions.events import (
 )
 from warning.dispatch.messages import compose
 from warning.domain import Acknowledgement, Channel, IncidentStatus, Level, NotificationPurpose, Person
-from warning.errors import AcknowledgementRefused
+from warning.errors import AcknowledgementRefused, ActionRefused
 from warning.escalation.org import Organisation
-from warning.escalation.policy import PlannedPage, decide_step, plan_inform, snapshot_policy, total_positions
+from warning.escalation.policy import (
+    PlannedPage,
+    decide_step,
+    plan_inform,
+    snapshot_policy,
+    start_tier,
+    total_positions,
+)
 from warning.incidents.lifecycle import IncidentEvent, transition
 from warning.incidents.service import acknowledge
 from warning.ledger import DEFAULT_SMS_VALIDITY, PageContent, PageKey, claim_page
@@ -89,26 +97,130 @@ class EscalationDriver:
                                                department_kind=policy.department_kind)  # fmt: skip
                 tx.record(now, missing, incident.id)
                 continue
-            snapshot = snapshot_policy(policy, chain)
-            row = EscalationRow(
-                incident_id=incident.id, policy_id=policy.id, policy=snapshot, step_index=0, tier=0,
-                department_id=chain[0], due_at=now, token=1, state=TrackState.active.value, stop_reason=None,
-                acknowledged_by=None, acknowledged_at=None,
-            )  # fmt: skip
-            tx.add_escalation(row)
-            started_event = EscalationStarted(
-                incident=incident.code,
-                policy=policy.id,
-                steps=len(policy.steps),
-                departments=chain,
-                organisation=self.org.version,
-                snapshot=snapshot,
-            )
-            tx.record(now, started_event, incident.id)
-            self._inform(tx, incident, row, now)
-            self.run_due(tx, row.id, row.token, now)
+            row = self._start_track(tx, incident, policy.id, snapshot_policy(policy, chain), now)
             started.append(row)
         return started
+
+    def _start_track(
+        self, tx: Transaction, incident: IncidentRow, policy_id: str, snapshot: dict[str, Any], now: datetime
+    ) -> EscalationRow:
+        """A track under the frozen `snapshot`, its first step run now."""
+        chain = list(snapshot["departments"])
+        row = EscalationRow(
+            incident_id=incident.id, policy_id=policy_id, policy=snapshot, step_index=0, tier=0,
+            department_id=chain[0], due_at=now, token=1, state=TrackState.active.value, stop_reason=None,
+            acknowledged_by=None, acknowledged_at=None,
+        )  # fmt: skip
+        tx.add_escalation(row)
+        started_event = EscalationStarted(
+            incident=incident.code, policy=policy_id, steps=len(snapshot["steps"]), departments=chain,
+            organisation=self.org.version, snapshot=snapshot,
+        )  # fmt: skip
+        tx.record(now, started_event, incident.id)
+        self._inform(tx, incident, row, now)
+        self.run_due(tx, row.id, row.token, now)
+        return row
+
+    # by hand -------------------------------------------------------------------------------
+
+    def engage_department(self, tx: Transaction, incident: IncidentRow, department_id: str, now: datetime) -> str:
+        """Page a named department now (a dispatcher escalates or reassigns to it): a track starting
+        at that department and going up its tier tree, with the steps of the hazard's policy for its
+        kind (or its duty officer, then the tier above, every 15 minutes). The track's policy id."""
+        department = self.org.departments[department_id]
+        chain = self.org.department_chain(department.kind, department.area)
+        chain = [department_id, *(d for d in chain if d != department_id)]
+        policy_id = f"hand:{department_id}"
+        existing = next((t for t in tx.escalations_of(incident.id, for_update=True) if t.policy_id == policy_id), None)
+        if existing is not None:
+            state = "is being paged" if _awaiting(existing) else f"was paged ({existing.state})"
+            raise ActionRefused(f"{department.name} {state} for {incident.code} already; page again instead")
+        model = next((p for p in self.org.spec.policies if p.hazard == incident.hazard
+                      and p.department_kind == department.kind), None)  # fmt: skip
+        if model is not None:
+            snapshot = snapshot_policy(model, chain)
+            snapshot["start_up"] = {}
+        else:
+            step = {"notify": "duty_officer", "channels": None, "wait_seconds": 900, "min_level": None, "hours": None}
+            snapshot = {
+                "policy_id": policy_id, "hazard": incident.hazard, "department_kind": department.kind, "repeat": 0,
+                "departments": chain, "start_up": {}, "inform_up": {}, "sms_validity_seconds": DEFAULT_SMS_VALIDITY,
+                "on_failure": ["voice"], "steps": [step | {"up": 0}, step | {"up": 1}],
+            }  # fmt: skip
+        snapshot["policy_id"] = policy_id
+        self._start_track(tx, incident, policy_id, snapshot, now)
+        if incident.status == IncidentStatus.acknowledged.value:
+            status = transition(IncidentStatus(incident.status), IncidentEvent.departments_added)
+            assert status is not None
+            incident.status = status.value
+            tx.record(now, IncidentReopened(incident=incident.code, level=Level(incident.level)), incident.id)
+        return policy_id
+
+    def hasten(self, tx: Transaction, incident: IncidentRow, departments: set[str] | None, by: str,
+               now: datetime) -> list[str]:  # fmt: skip
+        """Bring the next step of every waiting track (of `departments`, when given) forward to now;
+        the policies moved."""
+        moved = []
+        for track in tx.escalations_of(incident.id, for_update=True):
+            if track.state != TrackState.active or track.due_at is None:
+                continue
+            if departments is not None and not departments & set(track.policy["departments"]):
+                continue
+            self._hasten(tx, incident, track, EscalationHastened(incident=incident.code, policy=track.policy_id,
+                                                                 person=by, cause="asked"), now)  # fmt: skip
+            moved.append(track.policy_id)
+        return moved
+
+    def jump_to_tier(self, tx: Transaction, incident: IncidentRow, tier: int, now: datetime) -> list[str]:
+        """Every waiting track goes straight to its first step at `tier` tiers above the incident's
+        area or higher, now; the policies moved (a track with no such step stays as it is)."""
+        moved = []
+        level = Level(incident.level)
+        for track in tx.escalations_of(incident.id, for_update=True):
+            if not _awaiting(track):
+                continue
+            steps, start = track.policy["steps"], start_tier(track.policy, level)
+            for position in range(track.step_index, total_positions(track.policy)):
+                if start + int(steps[position % len(steps)]["up"]) >= tier:
+                    track.step_index, track.due_at, track.token = position, now, track.token + 1
+                    move_track(track, TrackState.active)
+                    moved.append(track.policy_id)
+                    break
+        return moved
+
+    def repage(self, tx: Transaction, incident: IncidentRow, people: list[str] | None, departments: set[str] | None,
+               why: str, now: datetime) -> list[str]:  # fmt: skip
+        """Page again now, by their own channels: the named people, or whoever the current step of each
+        waiting track (of `departments`, when given) paged last. The people paged."""
+        tracks = [t for t in tx.escalations_of(incident.id) if _awaiting(t)
+                  and (departments is None or departments & set(t.policy["departments"]))]  # fmt: skip
+        targets: dict[str, EscalationRow] = {}
+        if people is not None:
+            for person_id in people:
+                person = self.org.person(person_id)
+                track = next((t for t in tracks if person.department in t.policy["departments"]), None)
+                if track is None:
+                    raise ActionRefused(f"{person.name}'s department is not awaited on {incident.code}")
+                targets[person_id] = track
+        else:
+            for track in tracks:
+                last = [
+                    row for row in tx.notifications_for(incident.id)
+                    if row.policy_id == track.policy_id and row.purpose == NotificationPurpose.page.value
+                ]  # fmt: skip
+                if last:
+                    latest = max(row.claimed_at for row in last)
+                    for row in last:
+                        if row.claimed_at == latest:
+                            targets.setdefault(row.person_id, track)
+        if not targets:
+            raise ActionRefused(f"nobody awaited on {incident.code} has been paged yet; escalate instead")
+        for person_id, track in targets.items():
+            person = self.org.person(person_id)
+            for channel in self.org.preferred_channels(person_id):
+                key = PageKey.repage(incident.id, track.policy_id, person_id, now, channel)
+                self._claim_page(tx, incident, PlannedPage(key, person, person.department, why), now, track=track)
+        return list(targets)
 
     def _inform(self, tx: Transaction, incident: IncidentRow, track: EscalationRow, now: datetime) -> None:
         page = plan_inform(track.policy, incident.id, Level(incident.level), self.org, now)
@@ -248,16 +360,23 @@ class EscalationDriver:
             )
             tx.record(now, hastened, incident.id)
 
-    def stop(self, tx: Transaction, incident: IncidentRow, cause: StopCause, now: datetime) -> None:
-        """Stop every track still waiting: the warning was lifted, or joined another."""
-        reason = "warning lifted" if cause == "lifted" else "warning merged into another"
+    def stop(
+        self, tx: Transaction, incident: IncidentRow, cause: StopCause, now: datetime, only: set[str] | None = None
+    ) -> list[str]:
+        """Stop every track still waiting (of the policies `only` names, when given): the warning was
+        lifted, joined another or was reassigned. The policies stopped."""
+        stopped = []
+        reason = {"lifted": "warning lifted", "merged": "warning merged into another",
+                  "reassigned": "warning reassigned"}[cause]  # fmt: skip
         for track in tx.escalations_of(incident.id, for_update=True):
-            if not _awaiting(track):
+            if not _awaiting(track) or (only is not None and track.policy_id not in only):
                 continue
             move_track(track, TrackState.stopped)
             track.stop_reason, track.due_at = reason, None
             track.token += 1
             tx.record(now, EscalationStopped(incident=incident.code, policy=track.policy_id, cause=cause), incident.id)
+            stopped.append(track.policy_id)
+        return stopped
 
     # acknowledgement and hand-over ---------------------------------------------------------
 
@@ -294,7 +413,7 @@ class EscalationDriver:
                 incident=incident.code, level=Level(incident.level), person=person.id, source=ack.source,
                 department=person.department, acknowledged=done, engaged=len(tracks),
                 awaiting=[t.policy_id for t in waiting], awaiting_kinds=kinds,
-                acknowledgement=ack.model_dump(mode="json"),
+                acknowledgement=ack.model_dump(mode="json", exclude_none=True), by=ack.by,
             )  # fmt: skip
             tx.record(ack.at, progressed, incident.id)
             return

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal, Self
@@ -269,6 +270,17 @@ class OrganisationSpec(Spec):
     policies: list[PolicySpec] = Field(min_length=1)
 
 
+@dataclass(frozen=True, slots=True)
+class DutyOverride:
+    """Someone put on duty at run time (warning/engine/hands.py), beside the file's overrides."""
+
+    department: str
+    role: str
+    person: str
+    start: datetime
+    end: datetime
+
+
 class Organisation:
     """Lookups over a validated organisation: who is where, who is on duty when, which policies apply."""
 
@@ -281,6 +293,8 @@ class Organisation:
         self.people = {person.id: person for person in spec.people}
         self.policies = {policy.id: policy for policy in spec.policies}
         self._by_phone = {person.phone: person.id for person in spec.people}
+        # Made at run time and kept in the database; the engine refreshes them (follow_duty_overrides).
+        self.duty_overrides: tuple[DutyOverride, ...] = ()
 
     def display_names(self) -> Names:
         """How decisions name people and departments to a reader."""
@@ -332,6 +346,9 @@ class Organisation:
         """Who holds `role` at instant `at`: an override, else the shift then running, else the roster."""
         department = self.departments[department_id]
         if overrides:
+            for made in reversed(self.duty_overrides):  # the latest made wins
+                if (made.department, made.role) == (department_id, role) and made.start <= at < made.end:
+                    return self.person(made.person)
             for override in department.overrides:
                 if override.role == role and override.start <= at < override.end:
                     return self.person(override.person)
@@ -341,6 +358,18 @@ class Organisation:
                 return self.person(shift.roles[role])
         person_id = department.roster.get(role)
         return self.person(person_id) if person_id is not None else None
+
+    def duty_source(self, department_id: str, role: str, at: datetime) -> str:
+        """Why `on_duty` names whom it names: override (run time), file override, shift or roster."""
+        department = self.departments[department_id]
+        if any((m.department, m.role) == (department_id, role) and m.start <= at < m.end for m in self.duty_overrides):
+            return "override (run time)"
+        if any(o.role == role and o.start <= at < o.end for o in department.overrides):
+            return "file override"
+        zone = self.zone(department_id)
+        if any(role in shift.roles and shift.covers(at, zone) for shift in department.shifts):
+            return "shift"
+        return "roster"
 
     def members(self, department_id: str) -> list[Person]:
         return [self.person(p.id) for p in self.spec.people if p.department == department_id]

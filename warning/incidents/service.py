@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from warning.decisions.events import (
     CauseAdded,
@@ -20,7 +21,7 @@ from warning.decisions.events import (
     IncidentUpgraded,
 )
 from warning.domain import Acknowledgement, Detection, IncidentStatus, Level, Person
-from warning.errors import AcknowledgementRefused
+from warning.errors import AcknowledgementRefused, ActionRefused
 from warning.incidents.lifecycle import IncidentEvent, transition
 from warning.store.models import CauseRow, IncidentRow
 from warning.store.repository import Transaction
@@ -63,16 +64,25 @@ def _leader(causes: list[CauseRow]) -> CauseRow:
     return max(causes, key=lambda cause: (Level(cause.level).rank, cause.updated_at, cause.id))
 
 
-def _follow_causes(tx: Transaction, incident: IncidentRow, now: datetime) -> Level | None:
-    """Set the incident's level and texts from its open causes; its new level, None when none stands."""
+def _follow_causes(
+    tx: Transaction, incident: IncidentRow, now: datetime, *, rising: Level | None = None
+) -> Level | None:
+    """Set the incident's level and texts from its open causes; its new level, None when none stands.
+    A level set by hand holds until a cause rises (`rising`) above it: new readings, new facts."""
     causes = tx.causes_of(incident.id, open_only=True)
     if not causes:
         return None
     leader = _leader(causes)
-    incident.level = leader.level
+    level = Level(leader.level)
+    if incident.hand_level is not None:
+        if rising is not None and rising.rank > Level(incident.hand_level).rank:
+            incident.hand_level = None
+        else:
+            level = Level(incident.hand_level)
+    incident.level = level.value
     incident.title, incident.reason, incident.content = leader.title, leader.reason, leader.content
     incident.updated_at = now
-    return Level(leader.level)
+    return level
 
 
 def apply_detection(
@@ -102,7 +112,7 @@ def apply_detection(
             tx.record(now, opened, incident.id)
             return IncidentChanged(incident, Change.opened, None)
         previous = Level(incident.level)
-        level = _follow_causes(tx, incident, now)
+        level = _follow_causes(tx, incident, now, rising=detection.level)
         assert level is not None  # the new cause stands
         added = CauseAdded(incident=incident.code, level=detection.level, incident_level=level, evidence=evidence)
         tx.record(now, added, incident.id)
@@ -124,7 +134,8 @@ def apply_detection(
         tx.record(now, cleared, incident.id)
         return _level_moved(tx, incident, previous, level, evidence, now)
     cause.level, cause.rule_version = detection.level.value, detection.rule_version
-    level = _follow_causes(tx, incident, now)
+    rose = detection.level.rank > cause_was.rank
+    level = _follow_causes(tx, incident, now, rising=detection.level if rose else None)
     assert level is not None
     if level == previous:
         moved = CauseChanged(incident=incident.code, from_level=cause_was, level=detection.level,
@@ -206,6 +217,56 @@ def merge_causes(tx: Transaction, causes: list[CauseRow], into: IncidentRow, now
     return changes
 
 
+HAND = "hand"  # the rule id of a cause a person stated: a manual incident's report
+
+
+def open_by_hand(
+    tx: Transaction, *, hazard: str, level: Level, area: str, title: str, description: str, station: str | None,
+    report: dict[str, Any], by: str, now: datetime, exercise: bool,
+) -> IncidentRow:  # fmt: skip
+    """A warning a person opened (a hotline report): its one cause is theirs, at the level they set,
+    and only a hand lifts it."""
+    content: dict[str, Any] = {"text": {"en": description, "zh-CN": description}}
+    incident = tx.add_incident(IncidentRow(
+        code="pending", key="pending", open_key=None, rule_id=HAND, rule_version="", hazard=hazard, area=area,
+        station_id=station or "", title=title, reason=description, content=content, level=level.value,
+        status=IncidentStatus.open.value, exercise=exercise, opened_at=now, updated_at=now, acknowledged_by=None,
+        acknowledged_at=None, lifted_at=None, hand_level=level.value, report=report, created_by=by,
+    ))  # fmt: skip
+    incident.code = f"{hazard[:1].upper()}{incident.id:04d}"
+    incident.key = incident.open_key = f"{HAND}/{incident.id}"
+    tx.add_cause(CauseRow(
+        incident_id=incident.id, key=incident.key, open_key=incident.key, rule_id=HAND, rule_version="",
+        station_id=station or "", area=area, title=title, reason=description, content=content, level=level.value,
+        opened_at=now, updated_at=now, cleared_at=None,
+    ))  # fmt: skip
+    return incident
+
+
+def relevel_by_hand(tx: Transaction, incident: IncidentRow, level: Level, now: datetime) -> Level:
+    """Set the level by hand; the previous level. A manual incident's own cause follows."""
+    previous = Level(incident.level)
+    incident.hand_level = incident.level = level.value
+    incident.updated_at = now
+    for cause in tx.causes_of(incident.id, open_only=True, for_update=True):
+        if cause.rule_id == HAND:
+            cause.level, cause.updated_at = level.value, now
+    return previous
+
+
+def close_by_hand(tx: Transaction, incident: IncidentRow, now: datetime) -> Level:
+    """Clear every cause and lift the incident; the level it had. A sensor still above its threshold
+    warns again at its next reading, as a new incident."""
+    status = transition(IncidentStatus(incident.status), IncidentEvent.cleared)
+    if status is None:
+        raise ActionRefused(f"incident {incident.code} is {incident.status} already")
+    for cause in tx.causes_of(incident.id, open_only=True, for_update=True):
+        cause.open_key, cause.cleared_at, cause.updated_at = None, now, now
+    previous = Level(incident.level)
+    incident.status, incident.open_key, incident.lifted_at, incident.updated_at = status.value, None, now, now
+    return previous
+
+
 def acknowledge(
     tx: Transaction, incident: IncidentRow, person: Person, ack: Acknowledgement, *, quorum: int | None = None
 ) -> None:
@@ -218,5 +279,5 @@ def acknowledge(
     incident.status, incident.acknowledged_by, incident.acknowledged_at = status.value, person.id, ack.at
     incident.updated_at = ack.at
     acknowledged = IncidentAcknowledged(incident=incident.code, person=person.id, source=ack.source,
-                                        acknowledged_at=ack.at, quorum=quorum)  # fmt: skip
+                                        acknowledged_at=ack.at, quorum=quorum, by=ack.by, note=ack.note)  # fmt: skip
     tx.record(ack.at, acknowledged, incident.id)

@@ -90,6 +90,12 @@ class IncidentRow(Base):
     lifted_at: Mapped[datetime | None]
     # A warning whose causes joined a compound's incident is closed into it (status lifted).
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    # The level a dispatcher set by hand: it holds until a cause rises above it, or another hand.
+    hand_level: Mapped[str | None] = mapped_column(String(10))
+    # A manual incident's report (source, description, location, reporter's callback number) and
+    # the user who created it; None for one a rule opened.
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class CauseRow(Base):
@@ -228,6 +234,79 @@ class WebhookReceiptRow(Base):
     __tablename__ = "webhook_receipts"
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     received_at: Mapped[datetime]
+
+
+class UserRow(Base):
+    """Someone who signs in to the console or calls the API: a role scoped to an area subtree,
+    optionally the organisation's person they are (a duty officer's department comes from there)."""
+
+    __tablename__ = "users"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # warning/access.py: Role
+    area: Mapped[str] = mapped_column(String(12))
+    person_id: Mapped[str | None] = mapped_column(String(100))
+    password_hash: Mapped[str | None] = mapped_column(Text)  # argon2id; None: signs in by token only
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+
+
+class ApiTokenRow(Base):
+    """An API token: only its SHA-256 digest is kept (the token is shown once, when issued)."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_name: Mapped[str] = mapped_column(ForeignKey("users.name"), index=True)
+    label: Mapped[str] = mapped_column(String(100))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class SessionRow(Base):
+    """A console sign-in: the cookie's digest, and the CSRF token a changing request must echo."""
+
+    __tablename__ = "sessions"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(ForeignKey("users.name"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class AuditRow(Base):
+    """Every action asked of the API, accepted or refused: who, in what role, when, from where."""
+
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    user_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    via: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    target: Mapped[str] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(10))  # accepted, refused
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class DutyOverrideRow(Base):
+    """Someone put on duty for a role of a department until a time, at run time (beside the
+    organisation file's overrides)."""
+
+    __tablename__ = "duty_overrides"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    department_id: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(50))
+    person_id: Mapped[str] = mapped_column(String(100))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime] = mapped_column(index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    ended_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class CapMessageRow(Base):

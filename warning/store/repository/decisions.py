@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import func, select
+
 from warning.decisions.events import Event
 from warning.decisions.render import summary
 from warning.store.models import (
     DecisionRow,
+    IncidentRow,
 )
 from warning.store.repository.part import TransactionPart
 
@@ -22,3 +25,23 @@ class DecisionsTx(TransactionPart):
         self.session.flush()
         self.recorded.append(row)
         return row
+
+    def decisions_of(self, incident_id: int) -> list[DecisionRow]:
+        """An incident's timeline, in order."""
+        query = select(DecisionRow).where(DecisionRow.incident_id == incident_id).order_by(DecisionRow.seq)
+        return list(self.session.scalars(query))
+
+    def decisions_with_incident_after(self, seq: int, limit: int) -> list[tuple[DecisionRow, str | None, str | None]]:
+        """Decisions after `seq`, in order, each with its incident's code and area (None for one about
+        no incident)."""
+        query = (
+            select(DecisionRow, IncidentRow.code, IncidentRow.area)
+            .outerjoin(IncidentRow, IncidentRow.id == DecisionRow.incident_id)
+            .where(DecisionRow.seq > seq)
+            .order_by(DecisionRow.seq)
+            .limit(limit)
+        )
+        return [(row, code, area) for row, code, area in self.session.execute(query)]
+
+    def last_decision_seq(self) -> int:
+        return int(self.session.scalar(select(func.max(DecisionRow.seq))) or 0)

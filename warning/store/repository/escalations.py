@@ -28,6 +28,15 @@ class EscalationsTx(TransactionPart):
             query = query.with_for_update()
         return list(self.session.scalars(query))
 
+    def escalations_of_many(self, incident_ids: list[int]) -> dict[int, list[EscalationRow]]:
+        """The tracks of several incidents at once, by incident, each in the order they started."""
+        found: dict[int, list[EscalationRow]] = {}
+        if incident_ids:
+            query = select(EscalationRow).where(EscalationRow.incident_id.in_(incident_ids)).order_by(EscalationRow.id)
+            for row in self.session.scalars(query):
+                found.setdefault(row.incident_id, []).append(row)
+        return found
+
     def due_escalations(self, now: datetime, limit: int | None = None) -> list[tuple[int, int]]:
         """(escalation id, token) of the active tracks due by `now`, oldest first."""
         query = (

@@ -4,8 +4,10 @@ judged against), the open incident of a group key, by id or code, and every one 
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from warning.domain import Level
 from warning.store.models import (
@@ -13,6 +15,18 @@ from warning.store.models import (
     IncidentRow,
 )
 from warning.store.repository.part import TransactionPart
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentFilter:
+    """What a dispatcher narrows the incident list to; every field optional."""
+
+    statuses: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    hazards: tuple[str, ...] = ()
+    area_prefix: str | None = None  # the area subtree: a code prefix (warning/areas.py)
+    since: datetime | None = None  # opened at or after
+    text: str | None = None  # in the code, title or reason, any case
 
 
 class IncidentsTx(TransactionPart):
@@ -65,8 +79,11 @@ class IncidentsTx(TransactionPart):
     def incident(self, incident_id: int, *, for_update: bool = False) -> IncidentRow | None:
         return self.session.get(IncidentRow, incident_id, with_for_update=for_update)
 
-    def incident_by_code(self, code: str) -> IncidentRow | None:
-        return self.session.scalars(select(IncidentRow).where(IncidentRow.code == code.upper())).first()
+    def incident_by_code(self, code: str, *, for_update: bool = False) -> IncidentRow | None:
+        query = select(IncidentRow).where(IncidentRow.code == code.upper())
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
 
     def add_incident(self, row: IncidentRow) -> IncidentRow:
         self.session.add(row)
@@ -75,3 +92,38 @@ class IncidentsTx(TransactionPart):
 
     def all_incidents(self) -> list[IncidentRow]:
         return list(self.session.scalars(select(IncidentRow).order_by(IncidentRow.id)))
+
+    def incidents_page(self, where: IncidentFilter, limit: int, offset: int) -> tuple[list[IncidentRow], int]:
+        """One page of the incidents matching `where`, newest first, and how many match in all."""
+        query = select(IncidentRow)
+        if where.statuses:
+            query = query.where(IncidentRow.status.in_(where.statuses))
+        if where.levels:
+            query = query.where(IncidentRow.level.in_(where.levels))
+        if where.hazards:
+            query = query.where(IncidentRow.hazard.in_(where.hazards))
+        if where.area_prefix:
+            query = query.where(IncidentRow.area.startswith(where.area_prefix, autoescape=True))
+        if where.since is not None:
+            query = query.where(IncidentRow.opened_at >= where.since)
+        if where.text:
+            needle = where.text.lower()
+            query = query.where(or_(
+                func.lower(IncidentRow.code).contains(needle, autoescape=True),
+                func.lower(IncidentRow.title).contains(needle, autoescape=True),
+                func.lower(IncidentRow.reason).contains(needle, autoescape=True),
+            ))  # fmt: skip
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = self.session.scalars(query.order_by(IncidentRow.id.desc()).limit(limit).offset(offset))
+        return list(rows), int(total)
+
+    def open_levels_by_station(self, stations: Collection[str]) -> dict[str, Level]:
+        """The highest level of the standing causes at each of these stations."""
+        query = select(CauseRow.station_id, CauseRow.level).where(
+            CauseRow.open_key.is_not(None), CauseRow.station_id.in_(list(stations))
+        )
+        highest: dict[str, Level] = {}
+        for station, level in self.session.execute(query):
+            if station not in highest or Level(level).rank > highest[station].rank:
+                highest[str(station)] = Level(level)
+        return highest

@@ -127,6 +127,37 @@ class ReadingsTx(TransactionPart):
             latest |= {str(sensor): at for sensor, at in self.session.execute(query)}
         return latest
 
+    def readings_between(self, sensors: Collection[str], start: datetime, end: datetime) -> list[Reading]:
+        """The stored readings of a few sensors from `start` to `end`, oldest first (the time range is
+        indexed; sensors are filtered among it: keep the span to hours)."""
+        query = (
+            select(ProcessedReadingRow)
+            .where(ProcessedReadingRow.observed_at >= start, ProcessedReadingRow.observed_at <= end)
+            .where(ProcessedReadingRow.sensor_id.in_(sorted(sensors)[:_IDS_PER_QUERY]))
+            .order_by(ProcessedReadingRow.observed_at, ProcessedReadingRow.reading_id)
+        )
+        return [_reading(row) for row in self.session.scalars(query)]
+
+    def last_readings_of(self, sensors: Collection[str], since: datetime) -> dict[str, Reading]:
+        """Each sensor's newest stored reading, looking back no further than `since`."""
+        newest = self.latest_observed_of(sensors, since)
+        latest: dict[str, Reading] = {}
+        for sensor, at in newest.items():
+            query = select(ProcessedReadingRow).where(
+                ProcessedReadingRow.observed_at == at, ProcessedReadingRow.sensor_id == sensor
+            )
+            row = self.session.scalars(query).first()
+            if row is not None:
+                latest[sensor] = _reading(row)
+        return latest
+
+    def dead_letters_page(self, limit: int, before: int | None = None) -> list[DeadLetterRow]:
+        """Dead letters, newest first, older than the id `before` when given."""
+        query = select(DeadLetterRow).order_by(DeadLetterRow.id.desc()).limit(limit)
+        if before is not None:
+            query = query.where(DeadLetterRow.id < before)
+        return list(self.session.scalars(query))
+
     def add_dead_letter(self, letter: DeadLetter) -> DeadLetterRow:
         row = DeadLetterRow(**letter.model_dump())
         self.session.add(row)

@@ -47,6 +47,19 @@ class SilencesTx(TransactionPart):
         subjects = [Subject(*row) for row in self.session.execute(query).all()]
         return subjects or [Subject(incident.area, incident.station_id, incident.rule_id)]
 
+    def silence_subjects_of_many(self, incidents: list[IncidentRow]) -> dict[int, list[Subject]]:
+        """What a silence must cover to cover each of these warnings (see silence_subjects)."""
+        found: dict[int, list[Subject]] = {incident.id: [] for incident in incidents}
+        if incidents:
+            query = select(CauseRow.incident_id, CauseRow.area, CauseRow.station_id, CauseRow.rule_id).where(
+                CauseRow.incident_id.in_(list(found)), CauseRow.open_key.is_not(None)
+            )
+            for incident_id, area, station, rule in self.session.execute(query).all():
+                found[incident_id].append(Subject(area, station, rule))
+        for incident in incidents:
+            found[incident.id] = found[incident.id] or [Subject(incident.area, incident.station_id, incident.rule_id)]
+        return found
+
     def resume_after_silence(self, silence_id: int, now: datetime) -> None:
         """A silence ended early: the tracks and pages waiting for its end are due now."""
         self.session.execute(

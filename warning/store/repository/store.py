@@ -48,6 +48,10 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.watchers = tuple(watchers)
 
+    def watch(self, watcher: TransactionWatcher) -> None:
+        """Tell `watcher` of every transaction from now on (the decision stream follows the log)."""
+        self.watchers = (*self.watchers, watcher)
+
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """One unit of work; a unique-key race with another writer surfaces as WriteConflict."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from warning.store.repository.access import AccessTx
 from warning.store.repository.decisions import DecisionsTx
 from warning.store.repository.escalations import EscalationsTx
 from warning.store.repository.incidents import IncidentsTx
@@ -13,6 +14,6 @@ from warning.store.repository.webhooks import WebhooksTx
 
 
 class Transaction(
-    ReadingsTx, IncidentsTx, DecisionsTx, EscalationsTx, OrganisationsTx, PagesTx, SilencesTx, WebhooksTx
+    ReadingsTx, IncidentsTx, DecisionsTx, EscalationsTx, OrganisationsTx, PagesTx, SilencesTx, WebhooksTx, AccessTx
 ):
     """Repository methods over one open database transaction."""

@@ -1,0 +1,137 @@
+"""Incidents as the API and the console show them: one in the list, one in full (causes, tracks per
+department, pages and acknowledgements), its timeline of typed events, the readings around it."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from warning.decisions.events import Decision
+from warning.domain import AwareDatetime, Channel, Incident, Level, Reading, Threshold
+
+
+class View(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", from_attributes=True)
+
+
+class IncidentPage(View):
+    items: list[Incident]
+    total: int = Field(description="incidents matching the filters, on every page")
+    limit: int
+    offset: int
+
+
+class CauseView(View):
+    key: str
+    rule: str = Field(description="the rule or compound; `hand` for a person's report")
+    rule_version: str
+    station: str
+    area: str
+    title: str
+    reason: str
+    level: Level = Field(description="its level now, or its last one once cleared")
+    standing: bool = Field(description="false once it cleared")
+    opened_at: AwareDatetime
+    updated_at: AwareDatetime
+    cleared_at: AwareDatetime | None
+
+
+class TrackView(View):
+    policy: str
+    department_kind: str
+    department: str = Field(description="the department its current step pages")
+    departments: list[str] = Field(description="its tier tree, from the incident's area up")
+    state: str = Field(description="active, exhausted, acknowledged or stopped")
+    position: int = Field(description="steps taken")
+    due_at: AwareDatetime | None
+    acknowledged_by: str | None
+    acknowledged_at: AwareDatetime | None
+    stop_reason: str | None
+
+
+class PageView(View):
+    id: int
+    person: str
+    person_name: str
+    department: str
+    channel: Channel
+    purpose: str
+    origin: str
+    status: str
+    provider_status: str | None
+    claimed_at: AwareDatetime
+    updated_at: AwareDatetime
+    error: str | None
+
+
+class TimelineEntry(View):
+    seq: int
+    at: AwareDatetime
+    kind: str
+    summary: str = Field(description="in the language asked for")
+    event: Decision
+
+
+class IncidentDetail(View):
+    incident: Incident
+    causes: list[CauseView]
+    tracks: list[TrackView]
+    pages: list[PageView]
+    acknowledgements: list[TimelineEntry] = Field(description="acknowledgements and quorum progress, in order")
+
+
+class StationSeries(View):
+    station: str
+    name: str
+    rules: list[str]
+    thresholds: list[Threshold] = Field(description="the thresholds and clear levels its rules judge it by")
+    readings: list[Reading]
+
+
+class IncidentReadings(View):
+    start: AwareDatetime
+    end: AwareDatetime
+    stations: list[StationSeries]
+
+
+class StationView(View):
+    id: str
+    name: str
+    area: str
+    kinds: list[str]
+    rules: list[str]
+    last_reading: Reading | None
+    open_level: Level | None = Field(description="the highest level of its standing causes")
+
+
+class DutyHolder(View):
+    role: str
+    person: str | None
+    name: str | None
+    phone: str | None
+    source: str = Field(description="override (run time), file override, shift, or roster")
+
+
+class DutyView(View):
+    department: str
+    name: str
+    at: AwareDatetime
+    holders: list[DutyHolder]
+
+
+class DeadLetterView(View):
+    id: int
+    source: str
+    reason: str
+    payload: str
+    received_at: AwareDatetime
+
+
+class DutyOverrideView(View):
+    id: int
+    department: str
+    role: str
+    person: str
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    reason: str
+    created_by: str
