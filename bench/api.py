@@ -14,6 +14,7 @@ Prints one JSON object on its last line. Run: .venv/bin/python bench/api.py [--s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -91,7 +92,7 @@ def seed(url: str) -> str:
         connection.exec_driver_sql(f"SELECT setval('incidents_id_seq', {INCIDENTS})")
         connection.exec_driver_sql("SELECT setval('incident_causes_id_seq', (SELECT max(id) FROM incident_causes))")
     accounts = Accounts(store, lambda: datetime.now(UTC), lambda _person: Person("x", "d", "370102"))
-    accounts.add_user("centre", Role.dispatcher, "37", full_name="Provincial centre")
+    accounts.add_user("centre", Role.dispatcher, "370000", full_name="Provincial centre")
     token = accounts.issue_token("centre", "bench").secret
     store.dispose()
     return token
@@ -148,6 +149,7 @@ def streams(api: str, token: str, sent: dict[int, float], arrivals: list[float],
 
     def listen() -> None:
         with (
+            contextlib.suppress(httpx.HTTPError),  # the engine stops at the end
             httpx.Client(base_url=api, timeout=httpx.Timeout(30, read=None)) as client,
             client.stream("GET", "/api/stream", headers={"Authorization": f"Bearer {token}"}) as response,
         ):
@@ -203,6 +205,13 @@ def main() -> None:
         timelines = [f"/api/incidents/F{rng.randint(1, INCIDENTS):04d}/timeline" for _ in range(200)]
         paths = [p for pair in zip(["/api/incidents?status=open&limit=50"] * 200, timelines, strict=True) for p in pair]
         at_rate(api, token, paths[:100], 2)  # warm up
+        serial: dict[str, list[float]] = {"list": [], "timeline": [], "health": []}
+        with httpx.Client(base_url=api, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+            for n in range(60):  # one at a time: what each costs the server, without queueing
+                for name, path in (("list", paths[0]), ("timeline", timelines[n]), ("health", "/health")):
+                    started = time.perf_counter()
+                    client.get(path)
+                    serial[name].append((time.perf_counter() - started) * 1000)
         baseline, _ = at_rate(api, token, ["/health"], args.seconds / 2)
         mixed, failures = at_rate(api, token, paths, args.seconds)
         lists = mixed[0::2]
@@ -236,6 +245,9 @@ def main() -> None:
             "timeline_p50_ms": round(statistics.median(details), 1),
             "timeline_p99_ms": round(percentile(details, 0.99), 1),
             "answers_not_200": failures,
+            "list_alone_p50_ms": round(statistics.median(serial["list"]), 1),
+            "timeline_alone_p50_ms": round(statistics.median(serial["timeline"]), 1),
+            "health_alone_p50_ms": round(statistics.median(serial["health"]), 1),
             "baseline_health_p50_ms": round(statistics.median(baseline), 1),
             "baseline_health_p99_ms": round(percentile(baseline, 0.99), 1),
             "streams": STREAMS,

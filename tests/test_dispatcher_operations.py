@@ -246,4 +246,14 @@ def test_the_command_line_creates_and_acts_on_incidents(centre: tuple[Runtime, d
     assert refused.returncode == 1 and "is yellow already" in refused.stderr
     listed = warning("list", "--status", "open")
     assert "F0001  yellow  open" in listed.stdout and listed.stdout.strip().endswith("1 of 1")
-    assert "Zhang Hua noted on F0001: Bus diverted" in warning("show", "F0001").stdout
+    assert warning("escalate", "F0001").stdout.strip() == "F0001 escalated"
+    # Both steps ran at the same instant here (the clock stands still): their people are paged again.
+    assert warning("repage", "F0001").stdout.strip() == "Wang Wei, Li Na paged again"
+    assert warning("reassign", "F0001", "--department", "em-370102", "--reason", "Emergency management leads")\
+        .stdout.strip() == "F0001 reassigned to Lixia District Emergency Management Bureau"  # fmt: skip
+    assert warning("ack-for", "F0001", "--person", "tian-lei", "--note", "by phone").stdout.strip() == (
+        "F0001 acknowledged for Tian Lei"
+    )  # fmt: skip
+    assert warning("lift", "F0001", "--reason", "Road reopened", "--no-tell").stdout.strip() == "F0001 lifted"
+    shown = warning("show", "F0001").stdout
+    assert "Zhang Hua noted on F0001: Bus diverted" in shown and "Tian Lei acknowledged F0001 by phone" in shown

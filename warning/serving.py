@@ -25,10 +25,26 @@ T = TypeVar("T")
 STARTUP_SECONDS = 30.0
 
 
+def _listening(host: str, port: int) -> socket.socket:
+    """A listening TCP socket made with its protocol named: asyncio turns Nagle's algorithm off
+    (TCP_NODELAY) only on connections of such a socket, and with it on, every answer written in two
+    parts (headers, then body) waited about 40 ms for the client's delayed acknowledgement."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(socket.SOMAXCONN)
+    except OSError:
+        listener.close()
+        raise
+    return listener
+
+
 class BackgroundServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.host = host
-        self._socket = socket.create_server((host, port), reuse_port=False)
+        self._socket = _listening(host, port)
         self.port = int(self._socket.getsockname()[1])
         self.loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
