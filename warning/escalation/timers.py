@@ -7,11 +7,13 @@ is re-derived from the database at start-up and by a slow safety sweep.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger(__name__)
@@ -76,7 +78,9 @@ class LiveTimer:
         if self._closing:
             return
         if due_at is None:
-            if self._scheduler.get_job(WAKE_JOB) is not None:
+            # A one-off job is removed by APScheduler's own thread once it has run: it may go between
+            # asking for it and removing it, which is what was wanted anyway.
+            with contextlib.suppress(JobLookupError):
                 self._scheduler.remove_job(WAKE_JOB)
             return
         run_date = self._to_wall(due_at)
