@@ -68,3 +68,15 @@ def level_of(code: str) -> str:
     if code.endswith("0000"):
         return "province"
     return "city" if code.endswith("00") else "district"
+
+
+def narrowed(asked: str | None, own: str) -> str | None:
+    """The area prefix a caller of area `own` sees when asking for `asked` (a code or prefix): the
+    narrower of the two where one lies in the other; None when they do not meet."""
+    own_prefix = area_prefix(own)
+    if asked is None:
+        return own_prefix
+    asked_prefix = area_prefix(asked)
+    if asked_prefix.startswith(own_prefix):
+        return asked_prefix
+    return own_prefix if own_prefix.startswith(asked_prefix) else None

@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from warning.api.auth import Caller
 from warning.api.bodies import REFUSALS, StrictRoute
-from warning.areas import area_prefix
+from warning.areas import narrowed
 from warning.decisions.events import decision_from
 from warning.decisions.render import Names, summary
 from warning.store import Store
@@ -187,9 +187,7 @@ def stream_router(hub: DecisionHub, names: Callable[[], Names]) -> APIRouter:
         """Every decision within the caller's area (and `area`, if given) as an SSE event `decision`
         whose id is its number: a reconnecting client sends Last-Event-ID (or `after`) and misses
         nothing. Decisions about no incident go to callers whose area is a whole province."""
-        own = area_prefix(principal.area)
-        asked = area_prefix(area) if area else own
-        prefix = asked if asked.startswith(own) else own if own.startswith(asked) else None
+        prefix = narrowed(area, principal.area)
         resume = after
         if last_event_id is not None and last_event_id.isdigit():
             resume = int(last_event_id)

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from warning.access import Principal, may_read
-from warning.areas import area_prefix, within
+from warning.areas import narrowed, within
 from warning.decisions.events import IncidentAcknowledged, QuorumProgressed, decision_from
 from warning.decisions.render import summary
 from warning.domain import Channel, Incident, IncidentStatus, Level
@@ -36,18 +36,6 @@ from warning.store.repository.incidents import IncidentFilter
 READINGS_BEFORE = timedelta(hours=3)  # around an incident: from before it opened ...
 READINGS_AFTER = timedelta(hours=1)  # ... to after it was lifted (or now)
 LONGEST_SPAN = timedelta(hours=48)
-
-
-def _scoped(asked: str | None, own: str) -> str | None:
-    """The area prefix to list: what was asked within the caller's own subtree; None when they do
-    not meet (nothing to list)."""
-    own_prefix = area_prefix(own)
-    if asked is None:
-        return own_prefix
-    asked_prefix = area_prefix(asked)
-    if asked_prefix.startswith(own_prefix):
-        return asked_prefix
-    return own_prefix if own_prefix.startswith(asked_prefix) else None
 
 
 class Board(EngineParts):
@@ -85,7 +73,7 @@ class Board(EngineParts):
         self, principal: Principal, where: IncidentFilter, *, area: str | None, limit: int, offset: int
     ) -> IncidentPage:
         """One page of the incidents the caller may read, newest first."""
-        prefix = _scoped(area, principal.area)
+        prefix = narrowed(area, principal.area)
         if prefix is None:
             return IncidentPage(items=[], total=0, limit=limit, offset=offset)
         now = self.clock.now()
