@@ -38,6 +38,7 @@ from warning.errors import ConfigFileError, SettingsError
 from warning.escalation.driver import EscalationDriver
 from warning.escalation.org import load_organisation
 from warning.escalation.timers import LiveTimer
+from warning.geometry import load_geometry
 from warning.logs import DecisionLogger
 from warning.metrics import EngineMetrics, TimedNotifier
 from warning.rulebook import RuleEvaluator, load_rulebook
@@ -137,8 +138,10 @@ def build_runtime(
     accounts = build_accounts(store, engine, settings.token_people())
     hub = DecisionHub(store)
     store.watch(hub)
+    geometry = load_geometry(settings.geometry)
     api.start(build_api(engine, accounts, hub, TwilioSignature(auth_token), public, channels,
-                        feeds=ApiTokens(settings.token_feeds()), metrics=feeds, datastreams=datastreams))  # fmt: skip
+                        feeds=ApiTokens(settings.token_feeds()), metrics=feeds, datastreams=datastreams,
+                        geometry=geometry))  # fmt: skip
     timed = functools.partial(TimedNotifier, metrics=metrics)
 
     simulator = None

@@ -605,6 +605,7 @@ def stream_worker(loglevel: str) -> None:
 
 
 # Registered last: the groups of warning/commands/ add themselves to `main`.
+from warning.commands import console as _console  # noqa: E402
 from warning.commands import incidents as _incidents  # noqa: E402
 from warning.commands import users as _users  # noqa: E402
 
@@ -612,6 +613,7 @@ main.add_command(_incidents.incident)
 main.add_command(_incidents.duty)
 main.add_command(_users.user)
 main.add_command(_incidents.api)
+main.add_command(_console.console)
 
 if __name__ == "__main__":
     main()

@@ -305,6 +305,7 @@ class Incident(Frozen):
     # acknowledged, stopped), so the board shows which departments still owe an acknowledgement.
     escalations: list[dict[str, str]] = Field(default_factory=list)
     silenced: str | None = None  # the silence or maintenance window holding its pages, if any
+    causes: list[dict[str, str]] = Field(default_factory=list)  # its standing causes: rule, station, level, title
     hand_level: Level | None = None  # the level a dispatcher set by hand, while it holds
     report: dict[str, Any] | None = None  # a manual incident's source, description, location, callback
     created_by: str | None = None  # the user who opened it by hand

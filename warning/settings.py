@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     organisation: Path = Field(
         default=PROJECT_ROOT / "org" / "jinan.yaml", validation_alias=_env("organisation", "WARNING_ORGANISATION")
     )
+    # Area outlines (GeoJSON files, or folders of them) the console's map draws; a deployment adds its own.
+    geometry: Annotated[tuple[Path, ...], NoDecode] = Field(
+        default=(PROJECT_ROOT / "geo",), validation_alias=_env("geometry", "WARNING_GEOMETRY")
+    )
     # How SMS and voice pages leave: `twilio` (real phones) or `simulator` (the loopback Twilio
     # simulator: drills, rehearsals). None: not chosen, and a live engine refuses to start.
     provider: Provider | None = Field(default=None, validation_alias=_env("provider", "WARNING_PROVIDER"))
@@ -173,7 +177,7 @@ class Settings(BaseSettings):
         except ValidationError as exc:
             raise SettingsError([_problem(error) for error in exc.errors()]) from None
 
-    @field_validator("rules", mode="before")
+    @field_validator("rules", "geometry", mode="before")
     @classmethod
     def _path_list(cls, value: object) -> object:
         if isinstance(value, str):

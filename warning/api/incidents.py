@@ -17,6 +17,7 @@ from warning.api.auth import Caller
 from warning.api.bodies import REFUSALS, StrictRoute
 from warning.domain import IncidentStatus, Level
 from warning.engine import Engine
+from warning.engine.hands import Rehearsal
 from warning.errors import ActionRefused, NotAllowed
 from warning.incidents.requests import (
     AcknowledgeFor,
@@ -28,10 +29,12 @@ from warning.incidents.requests import (
     Relevel,
     Repage,
 )
-from warning.incidents.views import IncidentDetail, IncidentPage, IncidentReadings, TimelineEntry
+from warning.incidents.views import IncidentDetail, IncidentPage, IncidentReadings, Preview, TimelineEntry
 from warning.store.repository.incidents import IncidentFilter
 
-IncidentCode = Annotated[str, Path(pattern=r"^[A-Za-z]\d{4,10}$", description="an incident's code, e.g. F0001")]
+CODE_PATTERN = r"^[A-Za-z]\d{4,10}$"
+IncidentCode = Annotated[str, Path(pattern=CODE_PATTERN, description="an incident's code, e.g. F0001")]
+IncidentCodeText = Annotated[str, Field(pattern=CODE_PATTERN)]
 Language = Literal["en", "zh-CN"]
 
 
@@ -78,14 +81,15 @@ def incidents_router(engine: Engine, accounts: Accounts) -> APIRouter:
         area: Annotated[str | None, Query(pattern=r"^(\d{2}(\d{2}){0,2}|\d{9}|\d{12})$")] = None,
         since: datetime | None = None,
         text: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+        code: Annotated[list[IncidentCodeText] | None, Query(max_length=100)] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     ) -> Response:
         """Incidents the caller may read, newest first: by status, level, hazard, area subtree (a
-        code or prefix), opened since, and text in the code, title or reason."""
+        code or prefix), opened since, text in the code, title or reason, and codes."""
         where = IncidentFilter(
             statuses=tuple(s.value for s in status or ()), levels=tuple(v.value for v in level or ()),
-            hazards=tuple(hazard or ()), since=since, text=text,
+            hazards=tuple(hazard or ()), since=since, text=text, codes=tuple(code or ()),
         )  # fmt: skip
         return _json(engine.incidents(principal, where, area=area, limit=limit, offset=offset).model_dump_json())
 
@@ -115,6 +119,47 @@ def incidents_router(engine: Engine, accounts: Accounts) -> APIRouter:
     def readings(code: IncidentCode, principal: Caller) -> IncidentReadings:
         """The readings of the incident's stations around it, with their thresholds and clear levels."""
         return engine.incident_readings(principal, code)
+
+    def rehearse(language: Language, run: Callable[[Rehearsal], object]) -> Preview:
+        rehearsal = Rehearsal(language)
+        run(rehearsal)
+        return rehearsal.preview
+
+    @router.post("/preview")
+    def create_preview(body: NewIncident, principal: Caller, language: Language = "en") -> Preview:
+        """What opening this incident would record and whom it would page now; nothing is kept."""
+        return rehearse(language, lambda r: engine.create_incident(principal, body, r))
+
+    @router.post("/{code}/ack-for/preview")
+    def acknowledge_for_preview(code: IncidentCode, body: AcknowledgeFor, principal: Caller,
+                                language: Language = "en") -> Preview:  # fmt: skip
+        """What acknowledging on the officer's behalf would record; nothing is kept."""
+        return rehearse(language, lambda r: engine.acknowledge_for(principal, code, body, r))
+
+    @router.post("/{code}/escalate/preview")
+    def escalate_preview(code: IncidentCode, body: Escalate, principal: Caller, language: Language = "en") -> Preview:
+        """Whom escalating now would page; nothing is kept."""
+        return rehearse(language, lambda r: engine.escalate(principal, code, body, r))
+
+    @router.post("/{code}/level/preview")
+    def relevel_preview(code: IncidentCode, body: Relevel, principal: Caller, language: Language = "en") -> Preview:
+        """Whom the new level would page or tell; nothing is kept."""
+        return rehearse(language, lambda r: engine.relevel(principal, code, body, r))
+
+    @router.post("/{code}/lift/preview")
+    def lift_preview(code: IncidentCode, body: Lift, principal: Caller, language: Language = "en") -> Preview:
+        """Whom lifting would tell; nothing is kept."""
+        return rehearse(language, lambda r: engine.lift(principal, code, body, r))
+
+    @router.post("/{code}/reassign/preview")
+    def reassign_preview(code: IncidentCode, body: Reassign, principal: Caller, language: Language = "en") -> Preview:
+        """Which escalations reassigning would stop and whom it would page; nothing is kept."""
+        return rehearse(language, lambda r: engine.reassign(principal, code, body, r))
+
+    @router.post("/{code}/repage/preview")
+    def repage_preview(code: IncidentCode, body: Repage, principal: Caller, language: Language = "en") -> Preview:
+        """Whom paging again would reach; nothing is kept."""
+        return rehearse(language, lambda r: engine.repage(principal, code, body, r))
 
     @router.post("/{code}/ack")
     def acknowledge(code: IncidentCode, principal: Caller) -> ActionAnswer:

@@ -48,6 +48,17 @@ def people_router(engine: Engine, accounts: Accounts, secure_cookies: bool) -> A
         accounts.audit(principal, "sign_in", principal.user, accepted=True)
         return SignedIn(principal=principal, csrf_token=session.csrf)
 
+    @router.get("/session", responses={401: {"description": "no live console session"}})
+    def session(request: Request) -> SignedIn:
+        """The console session's user and CSRF token, for a page loaded again (the cookie is HttpOnly;
+        another site's page cannot read this answer)."""
+        cookie = request.cookies.get(SESSION_COOKIE)
+        address = request.client.host if request.client else None
+        found = accounts.principal_for_session(cookie, address) if cookie else None
+        if found is None:
+            raise HTTPException(401, "no console session: sign in")
+        return SignedIn(principal=found[0], csrf_token=found[1])
+
     @router.delete("/session", status_code=204)
     def sign_out(request: Request, principal: Caller) -> Response:
         """End the console session (a token is revoked with `warning user token revoke`)."""

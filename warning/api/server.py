@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +22,8 @@ from sensors.sensorthings import DatastreamSpec
 from warning.accounts import Accounts
 from warning.api.auth import ApiTokens, Authenticate
 from warning.api.bodies import on_http_error, on_validation_error
+from warning.api.console import serve_console
+from warning.api.directory import directory_router
 from warning.api.docs import serve_docs
 from warning.api.feed_health import feed_health_router
 from warning.api.feeds import feeds_router
@@ -60,12 +63,14 @@ def build_api(
     feeds: ApiTokens | None = None,
     metrics: FeedMetrics | None = None,
     datastreams: Mapping[str, DatastreamSpec] | None = None,
+    geometry: dict[str, Any] | None = None,
 ) -> FastAPI:
     """`accounts`: users, tokens and sessions the API authenticates against; `hub`: the decisions as
     they commit, for the stream (one of the store's watchers). `channels`: what each
     channel pages through, in words, for /health (filled in by the caller). `feeds`: the tokens that
     may post readings, each naming its feed; `metrics`: served on /metrics; `datastreams`: the
-    SensorThings Datastreams, by id, and the stations they are."""
+    SensorThings Datastreams, by id, and the stations they are; `geometry`: the area outlines the
+    console's map draws (warning/geometry.py)."""
     app = FastAPI(
         title="warning",
         version=API_VERSION,
@@ -92,5 +97,7 @@ def build_api(
     app.include_router(people_router(engine, accounts, secure_cookies=public_base_url.startswith("https://")))
     app.include_router(feed_health_router(engine))
     app.include_router(stream_router(hub, lambda: engine.org.display_names()))
+    app.include_router(directory_router(engine, geometry or {"type": "FeatureCollection", "features": []}))
     serve_docs(app)
+    serve_console(app)
     return app

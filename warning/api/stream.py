@@ -201,12 +201,14 @@ def stream_router(hub: DecisionHub, names: Callable[[], Names]) -> APIRouter:
             return posted.area.startswith(prefix)
 
         async def events() -> AsyncIterator[str]:
-            yield "retry: 2000\n\n"
+            # A heartbeat at once and every 15 s when quiet: a console tells "connected, nothing new"
+            # from "stalled" by it (an SSE comment would not reach the page's script).
+            yield "retry: 2000\n\nevent: heartbeat\ndata: {}\n\n"
             async for posted in hub.stream(resume, wanted):
                 if await request.is_disconnected():
                     return
                 if posted is None:
-                    yield ": keep-alive\n\n"
+                    yield "event: heartbeat\ndata: {}\n\n"
                     continue
                 event = decision_from(posted.data)
                 body = {"seq": posted.seq, "at": posted.at, "kind": posted.kind, "incident": posted.incident,

@@ -83,7 +83,7 @@ def _ingest(
 _Event = tuple[datetime, InjectSpec | SeriesLine, str]
 
 
-def _events(spec: ScenarioSpec, path: Path) -> Iterator[_Event]:
+def scenario_events(spec: ScenarioSpec, path: Path) -> Iterator[_Event]:
     """The inline injects and the lines of every series file, merged in time order as the drill goes:
     one series line in memory per file. At one moment inline injects come first, then each file's
     lines in the order the scenario names the files."""
@@ -115,7 +115,7 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
         simulator.set_behaviour(phone, behaviour)
 
     timeline: list[TimelineEntry] = []
-    events = _events(spec, path)
+    events = scenario_events(spec, path)
     head = next(events, None)
     end = spec.start + spec.duration
     seen, series_readings = 0, 0

@@ -4,38 +4,46 @@ around it, the stations, who is on duty, and the dead letters."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from warning.access import Principal, may_read
-from warning.areas import narrowed, within
+from warning.access import ACTIONS, Principal, may_read
+from warning.areas import area_prefix, level_of, narrowed, structural_parent, within
 from warning.decisions.events import IncidentAcknowledged, QuorumProgressed, decision_from
 from warning.decisions.render import summary
 from warning.domain import Channel, Incident, IncidentStatus, Level
 from warning.engine.parts import EngineParts
 from warning.errors import NotAllowed, NotFound
 from warning.incidents.views import (
+    AreaView,
     CauseView,
     DeadLetterView,
+    DepartmentView,
+    Directory,
     DutyHolder,
     DutyView,
     IncidentDetail,
     IncidentPage,
     IncidentReadings,
     PageView,
+    PersonView,
+    RuleView,
     StationSeries,
     StationView,
     TimelineEntry,
     TrackView,
 )
+from warning.rulebook.spec import StationSpec
 from warning.silences import Silence, covering
-from warning.store.models import IncidentRow
+from warning.store.models import IncidentRow, NotificationRow
 from warning.store.repository import Transaction
 from warning.store.repository.incidents import IncidentFilter
 
 READINGS_BEFORE = timedelta(hours=3)  # around an incident: from before it opened ...
 READINGS_AFTER = timedelta(hours=1)  # ... to after it was lifted (or now)
 LONGEST_SPAN = timedelta(hours=48)
+FIRINGS_OVER = timedelta(hours=24)  # a rule's recent firings, for planners
 
 
 class Board(EngineParts):
@@ -47,21 +55,34 @@ class Board(EngineParts):
         read for all of them at once (a page of the list is a handful of queries, not three per row)."""
         ids = [row.id for row in rows]
         tracks = tx.escalations_of_many(ids)
+        last_pages = tx.latest_pages_of_many(ids)
+        causes = tx.standing_causes_of_many(ids)
         silences = [Silence.model_validate(s) for s in tx.silences_ending_after(now)]
         active = [silence for silence in silences if silence.active(now)]
         subjects = tx.silence_subjects_of_many(rows) if active else {}
         views = []
         for row in rows:
             shown = [{"policy": t.policy_id, "department_kind": t.policy["department_kind"], "state": t.state,
-                      "department": t.department_id, "acknowledged_by": t.acknowledged_by or ""}
+                      "department": t.department_id, "acknowledged_by": t.acknowledged_by or "",
+                      **self._last_page(last_pages.get((row.id, t.policy_id)))}
                      for t in tracks.get(row.id, [])]  # fmt: skip
             silence = None
             if active and row.status != IncidentStatus.lifted:
                 silence = covering(active, subjects[row.id], Level(row.level), now)
             views.append(Incident.model_validate(row).model_copy(
-                update={"escalations": shown, "silenced": silence.describe() if silence else None}
+                update={"escalations": shown, "silenced": silence.describe() if silence else None,
+                        "causes": [{"rule": c.rule_id, "station": c.station_id, "level": c.level, "title": c.title}
+                                   for c in causes.get(row.id, [])]}
             ))  # fmt: skip
         return views
+
+    def _last_page(self, page: NotificationRow | None) -> dict[str, str]:
+        """Who a track paged last, by what, and how it went: what the board shows beside its department."""
+        if page is None:
+            return {}
+        person = self.org.people.get(page.person_id)
+        return {"paged": page.person_id, "paged_name": person.name if person else page.person_id,
+                "paged_by": page.channel, "page_status": page.provider_status or page.status}  # fmt: skip
 
     def board(self) -> list[Incident]:
         """Every incident, newest last, as the dispatcher's board shows it."""
@@ -160,25 +181,80 @@ class Board(EngineParts):
         return [rule.id for rule in self.evaluator.rules.values() if station_id in rule.stations]
 
     def stations(self, principal: Principal) -> list[StationView]:
-        """Every station of the rules in force within the caller's area: its last reading and the
-        highest level its standing causes have."""
-        catalogue: dict[str, tuple[str, str, set[str], list[str]]] = {}
+        """Every station of the rules in force within the caller's area: where it stands, its last
+        reading and the highest level its standing causes have."""
+        catalogue: dict[str, tuple[StationSpec, set[str], list[str]]] = {}
         for rule in self.evaluator.rules.values():
             for station_id, station in rule.stations.items():
                 if not within(station.spec.area, principal.area):
                     continue
-                entry = catalogue.setdefault(station_id, (station.spec.name, station.spec.area, set(), []))
-                entry[2].add(rule.spec.kind)
-                entry[3].append(rule.id)
+                entry = catalogue.setdefault(station_id, (station.spec, set(), []))
+                entry[1].add(rule.spec.kind)
+                entry[2].append(rule.id)
         now = self.clock.now()
         with self.store.transaction() as tx:
             last = tx.last_readings_of(list(catalogue), now - timedelta(days=2))
             levels = tx.open_levels_by_station(list(catalogue))
         return [
-            StationView(id=station_id, name=name, area=area, kinds=sorted(kinds), rules=rules,
-                        last_reading=last.get(station_id), open_level=levels.get(station_id))
-            for station_id, (name, area, kinds, rules) in sorted(catalogue.items())
+            StationView(id=station_id, name=spec.name, name_zh=spec.name_zh, area=spec.area, location=spec.location,
+                        kinds=sorted(kinds), rules=rules, last_reading=last.get(station_id),
+                        open_level=levels.get(station_id))
+            for station_id, (spec, kinds, rules) in sorted(catalogue.items())
         ]  # fmt: skip
+
+    def directory(self, principal: Principal, outlines: Mapping[str, tuple[str, str | None]]) -> Directory:
+        """The areas (the organisation's and those the map outlines, with the tree their codes imply),
+        departments, people and hazards within the caller's area, and the command centre's time zone.
+        `outlines`: the map's areas, code -> (name, Chinese name)."""
+        named: dict[str, tuple[str, str | None]] = dict(outlines)
+        for area in self.org.spec.areas:
+            named[area.code] = (area.name, outlines.get(area.code, (area.name, None))[1])
+        codes = set(named)
+        for code in list(codes):  # the parents a code implies, so the tree has no gaps
+            parent = structural_parent(code)
+            while parent is not None and parent not in codes:
+                codes.add(parent)
+                parent = structural_parent(parent)
+        listed_parents = {area.code: area.parent for area in self.org.spec.areas}
+        areas = [
+            AreaView(code=code, name=named.get(code, (code, None))[0], name_zh=named.get(code, (code, None))[1],
+                     parent=listed_parents.get(code) or structural_parent(code), level=level_of(code),
+                     outline=code in outlines)
+            for code in sorted(codes, key=lambda c: (len(c.rstrip("0")), c))
+            if within(code, principal.area) or within(principal.area, code)
+        ]  # fmt: skip
+        departments = [
+            DepartmentView(id=d.id, name=d.name, name_zh=d.name_zh, kind=d.kind, area=d.area)
+            for d in self.org.spec.departments
+            if may_read(principal, d.area)
+        ]
+        readable = {d.id for d in departments}
+        people = [PersonView(id=p.id, name=p.name, department=p.department)
+                  for p in self.org.spec.people if p.department in readable]  # fmt: skip
+        hazards = {rule.hazard for rule in self.evaluator.rules.values()} | {p.hazard for p in self.org.spec.policies}
+        return Directory(time_zone=self.org.spec.time_zone, areas=areas, departments=departments, people=people,
+                         hazards=sorted(hazards),
+                         actions=sorted(a for a, roles in ACTIONS.items() if principal.role in roles))  # fmt: skip
+
+    def rules_in_force(self, principal: Principal) -> list[RuleView]:
+        """The rules and compounds in force with their stations in the caller's area, and how often they
+        fired there lately."""
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            firings = tx.rule_firings(now - FIRINGS_OVER, area_prefix(principal.area))
+        views = []
+        for rule in self.evaluator.rules.values():
+            stations = sorted(s for s, st in rule.stations.items() if within(st.spec.area, principal.area))
+            count, last, standing = firings.get(rule.id, (0, None, 0))
+            views.append(RuleView(id=rule.id, version=rule.version, hazard=rule.hazard, title=rule.spec.title,
+                                  title_zh=rule.spec.title_zh, compound=False, stations=stations, firings=count,
+                                  last_fired_at=last, standing=standing))  # fmt: skip
+        for compound in self.evaluator.compounds.values():
+            count, last, standing = firings.get(compound.id, (0, None, 0))
+            views.append(RuleView(id=compound.id, version=compound.version, hazard=compound.hazard,
+                                  title=compound.spec.title, title_zh=compound.spec.title_zh, compound=True,
+                                  stations=[], firings=count, last_fired_at=last, standing=standing))  # fmt: skip
+        return sorted(views, key=lambda v: (v.hazard, v.id))
 
     def duty(self, principal: Principal, department_id: str, at: datetime | None = None) -> DutyView:
         """Who holds each role of a department now (or at `at`), and why them."""

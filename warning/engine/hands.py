@@ -8,6 +8,9 @@ answered 403), then whether the incident allows it (ActionRefused, 409); nothing
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from warning.access import Principal, refusal
@@ -21,8 +24,10 @@ from warning.decisions.events import (
     IncidentRelevelled,
     NoteAdded,
     Repaged,
+    decision_from,
 )
-from warning.domain import Acknowledgement, AckSource, IncidentStatus, Level, NotificationPurpose
+from warning.decisions.render import summary
+from warning.domain import Acknowledgement, AckSource, Channel, IncidentStatus, Level, NotificationPurpose
 from warning.engine.responses import Responses
 from warning.errors import ActionRefused, NotAllowed, NotFound
 from warning.incidents.requests import (
@@ -37,8 +42,23 @@ from warning.incidents.requests import (
     Repage,
 )
 from warning.incidents.service import close_by_hand, open_by_hand, relevel_by_hand
+from warning.incidents.views import Preview, PreviewPage
 from warning.store.models import DutyOverrideRow, IncidentRow
 from warning.store.repository import Transaction
+
+REHEARSED_STEPS = 20  # a step with no wait runs the next at once; never more than this in one preview
+
+
+@dataclass
+class Rehearsal:
+    """Asks an action to show what it would do instead of doing it (the console's confirmation)."""
+
+    language: str = "en"
+    preview: Preview = field(default_factory=lambda: Preview(decisions=[], pages=[]))
+
+
+class _RollBack(Exception):
+    """Raised inside a rehearsed action's transaction, so that nothing it did is kept."""
 
 
 def _allowed(principal: Principal, action: str, area: str, departments: frozenset[str] = frozenset()) -> None:
@@ -66,13 +86,54 @@ class Hands(Responses):
         if incident.status == IncidentStatus.lifted.value:
             raise ActionRefused(f"incident {incident.code} is lifted")
 
+    @contextmanager
+    def _unit(self, rehearsal: Rehearsal | None) -> Iterator[Transaction]:
+        """The action's transaction; rehearsed, it also runs the steps falling due, notes the decisions
+        and pages, and is rolled back. The escalation driver keeps no state outside the database."""
+        if rehearsal is None:
+            with self.store.transaction() as tx:
+                yield tx
+            return
+        try:
+            with self.store.transaction() as tx:
+                before = tx.last_notification_id()
+                yield tx
+                rehearsal.preview = self._rehearsed(tx, before, rehearsal.language)
+                raise _RollBack
+        except _RollBack:
+            pass
+
+    def _rehearsed(self, tx: Transaction, before: int, language: str) -> Preview:
+        now = self.clock.now()
+        incidents = sorted({row.incident_id for row in tx.recorded if row.incident_id is not None})
+        for _ in range(REHEARSED_STEPS):
+            due = [t for i in incidents for t in tx.escalations_of(i)
+                   if t.state == "active" and t.due_at is not None and t.due_at <= now]  # fmt: skip
+            if not due:
+                break
+            for track in due:
+                self.escalation.run_due(tx, track.id, track.token, now)
+        names = self.org.display_names()
+        decisions = [summary(decision_from(row.data), language, names) for row in tx.recorded]
+        pages = []
+        for page in tx.notifications_after(before, incidents):
+            person = self.org.people.get(page.person_id)
+            department = self.org.departments.get(page.department_id)
+            department_name = page.department_id
+            if department is not None:
+                department_name = (department.name_zh or department.name) if language == "zh-CN" else department.name
+            pages.append(PreviewPage(person=page.person_id, person_name=person.name if person else page.person_id,
+                                     department=page.department_id, department_name=department_name,
+                                     channel=Channel(page.channel), purpose=page.purpose))  # fmt: skip
+        return Preview(decisions=decisions, pages=pages)
+
     def _mine(self, principal: Principal) -> set[str] | None:
         """The departments whose tracks a duty officer acts on (their own); None: all of them."""
         return {principal.department} if principal.role.value == "duty_officer" and principal.department else None
 
     # opening ----------------------------------------------------------------------------------
 
-    def create_incident(self, principal: Principal, request: NewIncident) -> str:
+    def create_incident(self, principal: Principal, request: NewIncident, rehearsal: Rehearsal | None = None) -> str:
         """Open a warning by hand; the same policies escalate it. Its code."""
         _allowed(principal, "create", request.area)
         known = {rule.hazard for rule in self.evaluator.rules.values()} | {p.hazard for p in self.org.spec.policies}
@@ -80,7 +141,7 @@ class Hands(Responses):
             raise ActionRefused(f"hazard {request.hazard!r} is unknown here; known: {', '.join(sorted(known))}")
         now = self.clock.now()
         report = request.model_dump(mode="json", include={"source", "callback", "location", "description"})
-        with self._lock, self.store.transaction() as tx:
+        with self._lock, self._unit(rehearsal) as tx:
             incident = open_by_hand(
                 tx, hazard=request.hazard, level=request.level, area=request.area, title=request.title,
                 description=request.description, station=request.station, report=report, by=principal.user, now=now,
@@ -100,12 +161,14 @@ class Hands(Responses):
 
     # acting on one ----------------------------------------------------------------------------
 
-    def acknowledge_for(self, principal: Principal, code: str, request: AcknowledgeFor) -> str:
+    def acknowledge_for(
+        self, principal: Principal, code: str, request: AcknowledgeFor, rehearsal: Rehearsal | None = None
+    ) -> str:
         """An officer who phoned in, acknowledged by a dispatcher on their behalf."""
         if request.person not in self.org.people:
             raise ActionRefused(f"unknown person {request.person}")
         now = self.clock.now()
-        with self._lock, self.store.transaction() as tx:
+        with self._lock, self._unit(rehearsal) as tx:
             incident = self._check(tx, principal, "acknowledge_for", code)
             ack = Acknowledgement(incident_code=incident.code, person_id=request.person, source=AckSource.phone,
                                   at=now, by=principal.user, note=request.note)  # fmt: skip
@@ -135,9 +198,9 @@ class Hands(Responses):
             raise ActionRefused(result.message)
         return result.message
 
-    def escalate(self, principal: Principal, code: str, request: Escalate) -> str:
+    def escalate(self, principal: Principal, code: str, request: Escalate, rehearsal: Rehearsal | None = None) -> str:
         now = self.clock.now()
-        with self._lock, self.store.transaction() as tx:
+        with self._lock, self._unit(rehearsal) as tx:
             incident = self._check(tx, principal, "escalate", code)
             self._open(incident)
             if request.department is not None:
@@ -158,9 +221,9 @@ class Hands(Responses):
         self.tick()
         return f"{code.upper()} escalated"
 
-    def relevel(self, principal: Principal, code: str, request: Relevel) -> str:
+    def relevel(self, principal: Principal, code: str, request: Relevel, rehearsal: Rehearsal | None = None) -> str:
         now = self.clock.now()
-        with self._lock, self.store.transaction() as tx:
+        with self._lock, self._unit(rehearsal) as tx:
             incident = self._check(tx, principal, "relevel", code)
             self._open(incident)
             if Level(incident.level) == request.level:
@@ -175,9 +238,9 @@ class Hands(Responses):
         self._after_decisions()
         return f"{code.upper()} set to {request.level.value}"
 
-    def lift(self, principal: Principal, code: str, request: Lift) -> str:
+    def lift(self, principal: Principal, code: str, request: Lift, rehearsal: Rehearsal | None = None) -> str:
         now = self.clock.now()
-        with self._lock, self.store.transaction() as tx:
+        with self._lock, self._unit(rehearsal) as tx:
             incident = self._check(tx, principal, "lift", code)
             previous = close_by_hand(tx, incident, now)
             tx.record(now, IncidentClosed(incident=incident.code, by=principal.user, by_name=principal.name,
@@ -189,11 +252,11 @@ class Hands(Responses):
         self._after_decisions()
         return f"{code.upper()} lifted"
 
-    def reassign(self, principal: Principal, code: str, request: Reassign) -> str:
+    def reassign(self, principal: Principal, code: str, request: Reassign, rehearsal: Rehearsal | None = None) -> str:
         if request.department not in self.org.departments:
             raise ActionRefused(f"unknown department {request.department}")
         now = self.clock.now()
-        with self._lock, self.store.transaction() as tx:
+        with self._lock, self._unit(rehearsal) as tx:
             incident = self._check(tx, principal, "reassign", code)
             self._open(incident)
             waiting = {t.policy_id for t in tx.escalations_of(incident.id) if t.state in ("active", "exhausted")}
@@ -214,12 +277,12 @@ class Hands(Responses):
                                      text=request.text), incident.id)  # fmt: skip
         return f"note added to {code.upper()}"
 
-    def repage(self, principal: Principal, code: str, request: Repage) -> str:
+    def repage(self, principal: Principal, code: str, request: Repage, rehearsal: Rehearsal | None = None) -> str:
         for person in request.people or []:
             if person not in self.org.people:
                 raise ActionRefused(f"unknown person {person}")
         now = self.clock.now()
-        with self._lock, self.store.transaction() as tx:
+        with self._lock, self._unit(rehearsal) as tx:
             incident = self._check(tx, principal, "repage", code)
             self._open(incident)
             why = f"{principal.name} paged again for {incident.code}"

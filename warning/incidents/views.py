@@ -96,7 +96,9 @@ class IncidentReadings(View):
 class StationView(View):
     id: str
     name: str
+    name_zh: str | None
     area: str
+    location: tuple[float, float] | None = Field(description="[longitude, latitude] (WGS 84), if known")
     kinds: list[str]
     rules: list[str]
     last_reading: Reading | None
@@ -135,3 +137,69 @@ class DutyOverrideView(View):
     ends_at: AwareDatetime
     reason: str
     created_by: str
+
+
+class PreviewPage(View):
+    person: str
+    person_name: str
+    department: str
+    department_name: str
+    channel: Channel
+    purpose: str
+
+
+class Preview(View):
+    """What an action would do, found by doing it in a transaction that is rolled back: the
+    decisions it would record and the pages it would send now (the due steps run too)."""
+
+    decisions: list[str] = Field(description="what would be recorded, in the language asked for")
+    pages: list[PreviewPage] = Field(description="who would be paged now, and by what")
+
+
+class AreaView(View):
+    code: str
+    name: str
+    name_zh: str | None
+    parent: str | None
+    level: str = Field(description="province, city, district, street or community")
+    outline: bool = Field(description="the map has its outline (GET /api/geometry)")
+
+
+class DepartmentView(View):
+    id: str
+    name: str
+    name_zh: str | None
+    kind: str
+    area: str
+
+
+class PersonView(View):
+    id: str
+    name: str
+    department: str
+
+
+class Directory(View):
+    """What the console names things by, within the caller's area."""
+
+    time_zone: str = Field(description="the command centre's: times are shown in it")
+    areas: list[AreaView] = Field(description="the organisation's areas and those the map outlines, parents first")
+    departments: list[DepartmentView]
+    people: list[PersonView]
+    hazards: list[str]
+    actions: list[str] = Field(
+        description="the actions the caller's role may take (area and department checked on each)"
+    )
+
+
+class RuleView(View):
+    id: str
+    version: str
+    hazard: str
+    title: str
+    title_zh: str | None
+    compound: bool
+    stations: list[str]
+    firings: int = Field(description="causes it opened in the last 24 hours")
+    last_fired_at: AwareDatetime | None
+    standing: int = Field(description="its causes standing now")

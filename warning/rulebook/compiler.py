@@ -222,7 +222,7 @@ def _select_stations(rule: RuleSpec, catalogue: dict[str, CatalogueStationSpec])
         try:
             resolved = {level: template.resolve(station.stages) for level, template in levels.items()}
             stations.append(StationSpec(id=station.id, name=station.name, name_zh=station.name_zh,
-                                        area=station.area, levels=resolved))  # fmt: skip
+                                        area=station.area, location=station.location, levels=resolved))  # fmt: skip
         except ValidationError as exc:
             errors.append(
                 f"rule {rule.id}, station {station.id}: {exc.errors()[0]['msg'].removeprefix('Value error, ')}"

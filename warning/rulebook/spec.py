@@ -132,11 +132,16 @@ class SelectSpec(Spec):
     stations: list[str] = Field(default_factory=list, description="only these station ids")
 
 
+# Where a station stands, [longitude, latitude] in WGS 84: the console's map draws it there.
+Location = tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]]
+
+
 class CatalogueStationSpec(Spec):
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
     name: str = Field(min_length=1)
     name_zh: str | None = None
     area: AreaCode
+    location: Location | None = None
     kinds: list[str] = Field(min_length=1)
     tags: list[str] = Field(default_factory=list)
     # Named values per station, e.g. warning_stage (警戒水位) and guaranteed_stage (保证水位).
@@ -154,6 +159,7 @@ class StationSpec(Spec):
     name: str = Field(min_length=1)
     name_zh: str | None = None
     area: AreaCode
+    location: Location | None = None
     levels: dict[Level, LevelThresholdSpec] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -27,9 +27,28 @@ class IncidentFilter:
     area_prefix: str | None = None  # the area subtree: a code prefix (warning/areas.py)
     since: datetime | None = None  # opened at or after
     text: str | None = None  # in the code, title or reason, any case
+    codes: tuple[str, ...] = ()  # these incidents only (a console refreshing the rows a decision touched)
 
 
 class IncidentsTx(TransactionPart):
+    def rule_firings(self, since: datetime, area_prefix: str) -> dict[str, tuple[int, datetime | None, int]]:
+        """Per rule, within an area subtree: causes opened since `since`, the last one's opening, and
+        how many stand now."""
+        in_area = CauseRow.area.startswith(area_prefix, autoescape=True)
+        recent = select(CauseRow.rule_id, func.count(), func.max(CauseRow.opened_at)).where(
+            in_area, CauseRow.opened_at >= since
+        )
+        standing = select(CauseRow.rule_id, func.count()).where(in_area, CauseRow.open_key.is_not(None))
+        last = select(CauseRow.rule_id, func.max(CauseRow.opened_at)).where(in_area)
+        found: dict[str, tuple[int, datetime | None, int]] = {}
+        for rule, opened_at in self.session.execute(last.group_by(CauseRow.rule_id)):
+            found[rule] = (0, opened_at, 0)
+        for rule, count, _ in self.session.execute(recent.group_by(CauseRow.rule_id)):
+            found[rule] = (count, found[rule][1], 0)
+        for rule, count in self.session.execute(standing.group_by(CauseRow.rule_id)):
+            found[rule] = (found[rule][0], found[rule][1], count)
+        return found
+
     def open_levels(self) -> dict[str, Level]:
         """The level of every open cause, by detection key: what a batch of readings is judged against."""
         query = select(CauseRow.open_key, CauseRow.level).where(CauseRow.open_key.is_not(None))
@@ -51,6 +70,15 @@ class IncidentsTx(TransactionPart):
         """The level of the open cause of a detection key, if any."""
         row = self.open_cause(key)
         return Level(row.level) if row is not None else None
+
+    def standing_causes_of_many(self, incident_ids: list[int]) -> dict[int, list[CauseRow]]:
+        """The standing causes of several incidents at once, by incident, in the order they joined."""
+        found: dict[int, list[CauseRow]] = {}
+        if incident_ids:
+            query = select(CauseRow).where(CauseRow.incident_id.in_(incident_ids), CauseRow.open_key.is_not(None))
+            for row in self.session.scalars(query.order_by(CauseRow.id)):
+                found.setdefault(row.incident_id, []).append(row)
+        return found
 
     def causes_of(self, incident_id: int, *, open_only: bool = False, for_update: bool = False) -> list[CauseRow]:
         """An incident's causes, in the order they joined."""
@@ -106,6 +134,8 @@ class IncidentsTx(TransactionPart):
             query = query.where(IncidentRow.area.startswith(where.area_prefix, autoescape=True))
         if where.since is not None:
             query = query.where(IncidentRow.opened_at >= where.since)
+        if where.codes:
+            query = query.where(IncidentRow.code.in_([code.upper() for code in where.codes]))
         if where.text:
             needle = where.text.lower()
             query = query.where(or_(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from warning.statuses import TAKEABLE, PageStatus
 from warning.store.models import (
@@ -125,6 +125,28 @@ class PagesTx(TransactionPart):
     def notifications_for(self, incident_id: int) -> list[NotificationRow]:
         query = select(NotificationRow).where(NotificationRow.incident_id == incident_id).order_by(NotificationRow.id)
         return list(self.session.scalars(query))
+
+    def last_notification_id(self) -> int:
+        return self.session.scalar(select(func.max(NotificationRow.id))) or 0
+
+    def notifications_after(self, notification_id: int, incident_ids: list[int]) -> list[NotificationRow]:
+        """The incidents' pages claimed after a known one, in order (what an action has just claimed)."""
+        query = select(NotificationRow).where(
+            NotificationRow.id > notification_id, NotificationRow.incident_id.in_(incident_ids)
+        )
+        return list(self.session.scalars(query.order_by(NotificationRow.id)))
+
+    def latest_pages_of_many(self, incident_ids: list[int]) -> dict[tuple[int, str], NotificationRow]:
+        """The last page of each escalation track of several incidents, by (incident, policy)."""
+        if not incident_ids:
+            return {}
+        latest = (
+            select(func.max(NotificationRow.id))
+            .where(NotificationRow.incident_id.in_(incident_ids), NotificationRow.policy_id.is_not(None))
+            .group_by(NotificationRow.incident_id, NotificationRow.policy_id)
+        )
+        rows = self.session.scalars(select(NotificationRow).where(NotificationRow.id.in_(latest)))
+        return {(row.incident_id, row.policy_id or ""): row for row in rows}
 
     def latest_page_to(self, phone: str) -> NotificationRow | None:
         """The most recent page to this number on an incident still awaiting acknowledgement."""

@@ -1,0 +1,81 @@
+// The dispatcher's board: every open incident of the area, most severe and oldest first, with each
+// department's response; the situation map beside it. Changes arrive pushed (live.js).
+import { html, useEffect, useMemo, useState } from "./ui.js";
+import { LEVELS, formatAge, formatTime, t } from "./i18n.js";
+import { boardOrder } from "./live.js";
+import { LevelBadge, StatusBadge, TrackChip, areaName, quorum } from "./parts.js";
+import { SituationMap } from "./map.js";
+
+function useTick(ms) {
+  const [, setNow] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+}
+
+export function BoardPage({ live, directory, geometry, stations, go }) {
+  const [level, setLevel] = useState("");
+  const [hazard, setHazard] = useState("");
+  const [text, setText] = useState("");
+  useTick(30000); // ages move on
+
+  const rows = useMemo(() => {
+    const needle = text.trim().toLowerCase();
+    return [...live.incidents.values()]
+      .filter((i) => !level || i.level === level)
+      .filter((i) => !hazard || i.hazard === hazard)
+      .filter((i) => !needle || `${i.code} ${i.title} ${i.reason}`.toLowerCase().includes(needle))
+      .sort(boardOrder);
+  }, [live.incidents, live.version, level, hazard, text]);
+
+  const counts = LEVELS.map((l) => [l, [...live.incidents.values()].filter((i) => i.level === l).length]);
+  return html`<section class="board-page">
+    <div class="board-main">
+      <header class="board-head">
+        <h2>${t("openIncidents")} <span class="count">${live.incidents.size}</span></h2>
+        <div class="level-counts">${counts.map(([l, n]) => html`<button class=${`chip level-${l} ${level === l ? "on" : ""}`}
+          onClick=${() => setLevel(level === l ? "" : l)} aria-pressed=${level === l}><${LevelBadge} level=${l} /> ${n}</button>`)}</div>
+        <select aria-label=${t("hazard")} value=${hazard} onChange=${(e) => setHazard(e.target.value)}>
+          <option value="">${t("hazard")}: ${t("all")}</option>
+          ${directory.hazards.map((h) => html`<option value=${h}>${t(`hazard_${h}`)}</option>`)}
+        </select>
+        <input type="search" placeholder=${t("search")} value=${text} onInput=${(e) => setText(e.target.value)} />
+      </header>
+      <table class="board" data-testid="board">
+        <thead><tr>
+          <th>${t("level")}</th><th>${t("code")}</th><th>${t("title")}</th><th>${t("area")}</th>
+          <th>${t("causes")}</th><th>${t("age")}</th><th>${t("tracks")}</th><th>${t("quorum")}</th><th>${t("status")}</th>
+        </tr></thead>
+        <tbody>
+          ${rows.length === 0 ? html`<tr><td colspan="9" class="empty">${t("none")}</td></tr>` : null}
+          ${rows.map((incident) => html`<${BoardRow} key=${incident.code} incident=${incident} directory=${directory}
+            seq=${live.seqOf.get(incident.code) || 0} go=${go} />`)}
+        </tbody>
+      </table>
+    </div>
+    <aside class="board-map">
+      <${SituationMap} geometry=${geometry} stations=${stations} incidents=${rows}
+        onOpen=${(code) => go(`#/incident/${code}`)} />
+    </aside>
+  </section>`;
+}
+
+function BoardRow({ incident, directory, seq, go }) {
+  const causes = incident.causes || [];
+  const open = () => go(`#/incident/${incident.code}`);
+  return html`<tr class=${`row level-row-${incident.level} status-row-${incident.status}`} data-code=${incident.code}
+      data-seq=${seq} data-status=${incident.status} data-level=${incident.level} onClick=${open} tabindex="0"
+      onKeyDown=${(e) => e.key === "Enter" && open()}>
+    <td><${LevelBadge} level=${incident.level} /></td>
+    <td class="code"><a href=${`#/incident/${incident.code}`}>${incident.code}</a>${incident.exercise ? html` <span class="drill">演练</span>` : null}</td>
+    <td class="title"><div>${incident.title}</div><small>${t(`hazard_${incident.hazard}`)} · ${incident.reason}</small></td>
+    <td>${areaName(directory, incident.area)}</td>
+    <td class="causes" title=${causes.map((c) => `${c.title} (${t(`level_${c.level}`)})`).join("\n")}>${causes.length}</td>
+    <td title=${formatTime(incident.opened_at)}>${formatAge(incident.opened_at)}</td>
+    <td class="tracks">${(incident.escalations || []).map((track) => html`<${TrackChip} track=${track} directory=${directory} />`)}
+      ${incident.silenced ? html`<span class="silenced" title=${incident.silenced}>🔕 ${t("silenced")}</span>` : null}</td>
+    <td>${quorum(incident) || "–"}</td>
+    <td><${StatusBadge} status=${incident.status} /></td>
+  </tr>`;
+}

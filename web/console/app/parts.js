@@ -1,0 +1,64 @@
+// Small pieces every page uses: the level badge, names of areas and departments, track chips.
+import { html } from "./ui.js";
+import { LEVEL_ICON, currentLanguage, t } from "./i18n.js";
+
+export function LevelBadge({ level }) {
+  return html`<span class="level level-${level}" data-level=${level}>
+    <span class="level-icon" aria-hidden="true">${LEVEL_ICON[level]}</span> ${t(`level_${level}`)}</span>`;
+}
+
+export function StatusBadge({ status }) {
+  return html`<span class="status status-${status}">${t(`status_${status}`)}</span>`;
+}
+
+export function areaName(directory, code) {
+  const area = directory.areasByCode.get(code);
+  if (!area) return code;
+  return currentLanguage() === "zh-CN" && area.name_zh ? area.name_zh : area.name;
+}
+
+export function departmentName(directory, id) {
+  const department = directory.departmentsById.get(id);
+  if (!department) return id;
+  return currentLanguage() === "zh-CN" && department.name_zh ? department.name_zh : department.name;
+}
+
+export function personName(directory, id) {
+  return directory.peopleById.get(id)?.name || id;
+}
+
+// One escalation track: its department, who it paged last by what, and who acknowledged.
+export function TrackChip({ track, directory }) {
+  const paged = track.paged_name
+    ? html`<span class="paged">${t("paged")} ${track.paged_name} · ${t(`channel_${track.paged_by}`)}</span>`
+    : null;
+  const acked = track.acknowledged_by
+    ? html`<span class="acked">✔ ${personName(directory, track.acknowledged_by)}</span>`
+    : null;
+  return html`<span class="track track-${track.state}" title=${track.policy}>
+    <b>${departmentName(directory, track.department)}</b>
+    <span class="state">${t(`state_${track.state}`)}</span> ${paged} ${acked}</span>`;
+}
+
+// Orange and red need every engaged department (the organisation's quorum): n of m acknowledged.
+export function quorum(incident) {
+  const tracks = incident.escalations || [];
+  if (!tracks.length || !["orange", "red"].includes(incident.level)) return null;
+  const done = tracks.filter((track) => track.state === "acknowledged").length;
+  return `${done}/${tracks.length}`;
+}
+
+export function indexDirectory(directory) {
+  return {
+    ...directory,
+    areasByCode: new Map(directory.areas.map((a) => [a.code, a])),
+    departmentsById: new Map(directory.departments.map((d) => [d.id, d])),
+    peopleById: new Map(directory.people.map((p) => [p.id, p])),
+  };
+}
+
+// The actions the caller's role may take at all, as the server says (warning/access.py); the server
+// still checks each one against the incident's area and departments.
+export function may(directory, action) {
+  return directory.actions.includes(action);
+}
