@@ -103,8 +103,7 @@ def test_board_rows_carry_causes_and_who_each_track_paged(centre: tuple[Runtime,
         "water-370102", "wang-wei", "Wang Wei", "sms")  # fmt: skip
     status, page = _call(runtime, "GET", "/api/incidents?code=F0001&code=F0002", tokens["zhang"])
     assert status == 200 and sorted(i["code"] for i in page["items"]) == ["F0001", "F0002"]
-    status, refused = _call(runtime, "GET", "/api/incidents?code=F1'--", tokens["zhang"])
-    assert status == 422
+    assert _call(runtime, "GET", "/api/incidents?code=F1'--", tokens["zhang"])[0] == 422
 
 
 def test_the_directory_names_areas_departments_and_the_caller_s_actions(

@@ -172,9 +172,11 @@ class Board(EngineParts):
             compiled = [self.evaluator.rules[rule].stations[station_id] for rule in rules
                         if station_id in self.evaluator.rules[rule].stations]  # fmt: skip
             name = compiled[0].spec.name if compiled else station_id
+            name_zh = compiled[0].spec.name_zh if compiled else None
             thresholds = [threshold for station in compiled for threshold in station.thresholds]
-            series.append(StationSeries(station=station_id, name=name, rules=rules, thresholds=thresholds,
-                                        readings=[r for r in readings if r.sensor_id == station_id]))  # fmt: skip
+            own = [r for r in readings if r.sensor_id == station_id]
+            series.append(StationSeries(station=station_id, name=name, name_zh=name_zh, rules=rules,
+                                        thresholds=thresholds, readings=own))  # fmt: skip
         return IncidentReadings(start=start, end=max(start, end), stations=series)
 
     def _rules_of(self, station_id: str) -> list[str]:

@@ -82,6 +82,7 @@ class IncidentDetail(View):
 class StationSeries(View):
     station: str
     name: str
+    name_zh: str | None = None
     rules: list[str]
     thresholds: list[Threshold] = Field(description="the thresholds and clear levels its rules judge it by")
     readings: list[Reading]

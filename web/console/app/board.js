@@ -3,7 +3,7 @@
 import { html, useEffect, useMemo, useState } from "./ui.js";
 import { LEVELS, formatAge, formatTime, t } from "./i18n.js";
 import { boardOrder } from "./live.js";
-import { LevelBadge, StatusBadge, TrackChip, areaName, quorum } from "./parts.js";
+import { LevelBadge, StatusBadge, TrackChip, areaName, incidentText, incidentTitle, quorum } from "./parts.js";
 import { SituationMap } from "./map.js";
 
 function useTick(ms) {
@@ -69,7 +69,8 @@ function BoardRow({ incident, directory, seq, go }) {
       onKeyDown=${(e) => e.key === "Enter" && open()}>
     <td><${LevelBadge} level=${incident.level} /></td>
     <td class="code"><a href=${`#/incident/${incident.code}`}>${incident.code}</a>${incident.exercise ? html` <span class="drill">演练</span>` : null}</td>
-    <td class="title"><div>${incident.title}</div><small>${t(`hazard_${incident.hazard}`)} · ${incident.reason}</small></td>
+    <td class="title"><div>${incidentTitle(directory, incident)}</div>
+      <small>${t(`hazard_${incident.hazard}`)} · ${incidentText(incident)}</small></td>
     <td>${areaName(directory, incident.area)}</td>
     <td class="causes" title=${causes.map((c) => `${c.title} (${t(`level_${c.level}`)})`).join("\n")}>${causes.length}</td>
     <td title=${formatTime(incident.opened_at)}>${formatAge(incident.opened_at)}</td>

@@ -34,12 +34,15 @@ export function ReadingsChart({ series, openedAt, liftedAt }) {
       label: { formatter: t("opened"), position: "end" } }];
     if (liftedAt) moments.push({ xAxis: liftedAt, name: t("status_lifted"), lineStyle: { color: "#2b8a3e", type: "dotted" },
       label: { formatter: t("status_lifted"), position: "end" } });
+    const times = series.flatMap((station) => station.readings.map((r) => Date.parse(r.observed_at)));
+    const short = Math.max(...times) - Math.min(...times) < 30 * 60 * 1000; // minutes apart: show seconds
     chart.setOption({
       animation: false,
       grid: { left: 56, right: 120, top: 36, bottom: 48 },
       legend: { top: 4 },
       tooltip: { trigger: "axis", valueFormatter: (v) => (typeof v === "number" ? v.toFixed(2) : v) },
-      xAxis: { type: "time", axisLabel: { formatter: (v) => formatTime(new Date(v).toISOString(), false).slice(0, 5) } },
+      xAxis: { type: "time", axisLabel: { hideOverlap: true,
+        formatter: (v) => formatTime(new Date(v).toISOString(), false).slice(0, short ? 8 : 5) } },
       yAxis: { type: "value", scale: true, name: series[0]?.readings[0]?.unit || "" },
       dataZoom: [{ type: "inside" }, { type: "slider", height: 18, bottom: 8 }],
       series: series.map((station, index) => ({

@@ -3,7 +3,7 @@
 import { html, useState } from "./ui.js";
 import { formatAge, t } from "./i18n.js";
 import { post } from "./api.js";
-import { LevelBadge, TrackChip, areaName } from "./parts.js";
+import { LevelBadge, TrackChip, areaName, incidentText, incidentTitle } from "./parts.js";
 import { boardOrder } from "./live.js";
 
 export function DutyPage({ live, directory, principal, flash }) {
@@ -34,8 +34,8 @@ export function DutyPage({ live, directory, principal, flash }) {
     ${waiting.map((incident) => html`<article class=${`duty-card level-row-${incident.level}`} data-code=${incident.code}>
       <header><${LevelBadge} level=${incident.level} /> <a href=${`#/incident/${incident.code}`}>${incident.code}</a>
         <span class="muted">${formatAge(incident.opened_at)}</span></header>
-      <h3>${incident.title}</h3>
-      <p>${areaName(directory, incident.area)} · ${incident.reason}</p>
+      <h3>${incidentTitle(directory, incident)}</h3>
+      <p>${areaName(directory, incident.area)} · ${incidentText(incident)}</p>
       <div class="tracks">${incident.escalations.map((track) => html`<${TrackChip} track=${track} directory=${directory} />`)}</div>
       <div class="duty-buttons">
         <button class="primary big" data-action="acknowledge"

@@ -30,6 +30,10 @@ const WORDS = {
     source_another_agency: "其他单位", source_other: "其他",
     level_blue: "蓝色 IV级", level_yellow: "黄色 III级", level_orange: "橙色 II级", level_red: "红色 I级",
     role_dispatcher: "调度员", role_duty_officer: "值班员", role_planner: "规划员", role_administrator: "管理员",
+    page_claimed: "待发送", page_sending: "发送中", page_sent: "已发送", page_accepted: "服务商已受理",
+    page_queued: "排队中", page_delivered: "已送达", page_undelivered: "未送达", page_failed: "失败",
+    page_answered: "已接听", page_completed: "已完成", page_busy: "占线", "page_no-answer": "无人接听", page_canceled: "已取消", page_expired: "已过期",
+    page_held: "暂缓", page_suppressed: "已抑制", page_blocked: "已拦截", page_uncertain: "状态未知",
     minutes: "分", hours: "小时", days: "天", all: "全部", search: "搜索", readOnly: "只读：规划员不能处置实时事件",
   },
   en: {

@@ -5,7 +5,7 @@ import { currentLanguage, formatTime, t } from "./i18n.js";
 import { get } from "./api.js";
 import { ReadingsChart } from "./chart.js";
 import { ActionButtons, ActionDialog } from "./actions.js";
-import { LevelBadge, StatusBadge, TrackChip, areaName, departmentName, quorum } from "./parts.js";
+import { LevelBadge, StatusBadge, TrackChip, areaName, departmentName, incidentText, incidentTitle, quorum } from "./parts.js";
 
 function Evidence({ cause }) {
   return html`<li class=${`cause ${cause.standing ? "standing" : "cleared"}`}>
@@ -53,7 +53,7 @@ export function IncidentPage({ code, live, directory, flash }) {
   return html`<section class="incident-page" data-code=${incident.code} data-status=${incident.status}>
     <header class=${`incident-head level-row-${incident.level}`}>
       <a href="#/board" class="back">← ${t("back")}</a>
-      <h2><${LevelBadge} level=${incident.level} /> ${incident.code} · ${incident.title}</h2>
+      <h2><${LevelBadge} level=${incident.level} /> ${incident.code} · ${incidentTitle(directory, incident)}</h2>
       <div class="facts">
         <${StatusBadge} status=${incident.status} />
         <span>${t(`hazard_${incident.hazard}`)}</span>
@@ -63,7 +63,8 @@ export function IncidentPage({ code, live, directory, flash }) {
         ${incident.silenced ? html`<span class="silenced">🔕 ${incident.silenced}</span>` : null}
         ${incident.exercise ? html`<span class="drill">演练 drill</span>` : null}
       </div>
-      <p>${incident.reason}</p>
+      <p>${incidentText(incident)}</p>
+      ${incident.content?.cap?.instruction?.[currentLanguage()] ? html`<p class="instruction">${incident.content.cap.instruction[currentLanguage()]}</p>` : null}
       ${incident.report ? html`<p class="report">${incident.report.description}
         ${incident.report.callback ? html` · ${t("callback")} ${incident.report.callback}` : null}</p>` : null}
       <${ActionButtons} incident=${incident} directory=${directory} open=${setDialog} />
@@ -83,7 +84,7 @@ export function IncidentPage({ code, live, directory, flash }) {
           <th>${t("status")}</th><th></th></tr></thead>
           <tbody>${detail.pages.map((page) => html`<tr><td>${page.person_name}</td>
             <td>${departmentName(directory, page.department)}</td><td>${t(`channel_${page.channel}`)}</td>
-            <td>${page.provider_status || page.status}</td><td>${formatTime(page.claimed_at)}</td></tr>`)}</tbody></table>
+            <td>${t(`page_${page.provider_status || page.status}`)}</td><td>${formatTime(page.claimed_at)}</td></tr>`)}</tbody></table>
       </div>
       <div class="panel">
         <h3>${t("timeline")}</h3>

@@ -58,10 +58,10 @@ function Console({ principal, onSignOut }) {
 
   useEffect(() => {
     let closed = false;
-    Promise.all([get("/api/organisation"), get("/api/geometry"), get("/api/stations")]).then(([d, g, s]) => {
+    Promise.all([get("/api/organisation"), get("/api/geometry"), get("/api/stations"), get("/api/rules")]).then(([d, g, s, r]) => {
       if (closed) return;
       setTimeZone(d.time_zone);
-      setDirectory(indexDirectory(d));
+      setDirectory(indexDirectory(d, r));
       setGeometry(g);
       setStations(s);
     });

@@ -54,6 +54,7 @@ export function SituationMap({ geometry, stations, incidents, onOpen }) {
       return { name: code, label: name, value: level ? RANK[level] : 0, level,
         itemStyle: { areaColor: level ? COLOURS[level] : QUIET, opacity: level ? 0.55 : 1 } };
     });
+    const located = stations.filter((s) => s.location);
     const points = stations.filter((s) => s.location).map((station) => {
       const incident = byStation.get(station.id);
       const level = station.open_level;
@@ -86,10 +87,18 @@ export function SituationMap({ geometry, stations, incidents, onOpen }) {
         itemStyle: { borderColor: "#8795a1", borderWidth: 1, areaColor: QUIET },
         emphasis: { label: { show: true }, itemStyle: { areaColor: "#c4d3e3" } },
         regions,
+        // The city whole, a little closer in on where the stations stand (a deployment's own outlines too).
+        ...(located.length ? { center: centre(located), zoom: 2.2 } : {}),
       },
       series: [{ type: "scatter", coordinateSystem: "geo", data: points, zlevel: 2 }],
     }, { replaceMerge: ["series"] });
   }, [geometry, stations, incidents, currentLanguage()]);
 
   return html`<div class="map" ref=${element} role="img" aria-label=${t("map")}></div>`;
+}
+
+function centre(located) {
+  const lon = located.reduce((sum, s) => sum + s.location[0], 0) / located.length;
+  const lat = located.reduce((sum, s) => sum + s.location[1], 0) / located.length;
+  return [lon, lat];
 }

@@ -48,9 +48,22 @@ export function quorum(incident) {
   return `${done}/${tracks.length}`;
 }
 
-export function indexDirectory(directory) {
+// The title in the reader's language: the rule's own (rules carry both), or what a person typed.
+export function incidentTitle(directory, incident) {
+  const rule = directory.rulesById.get(incident.rule_id);
+  if (rule && incident.title === rule.title) return currentLanguage() === "zh-CN" && rule.title_zh ? rule.title_zh : rule.title;
+  return incident.title;
+}
+
+// Why, in the reader's language: the rule's message in both languages, else the reason as recorded.
+export function incidentText(incident) {
+  return incident.content?.text?.[currentLanguage()] || incident.reason;
+}
+
+export function indexDirectory(directory, rules) {
   return {
     ...directory,
+    rulesById: new Map(rules.map((r) => [r.id, r])),
     areasByCode: new Map(directory.areas.map((a) => [a.code, a])),
     departmentsById: new Map(directory.departments.map((d) => [d.id, d])),
     peopleById: new Map(directory.people.map((p) => [p.id, p])),
