@@ -151,12 +151,21 @@ def test_every_located_station_stands_inside_its_area_s_outline() -> None:
     [
         ("{", "is not JSON"),
         ('{"type": "Feature"}', "is not a GeoJSON FeatureCollection"),
-        ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "37010", "name": "x"},'
-         ' "geometry": {"type": "Polygon", "coordinates": [[[0,0],[1,0],[1,1],[0,0]]]}}]}', "feature 0"),
-        ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "370102", "name": "x"},'
-         ' "geometry": {"type": "Polygon", "coordinates": [[[0,0],[1,0],[1,91],[0,0]]]}}]}', "not a WGS 84"),
-        ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "370102", "name": "x"},'
-         ' "geometry": {"type": "Point", "coordinates": [0, 0]}}]}', "feature 0: geometry"),
+        (
+            '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "37010", "name": "x"},'
+            ' "geometry": {"type": "Polygon", "coordinates": [[[0,0],[1,0],[1,1],[0,0]]]}}]}',
+            "feature 0",
+        ),
+        (
+            '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "370102", "name": "x"},'
+            ' "geometry": {"type": "Polygon", "coordinates": [[[0,0],[1,0],[1,91],[0,0]]]}}]}',
+            "not a WGS 84",
+        ),
+        (
+            '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "370102", "name": "x"},'
+            ' "geometry": {"type": "Point", "coordinates": [0, 0]}}]}',
+            "feature 0: geometry",
+        ),
     ],
 )
 def test_a_bad_outline_file_is_refused_with_its_name(tmp_path: Path, text: str, expected: str) -> None:
