@@ -146,26 +146,22 @@ def test_every_located_station_stands_inside_its_area_s_outline() -> None:
         assert contains(outlines[spec.area], *spec.location), f"{station_id} is outside area {spec.area}"
 
 
+def _area(code: str, geometry: str) -> str:
+    feature = f'{{"type": "Feature", "properties": {{"code": "{code}", "name": "x"}}, "geometry": {geometry}}}'
+    return f'{{"type": "FeatureCollection", "features": [{feature}]}}'
+
+
+SQUARE = '{"type": "Polygon", "coordinates": [[[0,0],[1,0],[1,1],[0,0]]]}'
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("{", "is not JSON"),
         ('{"type": "Feature"}', "is not a GeoJSON FeatureCollection"),
-        (
-            '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "37010", "name": "x"},'
-            ' "geometry": {"type": "Polygon", "coordinates": [[[0,0],[1,0],[1,1],[0,0]]]}}]}',
-            "feature 0",
-        ),
-        (
-            '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "370102", "name": "x"},'
-            ' "geometry": {"type": "Polygon", "coordinates": [[[0,0],[1,0],[1,91],[0,0]]]}}]}',
-            "not a WGS 84",
-        ),
-        (
-            '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "370102", "name": "x"},'
-            ' "geometry": {"type": "Point", "coordinates": [0, 0]}}]}',
-            "feature 0: geometry",
-        ),
+        (_area("37010", SQUARE), "feature 0"),
+        (_area("370102", SQUARE.replace("[1,1]", "[1,91]")), "not a WGS 84"),
+        (_area("370102", '{"type": "Point", "coordinates": [0, 0]}'), "feature 0: geometry"),
     ],
 )
 def test_a_bad_outline_file_is_refused_with_its_name(tmp_path: Path, text: str, expected: str) -> None:

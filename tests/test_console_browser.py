@@ -12,15 +12,16 @@ import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.conftest import ROOT
 from warning.access import Role
 from warning.app import Runtime, Settings, build_accounts, build_runtime, start_live_timer
 from warning.clock import SystemClock
+from warning.serving import BackgroundServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # As root on a machine with no network beyond loopback: no sandbox, and no calls home at start.
@@ -64,19 +65,36 @@ def _reading(value: float) -> dict[str, Any]:
             "observed_at": datetime.now(UTC).isoformat()}  # fmt: skip
 
 
-def _signed_in(browser: Browser, runtime: Runtime, user: str, **context: Any) -> Page:
-    assert runtime.api is not None
-    page = browser.new_context(**context).new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{runtime.api.url}/console")
-    page.fill("input[name=user]", user)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "live")
-    page.evaluate("window.loadedOnce = true")  # gone if the page ever reloads
-    assert errors == []
-    return page
+class SignIn(Protocol):
+    def __call__(self, user: str, **context: Any) -> Page: ...
+
+
+@pytest.fixture
+def sign_in(browser: Browser, live: Runtime) -> Iterator[SignIn]:
+    """A page of a browser context of its own, signed in as `user` and live; closed before the engine
+    stops (an open decision stream would hold the server's shutdown for its grace period)."""
+    contexts: list[BrowserContext] = []
+
+    def signed_in(user: str, **context: Any) -> Page:
+        assert live.api is not None
+        contexts.append(browser.new_context(**context))
+        page = contexts[-1].new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{live.api.url}/console")
+        page.fill("input[name=user]", user)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "live")
+        page.evaluate("window.loadedOnce = true")  # gone if the page ever reloads
+        assert errors == []
+        return page
+
+    try:
+        yield signed_in
+    finally:
+        for context in contexts:
+            context.close()
 
 
 def _shot(page: Page, name: str) -> None:
@@ -85,10 +103,10 @@ def _shot(page: Page, name: str) -> None:
 
 
 def test_a_warning_arrives_is_acknowledged_on_behalf_and_leaves_the_officer_s_list(
-    browser: Browser, live: Runtime
+    sign_in: SignIn, live: Runtime
 ) -> None:
-    dispatcher = _signed_in(browser, live, "zhang", viewport={"width": 1500, "height": 900}, locale="zh-CN")
-    officer = _signed_in(browser, live, "wang", viewport={"width": 390, "height": 844}, is_mobile=True,
+    dispatcher = sign_in("zhang", viewport={"width": 1500, "height": 900}, locale="zh-CN")
+    officer = sign_in("wang", viewport={"width": 390, "height": 844}, is_mobile=True,
                          has_touch=True)  # fmt: skip
     expect(dispatcher.locator("table.board td.empty")).to_be_visible()
 
@@ -129,8 +147,8 @@ def test_a_warning_arrives_is_acknowledged_on_behalf_and_leaves_the_officer_s_li
     assert officer.evaluate("window.loadedOnce") is True
 
 
-def test_a_duty_officer_acknowledges_with_one_tap_on_a_phone(browser: Browser, live: Runtime) -> None:
-    officer = _signed_in(browser, live, "wang", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+def test_a_duty_officer_acknowledges_with_one_tap_on_a_phone(sign_in: SignIn, live: Runtime) -> None:
+    officer = sign_in("wang", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     live.engine.ingest_payload(_reading(3.62), "test")
     card = officer.locator("article.duty-card[data-code=F0001]")
     expect(card).to_be_visible(timeout=PUSHED_WITHIN)
@@ -141,9 +159,9 @@ def test_a_duty_officer_acknowledges_with_one_tap_on_a_phone(browser: Browser, l
     assert live.store.incidents()[0].acknowledged_by == "wang-wei"
 
 
-def test_a_planner_sees_no_action_and_a_forged_one_is_refused(browser: Browser, live: Runtime) -> None:
+def test_a_planner_sees_no_action_and_a_forged_one_is_refused(sign_in: SignIn, live: Runtime) -> None:
     live.engine.ingest_payload(_reading(3.62), "test")
-    planner = _signed_in(browser, live, "qi", viewport={"width": 1400, "height": 900})
+    planner = sign_in("qi", viewport={"width": 1400, "height": 900})
     expect(planner.get_by_test_id("rules").locator("tr[data-rule=river-stage]")).to_be_visible()
     expect(planner.get_by_test_id("stations").locator("tr[data-station=HY-370102-01]")).to_contain_text("3.62")
     planner.evaluate("location.hash = '#/incident/F0001'")
@@ -166,8 +184,8 @@ def test_a_planner_sees_no_action_and_a_forged_one_is_refused(browser: Browser, 
     assert live.store.incidents()[0].status == "open"
 
 
-def test_a_hotline_report_is_opened_from_the_form(browser: Browser, live: Runtime) -> None:
-    dispatcher = _signed_in(browser, live, "zhang", viewport={"width": 1400, "height": 900})
+def test_a_hotline_report_is_opened_from_the_form(sign_in: SignIn, live: Runtime) -> None:
+    dispatcher = sign_in("zhang", viewport={"width": 1400, "height": 900})
     dispatcher.click("nav a[href='#/create']")
     form = dispatcher.get_by_test_id("create-form")
     form.locator("select[name=level]").select_option("orange")
@@ -181,3 +199,17 @@ def test_a_hotline_report_is_opened_from_the_form(browser: Browser, live: Runtim
     expect(dispatcher.get_by_test_id("timeline").locator("li[data-kind=incident_created]")).to_have_count(1)
     (incident,) = live.store.incidents()
     assert (incident.level, incident.created_by, incident.area) == ("orange", "zhang", "370102")
+
+
+def test_the_board_shows_a_lost_connection_and_catches_up_when_it_returns(sign_in: SignIn, live: Runtime) -> None:
+    dispatcher = sign_in("zhang", viewport={"width": 1400, "height": 900})
+    connection = dispatcher.get_by_test_id("connection")
+    assert live.api is not None
+    served, port = live.api.app, live.api.port
+    live.api.stop()  # the engine's HTTP side goes away (a restart, a network cut)
+    expect(connection).to_have_attribute("data-state", "disconnected", timeout=10_000)
+    live.engine.ingest_payload(_reading(3.62), "test")  # decided while the console cannot hear
+    live.api = BackgroundServer(port=port).start(served)
+    expect(connection).to_have_attribute("data-state", "live", timeout=15_000)  # reconnected by itself
+    expect(dispatcher.locator("tr[data-code=F0001]")).to_be_visible(timeout=PUSHED_WITHIN)  # and nothing missed
+    assert dispatcher.evaluate("window.loadedOnce") is True

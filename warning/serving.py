@@ -57,6 +57,7 @@ class BackgroundServer:
         return f"http://{self.host}:{self.port}"
 
     def start(self, app: web.Application | ASGIApp) -> BackgroundServer:
+        self.app = app  # what it serves: another server may serve it again on the same port
         self._thread.start()
         if isinstance(app, web.Application):
             self.call(self._serve_aiohttp(app))
@@ -95,6 +96,21 @@ class BackgroundServer:
         """Run a coroutine on the server's loop from another thread and wait for its result."""
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
+    @staticmethod
+    async def _close_connections(server: uvicorn.Server) -> None:
+        for connection in list(server.server_state.connections):
+            transport = getattr(connection, "transport", None)
+            if transport is not None:
+                transport.close()
+
+    @staticmethod
+    async def _cancel_the_rest() -> None:
+        """End what still runs on the loop (a decision hub's follower) before the loop is closed."""
+        rest = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in rest:
+            task.cancel()
+        await asyncio.gather(*rest, return_exceptions=True)
+
     def stop(self) -> None:
         if self._runner is not None:
             self.call(self._runner.cleanup())
@@ -104,7 +120,10 @@ class BackgroundServer:
                 self._serving.result(timeout=10)
             except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
                 self._serving.cancel()
+            if self._thread.is_alive():  # a stream still open past the grace period is cut, not left dangling
+                self.call(self._close_connections(self._uvicorn), timeout=5)
         if self._thread.is_alive():
+            self.call(self._cancel_the_rest(), timeout=5)
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(timeout=10)
         self.loop.close()

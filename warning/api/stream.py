@@ -75,7 +75,9 @@ class DecisionHub:
 
     def committed(self, decisions: Sequence[DecisionRow]) -> None:
         if decisions and self._loop is not None and self._wake is not None:
-            self._loop.call_soon_threadsafe(self._wake.set)
+            # The API may have stopped (its loop closed) while the engine goes on: nobody to wake then.
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._wake.set)
 
     def timed(self, seconds: float, committed: bool) -> None:
         pass
@@ -83,7 +85,8 @@ class DecisionHub:
     # following the log ----------------------------------------------------------------------
 
     async def _ensure_running(self) -> None:
-        if self._task is None:
+        # Started by the first subscriber, and again on a new loop (the API served again in-process).
+        if self._task is None or self._task.done() or self._loop is not asyncio.get_running_loop():
             self._loop = asyncio.get_running_loop()
             self._wake = asyncio.Event()
             self.mark = await run_in_threadpool(self._last_seq)

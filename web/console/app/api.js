@@ -19,6 +19,9 @@ async function call(method, path, body) {
   });
   if (response.status === 204) return null;
   const answer = await response.json().catch(() => ({ error: response.statusText }));
+  if (response.status === 401 && !path.startsWith("/api/session")) {
+    window.dispatchEvent(new Event("warning:signed-out")); // the session ended or expired: sign in again
+  }
   if (!response.ok) {
     const detail = Array.isArray(answer.detail) ? answer.detail.map((d) => `${(d.loc || []).join(".")}: ${d.msg}`) : [];
     throw new Refused(response.status, [answer.error || response.statusText, ...detail].join("; "));

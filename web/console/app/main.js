@@ -125,6 +125,9 @@ function App() {
   const [, redraw] = useState(0);
   useEffect(() => {
     resume().then(setPrincipal);
+    const ended = () => setPrincipal(null);
+    window.addEventListener("warning:signed-out", ended);
+    return () => window.removeEventListener("warning:signed-out", ended);
   }, []);
   if (principal === undefined) return html`<p class="loading">…</p>`;
   if (principal === null) {
