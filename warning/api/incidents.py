@@ -82,14 +82,17 @@ def incidents_router(engine: Engine, accounts: Accounts) -> APIRouter:
         since: datetime | None = None,
         text: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
         code: Annotated[list[IncidentCodeText] | None, Query(max_length=100)] = None,
+        order: Literal["newest", "board"] = "newest",
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     ) -> Response:
         """Incidents the caller may read, newest first: by status, level, hazard, area subtree (a
-        code or prefix), opened since, text in the code, title or reason, and codes."""
+        code or prefix), opened since, text in the code, title or reason, and codes; newest first, or in
+        the board's order (most severe first, then the oldest)."""
         where = IncidentFilter(
             statuses=tuple(s.value for s in status or ()), levels=tuple(v.value for v in level or ()),
             hazards=tuple(hazard or ()), since=since, text=text, codes=tuple(code or ()),
+            board_order=order == "board",
         )  # fmt: skip
         return _json(engine.incidents(principal, where, area=area, limit=limit, offset=offset).model_dump_json())
 

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from warning.domain import Level
 from warning.store.models import (
@@ -28,6 +28,7 @@ class IncidentFilter:
     since: datetime | None = None  # opened at or after
     text: str | None = None  # in the code, title or reason, any case
     codes: tuple[str, ...] = ()  # these incidents only (a console refreshing the rows a decision touched)
+    board_order: bool = False  # most severe first, then the oldest (the board's order); else newest first
 
 
 class IncidentsTx(TransactionPart):
@@ -122,7 +123,7 @@ class IncidentsTx(TransactionPart):
         return list(self.session.scalars(select(IncidentRow).order_by(IncidentRow.id)))
 
     def incidents_page(self, where: IncidentFilter, limit: int, offset: int) -> tuple[list[IncidentRow], int]:
-        """One page of the incidents matching `where`, newest first, and how many match in all."""
+        """One page of the incidents matching `where` in its order, and how many match in all."""
         query = select(IncidentRow)
         if where.statuses:
             query = query.where(IncidentRow.status.in_(where.statuses))
@@ -144,7 +145,12 @@ class IncidentsTx(TransactionPart):
                 func.lower(IncidentRow.reason).contains(needle, autoescape=True),
             ))  # fmt: skip
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = self.session.scalars(query.order_by(IncidentRow.id.desc()).limit(limit).offset(offset))
+        if where.board_order:
+            severity = case({level.value: level.rank for level in Level}, value=IncidentRow.level, else_=0)
+            query = query.order_by(severity.desc(), IncidentRow.opened_at, IncidentRow.id)
+        else:
+            query = query.order_by(IncidentRow.id.desc())
+        rows = self.session.scalars(query.limit(limit).offset(offset))
         return list(rows), int(total)
 
     def open_levels_by_station(self, stations: Collection[str]) -> dict[str, Level]:

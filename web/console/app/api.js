@@ -53,14 +53,15 @@ export async function signOut() {
   csrf = "";
 }
 
-// Every open incident of the caller's area, in pages of the API's largest size.
-export async function openIncidents() {
-  const found = [];
-  for (let offset = 0; ; offset += 500) {
-    const page = await get(`/api/incidents?status=open&status=acknowledged&limit=500&offset=${offset}`);
-    found.push(...page.items);
-    if (found.length >= page.total || page.items.length === 0) return found;
-  }
+// Every open incident of the caller's area, in the board's order: first the rows the board draws at
+// once (`onFirst` has them), then the rest in pages of the API's largest size, read side by side.
+export async function openIncidents(onFirst, firstRows = 150) {
+  const query = "/api/incidents?status=open&status=acknowledged&order=board";
+  const first = await get(`${query}&limit=${firstRows}&offset=0`);
+  onFirst(first.items);
+  const rest = [];
+  for (let offset = firstRows; offset < first.total; offset += 500) rest.push(get(`${query}&limit=500&offset=${offset}`));
+  return [...first.items, ...(await Promise.all(rest)).flatMap((page) => page.items)];
 }
 
 export async function incidentsByCode(codes) {

@@ -104,11 +104,20 @@ export function t(key) {
   return prefixed > 0 ? key.slice(prefixed + 1) : key;
 }
 
+// Building a formatter costs far more than using one: one per language, zone and form, kept.
+const formatters = new Map();
+
 export function formatTime(iso, withDate = true) {
   if (!iso) return "";
-  const options = { timeZone: zone, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false };
-  if (withDate) Object.assign(options, { year: "numeric", month: "2-digit", day: "2-digit" });
-  return new Intl.DateTimeFormat(language, options).format(new Date(iso));
+  const key = `${language}|${zone}|${withDate}`;
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    const options = { timeZone: zone, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false };
+    if (withDate) Object.assign(options, { year: "numeric", month: "2-digit", day: "2-digit" });
+    formatter = new Intl.DateTimeFormat(language, options);
+    formatters.set(key, formatter);
+  }
+  return formatter.format(new Date(iso));
 }
 
 export function formatAge(iso, now = Date.now()) {

@@ -15,6 +15,7 @@ export class Live {
     this.pending = new Set();
     this.timer = null;
     this.loaded = false;
+    this.fresh = null;
     this.stream = new DecisionStream(language, (d) => this.decided(d), (state) => {
       this.connection = state;
       if (state === "live" && this.loaded === "again") this.reload();
@@ -25,10 +26,21 @@ export class Live {
   }
 
   async reload() {
-    const rows = await openIncidents();
-    this.incidents = new Map(rows.map((row) => [row.code, row]));
+    // Rows read again while the list is on its way are newer than the list's: they win.
+    this.fresh = new Map();
+    const take = (rows) => {
+      this.incidents = new Map(rows.map((row) => [row.code, row]));
+      for (const [code, row] of this.fresh) this.keep(code, row);
+      this.changed();
+    };
+    take(await openIncidents(take));
+    this.fresh = null;
     this.loaded = true;
-    this.changed();
+  }
+
+  keep(code, row) {
+    if (row.status === "lifted") this.incidents.delete(code);
+    else this.incidents.set(code, row);
   }
 
   subscribe(listener) {
@@ -57,17 +69,19 @@ export class Live {
   async refresh() {
     const codes = [...this.pending];
     this.pending.clear();
+    let failed = false;
     try {
       const rows = await incidentsByCode(codes);
       for (const row of rows) {
-        if (row.status === "lifted") this.incidents.delete(row.code);
-        else this.incidents.set(row.code, row);
+        this.keep(row.code, row);
+        if (this.fresh) this.fresh.set(row.code, row);
       }
     } catch {
-      for (const code of codes) this.pending.add(code); // tried again with the next decision or reconnect
+      failed = true;
+      for (const code of codes) this.pending.add(code); // tried again shortly, or on reconnecting
     } finally {
-      this.timer = null;
-      if (this.pending.size) this.timer = setTimeout(() => this.refresh(), REFRESH_MS * 5);
+      // Decisions that came while this read was on its way are read next, at once; after a failure, later.
+      this.timer = this.pending.size ? setTimeout(() => this.refresh(), failed ? 2000 : 0) : null;
     }
     this.changed();
   }

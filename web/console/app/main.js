@@ -58,13 +58,13 @@ function Console({ principal, onSignOut }) {
 
   useEffect(() => {
     let closed = false;
-    Promise.all([get("/api/organisation"), get("/api/geometry"), get("/api/stations"), get("/api/rules")]).then(([d, g, s, r]) => {
+    Promise.all([get("/api/organisation"), get("/api/geometry"), get("/api/rules")]).then(([d, g, r]) => {
       if (closed) return;
       setTimeZone(d.time_zone);
       setDirectory(indexDirectory(d, r));
       setGeometry(g);
-      setStations(s);
     });
+    get("/api/stations").then((s) => !closed && setStations(s)); // for the map, which draws them when they come
     const current = new Live(language);
     const off = current.subscribe(() => setVersion((v) => v + 1));
     setLive(current);

@@ -92,7 +92,7 @@ export function SituationMap({ geometry, stations, incidents, onOpen }) {
       },
       series: [{ type: "scatter", coordinateSystem: "geo", data: points, zlevel: 2 }],
     }, { replaceMerge: ["series"] });
-  }, [geometry, stations, incidents, currentLanguage()]);
+  }, [geometry, stations.map((s) => `${s.id}:${s.open_level}`).join(), situation(incidents), currentLanguage()]);
 
   return html`<div class="map" ref=${element} role="img" aria-label=${t("map")}></div>`;
 }
@@ -101,4 +101,12 @@ function centre(located) {
   const lon = located.reduce((sum, s) => sum + s.location[0], 0) / located.length;
   const lat = located.reduce((sum, s) => sum + s.location[1], 0) / located.length;
   return [lon, lat];
+}
+
+// What the map shows of the incidents: the worst level per area and per station. The map is drawn
+// again only when this changes, not at every decision.
+function situation(incidents) {
+  const parts = new Set();
+  for (const incident of incidents) parts.add(`${incident.area}:${incident.level}:${incident.station_id}:${incident.code}`);
+  return [...parts].sort().join("|");
 }
