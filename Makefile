@@ -1,14 +1,15 @@
-# The two commands a newcomer needs: `make demo` (set up, then play the built-in flood drill)
-# and `make test` (set up, then lint, type-check and run the whole suite).
+# The two commands a newcomer needs: `make demo` (set up, play the built-in flood drill, then play
+# it again live with the console up until Ctrl-C) and `make test` (set up, then lint, type-check and
+# run the whole suite, the console's browser tests in Debian's chromium included).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Front-end libraries from npm through the lockfile (Swagger UI for /api/docs); their install
-# scripts are not run (one only reports downloads).
+# Front-end libraries from npm through the lockfile (the console's Preact, htm and ECharts; Swagger
+# UI for /api/docs), served as they are: no build step. Their install scripts are not run.
 WEB_STAMP := web/node_modules/.installed
 
-.PHONY: setup demo test lint bench soak clean
+.PHONY: setup demo test lint bench bench-console soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +25,7 @@ setup: $(STAMP) $(WEB_STAMP)
 
 demo: $(STAMP) $(WEB_STAMP)
 	$(BIN)/warning demo --decision-log var/demo-decisions.jsonl
+	$(BIN)/warning console --demo
 
 lint: $(STAMP) $(WEB_STAMP)
 	$(BIN)/ruff check .
@@ -35,6 +37,10 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/pipeline.py
+
+# The console in Chromium with 1,000 open incidents (a few minutes).
+bench-console: $(STAMP) $(WEB_STAMP)
+	$(BIN)/python bench/console.py
 
 # Outside CI (about half an hour): the crash test with 1,000 kills on SQLite, and on PostgreSQL
 # with two engines sharing the database.

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from warning.access import ACTIONS, Principal, may_read
 from warning.areas import area_prefix, level_of, narrowed, structural_parent, within
+from warning.clock import ScaledClock
 from warning.decisions.events import IncidentAcknowledged, QuorumProgressed, decision_from
 from warning.decisions.render import summary
 from warning.domain import Channel, Incident, IncidentStatus, Level
@@ -225,17 +226,19 @@ class Board(EngineParts):
             for code in sorted(codes, key=lambda c: (len(c.rstrip("0")), c))
             if within(code, principal.area) or within(principal.area, code)
         ]  # fmt: skip
+        # Every department, for its name on a track that went up the tree; pickers offer those in the area.
         departments = [
-            DepartmentView(id=d.id, name=d.name, name_zh=d.name_zh, kind=d.kind, area=d.area)
+            DepartmentView(id=d.id, name=d.name, name_zh=d.name_zh, kind=d.kind, area=d.area,
+                           in_area=may_read(principal, d.area))
             for d in self.org.spec.departments
-            if may_read(principal, d.area)
-        ]
-        readable = {d.id for d in departments}
+        ]  # fmt: skip
+        readable = {d.id for d in departments if d.in_area}
         people = [PersonView(id=p.id, name=p.name, department=p.department)
                   for p in self.org.spec.people if p.department in readable]  # fmt: skip
         hazards = {rule.hazard for rule in self.evaluator.rules.values()} | {p.hazard for p in self.org.spec.policies}
-        return Directory(time_zone=self.org.spec.time_zone, areas=areas, departments=departments, people=people,
-                         hazards=sorted(hazards),
+        speed = self.clock.speed if isinstance(self.clock, ScaledClock) else 1.0
+        return Directory(time_zone=self.org.spec.time_zone, now=self.clock.now(), clock_speed=speed, areas=areas,
+                         departments=departments, people=people, hazards=sorted(hazards),
                          actions=sorted(a for a, roles in ACTIONS.items() if principal.role in roles))  # fmt: skip
 
     def rules_in_force(self, principal: Principal) -> list[RuleView]:

@@ -172,6 +172,7 @@ class DepartmentView(View):
     name_zh: str | None
     kind: str
     area: str
+    in_area: bool = Field(description="within the caller's area (others are listed for their names)")
 
 
 class PersonView(View):
@@ -184,6 +185,10 @@ class Directory(View):
     """What the console names things by, within the caller's area."""
 
     time_zone: str = Field(description="the command centre's: times are shown in it")
+    now: AwareDatetime = Field(description="the engine's time when asked")
+    clock_speed: float = Field(
+        description="how fast the engine's clock runs against the wall: 1, or more in a rehearsal"
+    )
     areas: list[AreaView] = Field(description="the organisation's areas and those the map outlines, parents first")
     departments: list[DepartmentView]
     people: list[PersonView]

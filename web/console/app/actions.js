@@ -38,7 +38,7 @@ function ActionForm({ action, incident, directory, body, setBody }) {
           value=${body.tier || 1} onInput=${set("tier")} /><//>` : null}
         ${body.target === "department" ? html`<${Field} label=${t("department")}><select name="department"
           value=${body.department || ""} onChange=${set("department")}><option value="" disabled>—</option>
-          ${directory.departments.map((d) => html`<option value=${d.id}>${departmentName(directory, d.id)}</option>`)}
+          ${directory.departments.filter((d) => d.in_area).map((d) => html`<option value=${d.id}>${departmentName(directory, d.id)}</option>`)}
           </select><//>` : null}`;
     case "relevel":
       return html`<${Field} label=${t("level")}><select name="level" value=${body.level || ""} onChange=${set("level")}>
@@ -52,7 +52,7 @@ function ActionForm({ action, incident, directory, body, setBody }) {
     case "reassign":
       return html`<${Field} label=${t("department")}><select name="department" value=${body.department || ""}
         onChange=${set("department")}><option value="" disabled>—</option>
-        ${directory.departments.map((d) => html`<option value=${d.id}>${departmentName(directory, d.id)}</option>`)}
+        ${directory.departments.filter((d) => d.in_area).map((d) => html`<option value=${d.id}>${departmentName(directory, d.id)}</option>`)}
         </select><//><${Field} label=${t("reason")}><input name="reason" value=${body.reason || ""} onInput=${set("reason")} /><//>`;
     case "note":
       return html`<${Field} label=${t("text")}><textarea name="text" rows="3" value=${body.text || ""} onInput=${set("text")} /><//>`;

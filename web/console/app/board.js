@@ -110,8 +110,8 @@ function boardRow({ incident, directory, seq, go }) {
       data-seq=${seq} data-status=${incident.status} data-level=${incident.level} onClick=${open} tabindex="0"
       onKeyDown=${(e) => e.key === "Enter" && open()}>
     <td><${LevelBadge} level=${incident.level} /></td>
-    <td class="code"><a href=${`#/incident/${incident.code}`}>${incident.code}</a>${incident.exercise ? html` <span class="drill">演练</span>` : null}</td>
-    <td class="title"><div>${incidentTitle(directory, incident)}</div>
+    <td class="code"><a href=${`#/incident/${incident.code}`}>${incident.code}</a></td>
+    <td class="title"><div>${incident.exercise ? html`<span class="drill">${t("drill")}</span> ` : null}${incidentTitle(directory, incident)}</div>
       <small>${t(`hazard_${incident.hazard}`)} · ${incidentText(incident)}</small></td>
     <td>${areaName(directory, incident.area)}</td>
     <td class="causes" title=${causes.map((c) => `${c.title} (${t(`level_${c.level}`)})`).join("\n")}>${causes.length}</td>

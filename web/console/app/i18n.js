@@ -34,7 +34,7 @@ const WORDS = {
     page_queued: "排队中", page_delivered: "已送达", page_undelivered: "未送达", page_failed: "失败",
     page_answered: "已接听", page_completed: "已完成", page_busy: "占线", "page_no-answer": "无人接听", page_canceled: "已取消", page_expired: "已过期",
     page_held: "暂缓", page_suppressed: "已抑制", page_blocked: "已拦截", page_uncertain: "状态未知",
-    minutes: "分", hours: "小时", days: "天", all: "全部", search: "搜索", readOnly: "只读：规划员不能处置实时事件",
+    drill: "演练", minutes: "分", hours: "小时", days: "天", all: "全部", search: "搜索", readOnly: "只读：规划员不能处置实时事件",
   },
   en: {
     appTitle: "Warning console", board: "Board", duty: "Awaiting me", planner: "Planner", create: "Report incident",
@@ -67,7 +67,7 @@ const WORDS = {
     source_another_agency: "Another agency", source_other: "Other",
     level_blue: "Blue IV", level_yellow: "Yellow III", level_orange: "Orange II", level_red: "Red I",
     role_dispatcher: "Dispatcher", role_duty_officer: "Duty officer", role_planner: "Planner",
-    role_administrator: "Administrator", minutes: "min", hours: "h", days: "d", all: "All", search: "Search",
+    role_administrator: "Administrator", drill: "drill", minutes: "min", hours: "h", days: "d", all: "All", search: "Search",
     readOnly: "Read only: a planner takes no live actions",
   },
 };
@@ -91,6 +91,22 @@ export function setLanguage(value) {
 
 export function setTimeZone(value) {
   zone = value;
+}
+
+// The engine's clock as the page last heard it: a rehearsal's runs faster than the wall, and ages are
+// counted on it, not on the browser's clock.
+let engineAt = Date.now();
+let wallAt = Date.now();
+let speed = 1;
+
+export function setEngineClock(nowIso, clockSpeed) {
+  engineAt = Date.parse(nowIso);
+  wallAt = Date.now();
+  speed = clockSpeed;
+}
+
+export function engineNow() {
+  return engineAt + (Date.now() - wallAt) * speed;
 }
 
 export function timeZone() {
@@ -120,7 +136,7 @@ export function formatTime(iso, withDate = true) {
   return formatter.format(new Date(iso));
 }
 
-export function formatAge(iso, now = Date.now()) {
+export function formatAge(iso, now = engineNow()) {
   const seconds = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000));
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return `${minutes}${t("minutes")}`;

@@ -61,7 +61,7 @@ export function IncidentPage({ code, live, directory, flash }) {
         <span>${t("opened")} ${formatTime(incident.opened_at)}</span>
         ${quorum(incident) ? html`<span>${t("quorum")} ${quorum(incident)}</span>` : null}
         ${incident.silenced ? html`<span class="silenced">🔕 ${incident.silenced}</span>` : null}
-        ${incident.exercise ? html`<span class="drill">演练 drill</span>` : null}
+        ${incident.exercise ? html`<span class="drill">${t("drill")}</span>` : null}
       </div>
       <p>${incidentText(incident)}</p>
       ${incident.content?.cap?.instruction?.[currentLanguage()] ? html`<p class="instruction">${incident.content.cap.instruction[currentLanguage()]}</p>` : null}

@@ -1,7 +1,7 @@
 // The console's shell: sign-in, the pages a role has (hash routes), the connection state, the
 // language switch. Everything it shows comes from the API of the engine that serves it.
 import { html, render, useEffect, useState } from "./ui.js";
-import { currentLanguage, setLanguage, setTimeZone, t } from "./i18n.js";
+import { currentLanguage, setEngineClock, setLanguage, setTimeZone, t } from "./i18n.js";
 import { get, resume, signIn, signOut } from "./api.js";
 import { Live } from "./live.js";
 import { indexDirectory, may } from "./parts.js";
@@ -61,6 +61,7 @@ function Console({ principal, onSignOut }) {
     Promise.all([get("/api/organisation"), get("/api/geometry"), get("/api/rules")]).then(([d, g, r]) => {
       if (closed) return;
       setTimeZone(d.time_zone);
+      setEngineClock(d.now, d.clock_speed);
       setDirectory(indexDirectory(d, r));
       setGeometry(g);
     });

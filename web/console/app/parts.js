@@ -49,9 +49,10 @@ export function quorum(incident) {
 }
 
 // The title in the reader's language: the rule's own (rules carry both), or what a person typed.
+// (An incident is titled after its most severe cause, which may be another rule than its first.)
 export function incidentTitle(directory, incident) {
-  const rule = directory.rulesById.get(incident.rule_id);
-  if (rule && incident.title === rule.title) return currentLanguage() === "zh-CN" && rule.title_zh ? rule.title_zh : rule.title;
+  const rule = directory.rulesByTitle.get(incident.title);
+  if (rule) return currentLanguage() === "zh-CN" && rule.title_zh ? rule.title_zh : rule.title;
   return incident.title;
 }
 
@@ -63,7 +64,7 @@ export function incidentText(incident) {
 export function indexDirectory(directory, rules) {
   return {
     ...directory,
-    rulesById: new Map(rules.map((r) => [r.id, r])),
+    rulesByTitle: new Map(rules.map((r) => [r.title, r])),
     areasByCode: new Map(directory.areas.map((a) => [a.code, a])),
     departmentsById: new Map(directory.departments.map((d) => [d.id, d])),
     peopleById: new Map(directory.people.map((p) => [p.id, p])),
