@@ -154,6 +154,13 @@ def test_a_duty_officer_acknowledges_with_one_tap_on_a_phone(sign_in: SignIn, li
     expect(card).to_be_visible(timeout=PUSHED_WITHIN)
     width = officer.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width} px wide on a 390 px phone"
+    officer.evaluate("location.hash = '#/incident/F0001'")  # the incident page offers what a duty officer may do
+    actions = officer.get_by_test_id("actions")
+    expect(actions.locator("button[data-action=acknowledge]")).to_be_visible()
+    expect(actions.locator("button[data-action=handover]")).to_be_visible()
+    expect(actions.locator("button[data-action=escalate]")).to_be_visible()
+    expect(actions.locator("button[data-action=lift]")).to_have_count(0)  # lifting is a dispatcher's
+    officer.evaluate("location.hash = '#/duty'")
     card.locator("button[data-action=acknowledge]").tap()
     expect(card).to_have_count(0, timeout=PUSHED_WITHIN)
     assert live.store.incidents()[0].acknowledged_by == "wang-wei"

@@ -24,7 +24,9 @@ DEMO_DATABASE = PROJECT_ROOT / "var" / "console-demo.db"
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="0: any free port")
 @click.option("--speed", type=click.FloatRange(1, 600), default=20.0, show_default=True,
               help="how many times faster than the wall the scenario's clock runs")  # fmt: skip
-def console(demo: bool, scenario: Path, port: int, speed: float) -> None:
+@click.option("--database", type=click.Path(dir_okay=False, path_type=Path), default=DEMO_DATABASE, show_default=True,
+              help="the demonstration's SQLite file, made afresh")  # fmt: skip
+def console(demo: bool, scenario: Path, port: int, speed: float, database: Path) -> None:
     """The command-centre console. A running engine serves it at /console; with --demo, play a scenario
     live on a fresh database and keep the console up until interrupted."""
     if not demo:
@@ -33,13 +35,17 @@ def console(demo: bool, scenario: Path, port: int, speed: float) -> None:
         return
     from warning.drills.rehearsal import DEMO_USERS, Rehearsal  # deferred: builds the whole engine
 
-    DEMO_DATABASE.unlink(missing_ok=True)  # each demonstration starts afresh
     try:
-        rehearsal = Rehearsal(scenario, f"sqlite:///{DEMO_DATABASE}", speed=speed, port=port)
+        database.unlink(missing_ok=True)  # each demonstration starts afresh
+        database.parent.mkdir(parents=True, exist_ok=True)
+        rehearsal = Rehearsal(scenario, f"sqlite:///{database}", speed=speed, port=port)
     except ConfigFileError as exc:
         for problem in exc.problems:
             click.echo(problem, err=True)
         sys.exit(2)
+    except OSError as exc:
+        click.echo(f"{database}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
     stop = threading.Event()
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, lambda *_: stop.set())

@@ -5,7 +5,7 @@ import { LEVELS, currentLanguage, t } from "./i18n.js";
 import { post } from "./api.js";
 import { departmentName, may } from "./parts.js";
 
-// action -> [API path under the incident, access action, form fields]
+// action -> [API path under the incident, the access action (warning/access.py)]
 export const ACTIONS = {
   ackFor: ["ack-for", "acknowledge_for"],
   escalate: ["escalate", "escalate"],
@@ -15,12 +15,18 @@ export const ACTIONS = {
   note: ["notes", "note"],
   repage: ["repage", "repage"],
 };
+// Taken as the organisation's person the caller is (a duty officer, for their own department).
+const OWN = {
+  acknowledge: ["ack", "acknowledge"],
+  handover: ["handover", "hand_over"],
+};
+const PATHS = { ...ACTIONS, ...OWN };
 
 function Field({ label, children }) {
   return html`<label class="field"><span>${label}</span>${children}</label>`;
 }
 
-function ActionForm({ action, incident, directory, body, setBody }) {
+function ActionForm({ action, incident, directory, principal, body, setBody }) {
   const set = (key) => (e) => setBody({ ...body, [key]: e.target.value });
   const engaged = new Set((incident.escalations || []).map((track) => track.department));
   const people = directory.people.filter((p) => engaged.size === 0 || engaged.has(p.department));
@@ -56,6 +62,11 @@ function ActionForm({ action, incident, directory, body, setBody }) {
         </select><//><${Field} label=${t("reason")}><input name="reason" value=${body.reason || ""} onInput=${set("reason")} /><//>`;
     case "note":
       return html`<${Field} label=${t("text")}><textarea name="text" rows="3" value=${body.text || ""} onInput=${set("text")} /><//>`;
+    case "handover":
+      return html`<${Field} label=${t("handoverTo")}><select name="to" value=${body.to || ""} onChange=${set("to")}>
+        <option value="" disabled>—</option>
+        ${directory.people.filter((p) => p.department === principal.department && p.id !== principal.person)
+          .map((p) => html`<option value=${p.id}>${p.name}</option>`)}</select><//>`;
     case "repage":
       return html`<${Field} label=${t("people")}><select name="people" multiple value=${body.people || []}
         onChange=${(e) => setBody({ ...body, people: [...e.target.selectedOptions].map((o) => o.value) })}>
@@ -85,6 +96,8 @@ function requestBody(action, body) {
       return { text: body.text || "" };
     case "repage":
       return body.people && body.people.length ? { people: body.people } : {};
+    case "handover":
+      return { to: body.to };
     default:
       return {};
   }
@@ -96,22 +109,38 @@ export function PreviewList({ preview }) {
     <ul>${preview.decisions.map((d) => html`<li>${d}</li>`)}</ul>
     <h4>${t("willPage")}</h4>
     ${preview.pages.length === 0 ? html`<p>${t("nobodyPaged")}</p>`
-      : html`<ul class="preview-pages">${preview.pages.map((p) => html`<li>${p.person_name} · ${p.department_name} ·
-        ${t(`channel_${p.channel}`)}</li>`)}</ul>`}
+      : html`<ul class="preview-pages">${preview.pages.map((p) => html`<li>${p.person_name} · ${p.department_name}
+        ${p.channel ? ` · ${t(`channel_${p.channel}`)}` : ""}</li>`)}</ul>`}
   </div>`;
 }
 
-export function ActionDialog({ action, incident, directory, onClose, onDone }) {
+// What acknowledging or handing over will do, said here: the engine has no preview of these (they
+// record one decision, and a hand-over pages the colleague named).
+function ownPreview(action, incident, directory, principal, body) {
+  if (action === "acknowledge") {
+    return { decisions: [`${principal.name} · ${t("acknowledge")} · ${incident.code}`], pages: [] };
+  }
+  const colleague = directory.peopleById.get(body.to);
+  if (!colleague) return null;
+  return { decisions: [`${principal.name} → ${colleague.name} · ${t("handover")} · ${incident.code}`],
+    pages: [{ person_name: colleague.name, department_name: departmentName(directory, colleague.department) }] };
+}
+
+export function ActionDialog({ action, incident, directory, principal, onClose, onDone }) {
   const [body, setBody] = useState(action === "escalate" ? { target: "next" } : {});
   const [preview, setPreview] = useState(null);
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
-  const path = `/api/incidents/${incident.code}/${ACTIONS[action][0]}`;
+  const path = `/api/incidents/${incident.code}/${PATHS[action][0]}`;
   const language = currentLanguage();
 
   useEffect(() => {
     setPreview(null);
     setError("");
+    if (action in OWN) {
+      setPreview(ownPreview(action, incident, directory, principal, body));
+      return undefined;
+    }
     const timer = setTimeout(async () => {
       try {
         setPreview(await post(`${path}/preview?language=${language}`, requestBody(action, body)));
@@ -138,7 +167,8 @@ export function ActionDialog({ action, incident, directory, onClose, onDone }) {
   return html`<div class="dialog-backdrop" onClick=${(e) => e.target === e.currentTarget && onClose()}>
     <form class="dialog" role="dialog" aria-modal="true" aria-label=${t(action)} onSubmit=${confirm} data-testid="action-dialog">
       <h3>${t(action)} · ${incident.code}</h3>
-      <${ActionForm} action=${action} incident=${incident} directory=${directory} body=${body} setBody=${setBody} />
+      <${ActionForm} action=${action} incident=${incident} directory=${directory} principal=${principal}
+        body=${body} setBody=${setBody} />
       <h4 class="preview-title">${t("preview")}</h4>
       ${preview ? html`<${PreviewList} preview=${preview} />` : error ? null : html`<p class="muted">${t("loading")}</p>`}
       ${error ? html`<p class="error" role="alert">${error}</p>` : null}
@@ -150,9 +180,10 @@ export function ActionDialog({ action, incident, directory, onClose, onDone }) {
   </div>`;
 }
 
-export function ActionButtons({ incident, directory, open }) {
+export function ActionButtons({ incident, directory, principal, open }) {
   if (incident.status === "lifted") return null;
-  const shown = Object.entries(ACTIONS).filter(([, [, access]]) => may(directory, access));
+  const own = principal.person ? Object.entries(OWN) : []; // only someone of the organisation acknowledges as themselves
+  const shown = [...own, ...Object.entries(ACTIONS)].filter(([, [, access]]) => may(directory, access));
   if (!shown.length) return html`<p class="muted read-only">${t("readOnly")}</p>`;
   return html`<div class="actions" data-testid="actions">
     ${shown.map(([action]) => html`<button type="button" data-action=${action} onClick=${() => open(action)}>${t(action)}</button>`)}

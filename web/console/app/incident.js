@@ -16,7 +16,7 @@ function Evidence({ cause }) {
   </li>`;
 }
 
-export function IncidentPage({ code, live, directory, flash }) {
+export function IncidentPage({ code, live, directory, principal, flash }) {
   const [detail, setDetail] = useState(null);
   const [timeline, setTimeline] = useState([]);
   const [readings, setReadings] = useState(null);
@@ -67,7 +67,7 @@ export function IncidentPage({ code, live, directory, flash }) {
       ${incident.content?.cap?.instruction?.[currentLanguage()] ? html`<p class="instruction">${incident.content.cap.instruction[currentLanguage()]}</p>` : null}
       ${incident.report ? html`<p class="report">${incident.report.description}
         ${incident.report.callback ? html` · ${t("callback")} ${incident.report.callback}` : null}</p>` : null}
-      <${ActionButtons} incident=${incident} directory=${directory} open=${setDialog} />
+      <${ActionButtons} incident=${incident} directory=${directory} principal=${principal} open=${setDialog} />
     </header>
     <div class="incident-grid">
       <div class="panel">
@@ -94,7 +94,7 @@ export function IncidentPage({ code, live, directory, flash }) {
         </ol>
       </div>
     </div>
-    ${dialog ? html`<${ActionDialog} action=${dialog} incident=${incident} directory=${directory}
+    ${dialog ? html`<${ActionDialog} action=${dialog} incident=${incident} directory=${directory} principal=${principal}
       onClose=${() => setDialog(null)} onDone=${(message) => { setDialog(null); flash(message); load(); }} />` : null}
   </section>`;
 }

@@ -89,7 +89,8 @@ function Console({ principal, onSignOut }) {
   const path = route === "#/" ? home : route;
   let page;
   if (path.startsWith("#/incident/")) {
-    page = html`<${IncidentPage} key=${path} code=${path.slice(11)} live=${live} directory=${directory} flash=${flash} />`;
+    page = html`<${IncidentPage} key=${path} code=${path.slice(11)} live=${live} directory=${directory}
+      principal=${principal} flash=${flash} />`;
   } else if (path === "#/create" && may(directory, "create")) {
     page = html`<${CreatePage} directory=${directory} go=${go} flash=${flash} />`;
   } else if (path === "#/duty" && principal.department) {
