@@ -130,7 +130,7 @@ export function formatTime(iso, withDate = true) {
   if (!formatter) {
     const options = { timeZone: zone, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false };
     if (withDate) Object.assign(options, { year: "numeric", month: "2-digit", day: "2-digit" });
-    formatter = new Intl.DateTimeFormat(language, options);
+    formatter = new Intl.DateTimeFormat(language === "en" ? "en-GB" : language, options); // en: day first, 24 h
     formatters.set(key, formatter);
   }
   return formatter.format(new Date(iso));
