@@ -27,7 +27,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from notifiers.simulator.server import TwilioSimulator
 from tests.conftest import ROOT, START, unfit_decisions
@@ -219,13 +219,17 @@ def _play(database_url: str, engines: int, tmp_path: Path, seed: int) -> tuple[l
         slot.spawn()
     store = Store(database_url)
     try:
-        deadline = time.monotonic() + 90
+        # Settled: every page sent, every track run out, and the readings file read to its end (the
+        # engines left running read it from the top again; on a slow machine that outlasts the pages).
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             with store.transaction() as tx:
                 rows = store.notifications()
                 unsent = [row for row in rows if row.provider_sid is None]
                 tracks = [t for i in store.incidents() for t in tx.escalations_of(i.id)]
-            if len(rows) >= 50 and not unsent and tracks and all(t.state == "exhausted" for t in tracks):
+                stored = tx.session.scalar(select(func.count()).select_from(ProcessedReadingRow)) or 0
+            exhausted = tracks and all(t.state == "exhausted" for t in tracks)
+            if len(rows) >= 50 and not unsent and exhausted and stored >= READINGS_PER_GAUGE * len(DISTRICTS):
                 break
             time.sleep(0.5)
     finally:
