@@ -26,7 +26,7 @@ from warning.clock import live_clock
 from warning.commands.client import api_option, call_api, token_option
 from warning.decisions.events import decision_schema
 from warning.domain import EARLIEST_INSTANT, LATEST_INSTANT, Level, Reading
-from warning.drills.report import narrative_lines, timeline_lines
+from warning.drills.report import narrative_lines, score_lines, timeline_lines
 from warning.drills.runner import DrillResult, run_drill, write_decision_log
 from warning.engine import Payload
 from warning.errors import ConfigFileError, DatabaseUnavailable, ReadingRejected, SchemaMismatch, SettingsError
@@ -131,8 +131,14 @@ def drill() -> None:
 )
 @click.option("--db", "database_url", default=None, help="database URL (default: a fresh temporary SQLite file)")
 def drill_run(scenario: Path, decision_log: Path | None, database_url: str | None) -> None:
-    """Run SCENARIO and print its timeline."""
-    _play(scenario, database_url, decision_log)
+    """Run SCENARIO, print its timeline and its expectations scored; exit 1 if any is missed."""
+    result = _play(scenario, database_url, decision_log)
+    if result.scores:
+        click.echo("\nExpectations")
+        for line in score_lines(result):
+            click.echo("  " + line)
+    if result.missed:
+        sys.exit(1)
 
 
 @main.group()

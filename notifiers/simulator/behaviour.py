@@ -13,8 +13,9 @@ Duration = Annotated[timedelta, BeforeValidator(duration_field)]
 
 
 # One answer to a create request: accepted, refused (429 / 500 / 503, nothing created), created then
-# answered 500 (`error_after`), or created then the connection closed with no answer (`drop`).
-Answer = Literal["ok", "429", "500", "503", "error_after", "drop"]
+# answered 500 (`error_after`), created then the connection closed with no answer (`drop`), or
+# nothing created and the connection closed with no answer (`lost`: to the client, a timeout).
+Answer = Literal["ok", "429", "500", "503", "error_after", "drop", "lost"]
 # HTTP statuses may be written as numbers (`[429, 503]` in YAML or JSON).
 ScriptedAnswer = Annotated[Answer, BeforeValidator(lambda value: str(value) if isinstance(value, int) else value)]
 
@@ -38,6 +39,16 @@ class Faults(BaseModel):
     burst_length: int = Field(default=0, ge=0)
     burst_status: Annotated[Literal["429", "500", "503"], BeforeValidator(str)] = "429"
     seed: int = 0
+
+
+class Outage(BaseModel):
+    """The provider in trouble on a channel: every create request gets `answer`; with `ok` and
+    `delivers` false, it is accepted and then dropped by the carrier (no receipt; calls fail)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    answer: ScriptedAnswer = "503"
+    delivers: bool = True
 
 
 class PhoneBehaviour(BaseModel):

@@ -22,14 +22,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urljoin
 
 import aiohttp
 from aiohttp import BasicAuth, web
 from pydantic import ValidationError
 
-from notifiers.simulator.behaviour import Answer, Faults, PhoneBehaviour
+from notifiers.simulator.behaviour import Answer, Faults, Outage, PhoneBehaviour
 from notifiers.twilio_signature import TwilioSignature
 from warning.clock import Clock, SystemClock
 from warning.serving import BackgroundServer
@@ -135,6 +135,9 @@ class TwilioSimulator:
         self.events: list[dict[str, Any]] = []
         self._faults = _FaultPlayer(Faults())
         self._number_faults: dict[str, _FaultPlayer] = {}
+        # A provider-wide outage per channel (drills' fault injects), over every number's own script.
+        self._outages: dict[str, Outage] = {}
+        self._callbacks_lost: set[str] = set()  # channels whose status callbacks never arrive
         self._session: aiohttp.ClientSession | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._advance_lock: asyncio.Lock | None = None
@@ -190,6 +193,31 @@ class TwilioSimulator:
         self._number_faults.pop(phone, None)
         if behaviour.script or behaviour.faults is not None:
             self._number_faults[phone] = _FaultPlayer(behaviour.faults or self._faults.faults, behaviour.script)
+
+    def set_outage(self, channel: Literal["sms", "voice"], outage: Outage | None) -> None:
+        """The provider in trouble on one channel until told otherwise (None: working again)."""
+        if outage is None:
+            self._outages.pop(channel, None)
+        else:
+            self._outages[channel] = outage
+
+    def lose_callbacks(self, channel: Literal["sms", "voice"], lost: bool) -> None:
+        """Status callbacks of the channel are lost (the resources still change: a fetch sees them)."""
+        if lost:
+            self._callbacks_lost.add(channel)
+        else:
+            self._callbacks_lost.discard(channel)
+
+    def send_sms_from(self, phone: str, body: str) -> None:
+        """Someone texts our number (as a player replying by hand): delivered to our inbound SMS webhook."""
+        self.server.call(self._inbound_sms(phone, body))
+
+    async def _inbound_sms(self, phone: str, body: str) -> None:
+        ours = next((number for number, config in self._numbers.items() if config.sms_url), None)
+        if ours is None:
+            self._log("reply_dropped", reason="no SMS URL configured for any of our numbers")
+            return
+        await self._reply_action({"to": phone, "from": ours}, body)()
 
     def configure_number(self, phone: str, *, sms_url: str | None, voice_url: str | None = None) -> None:
         """Our own Twilio number: where inbound SMS and calls to it are sent."""
@@ -271,9 +299,16 @@ class TwilioSimulator:
             **fields,
         }
 
-    def _fault(self, to: str) -> Answer:
+    def _fault(self, to: str, channel: str) -> Answer:
         """The answer to play on this create request to `to`."""
+        outage = self._outages.get(channel)
+        if outage is not None and outage.answer != "ok":
+            return outage.answer
         return self._number_faults.get(to, self._faults).next()
+
+    def _dropped_by_carrier(self, channel: str) -> bool:
+        outage = self._outages.get(channel)
+        return outage is not None and outage.answer == "ok" and not outage.delivers
 
     def _answer_created(self, request: web.Request, fault: Answer, resource: dict[str, Any]) -> web.Response:
         if fault == "error_after":
@@ -287,13 +322,18 @@ class TwilioSimulator:
         public = {key: value for key, value in resource.items() if not key.startswith("_")}
         return web.json_response(public, status=201)
 
-    def _refused(self, fault: Answer, to: str) -> web.Response | None:
+    def _refused(self, request: web.Request, fault: Answer, to: str) -> web.Response | None:
         if fault == "429":
             self._log("fault", fault="429", to=to)
             return _error(429, 20429, "Too Many Requests")
         if fault in ("500", "503"):
             self._log("fault", fault="error_before", status=int(fault), to=to)
             return _error(int(fault), 20500, "Internal Server Error" if fault == "500" else "Service Unavailable")
+        if fault == "lost":  # nothing created and no answer: to the client, a timeout
+            self._log("fault", fault="lost", to=to)
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=500)
         return None
 
     async def _list_messages(self, request: web.Request) -> web.Response:
@@ -329,8 +369,8 @@ class TwilioSimulator:
         if missing is not None:
             return missing
         to, sender, body = str(form["To"]), str(form["From"]), str(form["Body"])
-        fault = self._fault(to)
-        refused = self._refused(fault, to)
+        fault = self._fault(to, "sms")
+        refused = self._refused(request, fault, to)
         if refused is not None:
             return refused
         sid = self._sid("SM")
@@ -372,8 +412,8 @@ class TwilioSimulator:
         if missing is not None:
             return missing
         to, sender, url = str(form["To"]), str(form["From"]), str(form["Url"])
-        fault = self._fault(to)
-        refused = self._refused(fault, to)
+        fault = self._fault(to, "voice")
+        refused = self._refused(request, fault, to)
         if refused is not None:
             return refused
         sid = self._sid("CA")
@@ -458,11 +498,13 @@ class TwilioSimulator:
         final = {"deliver": "delivered", "undelivered": "undelivered", "fail": "failed", "no-receipt": None}[
             behaviour.sms
         ]
+        if self._dropped_by_carrier("sms"):
+            final = None  # accepted, then lost in the carrier's network: no receipt ever comes
 
         def set_status(status: str) -> Callable[[], Awaitable[None]]:
             async def run() -> None:
                 message["status"] = status
-                if callback:
+                if callback and "sms" not in self._callbacks_lost:
                     await self._webhook(
                         callback,
                         {
@@ -511,6 +553,8 @@ class TwilioSimulator:
         behaviour = self._behaviour.get(call["to"], PhoneBehaviour())
         outcome = {"answer": "in-progress", "no-answer": "no-answer", "busy": "busy", "fail": "failed"}
         status = outcome[behaviour.voice]
+        if self._dropped_by_carrier("voice"):
+            status = "failed"
         self._schedule(timedelta(seconds=1), self._call_status(call, "ringing"))
         if status != "in-progress":
             ring = behaviour.answer_after if status == "no-answer" else timedelta(seconds=2)
@@ -532,7 +576,7 @@ class TwilioSimulator:
     def _call_status(self, call: dict[str, Any], status: str) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             call["status"] = status
-            if call["_callback"]:
+            if call["_callback"] and "voice" not in self._callbacks_lost:
                 await self._webhook(call["_callback"], self._call_params(call, status))
 
         return run
@@ -553,7 +597,7 @@ class TwilioSimulator:
                 action = urljoin(call["_url"], gather.get("action") or call["_url"])
                 twiml = await self._webhook(action, {**params, "Digits": key})
             call["status"], call["duration"] = "completed", str(int((self._now - started).total_seconds()) + 20)
-            if call["_callback"]:
+            if call["_callback"] and "voice" not in self._callbacks_lost:
                 await self._webhook(
                     call["_callback"], {**self._call_params(call, "completed"), "CallDuration": call["duration"]}
                 )

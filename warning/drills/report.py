@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from warning.decisions.events import (
@@ -152,3 +152,23 @@ def narrative_lines(result: DrillResult) -> list[str]:
     if not by_incident:
         lines.append("No warning was raised.")
     return lines
+
+
+def score_lines(result: DrillResult) -> list[str]:
+    """Each expectation with its verdict, the time measured and what decided it."""
+    lines = []
+    for score in result.scores:
+        spec = score.expectation
+        measured = f" ({_span(score.measured)})" if score.measured is not None else ""
+        lines.append(f"{spec.id:<5} {score.verdict.value.upper():<15} {spec.objective}{measured}")
+        lines.append(f"      {score.detail}")
+    if result.scores:
+        met = sum(score.verdict.value == "met" for score in result.scores)
+        lines.append(f"{met} of {len(result.scores)} met, {len(result.missed)} missed, "
+                     f"{len(result.scores) - met - len(result.missed)} not applicable")  # fmt: skip
+    return lines
+
+
+def _span(span: timedelta) -> str:
+    minutes, seconds = divmod(int(span.total_seconds()), 60)
+    return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"

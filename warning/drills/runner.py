@@ -12,7 +12,7 @@ import json
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,11 @@ from warning.clock import VirtualClock
 from warning.decisions.events import decision_from
 from warning.decisions.render import Names, summary
 from warning.domain import Reading
-from warning.drills.scenario import InjectSpec, ScenarioSpec, load_scenario, series_files
+from warning.drills.expectations import Evaluation, Score, Verdict
+from warning.drills.faults import FaultBoard
+from warning.drills.injects import InjectSpec
+from warning.drills.players import InjectOutcome, play
+from warning.drills.scenario import ScenarioSpec, load_scenario, series_files
 from warning.drills.series import SeriesLine, read_series
 from warning.engine import Engine, Payload
 from warning.store import Store
@@ -42,6 +46,15 @@ class DrillResult:
     store_url: str
     series_readings: int = 0
     names: Names = field(default_factory=Names)  # how the organisation of the drill names people and departments
+    injects: list[InjectOutcome] = field(default_factory=list)  # what became of each fault, action and report
+    scores: list[Score] = field(default_factory=list)  # each expectation, in the scenario's order
+    series: dict[str, list[tuple[datetime, float]]] = field(default_factory=dict)  # warned stations' readings
+    dropped_readings: int = 0  # readings a silent station or area never sent
+    department_of: dict[str, str] = field(default_factory=dict)  # person -> department
+
+    @property
+    def missed(self) -> list[Score]:
+        return [score for score in self.scores if score.verdict is Verdict.missed]
 
 
 def decision_log(store: Store) -> list[dict[str, Any]]:
@@ -113,24 +126,28 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
     simulator, engine = runtime.simulator, runtime.engine
     for phone, behaviour in spec.players.items():
         simulator.set_behaviour(phone, behaviour)
+    faults = FaultBoard(simulator, dict(spec.players), engine.evaluator.area_of)
 
     timeline: list[TimelineEntry] = []
+    outcomes: list[InjectOutcome] = []
+    numbers = {id(inject): index + 1 for index, inject in enumerate(spec.injects)}
     events = scenario_events(spec, path)
     head = next(events, None)
     end = spec.start + spec.duration
     seen, series_readings = 0, 0
     try:
         while True:
-            players_due = simulator.next_at()
-            due = (head[0] if head else None, engine.next_due_at(), players_due)
+            due = (head[0] if head else None, engine.next_due_at(), simulator.next_at(), faults.next_at())
             candidates = [moment for moment in due if moment is not None]
             if not candidates or min(candidates) > end:
                 break
             moment = max(min(candidates), clock.now())
             clock.advance_to(moment)
+            for ended in faults.end_due(moment):
+                timeline.append(TimelineEntry(moment, "fault", f"ended: {ended.describe()}"))
             simulator.advance(moment)  # the players act first (and their clock moves on: a reply is timed from now)
             # The readings due at one moment are one batch (one transaction), as a feed delivers them;
-            # a silence set at that moment splits the batch where it stands in the file.
+            # any other inject at that moment splits the batch where it stands in the file.
             batch: list[tuple[str, Payload]] = []
             shown: list[bool] = []
             stamp = moment.isoformat()  # every reading of the moment was observed then
@@ -138,16 +155,25 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
                 _, event, source = head
                 head = next(events, None)
                 if isinstance(event, SeriesLine):
-                    batch.append((source, {"observed_at": stamp, **event.reading}))
-                    shown.append(False)
                     series_readings += 1
-                elif event.silence is not None:
-                    timeline.extend(_ingest(engine, batch, shown, moment))
-                    engine.add_silence(event.silence.by, event.silence.request())  # checked by load_scenario
+                    if not faults.silent(event.reading):
+                        batch.append((source, {"observed_at": stamp, **event.reading}))
+                        shown.append(False)
+                elif event.reading is not None:
+                    if not faults.silent(event.reading):
+                        batch.append((source, {"observed_at": stamp, **event.reading}))
+                        shown.append(True)
+                elif event.fault is not None:
+                    faults.start(event.fault, moment)
+                    outcomes.append(InjectOutcome(event.id or f"#{numbers[id(event)]}", moment, "fault",
+                                                  event.fault.describe(), event.expect, True, "in force"))  # fmt: skip
+                    timeline.append(TimelineEntry(moment, "fault", event.fault.describe()))
                 else:
-                    assert event.reading is not None
-                    batch.append((source, {"observed_at": stamp, **event.reading}))
-                    shown.append(True)
+                    timeline.extend(_ingest(engine, batch, shown, moment))
+                    outcome = play(engine, simulator, event, numbers[id(event)], moment)
+                    outcomes.append(outcome)
+                    timeline.append(TimelineEntry(moment, "inject", f"{outcome.id} {outcome.what}: {outcome.result}"))
+                    simulator.advance(moment)  # a text a player just sent reaches us now
             timeline.extend(_ingest(engine, batch, shown, moment))
             engine.tick()
             decisions = runtime.store.decisions(after=seen)
@@ -155,9 +181,36 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
             timeline.extend(TimelineEntry(row.at, row.kind, summary(decision_from(row.data), "en", names))
                             for row in decisions)  # fmt: skip
             seen = decisions[-1].seq if decisions else seen
-        return DrillResult(spec, decision_log(runtime.store), timeline, database_url, series_readings,
-                           engine.org.display_names())  # fmt: skip
+        log = decision_log(runtime.store)
+        org = engine.org
+        department_of = {person_id: person.department for person_id, person in org.people.items()}
+        series = warned_series(runtime.store, log, spec.start)
+        scores = Evaluation(log, department_of, spec.roster, end, series).score(spec.expectations)
+        return DrillResult(spec, log, timeline, database_url, series_readings, org.display_names(),
+                           injects=outcomes, scores=scores, series=series, dropped_readings=faults.dropped,
+                           department_of=department_of)  # fmt: skip
     finally:
         runtime.close()
         if workdir is not None:
             workdir.cleanup()
+
+
+def warned_series(store: Store, log: list[dict[str, Any]], start: datetime) -> dict[str, list[tuple[datetime, float]]]:
+    """The readings of every station a warning was opened on, of the kind its rule judged: what the
+    report plots and the `lifted` expectation reads."""
+    kinds: dict[str, str] = {}
+    for row in log:
+        if row["kind"] == "incident_opened" or row["kind"] == "cause_added":
+            evidence = row["data"]["evidence"]
+            reading = evidence.get("reading") or {}
+            if isinstance(reading.get("kind"), str):
+                kinds.setdefault(evidence["station"], reading["kind"])
+    if not kinds:
+        return {}
+    with store.transaction() as tx:
+        readings = tx.readings_since(start - timedelta(seconds=1), set(kinds))
+    series: dict[str, list[tuple[datetime, float]]] = {station: [] for station in kinds}
+    for reading in readings:
+        if reading.kind == kinds[reading.sensor_id]:
+            series[reading.sensor_id].append((reading.observed_at, reading.value))
+    return series

@@ -1,68 +1,26 @@
-"""Drill scenario files: a timeline of injects on a virtual clock, the drill roster, and how each
-player's phone behaves in the Twilio simulator."""
+"""Drill scenario files: a timeline of injects on a virtual clock (the Master Scenario Events List),
+the drill roster, how each player's phone behaves in the Twilio simulator, and the expectations the
+drill is scored against. Every problem is refused at load with its `file:line`: an unknown person,
+station, area or department, an inject after the end, a fault on a number outside the roster."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from notifiers.simulator.behaviour import PhoneBehaviour
-from warning.domain import AwareDatetime, Level, duration_field
+from warning.areas import within
+from warning.domain import AwareDatetime
+from warning.drills.expectations import ExpectationSpec
+from warning.drills.injects import Duration, InjectSpec, Phone
 from warning.drills.series import check_series
-from warning.errors import FileProblem, ScenarioFileError
+from warning.errors import ConfigFileError, FileProblem, ScenarioFileError
 from warning.escalation.org import Organisation, load_organisation
-from warning.silences import SilenceRequest, scoped_area
-from warning.yamlfile import FileName, YamlDocument, load_spec
-
-Duration = Annotated[timedelta, BeforeValidator(duration_field)]
-
-
-def _offset(value: Any) -> timedelta:
-    if value in (0, "0", "0m", "0s"):
-        return timedelta(0)
-    return duration_field(value)
-
-
-Offset = Annotated[timedelta, BeforeValidator(_offset)]
-Phone = Annotated[str, Field(pattern=r"^\+\d{6,15}$")]
-
-
-class DrillSilence(BaseModel):
-    """A maintenance window someone sets during the drill (as `warning silence add` would)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    by: str = Field(description="person id of whoever sets it, as in the organisation file")
-    duration: Duration
-    area: str | None = None
-    station: str | None = None
-    rule: str | None = None
-    up_to: Level | None = None
-    reason: str
-
-    def request(self) -> SilenceRequest:
-        return SilenceRequest(area=self.area, station=self.station, rule=self.rule, up_to=self.up_to,
-                              duration=self.duration, reason=self.reason)  # fmt: skip
-
-
-class InjectSpec(BaseModel):
-    """One event on the drill timeline, `at` after the start. A reading goes through the same
-    decoding as a live feed, so a malformed reading here is dead-lettered exactly as it would be live."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    at: Offset
-    reading: dict[str, Any] | None = None
-    silence: DrillSilence | None = None
-
-    @model_validator(mode="after")
-    def _one_event(self) -> Self:
-        if (self.reading is None) == (self.silence is None):
-            raise ValueError("an inject is either a reading or a silence")
-        return self
+from warning.rulebook.compiler import load_rulebook
+from warning.silences import scoped_area
+from warning.yamlfile import FileName, YamlDocument, read_yaml, validate_document
 
 
 class ScenarioSpec(BaseModel):
@@ -79,6 +37,7 @@ class ScenarioSpec(BaseModel):
     injects: list[InjectSpec] = Field(default_factory=list)
     # Readings at scale, one per line with its `at` (JSON lines or CSV), streamed as the drill goes.
     series: list[FileName] = Field(default_factory=list)
+    expectations: list[ExpectationSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _something_happens(self) -> Self:
@@ -92,9 +51,29 @@ def series_files(spec: ScenarioSpec, path: Path) -> list[Path]:
     return [(path.parent / name).resolve() for name in spec.series]
 
 
-def load_scenario(path: Path) -> tuple[ScenarioSpec, list[Path], Path]:
+class VariantSpec(BaseModel):
+    """A variant of another scenario (`base`): the same drill with players changed, and injects and
+    expectations added, e.g. one more phone out of reach."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    base: FileName
+    name: str
+    description: str = ""
+    players: dict[Phone, PhoneBehaviour] = Field(default_factory=dict, description="replace the base's, by number")
+    injects: list[InjectSpec] = Field(default_factory=list, description="added to the base's")
+    expectations: list[ExpectationSpec] = Field(default_factory=list, description="added to the base's")
+
+
+MOST_VARIANT_DEPTH = 4
+
+
+def load_scenario(path: Path, _depth: int = 0) -> tuple[ScenarioSpec, list[Path], Path]:
     """The scenario, with its rule and organisation paths resolved relative to the scenario file."""
-    spec, document = load_spec(path, ScenarioSpec, ScenarioFileError)
+    document = read_yaml(path, ScenarioFileError)
+    if isinstance(document.root, dict) and "base" in document.root:
+        return _load_variant(path, document, _depth)
+    spec = validate_document(document, ScenarioSpec, ScenarioFileError)
     base = path.parent
     problems = []
     rules = [(base / rule).resolve() for rule in spec.rules]
@@ -104,17 +83,59 @@ def load_scenario(path: Path) -> tuple[ScenarioSpec, list[Path], Path]:
     organisation = (base / spec.organisation).resolve()
     if not organisation.is_file():
         problems.append(document.problem(("organisation",), f"organisation file {spec.organisation} not found"))
-    problems += _timeline_problems(spec, document)
     for index, series in enumerate(series_files(spec, path)):
         if not series.is_file():
             problems.append(document.problem(("series", index), f"series file {spec.series[index]} not found"))
         else:
             problems += check_series(series, spec.duration)
     if not problems:
-        problems += _silence_problems(spec, document, load_organisation(organisation))
+        problems += _content_problems(spec, document, rules, organisation)
     if problems:
         raise ScenarioFileError(problems)
     return spec, rules, organisation
+
+
+def _content_problems(spec: ScenarioSpec, document: YamlDocument, rules: list[Path],
+                      organisation: Path) -> list[FileProblem]:  # fmt: skip
+    """The timeline's and the expectations' problems, located in `document`."""
+    problems = _timeline_problems(spec, document)
+    try:
+        stations = {sid: station.spec.area for rule in load_rulebook(rules).rules
+                    for sid, station in rule.stations.items()}  # fmt: skip
+        org = load_organisation(organisation)
+    except ConfigFileError as exc:
+        return problems + exc.problems
+    return problems + _silence_problems(spec, document, org) + _reference_problems(spec, document, org, stations)
+
+
+def _load_variant(path: Path, document: YamlDocument, depth: int) -> tuple[ScenarioSpec, list[Path], Path]:
+    variant = validate_document(document, VariantSpec, ScenarioFileError)
+    base_path = (path.parent / variant.base).resolve()
+    if not base_path.is_file():
+        raise ScenarioFileError([document.problem(("base",), f"base scenario {variant.base} not found")])
+    if depth >= MOST_VARIANT_DEPTH:
+        raise ScenarioFileError([document.problem(("base",), f"variants nest at most {MOST_VARIANT_DEPTH} deep")])
+    base, rules, organisation = load_scenario(base_path, depth + 1)  # its problems are located in its own file
+    # Paths resolved, so that they mean the same from the variant's folder.
+    base = base.model_copy(update={"rules": [str(rule) for rule in rules], "organisation": str(organisation),
+                                   "series": [str(file) for file in series_files(base, base_path)]})  # fmt: skip
+    own = base.model_copy(update={"name": variant.name, "description": variant.description,
+                                  "players": variant.players, "injects": variant.injects,
+                                  "expectations": variant.expectations})  # fmt: skip
+    problems = _content_problems(own, document, rules, organisation)
+    taken = {inject.id for inject in base.injects if inject.id} | {e.id for e in base.expectations}
+    problems += [document.problem(("injects", index, "id"), f"inject id {inject.id} is already used in the base")
+                 for index, inject in enumerate(variant.injects) if inject.id in taken]  # fmt: skip
+    problems += [document.problem(("expectations", index, "id"), f"expectation id {e.id} is already used in the base")
+                 for index, e in enumerate(variant.expectations) if e.id in taken]  # fmt: skip
+    if problems:
+        raise ScenarioFileError(problems)
+    merged = base.model_copy(update={
+        "name": variant.name, "description": variant.description or base.description,
+        "players": base.players | variant.players, "injects": [*base.injects, *variant.injects],
+        "expectations": [*base.expectations, *variant.expectations],
+    })  # fmt: skip
+    return merged, rules, organisation
 
 
 def _timeline_problems(spec: ScenarioSpec, document: YamlDocument) -> list[FileProblem]:
@@ -130,6 +151,77 @@ def _timeline_problems(spec: ScenarioSpec, document: YamlDocument) -> list[FileP
         for phone in spec.players
         if phone not in spec.roster
     ]
+    problems += [
+        document.problem(
+            ("injects", index, "fault", "phone"),
+            f"fault on {inject.fault.phone}, which is not on the drill roster: a drill touches "
+            "only the roster's phones",
+        )
+        for index, inject in enumerate(spec.injects)
+        if inject.fault is not None and inject.fault.phone is not None and inject.fault.phone not in spec.roster
+    ]
+    ids: dict[str, int] = {}
+    for index, inject in enumerate(spec.injects):
+        if inject.id is not None and inject.id in ids:
+            problems.append(document.problem(("injects", index, "id"), f"inject id {inject.id} is already used by "
+                                             f"inject {ids[inject.id] + 1}"))  # fmt: skip
+        ids.setdefault(inject.id or "", index)
+    seen: set[str] = set()
+    for index, expectation in enumerate(spec.expectations):
+        if expectation.id in seen:
+            problems.append(document.problem(("expectations", index, "id"), f"expectation id {expectation.id} "
+                                             "is already used"))  # fmt: skip
+        seen.add(expectation.id)
+    return problems
+
+
+def _reference_problems(
+    spec: ScenarioSpec, document: YamlDocument, org: Organisation, stations: dict[str, str]
+) -> list[FileProblem]:
+    """People, departments, stations and areas the injects and expectations name, each checked."""
+    problems: list[FileProblem] = []
+    known_areas = {department.area for department in org.departments.values()} | set(stations.values())
+
+    def person(where: tuple[str | int, ...], person_id: str | None) -> None:
+        if person_id is not None and person_id not in org.people:
+            problems.append(document.problem(where, f"unknown person {person_id}: use a person id from the "
+                                             "organisation file"))  # fmt: skip
+
+    def department(where: tuple[str | int, ...], department_id: str | None) -> None:
+        if department_id is not None and department_id not in org.departments:
+            problems.append(document.problem(where, f"unknown department {department_id}: use a department id "
+                                             "from the organisation file"))  # fmt: skip
+
+    def area(where: tuple[str | int, ...], code: str | None) -> None:
+        if code is not None and not any(within(known, code) or within(code, known) for known in known_areas):
+            problems.append(document.problem(where, f"unknown area {code}: no department or station is in it"))
+
+    def station(where: tuple[str | int, ...], station_id: str | None) -> None:
+        if station_id is not None and station_id not in stations:
+            problems.append(document.problem(where, f"unknown station {station_id}: no rule watches it"))
+
+    for index, inject in enumerate(spec.injects):
+        at: tuple[str | int, ...] = ("injects", index)
+        if inject.fault is not None:
+            station((*at, "fault", "station"), inject.fault.station)
+            area((*at, "fault", "area"), inject.fault.area)
+        if inject.action is not None:
+            person((*at, "action", "by"), inject.action.by)
+            person((*at, "action", "to"), inject.action.to)
+            department((*at, "action", "department"), inject.action.department)
+        if inject.report is not None:
+            person((*at, "report", "by"), inject.report.by)
+            area((*at, "report", "area"), inject.report.area)
+            station((*at, "report", "station"), inject.report.station)
+        if inject.override is not None:
+            person((*at, "override", "by"), inject.override.by)
+            person((*at, "override", "person"), inject.override.person)
+            department((*at, "override", "department"), inject.override.department)
+    for index, expectation in enumerate(spec.expectations):
+        for name, value in expectation.people_named():
+            check, field_name = name.split(".")
+            where = ("expectations", index, check, field_name)
+            (person if field_name == "person" else department)(where, value)
     return problems
 
 

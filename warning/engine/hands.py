@@ -183,7 +183,8 @@ class Hands(Responses):
         person = principal.person
         if person is None:
             raise NotAllowed(f"{principal.name} is not a person of the organisation: acknowledge for an officer")
-        result = self.acknowledge(code, person, AckSource.api)
+        # Signed in to the console, or a program with a token.
+        result = self.acknowledge(code, person, AckSource.console if principal.via == "session" else AckSource.api)
         if not result.accepted:
             raise ActionRefused(result.message)
         return result.message
