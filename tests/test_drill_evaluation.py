@@ -42,7 +42,10 @@ def test_the_bundled_drill_meets_every_expectation_and_its_injects_all_land(floo
     assert sorted(outcomes) == [f"I0{n}" for n in range(1, 9)]
     assert all(outcome.accepted for outcome in outcomes.values()), [o.result for o in outcomes.values()]
     assert outcomes["I04"].result == "opened W0002"
-    assert outcomes["I01"].expect == "The deputy is called when the duty officer cannot be reached."
+    assert outcomes["I01"].expect == {
+        "zh-CN": "值班员联系不上时呼叫副职",
+        "en": "The deputy is called when the duty officer cannot be reached.",
+    }
     # The hotline report, the override, the escalation by hand and the lift are in the decision log.
     created = _kinds(flood_drill, "incident_created")
     assert [(d["incident"], d["data"]["source"]) for d in created] == [("W0002", "hotline_12345")]
@@ -72,8 +75,11 @@ def test_faults_play_out_as_the_provider_and_phones_would(flood_drill: DrillResu
     assert len(sent) == len(set(sent))
     assert {d["data"]["notification"] for d in failed} <= set(sent)
     # Receipts lost 21:30-22:00: the W0002 SMS of 21:40 are confirmed by asking Twilio at 21:45.
-    confirmed = [d for d in _kinds(flood_drill, "notification_status_changed")
-                 if d["incident"] == "W0002" and d["data"]["channel"] == "sms" and d["data"]["purpose"] == "page"]
+    confirmed = [
+        d
+        for d in _kinds(flood_drill, "notification_status_changed")
+        if d["incident"] == "W0002" and d["data"]["channel"] == "sms" and d["data"]["purpose"] == "page"
+    ]
     assert {(d["data"]["person"], minute(d), d["data"]["status"]) for d in confirmed} == {
         ("tian-lei", 105.0, "delivered"), ("ma-li", 105.0, "delivered"),
     }  # fmt: skip
@@ -163,8 +169,10 @@ def test_every_reference_a_scenario_gets_wrong_is_refused_at_its_line(tmp_path: 
         ({"at": "1h", "fault": {"phone": "+8613800000001", "for": "10m"}}, "needs both `phone` and `state`"),
         ({"at": "1h", "fault": {"provider": "sms", "mode": "error", "station": "X", "for": "1m"}}, "names one of"),
         ({"at": "1h", "fault": {"provider": "fax", "mode": "error", "for": "1m"}}, "provider"),
-        ({"at": "1h", "action": {"do": "lift", "by": "tian-lei", "incident": "F0001", "via": "sms"}},
-         "only an acknowledgement can be sent by SMS"),
+        (
+            {"at": "1h", "action": {"do": "lift", "by": "tian-lei", "incident": "F0001", "via": "sms"}},
+            "only an acknowledgement can be sent by SMS",
+        ),
         ({"at": "1h", "action": {"do": "relevel", "by": "tian-lei", "incident": "F0001"}}, "relevel needs `level`"),
         ({"at": "1h", "action": {"do": "lift", "by": "tian-lei", "incident": "F 1"}}, "incident"),
         ({"at": "1h", "reading": {"sensor_id": "X"}, "fault": {"station": "X", "for": "1m"}}, "reading and fault"),
@@ -213,10 +221,16 @@ def test_a_refused_player_action_is_an_outcome_and_the_drill_goes_on(tmp_path: P
         data["injects"] = [
             {"id": "X1", "at": "30m", "action": {"do": "lift", "by": "tian-lei", "incident": "F0009"}},
             # A duty officer may not re-level: only dispatchers and administrators may.
-            {"id": "X2", "at": "1h30m", "action": {"do": "relevel", "by": "li-na", "role": "duty_officer",
-                                                     "incident": "F0001", "level": "red"}},
-            {"id": "X3", "at": "1h31m", "action": {"do": "acknowledge", "by": "zhao-min", "via": "phone",
-                                                     "incident": "F0001"}},
+            {
+                "id": "X2",
+                "at": "1h30m",
+                "action": {"do": "relevel", "by": "li-na", "role": "duty_officer", "incident": "F0001", "level": "red"},
+            },
+            {
+                "id": "X3",
+                "at": "1h31m",
+                "action": {"do": "acknowledge", "by": "zhao-min", "via": "phone", "incident": "F0001"},
+            },
         ]
         data["expectations"] = []
 
@@ -248,7 +262,9 @@ def test_pages_at_most_counts_the_busiest_hour_as_a_brute_force_would(minutes: l
     log = [_sent(n, at, "wang-wei") for n, at in enumerate(times, 1)]
     spec = ExpectationSpec.model_validate({"id": "E", "objective": "no more than n calls an hour",
                                            "pages_at_most": {"count": most, "per": "1h"}})  # fmt: skip
-    score = Evaluation(log, {"wang-wei": "water-370102"}, ["+8613800000001"], start + timedelta(hours=8)).score_one(spec)
+    score = Evaluation(log, {"wang-wei": "water-370102"}, ["+8613800000001"], start + timedelta(hours=8)).score_one(
+        spec
+    )
     busiest = max((sum(1 for t in times if a <= t < a + timedelta(hours=1)) for a in times), default=0)
     if not times:
         assert score.verdict is Verdict.not_applicable

@@ -141,6 +141,43 @@ def drill_run(scenario: Path, decision_log: Path | None, database_url: str | Non
         sys.exit(1)
 
 
+@drill.command("report")
+@click.argument("scenario", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("var/drill-report"),
+              show_default=True, help="folder for report.html and report.pdf")  # fmt: skip
+@click.option("--language", type=click.Choice(["zh-CN", "en"]), default="zh-CN", show_default=True)
+@click.option("--pdf/--no-pdf", default=True, show_default=True, help="also print it to PDF with headless Chromium")
+@click.option("--browser", default=None, help="the Chromium to print with (default: chromium on the PATH)")
+@click.option("--decision-log", type=click.Path(path_type=Path), default=None, help="also write the decision log")
+def drill_report(scenario: Path, out_dir: Path, language: str, pdf: bool, browser: str | None,
+                 decision_log: Path | None) -> None:  # fmt: skip
+    """Run SCENARIO and write its after-action report; exit 1 if an expectation is missed."""
+    from warning.drills.aar import ExportError, build_report, export_pdf  # matplotlib: only when asked for
+
+    settle_long_lived_heap()
+    try:
+        result = run_drill(scenario)
+    except ConfigFileError as exc:
+        _fail(exc)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html = out_dir / "report.html"
+    html.write_text(build_report(result, language), encoding="utf-8")
+    click.echo(f"Report: {html}")
+    if decision_log is not None:
+        write_decision_log(result.decisions, decision_log)
+    if pdf:
+        try:
+            export_pdf(html, out_dir / "report.pdf", browser)
+        except ExportError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        click.echo(f"PDF: {out_dir / 'report.pdf'}")
+    for line in score_lines(result):
+        click.echo("  " + line)
+    if result.missed:
+        sys.exit(1)
+
+
 @main.group()
 def rules() -> None:
     """Rule files: check, test and explain them."""

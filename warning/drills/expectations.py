@@ -45,8 +45,9 @@ from warning.decisions.events import (
     QuorumProgressed,
     decision_from,
 )
+from warning.decisions.render import Names
 from warning.domain import Level
-from warning.drills.injects import Duration, IncidentCode
+from warning.drills.injects import Duration, IncidentCode, Said
 
 # Level.rank: how a level compares, blue lowest.
 DELIVERED = ("delivered", "completed")
@@ -104,8 +105,8 @@ class ExpectationSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,40}$")
-    objective: str = Field(min_length=3, max_length=300, description="what the plan should achieve, in words")
-    recommendation: str | None = Field(default=None, max_length=500, description="what to do if it is missed")
+    objective: Said = Field(description="what the plan should achieve, in words")
+    recommendation: Said | None = Field(default=None, description="what to do if it is missed")
     incident: IncidentCode | None = None
     hazard: str | None = None
     level: Level | None = Field(default=None, description="only warnings that reached this level")
@@ -198,8 +199,13 @@ class Evaluation:
         roster: Iterable[str],
         end: datetime,
         readings: dict[str, list[tuple[datetime, float]]] | None = None,
+        *,
+        language: str = "en",
+        names: Names | None = None,
     ) -> None:
         self.department_of = department_of
+        self.words = _WORDS[language]
+        self.names = names or Names()
         self.roster = set(roster)
         self.end = end
         self.readings = readings or {}
@@ -234,6 +240,18 @@ class Evaluation:
             warning.reached.setdefault(event.level, decision.at)
         elif isinstance(event, IncidentLifted):
             warning.lifted = decision
+
+    def _say(self, key: str, **fields: Any) -> str:
+        return self.words.get(key, key).format(**fields)
+
+    def _span(self, span: timedelta) -> str:
+        return span_text(span, "en" if self.words is _WORDS["en"] else "zh-CN")
+
+    def _person(self, person_id: str) -> str:
+        return self.names.person(person_id)
+
+    def _department(self, department_id: str) -> str:
+        return self.names.department(department_id)
 
     # which warnings -----------------------------------------------------------------------
 
@@ -275,7 +293,7 @@ class Evaluation:
             if judged is not None:
                 results.append((warning.code, *judged))
         if not results:
-            return Score(spec, Verdict.not_applicable, None, "no warning of the drill concerned it")
+            return Score(spec, Verdict.not_applicable, None, self._say("no_warning"))
         missed = [result for result in results if result[1] is Verdict.missed]
         worst = missed or results
         times = [result[2] for result in worst if result[2] is not None]
@@ -314,15 +332,20 @@ class Evaluation:
                     self._of(event.person, check.department, None):  # fmt: skip
                 took = decision.at - start
                 verdict = Verdict.met if took <= check.within else Verdict.missed
-                return verdict, took, f"acknowledged by {event.person} after {_text(took)}", [pages[0], decision]
-        return Verdict.missed, None, f"paged, never acknowledged by {check.department}", [pages[0]]
+                return (
+                    verdict,
+                    took,
+                    self._say("acked_after", person=self._person(event.person), took=self._span(took)),
+                    [pages[0], decision],
+                )
+        return Verdict.missed, None, self._say("never_acked", department=self._department(check.department)), [pages[0]]
 
     def _reached(self, check: Reached, warning: _Warning) -> tuple[Verdict, timedelta | None, str,
                                                                    list[_Decision]] | None:  # fmt: skip
         since = self._first_at(warning, check.level)
         if since is None:
             return None
-        whom = check.person or check.department
+        whom = self._person(check.person) if check.person else self._department(check.department or "")
         sent: dict[str, _Decision] = {}
         for decision in warning.decisions:
             event = decision.event
@@ -335,26 +358,43 @@ class Evaluation:
                 sent[event.notification] = decision
             elif isinstance(event, NotificationStatusChanged) and event.status in DELIVERED and \
                     self._of(event.person, check.department, check.person):  # fmt: skip
-                reached_by = f"{event.channel} to {event.person} {event.status}"
+                reached_by = self._say(
+                    "delivered",
+                    channel=self._say(event.channel.value),
+                    person=self._person(event.person),
+                    status=self._say(f"status_{event.status}"),
+                )
             elif isinstance(event, IncidentAcknowledged | QuorumProgressed) and \
                     self._of(event.person, check.department, check.person):  # fmt: skip
-                reached_by = f"acknowledged by {event.person}"
+                reached_by = self._say("acked_by", person=self._person(event.person))
             if reached_by is not None:
                 took = decision.at - since
                 verdict = Verdict.met if took <= check.within else Verdict.missed
                 proof = [d for d in (sent.get(getattr(event, "notification", "")), decision) if d is not None]
-                return verdict, took, f"{reached_by} {_text(took)} after it stood at {check.level.value}", proof
-        return Verdict.missed, None, f"never reached {whom} after it stood at {check.level.value}", []
+                return (
+                    verdict,
+                    took,
+                    self._say(
+                        "reached_after", what=reached_by, took=self._span(took), level=self._say(check.level.value)
+                    ),
+                    proof,
+                )
+        return Verdict.missed, None, self._say("never_reached", whom=whom, level=self._say(check.level.value)), []
 
     def _informed(self, check: Informed, warning: _Warning) -> tuple[Verdict, timedelta | None, str,
                                                                      list[_Decision]] | None:  # fmt: skip
         pages = self._pages_to(warning, check.department, check.person)
-        whom = check.person or check.department
+        whom = self._person(check.person) if check.person else self._department(check.department or "")
         if not pages:
-            return Verdict.missed, None, f"{whom} was never sent a page", []
+            return Verdict.missed, None, self._say("never_sent", whom=whom), []
         took = pages[0].at - warning.opened.at
         late = check.within is not None and took > check.within
-        return (Verdict.missed if late else Verdict.met), took, f"{whom} sent a page after {_text(took)}", pages[:1]
+        return (
+            (Verdict.missed if late else Verdict.met),
+            took,
+            self._say("sent_after", whom=whom, took=self._span(took)),
+            pages[:1],
+        )
 
     def _lifted(self, check: Lifted, warning: _Warning) -> tuple[Verdict, timedelta | None, str,
                                                                  list[_Decision]] | None:  # fmt: skip
@@ -373,23 +413,32 @@ class Evaluation:
             return None  # it never fell below the clear level for good
         lifted_at = warning.lifted.at if warning.lifted is not None else None
         took = (lifted_at or self.end) - cleared_at
-        below = f"below {warning.clear_below:g} from {cleared_at.astimezone(self.end.tzinfo):%H:%M}"
+        below = self._say(
+            "below", value=f"{warning.clear_below:g}", at=f"{cleared_at.astimezone(self.end.tzinfo):%H:%M}"
+        )
         if lifted_at is None:
-            return Verdict.missed if took > check.within else Verdict.met, None, f"{below}, still open", []
+            return (
+                Verdict.missed if took > check.within else Verdict.met,
+                None,
+                self._say("still_open", below=below),
+                [],
+            )
         assert warning.lifted is not None
         verdict = Verdict.met if took <= check.within else Verdict.missed
-        return verdict, took, f"{below}, lifted {_text(took)} later", [warning.lifted]
+        return verdict, took, self._say("lifted_later", below=below, took=self._span(took)), [warning.lifted]
 
     def _roster_only(self, spec: ExpectationSpec) -> Score:
         sent = [d for d in self.decisions if isinstance(d.event, NotificationSent)]
         outside = [d for d in sent if isinstance(d.event, NotificationSent) and d.event.phone not in self.roster]
         blocked = [d for d in self.decisions if d.event.kind == "drill_guard_blocked"]
-        extra = f"; the drill guard stopped {len(blocked)} page(s) to numbers off the roster" if blocked else ""
+        extra = self._say("guard_stopped", count=len(blocked)) if blocked else ""
         if outside:
             proof = [Proof(d.seq, d.at, d.summary) for d in outside]
-            return Score(spec, Verdict.missed, None, f"{len(outside)} of {len(sent)} messages left the roster", proof)
+            return Score(
+                spec, Verdict.missed, None, self._say("left_roster", outside=len(outside), sent=len(sent)), proof
+            )
         proof = [Proof(d.seq, d.at, d.summary) for d in blocked]
-        return Score(spec, Verdict.met, None, f"all {len(sent)} messages went to the roster{extra}", proof)
+        return Score(spec, Verdict.met, None, self._say("on_roster", sent=len(sent), extra=extra), proof)
 
     def _pages_at_most(self, spec: ExpectationSpec, check: PagesAtMost) -> Score:
         by_person: dict[str, list[_Decision]] = defaultdict(list)
@@ -406,10 +455,10 @@ class Evaluation:
                 if last - first + 1 > worst[0]:
                     worst = (last - first + 1, person, sent[first : last + 1])
         most, person, proof = worst
-        what = "messages" if check.channel == "any" else f"{check.channel} messages"
+        what = self._say(f"{check.channel}_messages")
         if not by_person:
-            return Score(spec, Verdict.not_applicable, None, f"no {what} were sent")
-        detail = f"at most {most} {what} to one person in {_text(check.per)} ({person})"
+            return Score(spec, Verdict.not_applicable, None, self._say("none_sent", what=what))
+        detail = self._say("at_most", most=most, what=what, per=self._span(check.per), person=self._person(person))
         verdict = Verdict.met if most <= check.count else Verdict.missed
         return Score(spec, verdict, None, detail, [Proof(d.seq, d.at, d.summary) for d in proof])
 
@@ -426,10 +475,73 @@ def _note_clear_level(warning: _Warning, evidence: Evidence) -> None:
         warning.clear_below = min([*clears, *([warning.clear_below] if warning.clear_below is not None else [])])
 
 
-def _text(span: timedelta) -> str:
-    seconds = int(span.total_seconds())
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60} s" if seconds % 60 else f"{seconds // 60} min"
-    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+# What the verdicts say, by language.
+_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "acked_after": "acknowledged by {person} after {took}",
+        "never_acked": "paged, never acknowledged by {department}",
+        "delivered": "{channel} to {person} {status}",
+        "acked_by": "acknowledged by {person}",
+        "reached_after": "{what} {took} after it stood at {level}",
+        "never_reached": "never reached {whom} after it stood at {level}",
+        "never_sent": "{whom} was never sent a page",
+        "sent_after": "{whom} sent a page after {took}",
+        "below": "below {value} from {at}",
+        "still_open": "{below}, still open",
+        "lifted_later": "{below}, lifted {took} later",
+        "guard_stopped": "; the drill guard stopped {count} page(s) to numbers off the roster",
+        "left_roster": "{outside} of {sent} messages left the roster",
+        "on_roster": "all {sent} messages went to the roster{extra}",
+        "any_messages": "messages",
+        "sms_messages": "SMS",
+        "voice_messages": "calls",
+        "none_sent": "no {what} were sent",
+        "at_most": "at most {most} {what} to one person in {per} ({person})",
+        "no_warning": "no warning of the drill concerned it",
+        "status_delivered": "delivered",
+        "status_completed": "completed",
+    },
+    "zh-CN": {
+        "acked_after": "{person}于{took}后确认",
+        "never_acked": "已通知，{department}始终未确认",
+        "delivered": "发给{person}的{channel}{status}",
+        "acked_by": "{person}确认",
+        "reached_after": "达到{level}后{took}：{what}",
+        "never_reached": "达到{level}后始终未送达{whom}",
+        "never_sent": "始终未通知{whom}",
+        "sent_after": "{took}后通知了{whom}",
+        "below": "自{at}起低于{value}",
+        "still_open": "{below}，仍未解除",
+        "lifted_later": "{below}，{took}后解除",
+        "guard_stopped": "；演练保护拦截了 {count} 条发往名单外号码的通知",
+        "left_roster": "{sent} 条消息中有 {outside} 条发往演练名单以外",
+        "on_roster": "全部 {sent} 条消息均发往演练名单{extra}",
+        "any_messages": "条消息",
+        "sms_messages": "条短信",
+        "voice_messages": "次来电",
+        "none_sent": "未发送{what}",
+        "at_most": "{per}内单人最多 {most} {what}（{person}）",
+        "no_warning": "本次演练没有相关预警",
+        "sms": "短信",
+        "voice": "语音电话",
+        "status_delivered": "已送达",
+        "status_completed": "已接听",
+        "blue": "蓝色",
+        "yellow": "黄色",
+        "orange": "橙色",
+        "red": "红色",
+    },
+}
+
+
+def span_text(span: timedelta, language: str = "en") -> str:
+    """A duration as a reader says it: 45 s, 15 min 25 s, 1 h 30 min (15分25秒, 1小时30分)."""
+    hours, rest = divmod(int(span.total_seconds()), 3600)
+    minutes, seconds = divmod(rest, 60)
+    if language == "zh-CN":
+        if hours:
+            return f"{hours}小时{minutes}分" if minutes else f"{hours}小时"
+        return f"{minutes}分{seconds}秒" if minutes and seconds else f"{minutes}分" if minutes else f"{seconds}秒"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min {seconds} s" if minutes and seconds else f"{minutes} min" if minutes else f"{seconds} s"

@@ -29,6 +29,17 @@ Phone = Annotated[str, Field(pattern=r"^\+\d{6,15}$")]
 IncidentCode = Annotated[str, Field(pattern=r"^[A-Za-z]\d{4,10}$", description="as the board shows it: F0001")]
 
 
+Words = Annotated[str, Field(min_length=3, max_length=500)]
+# Planner's words, in one language or in each: {zh-CN: ..., en: ...}.
+Said = Words | dict[Literal["zh-CN", "en"], Words]
+
+
+def in_language(said: Said | None, language: str) -> str:
+    if said is None or isinstance(said, str):
+        return said or ""
+    return said.get(language) or next(iter(said.values()), "")  # type: ignore[call-overload]
+
+
 class _Spec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -195,7 +206,7 @@ class InjectSpec(_Spec):
 
     id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,40}$")
     at: Offset
-    expect: str | None = Field(default=None, max_length=500, description="the player action this inject should bring")
+    expect: Said | None = Field(default=None, description="the player action this inject should bring")
     reading: dict[str, Any] | None = None
     fault: FaultSpec | None = None
     action: ActionSpec | None = None

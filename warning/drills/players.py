@@ -10,7 +10,7 @@ from datetime import datetime
 
 from notifiers.simulator import TwilioSimulator
 from warning.access import Principal, Role
-from warning.drills.injects import ActionSpec, InjectSpec, OverrideSpec, ReportSpec
+from warning.drills.injects import ActionSpec, InjectSpec, OverrideSpec, ReportSpec, Said
 from warning.engine import Engine
 from warning.errors import WarningEngineError
 from warning.incidents.requests import AcknowledgeFor, DutyOverrideRequest, Escalate, Lift, Note, Relevel
@@ -24,7 +24,7 @@ class InjectOutcome:
     at: datetime
     kind: str
     what: str
-    expect: str | None
+    expect: Said | None
     accepted: bool
     result: str
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from warning.decisions.events import (
@@ -34,6 +34,8 @@ from warning.decisions.events import (
     decision_from,
 )
 from warning.decisions.render import summary
+from warning.drills.expectations import span_text
+from warning.drills.injects import in_language
 from warning.drills.runner import DrillResult
 
 _LABELS = {
@@ -159,16 +161,11 @@ def score_lines(result: DrillResult) -> list[str]:
     lines = []
     for score in result.scores:
         spec = score.expectation
-        measured = f" ({_span(score.measured)})" if score.measured is not None else ""
-        lines.append(f"{spec.id:<5} {score.verdict.value.upper():<15} {spec.objective}{measured}")
+        measured = f" ({span_text(score.measured)})" if score.measured is not None else ""
+        lines.append(f"{spec.id:<5} {score.verdict.value.upper():<15} {in_language(spec.objective, 'en')}{measured}")
         lines.append(f"      {score.detail}")
     if result.scores:
         met = sum(score.verdict.value == "met" for score in result.scores)
         lines.append(f"{met} of {len(result.scores)} met, {len(result.missed)} missed, "
                      f"{len(result.scores) - met - len(result.missed)} not applicable")  # fmt: skip
     return lines
-
-
-def _span(span: timedelta) -> str:
-    minutes, seconds = divmod(int(span.total_seconds()), 60)
-    return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,6 +20,7 @@ from warning.app import Settings, build_runtime
 from warning.clock import VirtualClock
 from warning.decisions.events import decision_from
 from warning.decisions.render import Names, summary
+from warning.dispatch.budget import CarrierBudget
 from warning.domain import Reading
 from warning.drills.expectations import Evaluation, Score, Verdict
 from warning.drills.faults import FaultBoard
@@ -39,6 +40,34 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class DrillDirectory:
+    """What a report names things by, from the drill's organisation and rules."""
+
+    departments: dict[str, tuple[str, str | None, str]] = field(default_factory=dict)  # id -> name, name_zh, area
+    people: dict[str, str] = field(default_factory=dict)  # id -> name
+    stations: dict[str, tuple[str, str | None, str]] = field(default_factory=dict)  # id -> name, name_zh, unit
+    station_areas: dict[str, str] = field(default_factory=dict)
+    budget: CarrierBudget = field(default_factory=CarrierBudget)
+
+    @classmethod
+    def of(cls, engine: Engine) -> DrillDirectory:
+        org = engine.org
+        stations: dict[str, tuple[str, str | None, str]] = {}
+        for rule in engine.evaluator.rules.values():
+            for sid, station in rule.stations.items():
+                known = stations.get(sid)  # a rule's inline station may name it less fully than the catalogue
+                stations[sid] = (station.spec.name, station.spec.name_zh or (known[1] if known else None),
+                                 rule.spec.unit or (known[2] if known else ""))  # fmt: skip
+        return cls(
+            departments={d.id: (d.name, d.name_zh, d.area) for d in org.departments.values()},
+            people={p.id: p.name for p in org.people.values()},
+            stations=stations,
+            station_areas={sid: area for sid in stations if (area := engine.evaluator.area_of(sid)) is not None},
+            budget=org.spec.carrier_budget.budget(),
+        )
+
+
+@dataclass(frozen=True)
 class DrillResult:
     scenario: ScenarioSpec
     decisions: list[dict[str, Any]]
@@ -51,6 +80,8 @@ class DrillResult:
     series: dict[str, list[tuple[datetime, float]]] = field(default_factory=dict)  # warned stations' readings
     dropped_readings: int = 0  # readings a silent station or area never sent
     department_of: dict[str, str] = field(default_factory=dict)  # person -> department
+    directory: DrillDirectory = field(default_factory=DrillDirectory)
+    scenario_file: str = ""
 
     @property
     def missed(self) -> list[Score]:
@@ -184,33 +215,37 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
         log = decision_log(runtime.store)
         org = engine.org
         department_of = {person_id: person.department for person_id, person in org.people.items()}
-        series = warned_series(runtime.store, log, spec.start)
+        faulted = {inject.fault.station for inject in spec.injects if inject.fault and inject.fault.station}
+        series = warned_series(runtime.store, log, spec.start, faulted)
         scores = Evaluation(log, department_of, spec.roster, end, series).score(spec.expectations)
         return DrillResult(spec, log, timeline, database_url, series_readings, org.display_names(),
                            injects=outcomes, scores=scores, series=series, dropped_readings=faults.dropped,
-                           department_of=department_of)  # fmt: skip
+                           department_of=department_of, directory=DrillDirectory.of(engine),
+                           scenario_file=str(path))  # fmt: skip
     finally:
         runtime.close()
         if workdir is not None:
             workdir.cleanup()
 
 
-def warned_series(store: Store, log: list[dict[str, Any]], start: datetime) -> dict[str, list[tuple[datetime, float]]]:
-    """The readings of every station a warning was opened on, of the kind its rule judged: what the
-    report plots and the `lifted` expectation reads."""
-    kinds: dict[str, str] = {}
+def warned_series(
+    store: Store, log: list[dict[str, Any]], start: datetime, also: Collection[str] = ()
+) -> dict[str, list[tuple[datetime, float]]]:
+    """The readings of every station a warning was opened on, of the kind its rule judged, and of the
+    stations `also` named (a fault silenced them): what the report plots and `lifted` reads."""
+    kinds: dict[str, str | None] = dict.fromkeys(also)
     for row in log:
         if row["kind"] == "incident_opened" or row["kind"] == "cause_added":
             evidence = row["data"]["evidence"]
             reading = evidence.get("reading") or {}
             if isinstance(reading.get("kind"), str):
-                kinds.setdefault(evidence["station"], reading["kind"])
+                kinds[evidence["station"]] = kinds.get(evidence["station"]) or reading["kind"]
     if not kinds:
         return {}
     with store.transaction() as tx:
         readings = tx.readings_since(start - timedelta(seconds=1), set(kinds))
     series: dict[str, list[tuple[datetime, float]]] = {station: [] for station in kinds}
     for reading in readings:
-        if reading.kind == kinds[reading.sensor_id]:
+        if kinds[reading.sensor_id] in (None, reading.kind):
             series[reading.sensor_id].append((reading.observed_at, reading.value))
     return series
