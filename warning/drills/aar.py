@@ -364,11 +364,12 @@ class ExportError(WarningEngineError):
 
 
 def find_browser(given: str | None = None) -> str:
-    for candidate in (given, "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        if candidate and shutil.which(candidate):
-            return str(shutil.which(candidate))
-    raise ExportError("printing the report to PDF needs Chromium: install it (Debian: apt-get install chromium) "
-                      "or name it with --browser")  # fmt: skip
+    for candidate in (given,) if given else ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(candidate)
+        if found:
+            return found
+    raise ExportError(f"printing the report to PDF needs Chromium{f' ({given} not found)' if given else ''}: install "
+                      "it (Debian: apt-get install chromium) or name it with --browser")  # fmt: skip
 
 
 def export_pdf(html: Path, pdf: Path, browser: str | None = None, timeout: float = 120) -> None:
