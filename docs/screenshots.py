@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
@@ -37,7 +38,7 @@ def signed_in(page: Page, url: str, user: str) -> Page:
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="screenshots-") as folder, sync_playwright() as playwright:
         rehearsal = Rehearsal(ROOT / "scenarios" / "riverside-flood.yaml", f"sqlite:///{folder}/demo.db", speed=60,
-                              port=0)  # fmt: skip
+                              port=0, epoch=datetime.now(UTC))  # fmt: skip
         rehearsal.start()
         desk = Principal(user="dispatcher", name="Jinan dispatcher", role=Role.dispatcher, area="370100")
         rehearsal.runtime.engine.create_incident(desk, NewIncident(

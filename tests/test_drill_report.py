@@ -65,9 +65,12 @@ def test_the_report_scores_the_drill_as_the_run_did_with_evidence_and_recommenda
 
 def test_the_report_reads_in_chinese(drill: DrillResult) -> None:
     text = _text(build_report(drill, "zh-CN"))
-    for words in ("演练评估报告", "目标与评估", "待改进事项", "平均确认用时（MTTA） 20分20秒", "已通知，历下区水务局始终未确认",
-                  "为区水务局值班员登记第二个号码", "区里两名值班人员都不接听时呼叫市水务局", "小清河滨河桥水位站",
-                  "洪水", "已由他部门确认 21:40:20"):  # fmt: skip
+    expected = [
+        "演练评估报告", "目标与评估", "待改进事项", "平均确认用时（MTTA） 20分20秒", "已通知，历下区水务局始终未确认",
+        "为区水务局值班员登记第二个号码", "区里两名值班人员都不接听时呼叫市水务局", "小清河滨河桥水位站", "洪水",
+        "已由他部门确认 21:40:20",
+    ]  # fmt: skip
+    for words in expected:
         assert words in text, words
     with pytest.raises(ValueError, match="language 'fr'"):
         build_report(drill, "fr")

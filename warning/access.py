@@ -53,6 +53,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "create": frozenset({Role.dispatcher, Role.duty_officer, Role.administrator}),
     "silence": frozenset({Role.dispatcher, Role.duty_officer, Role.administrator}),
     "duty_override": frozenset({Role.dispatcher, Role.administrator}),
+    # A live drill's clock: the exercise controller's (a planner), never a player's.
+    "control_drill": frozenset({Role.planner, Role.administrator}),
 }
 
 

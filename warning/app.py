@@ -27,9 +27,10 @@ from sensors.sensorthings import DatastreamFileSpec
 from warning.accounts import Accounts
 from warning.accounts import Person as AccountPerson
 from warning.api.auth import ApiTokens
+from warning.api.drill import DrillControl
 from warning.api.server import build_api
 from warning.api.stream import DecisionHub
-from warning.clock import Clock, LiveClock, ScaledClock, VirtualClock
+from warning.clock import Clock, ExerciseClock, LiveClock, ScaledClock, VirtualClock
 from warning.dispatch.dispatcher import STUCK_AFTER, Dispatcher
 from warning.dispatch.notifier import Notifier
 from warning.domain import Channel
@@ -100,6 +101,7 @@ def build_runtime(
     drill_roster: Collection[str] | None = None,
     serve_http: bool = True,
     organisation_source: str | None = None,
+    drill: DrillControl | None = None,
 ) -> Runtime:
     """Wire store, rules, organisation, engine, API and notifiers. Live timers are started by the
     caller. The provider must be chosen (SettingsError otherwise): nothing pages by default."""
@@ -115,7 +117,7 @@ def build_runtime(
     notifiers: dict[Channel, Notifier] = {}
     # A send is "stuck" only when it has outlived any provider request; on a clock running faster
     # than the wall, that takes proportionally more engine time.
-    speed = clock.speed if isinstance(clock, ScaledClock) else 1.0
+    speed = clock.speed if isinstance(clock, ScaledClock | ExerciseClock) else 1.0
     stuck_after = max(STUCK_AFTER, timedelta(seconds=(PROVIDER_TIMEOUT_SECONDS + 5) * speed))
     escalation = EscalationDriver(org)
     # A page the carriers would hold for long: with `next_step` in its policy, the next step runs instead.
@@ -141,7 +143,7 @@ def build_runtime(
     geometry = load_geometry(settings.geometry)
     api.start(build_api(engine, accounts, hub, TwilioSignature(auth_token), public, channels,
                         feeds=ApiTokens(settings.token_feeds()), metrics=feeds, datastreams=datastreams,
-                        geometry=geometry))  # fmt: skip
+                        geometry=geometry, drill=drill))  # fmt: skip
     timed = functools.partial(TimedNotifier, metrics=metrics)
 
     simulator = None

@@ -21,7 +21,7 @@ from notifiers.simulator.behaviour import SimulatorScript
 from notifiers.simulator.server import TwilioSimulator
 from sensors.lines import line_batches
 from sensors.mqtt import Broker, MqttFeed
-from warning.app import build_runtime, prepare_database_url, start_live_timer
+from warning.app import build_accounts, build_runtime, prepare_database_url, start_live_timer
 from warning.clock import live_clock
 from warning.commands.client import api_option, call_api, token_option
 from warning.decisions.events import decision_schema
@@ -176,6 +176,83 @@ def drill_report(scenario: Path, out_dir: Path, language: str, pdf: bool, browse
         click.echo("  " + line)
     if result.missed:
         sys.exit(1)
+
+
+@drill.command("live")
+@click.argument("scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--speed", type=click.FloatRange(0.1, 600), default=20.0, show_default=True,
+              help="exercise seconds per wall second")  # fmt: skip
+@click.option("--paused", is_flag=True, help="start with the clock stopped, for the controller to resume")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="0: any free port")
+@click.option("--database", type=click.Path(dir_okay=False, path_type=Path), default=Path("var/live-drill.db"),
+              show_default=True, help="the drill's SQLite file, made afresh")  # fmt: skip
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("var/live-drill"), show_default=True,
+              help="where the report goes when the drill ends")  # fmt: skip
+@click.option("--language", type=click.Choice(["zh-CN", "en"]), default="zh-CN", show_default=True)
+@click.option("--pdf/--no-pdf", default=True, show_default=True)
+def drill_live(scenario: Path, speed: float, paused: bool, port: int, database: Path, out_dir: Path, language: str,
+               pdf: bool) -> None:  # fmt: skip
+    """Play SCENARIO live on a controlled clock, with the console and the simulator's phones for real
+    players; write its report when it ends (or on Ctrl-C); exit 1 if an expectation is missed."""
+    from warning.drills.aar import ExportError, build_report, export_pdf
+    from warning.drills.rehearsal import DEMO_USERS, Rehearsal
+
+    try:
+        database.unlink(missing_ok=True)
+        database.parent.mkdir(parents=True, exist_ok=True)
+        live = Rehearsal(scenario, f"sqlite:///{database}", speed=speed, port=port, paused=paused)
+    except ConfigFileError as exc:
+        _fail(exc)
+    stop = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stop.set())
+    token = build_accounts(live.runtime.store, live.runtime.engine).issue_token("planner", "exercise controller")
+    live.start()
+    click.echo(f"Live drill '{live.spec.name}': the exercise clock runs {speed:g} times faster than the wall"
+               f"{' (paused)' if paused else ''}; pages go to the Twilio simulator.")  # fmt: skip
+    click.echo(f"Console: {live.url}/console; sign in as:")
+    for user in DEMO_USERS:
+        click.echo(f"  {user.name:<11} password {user.password:<16} ({user.role.value.replace('_', ' ')})")
+    click.echo(f"Control it: warning drill control pause|resume|speed N|state --api {live.url} --token {token.secret}")
+    sys.stdout.flush()
+    try:
+        while not stop.wait(0.5) and not live.finished.is_set():
+            pass
+        result = live.result()
+    finally:
+        live.close()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html = out_dir / "report.html"
+    html.write_text(build_report(result, language, mode="live"), encoding="utf-8")
+    click.echo(f"{'The drill has played to its end' if live.finished.is_set() else 'Stopped'}. Report: {html}")
+    if pdf:
+        try:
+            export_pdf(html, out_dir / "report.pdf")
+            click.echo(f"PDF: {out_dir / 'report.pdf'}")
+        except ExportError as exc:
+            click.echo(f"error: {exc}", err=True)
+    for line in score_lines(result):
+        click.echo("  " + line)
+    if result.missed:
+        sys.exit(1)
+
+
+@drill.command("control")
+@click.argument("action", type=click.Choice(["state", "pause", "resume", "speed"]))
+@click.argument("speed", type=float, required=False)
+@api_option
+@token_option
+def drill_control(action: str, speed: float | None, api: str, token: str) -> None:
+    """Pause, resume or change the speed of a live drill's clock (the exercise controller's), or show it."""
+    if action == "speed" and speed is None:
+        raise click.UsageError("speed needs a number: warning drill control speed 60")
+    if action == "state":
+        answer = call_api("GET", "/api/drill", None, api, token)
+    else:
+        body = {"speed": speed} if action == "speed" else None
+        answer = call_api("POST", f"/api/drill/{action}", body, api, token)
+    click.echo(f"{answer['scenario']}: {answer['state']} at {answer['speed']:g}x, exercise time {answer['now']}, "
+               f"{answer['injects_done']} of {answer['injects']} injects done")  # fmt: skip
 
 
 @main.group()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 
@@ -55,6 +56,68 @@ class ScaledClock:
 
     def spec(self) -> str:
         return f"scaled:{self.epoch.isoformat()},{self.anchor.isoformat()},{self.speed:g}"
+
+
+class ExerciseClock:
+    """A live drill's clock, which the exercise controller pauses, resumes, speeds up and slows down.
+    It starts at the scenario's start and runs `speed` times faster than the wall; paused, it stands
+    still (nothing falls due, no phone rings) and its wall times lie a day ahead, so that no timer
+    fires: whoever holds timers re-arms them after each change (`on_change`)."""
+
+    def __init__(self, epoch: datetime, speed: float, *, paused: bool = False) -> None:
+        _check_speed(speed)
+        if epoch.tzinfo is None:
+            raise ValueError("an exercise clock needs a start time with a zone")
+        self._lock = threading.Lock()
+        self._epoch, self._anchor = epoch.astimezone(UTC), datetime.now(UTC)  # exercise time at wall time
+        self._speed, self._paused = speed, paused
+        self.on_change: list[Callable[[], None]] = []
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now(datetime.now(UTC))
+
+    def _now(self, wall: datetime) -> datetime:
+        return self._epoch if self._paused else self._epoch + (wall - self._anchor) * self._speed
+
+    def wall_time(self, moment: datetime) -> datetime:
+        with self._lock:
+            wall = datetime.now(UTC)
+            if self._paused:
+                return wall + timedelta(days=1)
+            return self._anchor + (moment - self._epoch) / self._speed
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def pause(self) -> None:
+        self._change(paused=True)
+
+    def resume(self) -> None:
+        self._change(paused=False)
+
+    def set_speed(self, speed: float) -> None:
+        _check_speed(speed)
+        self._change(speed=speed)
+
+    def _change(self, *, paused: bool | None = None, speed: float | None = None) -> None:
+        with self._lock:
+            wall = datetime.now(UTC)
+            self._epoch, self._anchor = self._now(wall), wall  # time so far is kept; the change counts from now
+            self._paused = self._paused if paused is None else paused
+            self._speed = self._speed if speed is None else speed
+        for listener in self.on_change:
+            listener()
+
+
+def _check_speed(speed: float) -> None:
+    if not 0 < speed <= MAX_SPEED:  # NaN fails too
+        raise ValueError(f"speed must be above 0 and at most {MAX_SPEED:g}")
 
 
 def live_clock(spec: str) -> LiveClock:

@@ -25,6 +25,7 @@ from warning.api.bodies import on_http_error, on_validation_error
 from warning.api.console import serve_console
 from warning.api.directory import directory_router
 from warning.api.docs import serve_docs
+from warning.api.drill import DrillControl, drill_router
 from warning.api.feed_health import feed_health_router
 from warning.api.feeds import feeds_router
 from warning.api.incidents import incidents_router
@@ -64,13 +65,14 @@ def build_api(
     metrics: FeedMetrics | None = None,
     datastreams: Mapping[str, DatastreamSpec] | None = None,
     geometry: dict[str, Any] | None = None,
+    drill: DrillControl | None = None,
 ) -> FastAPI:
     """`accounts`: users, tokens and sessions the API authenticates against; `hub`: the decisions as
     they commit, for the stream (one of the store's watchers). `channels`: what each
     channel pages through, in words, for /health (filled in by the caller). `feeds`: the tokens that
     may post readings, each naming its feed; `metrics`: served on /metrics; `datastreams`: the
     SensorThings Datastreams, by id, and the stations they are; `geometry`: the area outlines the
-    console's map draws (warning/geometry.py)."""
+    console's map draws (warning/geometry.py); `drill`: a live drill's controls (`/api/drill`)."""
     app = FastAPI(
         title="warning",
         version=API_VERSION,
@@ -98,6 +100,8 @@ def build_api(
     app.include_router(feed_health_router(engine))
     app.include_router(stream_router(hub, lambda: engine.org.display_names()))
     app.include_router(directory_router(engine, geometry or {"type": "FeatureCollection", "features": []}))
+    if drill is not None:
+        app.include_router(drill_router(drill))
     serve_docs(app)
     serve_console(app)
     return app

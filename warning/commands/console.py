@@ -7,6 +7,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -38,7 +39,8 @@ def console(demo: bool, scenario: Path, port: int, speed: float, database: Path)
     try:
         database.unlink(missing_ok=True)  # each demonstration starts afresh
         database.parent.mkdir(parents=True, exist_ok=True)
-        rehearsal = Rehearsal(scenario, f"sqlite:///{database}", speed=speed, port=port)
+        # The demonstration happens today: its clock starts now (a live drill's starts at the scenario's start).
+        rehearsal = Rehearsal(scenario, f"sqlite:///{database}", speed=speed, port=port, epoch=datetime.now(UTC))
     except ConfigFileError as exc:
         for problem in exc.problems:
             click.echo(problem, err=True)

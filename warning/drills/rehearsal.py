@@ -1,7 +1,9 @@
-"""A drill played live: the scenario's readings fed to a live engine as its clock reaches them, the
-clock running `speed` times faster than the wall (minutes of escalation in seconds), the players'
-phones in the Twilio simulator, the API and the console up. `warning console --demo` uses it so a
-newcomer can watch warnings raised, escalated and acknowledged on the console, then look around.
+"""A drill played live: the scenario's injects carried out as a live engine's clock reaches them (readings
+fed, faults set and ended, scripted players acting), with real players acknowledging on the simulator's
+phones or in the console. The clock is an exercise clock, which the controller pauses, resumes, speeds
+up and slows down (`/api/drill`, `warning drill control`); nothing is due and no phone rings while it is
+paused. `warning drill live` scores it and writes the same report as a replay; `warning console --demo`
+plays the built-in scenario this way for a newcomer to watch.
 
 Like every drill it is an exercise: its incidents are marked so, and only the roster's phones (in the
 simulator) are paged.
@@ -11,16 +13,23 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 from warning.access import Role
+from warning.api.drill import DrillState
 from warning.app import Runtime, build_accounts, build_runtime, start_live_timer
-from warning.clock import ScaledClock
-from warning.drills.runner import scenario_events
+from warning.clock import ExerciseClock
+from warning.drills.expectations import Evaluation
+from warning.drills.faults import FaultBoard
+from warning.drills.players import InjectOutcome, play
+from warning.drills.runner import DrillDirectory, DrillResult, decision_log, scenario_events, warned_series
 from warning.drills.scenario import load_scenario
 from warning.drills.series import SeriesLine
 from warning.settings import Settings
+
+TICK = 0.2  # seconds of wall time between looks at the clock while waiting for the next inject
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,18 +51,27 @@ DEMO_USERS = (
 
 
 class Rehearsal:
-    def __init__(self, scenario: Path, database_url: str, *, speed: float, port: int) -> None:
+    def __init__(
+        self, scenario: Path, database_url: str, *, speed: float, port: int, epoch: datetime | None = None,
+        paused: bool = False,
+    ) -> None:  # fmt: skip
+        """`epoch`: what the exercise clock reads at the start (default: the scenario's own start)."""
         self.spec, rules, organisation = load_scenario(scenario)
         self.path = scenario
-        now = datetime.now(UTC)
-        self.clock = ScaledClock(epoch=now, anchor=now, speed=speed)
+        self.epoch = (epoch or self.spec.start).astimezone(UTC)
+        self.clock = ExerciseClock(self.epoch, speed, paused=paused)
         settings = Settings(database_url=database_url, rules=tuple(rules), organisation=organisation,
                             provider="simulator", api_port=port)  # fmt: skip
         self.runtime: Runtime = build_runtime(settings, self.clock, exercise=True, drill_roster=self.spec.roster,
-                                              organisation_source=self.spec.organisation)  # fmt: skip
-        assert self.runtime.simulator is not None  # a drill never reaches the real Twilio
+                                              organisation_source=self.spec.organisation, drill=self)  # fmt: skip
+        simulator = self.runtime.simulator
+        assert simulator is not None  # a drill never reaches the real Twilio
         for phone, behaviour in self.spec.players.items():
-            self.runtime.simulator.set_behaviour(phone, behaviour)
+            simulator.set_behaviour(phone, behaviour)
+        self.faults = FaultBoard(simulator, dict(self.spec.players), self.runtime.engine.evaluator.area_of)
+        self.outcomes: list[InjectOutcome] = []
+        self.series_readings = 0
+        self.injects_done = 0
         accounts = build_accounts(self.runtime.store, self.runtime.engine)
         existing = {row.name for row in accounts.users()}
         for user in DEMO_USERS:
@@ -62,6 +80,8 @@ class Rehearsal:
                                   password=user.password)  # fmt: skip
         self.stop = threading.Event()
         self.finished = threading.Event()
+        self._woken = threading.Event()
+        self.clock.on_change.append(self._clock_changed)
         self._feed = threading.Thread(target=self._play, name="rehearsal-feed", daemon=True)
 
     @property
@@ -69,29 +89,102 @@ class Rehearsal:
         assert self.runtime.api is not None
         return self.runtime.api.url
 
+    @property
+    def end(self) -> datetime:
+        return self.epoch + self.spec.duration
+
     def start(self) -> None:
         start_live_timer(self.runtime)
         self._feed.start()
 
+    # the controller's ------------------------------------------------------------------------
+
+    def state(self) -> DrillState:
+        now = self.clock.now()
+        state: Literal["running", "paused", "finished"] = (
+            "finished" if self.finished.is_set() else "paused" if self.clock.paused else "running"
+        )
+        return DrillState(scenario=self.spec.name, state=state, speed=self.clock.speed, now=now, start=self.epoch,
+                          end=self.end, injects_done=self.injects_done, injects=len(self.spec.injects))  # fmt: skip
+
+    def pause(self) -> None:
+        self.clock.pause()
+
+    def resume(self) -> None:
+        self.clock.resume()
+
+    def set_speed(self, speed: float) -> None:
+        self.clock.set_speed(speed)
+
+    def _clock_changed(self) -> None:
+        """Timers were armed on the old wall times: arm them again, and let the feed look again."""
+        timer = self.runtime.timer
+        if timer is not None:
+            timer.arm(self.runtime.engine.next_due_at())
+        self._woken.set()
+
+    # the feed --------------------------------------------------------------------------------
+
+    def _wait_until(self, moment: datetime) -> bool:
+        """Wait for the exercise clock to reach `moment`, ending faults as their time comes; False if stopped."""
+        while True:
+            now = self.clock.now()
+            for _ended in self.faults.end_due(now):
+                pass
+            if now >= moment:
+                return True
+            wall = TICK if self.clock.paused else min(TICK, (moment - now).total_seconds() / self.clock.speed)
+            self._woken.clear()
+            if self.stop.is_set() or (self._woken.wait(max(wall, 0.001)) and self.stop.is_set()):
+                return False
+
     def _play(self) -> None:
         engine = self.runtime.engine
+        simulator = self.runtime.simulator
+        assert simulator is not None
+        numbers = {id(inject): index + 1 for index, inject in enumerate(self.spec.injects)}
         for at, event, source in scenario_events(self.spec, self.path):
-            moment = self.clock.epoch + (at - self.spec.start)  # the scenario's offsets, from the start
-            wait = (self.clock.wall_time(moment) - datetime.now(UTC)).total_seconds()
-            if wait > 0 and self.stop.wait(wait):
+            moment = self.epoch + (at - self.spec.start)  # the scenario's offsets, from the start
+            if not self._wait_until(moment):
                 return
+            stamp = self.clock.now().isoformat()
             if isinstance(event, SeriesLine):
-                reading = event.reading
-            elif event.silence is not None:
-                engine.add_silence(event.silence.by, event.silence.request())  # checked by load_scenario
+                self.series_readings += 1
+                if not self.faults.silent(event.reading):
+                    engine.ingest_payloads([(source, {"observed_at": stamp, **event.reading})])
                 continue
+            self.injects_done += 1
+            if event.reading is not None:
+                if not self.faults.silent(event.reading):
+                    engine.ingest_payloads([(source, {"observed_at": stamp, **event.reading})])
+            elif event.fault is not None:
+                self.faults.start(event.fault, self.clock.now())
+                self.outcomes.append(InjectOutcome(event.id or f"#{numbers[id(event)]}", self.clock.now(), "fault",
+                                                   event.fault.describe(), event.expect, True, "in force"))  # fmt: skip
             else:
-                assert event.reading is not None
-                reading = event.reading
-            engine.ingest_payloads([(source, {"observed_at": self.clock.now().isoformat(), **reading})])
-        self.finished.set()
+                self.outcomes.append(play(engine, simulator, event, numbers[id(event)], self.clock.now()))
+        if self._wait_until(self.end):
+            self.finished.set()
+
+    # the end ---------------------------------------------------------------------------------
+
+    def result(self) -> DrillResult:
+        """The drill so far, scored as a replay is: the decision log, the injects' outcomes, the expectations."""
+        engine, store = self.runtime.engine, self.runtime.store
+        log = decision_log(store)
+        department_of = {person_id: person.department for person_id, person in engine.org.people.items()}
+        faulted = {inject.fault.station for inject in self.spec.injects if inject.fault and inject.fault.station}
+        series = warned_series(store, log, self.epoch - timedelta(seconds=1), faulted)
+        end = min(self.end, self.clock.now()).astimezone(self.spec.start.tzinfo)
+        spec = self.spec.model_copy(update={"start": self.epoch.astimezone(self.spec.start.tzinfo)})
+        scores = Evaluation(log, department_of, spec.roster, end, series).score(spec.expectations)
+        return DrillResult(spec, log, [], "", self.series_readings,
+                           engine.org.display_names(), injects=list(self.outcomes), scores=scores, series=series,
+                           dropped_readings=self.faults.dropped, department_of=department_of,
+                           directory=DrillDirectory.of(engine), scenario_file=str(self.path))  # fmt: skip
 
     def close(self) -> None:
         self.stop.set()
+        self._woken.set()
         self._feed.join(timeout=5)
         self.runtime.close()
