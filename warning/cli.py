@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO, NoReturn
 
@@ -22,10 +22,11 @@ from notifiers.simulator.server import TwilioSimulator
 from sensors.lines import line_batches
 from sensors.mqtt import Broker, MqttFeed
 from warning.app import build_accounts, build_runtime, prepare_database_url, start_live_timer
+from warning.backtest import Backtest, load_observed, run_backtest
 from warning.clock import live_clock
 from warning.commands.client import api_option, call_api, token_option
 from warning.decisions.events import decision_schema
-from warning.domain import EARLIEST_INSTANT, LATEST_INSTANT, Level, Reading
+from warning.domain import EARLIEST_INSTANT, LATEST_INSTANT, Level, Reading, parse_duration
 from warning.drills.report import narrative_lines, score_lines, timeline_lines
 from warning.drills.runner import DrillResult, run_drill, write_decision_log
 from warning.engine import Payload
@@ -253,6 +254,90 @@ def drill_control(action: str, speed: float | None, api: str, token: str) -> Non
         answer = call_api("POST", f"/api/drill/{action}", body, api, token)
     click.echo(f"{answer['scenario']}: {answer['state']} at {answer['speed']:g}x, exercise time {answer['now']}, "
                f"{answer['injects_done']} of {answer['injects']} injects done")  # fmt: skip
+
+
+def _backtest_rows(backtest: Backtest) -> dict[tuple[str, str], list[str]]:
+    def minutes(span: timedelta | None) -> str:
+        return f"{span.total_seconds() / 60:+.0f}" if span is not None else "-"
+
+    return {
+        (score.rule, score.station): [str(score.warnings), str(score.hits), str(score.misses), str(score.false_alarms),
+                                      minutes(score.mean_lead), f"{score.in_warning.total_seconds() / 3600:.1f}",
+                                      str(score.flaps)]
+        for score in backtest.scores
+    }  # fmt: skip
+
+
+@main.command()
+@click.option("--rules", "rule_paths", multiple=True, required=True, type=click.Path(exists=True, path_type=Path),
+              help="rule files or folders (with their stations.yaml)")  # fmt: skip
+@click.option("--readings", "reading_paths", multiple=True, required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="recorded readings: CSV or JSON lines with observed_at, sensor_id, kind, value, unit")  # fmt: skip
+@click.option("--events", "events_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="the events observed on the ground (YAML)")  # fmt: skip
+@click.option("--compare", "compare_paths", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="another rule set, scored on the same readings beside the first")  # fmt: skip
+@click.option("--lead-window", default="24h", show_default=True, help="how long before an event a warning counts")
+@click.option("--flap-within", default="1h", show_default=True, help="a warning again this soon after clearing flaps")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="also write the figures as JSON")  # fmt: skip
+def backtest(rule_paths: tuple[Path, ...], reading_paths: tuple[Path, ...], events_path: Path,
+             compare_paths: tuple[Path, ...], lead_window: str, flap_within: str,
+             json_path: Path | None) -> None:  # fmt: skip
+    """Run rules over recorded readings at full speed (no pages, no escalation, no database) and score
+    the warnings they would have raised against the observed events, per rule and station."""
+    try:
+        window, flap = parse_duration(lead_window), parse_duration(flap_within)
+        observed = load_observed(events_path)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    except ConfigFileError as exc:
+        _fail(exc)
+    settle_long_lived_heap()
+    results = []
+    for paths in (rule_paths, compare_paths) if compare_paths else (rule_paths,):
+        lines = sum(max(0, path.stat().st_size // 48) for path in reading_paths)  # about; for the bar only
+        with click.progressbar(length=lines, label=f"{', '.join(map(str, paths))}", file=sys.stderr) as bar:
+            try:
+                results.append(run_backtest(list(paths), list(reading_paths), observed.events, lead_window=window,
+                                            flap_within=flap, progress=bar.update))  # fmt: skip
+            except ConfigFileError as exc:
+                _fail(exc)
+    first, last = results[0].first, results[0].last
+    click.echo(f"{results[0].readings} readings from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M}"
+               if first and last else "no readings")  # fmt: skip
+    for problem in results[0].set_aside:
+        click.echo(f"set aside: {problem}", err=True)
+    if results[0].set_aside_count > len(results[0].set_aside):
+        click.echo(f"set aside: {results[0].set_aside_count - len(results[0].set_aside)} more lines", err=True)
+    header = ["warnings", "hits", "misses", "false", "lead min", "warn h", "flaps"]
+    rows = [_backtest_rows(result) for result in results]
+    keys = sorted({key for table in rows for key in table})
+    width = max((len(f"{rule} @ {station}") for rule, station in keys), default=10)
+    titles = " | ".join(" ".join(f"{h:>8}" for h in header) for _ in results)
+    click.echo(f"{'rule @ station':<{width}}  {titles}")
+    for key in keys:
+        cells = " | ".join(" ".join(f"{c:>8}" for c in table.get(key, ["-"] * len(header))) for table in rows)
+        click.echo(f"{key[0] + ' @ ' + key[1]:<{width}}  {cells}")
+    for label, result in zip(("rules", "compare"), results, strict=False):
+        totals = result.totals()
+        pod, far = totals["probability_of_detection"], totals["false_alarm_ratio"]
+        lead = totals["mean_lead_minutes"]
+        click.echo(f"{label}: {totals['events_warned']} of {totals['events']} events warned"
+                   f"{f' (POD {pod:.2f})' if pod is not None else ''}, {totals['false_alarms']} false alarms"
+                   f"{f' (FAR {far:.2f})' if far is not None else ''}, mean lead "
+                   f"{f'{lead:.0f} min' if lead is not None else '-'}, {totals['flaps']} flaps")  # fmt: skip
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps([{
+            "rules": result.rules, "readings": result.readings, "totals": result.totals(),
+            "stations": [{"rule": s.rule, "station": s.station, "warnings": s.warnings, "hits": s.hits,
+                          "misses": s.misses, "false_alarms": s.false_alarms, "flaps": s.flaps,
+                          "hours_in_warning": s.in_warning.total_seconds() / 3600,
+                          "mean_lead_minutes": s.mean_lead.total_seconds() / 60 if s.mean_lead else None}
+                         for s in result.scores],
+        } for result in results], indent=2), encoding="utf-8")  # fmt: skip
 
 
 @main.group()
