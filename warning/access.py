@@ -53,9 +53,9 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "create": frozenset({Role.dispatcher, Role.duty_officer, Role.administrator}),
     "silence": frozenset({Role.dispatcher, Role.duty_officer, Role.administrator}),
     "duty_override": frozenset({Role.dispatcher, Role.administrator}),
-    # A live drill's clock: the exercise controller's (a planner), never a player's.
-    "control_drill": frozenset({Role.planner, Role.administrator}),
 }
+# A live drill's clock is the exercise controller's (a planner), never a player's.
+DRILL_CONTROLLERS = frozenset({Role.planner, Role.administrator})
 
 
 def may_read(principal: Principal, area: str) -> bool:

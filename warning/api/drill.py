@@ -8,7 +8,7 @@ from typing import Literal, Protocol
 from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from warning.access import refusal
+from warning.access import DRILL_CONTROLLERS
 from warning.api.auth import Caller
 from warning.api.bodies import REFUSALS, StrictRoute
 from warning.clock import MAX_SPEED
@@ -45,7 +45,7 @@ def drill_router(control: DrillControl) -> APIRouter:
     router = APIRouter(prefix="/api/drill", tags=["drill"], route_class=StrictRoute, responses=REFUSALS)
 
     def controller(principal: Caller) -> None:
-        if refusal(principal, "control_drill", principal.area) is not None:
+        if principal.role not in DRILL_CONTROLLERS:
             role = principal.role.value.replace("_", " ")
             raise NotAllowed(f"only the exercise controller (a planner or an administrator) may pause, resume or "
                              f"change the speed of the drill; {principal.name} is a {role}")  # fmt: skip
