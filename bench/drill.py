@@ -41,7 +41,52 @@ PLAYERS = {
 }
 
 
-def write_scenario(directory: Path, stations: int, hours: float) -> tuple[Path, int]:
+def injects_and_expectations(stations: int, hours: float, injects: int, expectations: int) -> str:
+    """A Master Scenario Events List of `injects` spread over the drill (phone and provider faults,
+    lost receipts, silent gauges, scripted players, hotline reports, notes) and `expectations` checks."""
+    kinds = ["phone", "provider", "callbacks", "silent", "acknowledge", "report", "note", "escalate"]
+    states, modes = ["off", "busy", "unanswered"], ["error", "timeout", "error_after", "drop", "accept_then_drop"]
+    span = hours * 60
+    lines = ["injects:"]
+    for n in range(injects):
+        at = f"{int(span * (n + 0.5) / injects)}m"
+        kind, ident = kinds[n % len(kinds)], f"X{n:03d}"
+        if kind == "phone":
+            body = f"fault: {{phone: '{ROSTER[n % len(ROSTER)]}', state: {states[n % 3]}, for: 20m}}"
+        elif kind == "provider":
+            body = f"fault: {{provider: {'sms' if n % 2 else 'voice'}, mode: {modes[n % len(modes)]}, for: 2m}}"
+        elif kind == "callbacks":
+            body = "fault: {callbacks_lost: all, for: 15m}"
+        elif kind == "silent":
+            body = f"fault: {{station: {province.gauge_id(n % province.split(stations)[0])}, for: 30m}}"
+        elif kind == "acknowledge":
+            body = f"action: {{do: acknowledge, by: wang-wei, via: console, incident: F{n % 20 + 1:04d}}}"
+        elif kind == "report":
+            body = ("report: {by: tian-lei, hazard: waterlogging, level: yellow, area: '370102', "
+                    f"title: Hotline report {n}, description: Water on the road by report {n}}}")  # fmt: skip
+        elif kind == "note":
+            body = f"action: {{do: note, by: tian-lei, incident: F{n % 20 + 1:04d}, text: 'Patrol sent, note {n}'}}"
+        else:
+            body = f"action: {{do: escalate, by: tian-lei, incident: F{n % 20 + 1:04d}}}"
+        lines.append(f"  - {{id: {ident}, at: {at}, {body}, expect: Inject {n} is handled}}")
+    checks = [
+        "roster_only: true",
+        "pages_at_most: {count: 5, per: 1h, channel: voice}",
+        "acknowledged: {department: water-370102, within: 30m}",
+        "reached: {department: em-370102, level: orange, within: 10m}",
+        "informed: {department: water-370100}",
+        "lifted: {within: 1h}",
+        "acknowledged: {department: gas-370102, within: 20m, from: paged}",
+    ]
+    lines.append("expectations:")
+    for n in range(expectations):
+        lines.append(f"  - {{id: E{n:02d}, objective: Objective {n}, {checks[n % len(checks)]}}}")
+    return "\n".join(lines) + "\n"
+
+
+def write_scenario(
+    directory: Path, stations: int, hours: float, injects: int = 0, expectations: int = 0
+) -> tuple[Path, int]:
     rules = province.write_rules(directory / "rules", stations)
     series = directory / "readings.jsonl"
     count = province.write_series(series, stations, hours)
@@ -55,7 +100,8 @@ def write_scenario(directory: Path, stations: int, hours: float) -> tuple[Path, 
         f"organisation: {ROOT / 'org' / 'jinan.yaml'}\n"
         f"roster: [{', '.join(repr(phone) for phone in ROSTER)}]\n"
         f"players:\n{players}\n"
-        f"series: [{series.name}]\n",
+        f"series: [{series.name}]\n"
+        + (injects_and_expectations(stations, hours, injects, expectations) if injects or expectations else ""),
         encoding="utf-8",
     )
     return scenario, count
@@ -73,7 +119,7 @@ def run_one(scenario: Path, log: Path) -> None:
     write_decision_log(result.decisions, log)
     incidents = {entry["incident"] for entry in result.decisions if entry["incident"]}
     pages = sum(1 for entry in result.decisions if entry["kind"] == "notification_sent")
-    figures = {
+    figures: dict[str, object] = {
         "seconds": round(elapsed, 2),
         "readings": result.series_readings,
         "readings_per_s": round(result.series_readings / elapsed),
@@ -81,6 +127,9 @@ def run_one(scenario: Path, log: Path) -> None:
         "decisions": len(result.decisions),
         "incidents": len(incidents),
         "messages_sent": pages,
+        "injects_refused": sum(1 for outcome in result.injects if not outcome.accepted),
+        "expectations_met": sum(1 for score in result.scores if score.verdict.value == "met"),
+        "expectations_missed": len(result.missed),
     }
     print(json.dumps(figures))
 
@@ -119,6 +168,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--hours", type=float, nargs="+", default=[2, 6, 24])
     parser.add_argument("--stations", type=int, default=500)
+    parser.add_argument("--injects", type=int, default=200, help="for the longest drill run again with them")
+    parser.add_argument("--expectations", type=int, default=20)
     parser.add_argument("--child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -141,6 +192,10 @@ def main() -> None:
                 figures["log_identical_across_two_runs"] = first == second
                 figures["log_sha256"] = hashlib.sha256(first).hexdigest()[:16]
                 figures["second_run_seconds"] = again["seconds"]
+                # The same day with a Master Scenario Events List and expectations to score.
+                busy, _ = write_scenario(directory / "msel", args.stations, hours, args.injects, args.expectations)
+                loaded = child(busy, directory / "msel-decisions.jsonl")
+                result[f"drill_{hours:g}h_with_{args.injects}_injects_{args.expectations}_expectations"] = loaded
             result[f"drill_{hours:g}h"] = figures
     runs = [result[f"drill_{hours:g}h"] for hours in sorted(args.hours)]
     per_hour = [run["seconds"] / hours for run, hours in zip(runs, sorted(args.hours), strict=True)]  # type: ignore[index]
