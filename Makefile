@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # UI for /api/docs), served as they are: no build step. Their install scripts are not run.
 WEB_STAMP := web/node_modules/.installed
 
-.PHONY: setup demo test lint bench bench-console soak clean
+.PHONY: setup demo test lint bench bench-console bench-backtest drill-report soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,15 @@ bench: $(STAMP)
 # The console in Chromium with 1,000 open incidents (a few minutes).
 bench-console: $(STAMP) $(WEB_STAMP)
 	$(BIN)/python bench/console.py
+
+# Backtest throughput on 1,000,000 readings, and the report of a 24 h city drill (a few minutes).
+bench-backtest: $(STAMP)
+	$(BIN)/python bench/backtest.py
+
+# The bundled drill's after-action report, and its variant's (which misses an expectation on purpose).
+drill-report: $(STAMP)
+	$(BIN)/warning drill report scenarios/flood-drill.yaml --out var/flood-drill
+	-$(BIN)/warning drill report scenarios/flood-drill-deputy-away.yaml --out var/flood-drill-deputy-away
 
 # Outside CI (about half an hour): the crash test with 1,000 kills on SQLite, and on PostgreSQL
 # with two engines sharing the database.

@@ -3,6 +3,7 @@ from the decision events; a miss makes `warning drill run` exit 1; bad scenarios
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -280,3 +281,42 @@ def test_an_expectation_about_no_warning_of_the_drill_is_not_applicable(flood_dr
     department_of = {"zhou-jie": "water-370000"}
     evaluation = Evaluation(flood_drill.decisions, department_of, [], flood_drill.scenario.start + timedelta(hours=8))
     assert evaluation.score_one(spec).verdict is Verdict.not_applicable
+
+
+_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-10, 10**12), st.floats(allow_nan=True), st.text(max_size=12),
+    st.sampled_from(["1h", "0m", "-5m", "F0001", "wang-wei", "+8613800000001", "370102", "off", "sms", "red", "9999d"]),
+    st.lists(st.text(max_size=5), max_size=3), st.dictionaries(st.text(max_size=6), st.integers(), max_size=2),
+)  # fmt: skip
+_KEYS = ["at", "id", "expect", "fault", "action", "report", "override", "silence", "reading", "phone", "state",
+         "for", "provider", "mode", "do", "by", "incident", "via", "level", "to", "within", "department"]  # fmt: skip
+
+
+@settings(max_examples=int(os.environ.get("WARNING_FUZZ_EXAMPLES", "60")), deadline=None)
+@given(
+    target=st.sampled_from(["inject", "fault", "action", "expectation", "check"]),
+    index=st.integers(0, 7),
+    key=st.sampled_from(_KEYS),
+    value=_VALUES,
+)
+def test_any_careless_edit_of_a_scenario_loads_or_is_refused_at_a_line_never_crashes(
+    tmp_path_factory: pytest.TempPathFactory, target: str, index: int, key: str, value: Any
+) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        inject = data["injects"][index]
+        expectation = data["expectations"][index]
+        place = {
+            "inject": inject,
+            "fault": inject.get("fault", inject),
+            "action": inject.get("action", inject),
+            "expectation": expectation,
+            "check": next((v for v in expectation.values() if isinstance(v, dict)), expectation),
+        }[target]
+        place[key] = value
+
+    path = _scenario(tmp_path_factory.mktemp("fuzz"), edit)
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    try:
+        load_scenario(path)
+    except ScenarioFileError as exc:
+        assert exc.problems and all(1 <= problem.line <= lines for problem in exc.problems), exc.problems
