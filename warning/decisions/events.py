@@ -113,6 +113,12 @@ class Evidence(BaseModel):
     reason: str = Field(description="the rule engine's account of the detection (English)")
     message: dict[str, str] = Field(default={}, description="the rule's own message, by language")
 
+    @property
+    def judged_on_value(self) -> bool:
+        """Judged on the reading's own value (a stage), not a rate, a window or a silence."""
+        value = (self.reading or {}).get("value")
+        return not self.no_data and self.signal_value is not None and value == self.signal_value
+
 
 class IncidentOpened(Event):
     kind: Literal["incident_opened"] = "incident_opened"

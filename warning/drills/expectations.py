@@ -63,29 +63,26 @@ class Acknowledged(_Check):
     start: Literal["opened", "paged"] = Field(default="opened", alias="from")
 
 
-class Reached(_Check):
+class _Whom(_Check):
+    """A check about one department or one person."""
+
     department: str | None = None
     person: str | None = None
+
+    @model_validator(mode="after")
+    def _whom(self) -> Self:
+        if (self.department is None) == (self.person is None):
+            raise ValueError("name a department or a person")
+        return self
+
+
+class Reached(_Whom):
     level: Level = Level.blue
     within: Duration
 
-    @model_validator(mode="after")
-    def _whom(self) -> Self:
-        if (self.department is None) == (self.person is None):
-            raise ValueError("name a department or a person")
-        return self
 
-
-class Informed(_Check):
-    department: str | None = None
-    person: str | None = None
+class Informed(_Whom):
     within: Duration | None = None
-
-    @model_validator(mode="after")
-    def _whom(self) -> Self:
-        if (self.department is None) == (self.person is None):
-            raise ValueError("name a department or a person")
-        return self
 
 
 class PagesAtMost(_Check):
@@ -464,8 +461,7 @@ class Evaluation:
 
 
 def _note_clear_level(warning: _Warning, evidence: Evidence) -> None:
-    reading = evidence.reading or {}
-    if evidence.no_data or evidence.signal_value is None or reading.get("value") != evidence.signal_value:
+    if not evidence.judged_on_value:
         return  # a rate, a window or a silence: its readings are not what it clears on
     if warning.station not in (None, evidence.station):
         return  # causes at another station (a compound's) are not one series

@@ -208,8 +208,7 @@ def _detection(
 ) -> Detection | None:  # fmt: skip
     """How long after its first reading over the threshold a value-judged cause was raised."""
     evidence = event.evidence
-    reading = evidence.reading or {}
-    if evidence.no_data or evidence.signal_value is None or reading.get("value") != evidence.signal_value:
+    if not evidence.judged_on_value:
         return None
     warning.thresholds.setdefault(evidence.station, evidence.thresholds)
     above = next((t.get("above") for t in evidence.thresholds if t.get("level") == event.level.value), None)
