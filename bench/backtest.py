@@ -1,7 +1,8 @@
 """Backtest throughput: the bundled flood rules over 1,000,000 recorded readings (the project's recorded
-summer, repeated year after year until there are that many), and the after-action report's time for a
-24 h drill. The baseline in the same run reads and splits the same CSV file without judging it, so the
-figure beside it shows what the rules cost over reading the file.
+summer, repeated year after year until there are that many), with a worker per core (up to four) and
+in one process, and the after-action report's time for bench/drill.py's 24 h drill. The baseline in
+the same run reads and splits the same CSV file without judging it, so the figure beside it shows
+what the rules cost over reading the file.
 
 Prints one JSON object on its last line.
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 import tempfile
 import time
@@ -91,6 +93,10 @@ def main() -> None:
         figures["backtest_readings_per_s"] = round(result.readings / elapsed)
         figures["warnings"] = len(result.periods)
         figures["set_aside"] = result.set_aside_count
+        figures["workers"] = min(os.cpu_count() or 1, 4)
+        started = time.perf_counter()
+        run_backtest([ROOT / "rules" / "flood.yaml"], [path], events, workers=1)
+        figures["one_process_readings_per_s"] = round(figures["readings"] / (time.perf_counter() - started))  # type: ignore[operator]
         figures["baseline_again_csv_rows_per_s"] = round(baseline(path))  # the machine drifts: measure it twice
         seconds, decisions = report_seconds(Path(workdir))
         figures["report_seconds_24h_drill"] = round(seconds, 2)

@@ -125,3 +125,22 @@ def test_warning_backtest_scores_the_bundled_rules_and_a_variant_side_by_side(tm
     figures = json.loads(out.read_text())
     assert [f["totals"]["events"] for f in figures] == [12, 12]
     assert figures[0]["readings"] == 26352
+
+
+def test_workers_sharing_the_stations_find_what_one_process_finds(tmp_path: Path) -> None:
+    recorded = tmp_path / "both.csv"
+    bad = [f"{START.isoformat()},G9,water_level,3.6,m", "only,three,cells", f"{START.isoformat()},G1,water_level,x,m"]
+    recorded.write_text(RECORDED.read_text(encoding="utf-8") + "\n".join(bad) + "\n", encoding="utf-8")
+    observed = load_observed(OBSERVED).events
+    flood = [ROOT / "rules" / "flood.yaml"]
+    alone = run_backtest(flood, [recorded], observed, workers=1)
+    shared = run_backtest(flood, [recorded], observed, workers=2)
+    assert shared.readings == alone.readings == 26352
+    key = lambda p: (p.start, p.rule, p.station)  # noqa: E731
+    assert sorted(map(vars, shared.periods), key=lambda v: (v["start"], v["rule"], v["station"])) == sorted(
+        map(vars, alone.periods), key=lambda v: (v["start"], v["rule"], v["station"])
+    )
+    assert sorted(alone.periods, key=key)[0].start == sorted(shared.periods, key=key)[0].start
+    assert [vars(s) for s in shared.scores] == [vars(s) for s in alone.scores]
+    assert shared.set_aside == alone.set_aside and len(alone.set_aside) == 3
+    assert shared.totals() == alone.totals()

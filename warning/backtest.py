@@ -17,10 +17,15 @@ from __future__ import annotations
 import csv
 import heapq
 import itertools
+import multiprocessing
+import os
+import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from queue import Empty
 from statistics import mean
 from typing import Any
 
@@ -136,15 +141,18 @@ FAST_HEADER = ["observed_at", "sensor_id", "kind", "value", "unit"]
 BATCH = 1000  # readings validated together
 
 
-def recorded_readings(path: Path, problems: list[FileProblem]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line, reading object) of one recorded file, in its order; an unreadable line goes to `problems`."""
+def recorded_readings(
+    path: Path, problems: list[FileProblem], keep: Callable[[Any, int], bool] | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:  # fmt: skip
+    """(line, reading object) of one recorded file, in its order; an unreadable line goes to `problems`.
+    `keep(sensor, line)`: only these lines (a worker's share), told before their cells are read."""
     name = str(path)
     with path.open("rb") as raw:
         if path.suffix.lower() not in READING_SUFFIXES:
             problems.append(FileProblem(name, 1, f"recorded readings end in {', '.join(READING_SUFFIXES)}"))
             return
         if path.suffix.lower() == ".csv":
-            yield from _csv_readings(raw, name, problems)
+            yield from _csv_readings(raw, name, problems, keep)
             return
         for number, line in enumerate(raw, start=1):
             if not line.strip():
@@ -157,10 +165,13 @@ def recorded_readings(path: Path, problems: list[FileProblem]) -> Iterator[tuple
             if not isinstance(item, dict):
                 problems.append(FileProblem(name, number, "a line must be one JSON object: a reading"))
                 continue
-            yield number, item
+            if keep is None or keep(item.get("sensor_id"), number):
+                yield number, item
 
 
-def _csv_readings(raw: Any, name: str, problems: list[FileProblem]) -> Iterator[tuple[int, dict[str, Any]]]:
+def _csv_readings(
+    raw: Any, name: str, problems: list[FileProblem], keep: Callable[[Any, int], bool] | None
+) -> Iterator[tuple[int, dict[str, Any]]]:  # fmt: skip
     text = (line.decode("utf-8-sig" if n == 1 else "utf-8") for n, line in enumerate(raw, start=1))
     rows = csv.reader(text)
     try:
@@ -175,6 +186,8 @@ def _csv_readings(raw: Any, name: str, problems: list[FileProblem]) -> Iterator[
     if header == FAST_HEADER:  # the usual layout, read without a cell-by-cell guess at each type
         try:
             for row in rows:
+                if keep is not None and not keep(row[1] if len(row) > 1 and row[1] else None, rows.line_num):
+                    continue
                 if len(row) == 5 and row[1] and row[4]:
                     try:
                         value = float(row[3])
@@ -197,16 +210,57 @@ def _csv_readings(raw: Any, name: str, problems: list[FileProblem]) -> Iterator[
     for number, record in csv_records(rows, header):
         if isinstance(record, ReadingRejected):
             problems.append(FileProblem(name, number, record.reason))
-        else:
+        elif keep is None or keep(record.get("sensor_id"), number):
             yield number, record
 
 
-def _decoded(files: list[Path], decoder: ReadingDecoder, problems: list[FileProblem]) -> Iterator[Reading]:
-    """Every file's readings, merged in time order (each file in its own order)."""
+@dataclass(frozen=True)
+class Share:
+    """One worker's part of the stations: all of a station's readings go to one worker (its windows
+    need every one), stations spread so that each worker judges about as many (rule, station) series."""
+
+    worker: int
+    workers: int
+    station_worker: dict[str, int]
+
+    @classmethod
+    def of(cls, worker: int, workers: int, rules: Any) -> Share:
+        load: dict[str, int] = {}
+        for rule in rules:
+            for station in rule.stations:
+                load[station] = load.get(station, 0) + 1
+        totals = [0] * workers
+        placed: dict[str, int] = {}
+        for station in sorted(load, key=lambda s: (-load[s], s)):  # heaviest first, to the lightest worker
+            lightest = totals.index(min(totals))
+            placed[station] = lightest
+            totals[lightest] += load[station]
+        return cls(worker, workers, placed)
+
+    def mine(self, sensor: Any, line: int) -> bool:
+        if isinstance(sensor, str):
+            placed = self.station_worker.get(sensor)
+            return (placed if placed is not None else zlib.crc32(sensor.encode()) % self.workers) == self.worker
+        return line % self.workers == self.worker  # a line with no usable station: one worker tells of it
+
+
+def _mine(share: Share | None, sensor: Any, line: int) -> bool:
+    return share is None or share.mine(sensor, line)
+
+
+def _decoded(
+    files: list[Path], decoder: ReadingDecoder, problems: list[FileProblem], share: Share | None = None
+) -> Iterator[Reading]:  # fmt: skip
+    """Every file's readings (this worker's share of the stations), merged in time order."""
 
     def one(path: Path) -> Iterator[Reading]:
+        found: list[FileProblem] = []
         batch: list[tuple[int, dict[str, Any]]] = []
-        for numbered in itertools.chain(recorded_readings(path, problems), [None]):
+        keep = share.mine if share is not None else None
+        for numbered in itertools.chain(recorded_readings(path, found, keep), [None]):
+            if found:  # lines that are not readings at all: one worker tells of each
+                problems.extend(problem for problem in found if _mine(share, None, problem.line))
+                found.clear()
             if numbered is not None:
                 batch.append(numbered)
                 if len(batch) < BATCH:
@@ -224,15 +278,24 @@ def _decoded(files: list[Path], decoder: ReadingDecoder, problems: list[FileProb
     return heapq.merge(*(one(path) for path in files), key=lambda reading: reading.observed_at)
 
 
-def run_backtest(
-    rules: list[Path],
-    readings: list[Path],
-    events: list[ObservedEvent],
-    *,
-    lead_window: timedelta = timedelta(hours=24),
-    flap_within: timedelta = timedelta(hours=1),
-    progress: Callable[[int], None] | None = None,
-) -> Backtest:
+@dataclass
+class _Judged:
+    """One worker's part: the warning periods of its stations, what it set aside, what it read."""
+
+    periods: list[WarningPeriod]
+    problems: list[FileProblem]
+    count: int
+    first: datetime | None
+    last: datetime | None
+
+
+PARALLEL_FROM_BYTES = 20_000_000  # below this, starting workers costs more than they save
+STEP = 10_000  # readings between progress reports
+
+
+def _judge(
+    rules: list[Path], readings: list[Path], share: Share | None, progress: Callable[[int], None] | None
+) -> _Judged:  # fmt: skip
     rulebook = load_rulebook(rules)
     evaluator = RuleEvaluator(rulebook.rules)
     decoder = ReadingDecoder(evaluator.sensors)
@@ -241,13 +304,13 @@ def run_backtest(
     periods: list[WarningPeriod] = []
     problems: list[FileProblem] = []
     count, first, last = 0, None, None
-    for reading in _decoded(readings, decoder, problems):
+    for reading in _decoded(readings, decoder, problems, share):
         count += 1
         if first is None:
             first = reading.observed_at
         last = reading.observed_at
-        if progress is not None and count % 10_000 == 0:
-            progress(10_000)
+        if progress is not None and count % STEP == 0:
+            progress(STEP)
         for detection in evaluator.evaluate(reading, levels.get).detections:
             key = (detection.rule_id, detection.station_id)
             if detection.level is None:
@@ -265,11 +328,61 @@ def run_backtest(
             elif detection.level.rank > period.highest.rank:
                 period.highest = detection.level
     if progress is not None:
-        progress(count % 10_000)
-    until = last or EARLIEST_INSTANT
-    scores = _score(rulebook.rules, periods, events, until, lead_window, flap_within)
-    return Backtest(", ".join(str(path) for path in rules), count, problems[:MOST_PROBLEMS], len(problems), periods,
-                    scores, first, last, events)  # fmt: skip
+        progress(count % STEP)
+    return _Judged(periods, sorted(problems, key=lambda p: (p.path, p.line)), count, first, last)
+
+
+def _judge_share(rules: list[Path], readings: list[Path], worker: int, workers: int, queue: Any) -> _Judged:
+    """A worker process's part; its progress goes back through `queue`."""
+    share = Share.of(worker, workers, load_rulebook(rules).rules)
+    return _judge(rules, readings, share, queue.put)
+
+
+def _judge_in_parallel(
+    rules: list[Path], readings: list[Path], workers: int, progress: Callable[[int], None] | None
+) -> _Judged:  # fmt: skip
+    context = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads
+    with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
+        queue = manager.Queue()
+        futures = [pool.submit(_judge_share, rules, readings, k, workers, queue) for k in range(workers)]
+        while not all(future.done() for future in futures):
+            try:
+                done = queue.get(timeout=0.2)
+            except Empty:
+                continue
+            if progress is not None:
+                progress(done)
+        parts = [future.result() for future in futures]
+    firsts = [part.first for part in parts if part.first is not None]
+    lasts = [part.last for part in parts if part.last is not None]
+    return _Judged(
+        periods=sorted((p for part in parts for p in part.periods), key=lambda p: (p.start, p.rule, p.station)),
+        problems=sorted((p for part in parts for p in part.problems), key=lambda p: (p.path, p.line)),
+        count=sum(part.count for part in parts), first=min(firsts, default=None), last=max(lasts, default=None),
+    )  # fmt: skip
+
+
+def run_backtest(
+    rules: list[Path],
+    readings: list[Path],
+    events: list[ObservedEvent],
+    *,
+    lead_window: timedelta = timedelta(hours=24),
+    flap_within: timedelta = timedelta(hours=1),
+    progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
+) -> Backtest:
+    """`workers`: processes sharing the stations (default: one per core, for files of 20 MB and more)."""
+    rulebook = load_rulebook(rules)  # refused here, before any worker starts, if it is wrong
+    if workers is None:
+        large = sum(path.stat().st_size for path in readings) >= PARALLEL_FROM_BYTES
+        workers = min(os.cpu_count() or 1, 4) if large else 1
+    judged = (_judge_in_parallel(rules, readings, workers, progress) if workers > 1
+              else _judge(rules, readings, None, progress))  # fmt: skip
+    until = judged.last or EARLIEST_INSTANT
+    scores = _score(rulebook.rules, judged.periods, events, until, lead_window, flap_within)
+    return Backtest(", ".join(str(path) for path in rules), judged.count, judged.problems[:MOST_PROBLEMS],
+                    len(judged.problems), judged.periods, scores, judged.first, judged.last, events)  # fmt: skip
 
 
 def _score(
