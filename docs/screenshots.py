@@ -1,7 +1,9 @@
 """The README's pictures of the console, taken from the demonstration (`warning console --demo`): the
-built-in scenario played live on a fast clock, with a hotline report beside it, in Debian's chromium.
+built-in scenario played live on a fast clock, with a hotline report beside it, in Debian's chromium;
+and of the after-action report of the flood drill's variant that misses an expectation.
 
-Run: .venv/bin/python docs/screenshots.py   (about two minutes; writes docs/console-*.png)
+Run: .venv/bin/python docs/screenshots.py [--report]   (about two minutes; writes docs/console-*.png and
+docs/drill-report*.png; with --report only the report's)
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -35,7 +37,29 @@ def signed_in(page: Page, url: str, user: str) -> Page:
     return page
 
 
+def report_pictures(browser: Browser, folder: Path) -> None:
+    from warning.drills.aar import build_report
+    from warning.drills.runner import run_drill
+
+    html = folder / "report.html"
+    html.write_text(
+        build_report(run_drill(ROOT / "scenarios" / "flood-drill-deputy-away.yaml"), "en"), encoding="utf-8"
+    )
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(html.as_uri())
+    page.screenshot(path=str(ROOT / "docs" / "drill-report.png"), clip={"x": 0, "y": 0, "width": 1100, "height": 1150})
+    top = page.evaluate("document.querySelectorAll('h2')[4].getBoundingClientRect().top + window.scrollY")
+    page.screenshot(path=str(ROOT / "docs" / "drill-report-charts.png"), full_page=True,
+                    clip={"x": 0, "y": top - 10, "width": 1100, "height": 1500})  # fmt: skip
+
+
 def main() -> None:
+    if "--report" in sys.argv:
+        with tempfile.TemporaryDirectory(prefix="screenshots-") as folder, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            report_pictures(browser, Path(folder))
+            browser.close()
+        return
     with tempfile.TemporaryDirectory(prefix="screenshots-") as folder, sync_playwright() as playwright:
         rehearsal = Rehearsal(ROOT / "scenarios" / "riverside-flood.yaml", f"sqlite:///{folder}/demo.db", speed=60,
                               port=0, epoch=datetime.now(UTC))  # fmt: skip
@@ -61,6 +85,7 @@ def main() -> None:
             board.wait_for_selector("[data-testid=readings-chart] canvas")
             time.sleep(1)
             board.screenshot(path=str(ROOT / "docs" / "console-incident.png"))
+            report_pictures(browser, Path(folder))
         finally:
             browser.close()
             rehearsal.close()

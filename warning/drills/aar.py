@@ -128,6 +128,7 @@ _ZH = {
     "refused": "被拒绝",
     "settled": "已由他部门确认",
     "calls": "来电",
+    "call": "来电",
     "hour": "小时",
     "day": "天",
     "identical SMS": "相同短信",

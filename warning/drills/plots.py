@@ -209,7 +209,8 @@ def budget_chart(measures: Measures, person_name: Callable[[str], str], words: C
             axis.annotate(f"{used(load)}/{count}", (bar.get_width(), bar.get_y() + bar.get_height() / 2),
                           xytext=(3, -3), textcoords="offset points", fontsize=6)  # fmt: skip
     axis.axvline(100, color=COLOURS[Level.red], linestyle="--", linewidth=1, label=words("carrier limit"))
-    names = [f"{person_name(load.person)}\n{load.sms} {words('SMS')}, {load.voice} {words('calls')}" for load in loads]
+    names = [f"{person_name(load.person)}\n{load.sms} {words('SMS')}, {load.voice} "
+             f"{words('call' if load.voice == 1 else 'calls')}" for load in loads]  # fmt: skip
     axis.set_yticks(range(len(loads)), names, fontsize=7)
     axis.invert_yaxis()
     axis.set_xlim(0, max(110.0, axis.get_xlim()[1]))
