@@ -81,10 +81,6 @@ _ZH = {
     "readings": "监测值",
     "threshold": "预警线",
     "clear level": "解除线",
-    "blue": "蓝色",
-    "yellow": "黄色",
-    "orange": "橙色",
-    "red": "红色",
     "SMS": "短信",
     "voice call": "语音电话",
     "voice calls": "语音电话",
@@ -171,8 +167,10 @@ _EN = {
 
 
 def words_for(language: str) -> Callable[[str], str]:
-    table = _ZH if language == "zh-CN" else _EN
-    return lambda text: table.get(text, text)
+    """The report's words in `language`; a level's name in Chinese is the level's own."""
+    if language != "zh-CN":
+        return lambda text: _EN.get(text, text)
+    return lambda text: Level(text).zh if text in Level.__members__ else _ZH.get(text, text)
 
 
 def _span(span: timedelta | None, words: Callable[[str], str]) -> str:

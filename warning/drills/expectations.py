@@ -48,6 +48,7 @@ from warning.decisions.events import (
 from warning.decisions.render import Names
 from warning.domain import Level
 from warning.drills.injects import Duration, IncidentCode, Said
+from warning.drills.measures import busiest
 
 # Level.rank: how a level compares, blue lowest.
 DELIVERED = ("delivered", "completed")
@@ -244,6 +245,9 @@ class Evaluation:
     def _span(self, span: timedelta) -> str:
         return span_text(span, "en" if self.words is _WORDS["en"] else "zh-CN")
 
+    def _level(self, level: Level) -> str:
+        return level.value if self.words is _WORDS["en"] else level.zh
+
     def _person(self, person_id: str) -> str:
         return self.names.person(person_id)
 
@@ -371,12 +375,10 @@ class Evaluation:
                 return (
                     verdict,
                     took,
-                    self._say(
-                        "reached_after", what=reached_by, took=self._span(took), level=self._say(check.level.value)
-                    ),
+                    self._say("reached_after", what=reached_by, took=self._span(took), level=self._level(check.level)),
                     proof,
                 )
-        return Verdict.missed, None, self._say("never_reached", whom=whom, level=self._say(check.level.value)), []
+        return Verdict.missed, None, self._say("never_reached", whom=whom, level=self._level(check.level)), []
 
     def _informed(self, check: Informed, warning: _Warning) -> tuple[Verdict, timedelta | None, str,
                                                                      list[_Decision]] | None:  # fmt: skip
@@ -445,12 +447,9 @@ class Evaluation:
                 by_person[event.person].append(decision)
         worst: tuple[int, str, list[_Decision]] = (0, "", [])
         for person, sent in by_person.items():
-            first = 0
-            for last in range(len(sent)):
-                while sent[last].at - sent[first].at >= check.per:
-                    first += 1
-                if last - first + 1 > worst[0]:
-                    worst = (last - first + 1, person, sent[first : last + 1])
+            window = sent[busiest([d.at for d in sent], check.per)]
+            if len(window) > worst[0]:
+                worst = (len(window), person, window)
         most, person, proof = worst
         what = self._say(f"{check.channel}_messages")
         if not by_person:
@@ -522,10 +521,6 @@ _WORDS: dict[str, dict[str, str]] = {
         "voice": "语音电话",
         "status_delivered": "已送达",
         "status_completed": "已接听",
-        "blue": "蓝色",
-        "yellow": "黄色",
-        "orange": "橙色",
-        "red": "红色",
     },
 }
 

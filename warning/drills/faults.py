@@ -54,7 +54,7 @@ class FaultBoard:
     def silent(self, reading: dict[str, Any]) -> bool:
         """Whether this reading's sensor is silent now (the reading is never sent)."""
         sensor = reading.get("sensor_id")
-        if not isinstance(sensor, str):
+        if not self._active or not isinstance(sensor, str):  # on every reading: nothing to look at, mostly
             return False
         for active in self._active:
             fault = active.fault

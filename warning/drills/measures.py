@@ -224,13 +224,19 @@ def _detection(
     return Detection(warning.code, evidence.rule, evidence.station, crossed, at)
 
 
-def _most_within(times: list[datetime], window: timedelta) -> int:
-    most, first = 0, 0
+def busiest(times: Sequence[datetime], window: timedelta) -> slice:
+    """The most of these times (in order) that fall within any one `window`, as a slice of them."""
+    best, first = slice(0, 0), 0
     for last in range(len(times)):
         while times[last] - times[first] >= window:
             first += 1
-        most = max(most, last - first + 1)
-    return most
+        if last + 1 - first > best.stop - best.start:
+            best = slice(first, last + 1)
+    return best
+
+
+def _most_within(times: list[datetime], window: timedelta) -> int:
+    return len(times[busiest(times, window)])
 
 
 def _loads(sent: list[tuple[datetime, NotificationSent]]) -> list[PersonLoad]:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from notifiers.simulator import TwilioSimulator
 from warning.access import Principal, Role
+from warning.drills.faults import FaultBoard
 from warning.drills.injects import ActionSpec, InjectSpec, OverrideSpec, ReportSpec, Said
 from warning.engine import Engine
 from warning.errors import WarningEngineError
@@ -78,10 +79,20 @@ def override(engine: Engine, spec: OverrideSpec, now: datetime) -> str:
     return f"override {engine.put_on_duty(principal, request)} in force"
 
 
-def play(engine: Engine, simulator: TwilioSimulator, inject: InjectSpec, number: int, now: datetime) -> InjectOutcome:
-    """Carry out an inject that acts (action, report, silence, override), whatever the engine says."""
+def labels(injects: list[InjectSpec]) -> dict[int, str]:
+    """How the timeline and the report name each inject: its id, or its place in the list (#3)."""
+    return {id(inject): inject.id or f"#{number}" for number, inject in enumerate(injects, 1)}
+
+
+def play(
+    engine: Engine, simulator: TwilioSimulator, faults: FaultBoard, inject: InjectSpec, label: str, now: datetime
+) -> InjectOutcome:  # fmt: skip
+    """Carry out an inject that acts (a fault, action, report, silence or override), whatever the engine says."""
     try:
-        if inject.action is not None:
+        if inject.fault is not None:
+            faults.start(inject.fault, now)
+            result, accepted = "in force", True
+        elif inject.action is not None:
             result, accepted = act(engine, simulator, inject.action), True
         elif inject.report is not None:
             result, accepted = report(engine, inject.report), True
@@ -93,5 +104,4 @@ def play(engine: Engine, simulator: TwilioSimulator, inject: InjectSpec, number:
             result, accepted = f"silence {silence.id} until {silence.ends_at:%H:%M}", True
     except (WarningEngineError, ValueError) as exc:
         result, accepted = f"refused: {exc}", False
-    return InjectOutcome(inject.id or f"#{number}", now, inject.kind, inject.describe(), inject.expect, accepted,
-                         result)  # fmt: skip
+    return InjectOutcome(label, now, inject.kind, inject.describe(), inject.expect, accepted, result)

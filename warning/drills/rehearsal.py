@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -21,10 +21,9 @@ from warning.access import Role
 from warning.api.drill import DrillState
 from warning.app import Runtime, build_accounts, build_runtime, start_live_timer
 from warning.clock import ExerciseClock
-from warning.drills.expectations import Evaluation
 from warning.drills.faults import FaultBoard
-from warning.drills.players import InjectOutcome, play
-from warning.drills.runner import DrillDirectory, DrillResult, decision_log, scenario_events, warned_series
+from warning.drills.players import InjectOutcome, labels, play
+from warning.drills.runner import DrillResult, drill_result, scenario_events
 from warning.drills.scenario import load_scenario
 from warning.drills.series import SeriesLine
 from warning.settings import Settings
@@ -129,8 +128,7 @@ class Rehearsal:
         """Wait for the exercise clock to reach `moment`, ending faults as their time comes; False if stopped."""
         while True:
             now = self.clock.now()
-            for _ended in self.faults.end_due(now):
-                pass
+            self.faults.end_due(now)
             if now >= moment:
                 return True
             wall = TICK if self.clock.paused else min(TICK, (moment - now).total_seconds() / self.clock.speed)
@@ -142,7 +140,7 @@ class Rehearsal:
         engine = self.runtime.engine
         simulator = self.runtime.simulator
         assert simulator is not None
-        numbers = {id(inject): index + 1 for index, inject in enumerate(self.spec.injects)}
+        names_of = labels(self.spec.injects)
         for at, event, source in scenario_events(self.spec, self.path):
             moment = self.epoch + (at - self.spec.start)  # the scenario's offsets, from the start
             if not self._wait_until(moment):
@@ -157,12 +155,8 @@ class Rehearsal:
             if event.reading is not None:
                 if not self.faults.silent(event.reading):
                     engine.ingest_payloads([(source, {"observed_at": stamp, **event.reading})])
-            elif event.fault is not None:
-                self.faults.start(event.fault, self.clock.now())
-                self.outcomes.append(InjectOutcome(event.id or f"#{numbers[id(event)]}", self.clock.now(), "fault",
-                                                   event.fault.describe(), event.expect, True, "in force"))  # fmt: skip
             else:
-                self.outcomes.append(play(engine, simulator, event, numbers[id(event)], self.clock.now()))
+                self.outcomes.append(play(engine, simulator, self.faults, event, names_of[id(event)], self.clock.now()))
         if self._wait_until(self.end):
             self.finished.set()
 
@@ -170,18 +164,11 @@ class Rehearsal:
 
     def result(self) -> DrillResult:
         """The drill so far, scored as a replay is: the decision log, the injects' outcomes, the expectations."""
-        engine, store = self.runtime.engine, self.runtime.store
-        log = decision_log(store)
-        department_of = {person_id: person.department for person_id, person in engine.org.people.items()}
-        faulted = {inject.fault.station for inject in self.spec.injects if inject.fault and inject.fault.station}
-        series = warned_series(store, log, self.epoch - timedelta(seconds=1), faulted)
-        end = min(self.end, self.clock.now()).astimezone(self.spec.start.tzinfo)
-        spec = self.spec.model_copy(update={"start": self.epoch.astimezone(self.spec.start.tzinfo)})
-        scores = Evaluation(log, department_of, spec.roster, end, series).score(spec.expectations)
-        return DrillResult(spec, log, [], "", self.series_readings,
-                           engine.org.display_names(), injects=list(self.outcomes), scores=scores, series=series,
-                           dropped_readings=self.faults.dropped, department_of=department_of,
-                           directory=DrillDirectory.of(engine), scenario_file=str(self.path))  # fmt: skip
+        zone = self.spec.start.tzinfo
+        spec = self.spec.model_copy(update={"start": self.epoch.astimezone(zone)})  # the exercise clock's start
+        end = min(self.end, self.clock.now()).astimezone(zone)
+        return drill_result(spec, self.path, self.runtime.store, self.runtime.engine, end, list(self.outcomes),
+                            self.faults, self.series_readings, [])  # fmt: skip
 
     def close(self) -> None:
         self.stop.set()

@@ -25,7 +25,7 @@ from warning.domain import Reading
 from warning.drills.expectations import Evaluation, Score, Verdict
 from warning.drills.faults import FaultBoard
 from warning.drills.injects import InjectSpec
-from warning.drills.players import InjectOutcome, play
+from warning.drills.players import InjectOutcome, labels, play
 from warning.drills.scenario import ScenarioSpec, load_scenario, series_files
 from warning.drills.series import SeriesLine, read_series
 from warning.engine import Engine, Payload
@@ -161,7 +161,7 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
 
     timeline: list[TimelineEntry] = []
     outcomes: list[InjectOutcome] = []
-    numbers = {id(inject): index + 1 for index, inject in enumerate(spec.injects)}
+    names_of = labels(spec.injects)
     events = scenario_events(spec, path)
     head = next(events, None)
     end = spec.start + spec.duration
@@ -194,17 +194,17 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
                     if not faults.silent(event.reading):
                         batch.append((source, {"observed_at": stamp, **event.reading}))
                         shown.append(True)
-                elif event.fault is not None:
-                    faults.start(event.fault, moment)
-                    outcomes.append(InjectOutcome(event.id or f"#{numbers[id(event)]}", moment, "fault",
-                                                  event.fault.describe(), event.expect, True, "in force"))  # fmt: skip
-                    timeline.append(TimelineEntry(moment, "fault", event.fault.describe()))
                 else:
-                    timeline.extend(_ingest(engine, batch, shown, moment))
-                    outcome = play(engine, simulator, event, numbers[id(event)], moment)
+                    if event.fault is None:  # a fault only changes what later readings and pages meet
+                        timeline.extend(_ingest(engine, batch, shown, moment))
+                    outcome = play(engine, simulator, faults, event, names_of[id(event)], moment)
                     outcomes.append(outcome)
-                    timeline.append(TimelineEntry(moment, "inject", f"{outcome.id} {outcome.what}: {outcome.result}"))
-                    simulator.advance(moment)  # a text a player just sent reaches us now
+                    if event.fault is not None:
+                        timeline.append(TimelineEntry(moment, "fault", outcome.what))
+                    else:
+                        timeline.append(TimelineEntry(moment, "inject", f"{outcome.id} {outcome.what}: "
+                                                      f"{outcome.result}"))  # fmt: skip
+                        simulator.advance(moment)  # a text a player just sent reaches us now
             timeline.extend(_ingest(engine, batch, shown, moment))
             engine.tick()
             decisions = runtime.store.decisions(after=seen)
@@ -212,27 +212,36 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
             timeline.extend(TimelineEntry(row.at, row.kind, summary(decision_from(row.data), "en", names))
                             for row in decisions)  # fmt: skip
             seen = decisions[-1].seq if decisions else seen
-        log = decision_log(runtime.store)
-        org = engine.org
-        department_of = {person_id: person.department for person_id, person in org.people.items()}
-        faulted = {inject.fault.station for inject in spec.injects if inject.fault and inject.fault.station}
-        series = warned_series(runtime.store, log, spec.start, faulted)
-        scores = Evaluation(log, department_of, spec.roster, end, series).score(spec.expectations)
-        return DrillResult(spec, log, timeline, database_url, series_readings, org.display_names(),
-                           injects=outcomes, scores=scores, series=series, dropped_readings=faults.dropped,
-                           department_of=department_of, directory=DrillDirectory.of(engine),
-                           scenario_file=str(path))  # fmt: skip
+        return drill_result(spec, path, runtime.store, engine, end, outcomes, faults, series_readings, timeline,
+                            database_url)  # fmt: skip
     finally:
         runtime.close()
         if workdir is not None:
             workdir.cleanup()
 
 
+def drill_result(
+    spec: ScenarioSpec, path: Path, store: Store, engine: Engine, end: datetime, outcomes: list[InjectOutcome],
+    faults: FaultBoard, series_readings: int, timeline: list[TimelineEntry], store_url: str = "",
+) -> DrillResult:  # fmt: skip
+    """A drill played (replayed, or live up to `end`) and scored: its decision log, the injects'
+    outcomes, the expectations, and what a report plots."""
+    log = decision_log(store)
+    org = engine.org
+    department_of = {person_id: person.department for person_id, person in org.people.items()}
+    faulted = {inject.fault.station for inject in spec.injects if inject.fault and inject.fault.station}
+    series = warned_series(store, log, spec.start - timedelta(seconds=1), faulted)
+    scores = Evaluation(log, department_of, spec.roster, end, series).score(spec.expectations)
+    return DrillResult(spec, log, timeline, store_url, series_readings, org.display_names(), injects=outcomes,
+                       scores=scores, series=series, dropped_readings=faults.dropped, department_of=department_of,
+                       directory=DrillDirectory.of(engine), scenario_file=str(path))  # fmt: skip
+
+
 def warned_series(
     store: Store, log: list[dict[str, Any]], start: datetime, also: Collection[str] = ()
 ) -> dict[str, list[tuple[datetime, float]]]:
-    """The readings of every station a warning was opened on, of the kind its rule judged, and of the
-    stations `also` named (a fault silenced them): what the report plots and `lifted` reads."""
+    """The readings after `start` of every station a warning was opened on, of the kind its rule judged,
+    and of the stations `also` named (a fault silenced them): what the report plots and `lifted` reads."""
     kinds: dict[str, str | None] = dict.fromkeys(also)
     for row in log:
         if row["kind"] == "incident_opened" or row["kind"] == "cause_added":
@@ -243,7 +252,7 @@ def warned_series(
     if not kinds:
         return {}
     with store.transaction() as tx:
-        readings = tx.readings_since(start - timedelta(seconds=1), set(kinds))
+        readings = tx.readings_since(start, set(kinds))
     series: dict[str, list[tuple[datetime, float]]] = {station: [] for station in kinds}
     for reading in readings:
         if kinds[reading.sensor_id] in (None, reading.kind):
