@@ -144,3 +144,13 @@ def test_workers_sharing_the_stations_find_what_one_process_finds(tmp_path: Path
     assert [vars(s) for s in shared.scores] == [vars(s) for s in alone.scores]
     assert shared.set_aside == alone.set_aside and len(alone.set_aside) == 3
     assert shared.totals() == alone.totals()
+
+
+def test_a_byte_that_is_not_utf8_costs_its_own_line_only(tmp_path: Path) -> None:
+    rules, readings = _gauge(tmp_path, [3.0, 3.6, 3.7])
+    lines = readings.read_bytes().splitlines(keepends=True)
+    lines.insert(2, f"{START.isoformat()},G1,water_level,3.6,m\xe9\n".encode("latin-1"))
+    readings.write_bytes(b"".join(lines))
+    result = run_backtest([rules], [readings], [])
+    assert result.readings == 3 and len(result.periods) == 1  # the readings after it are judged
+    assert [(p.line, p.message.split(" (")[0]) for p in result.set_aside] == [(3, "not UTF-8")]

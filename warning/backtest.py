@@ -172,8 +172,16 @@ def recorded_readings(
 def _csv_readings(
     raw: Any, name: str, problems: list[FileProblem], keep: Callable[[Any, int], bool] | None
 ) -> Iterator[tuple[int, dict[str, Any]]]:  # fmt: skip
-    text = (line.decode("utf-8-sig" if n == 1 else "utf-8") for n, line in enumerate(raw, start=1))
-    rows = csv.reader(text)
+    def text() -> Iterator[str]:
+        # Line by line, so that a byte that is not UTF-8 costs its own line only, and the rest is read.
+        for number, line in enumerate(raw, start=1):
+            try:
+                yield line.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                problems.append(FileProblem(name, number, f"not UTF-8 ({exc.reason} at byte {exc.start})"))
+                yield "\n"  # an empty row, so the rows keep their line numbers
+
+    rows = csv.reader(text())
     try:
         header = next(rows, None)
     except (UnicodeDecodeError, csv.Error) as exc:
