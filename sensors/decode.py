@@ -98,20 +98,27 @@ class ReadingDecoder:
             for payload, reading in zip(payloads, readings, strict=True)
         ]
 
-    def decode_objects(self, items: Sequence[dict[str, Any]], now: datetime) -> list[Reading | ReadingRejected]:
+    def decode_objects(
+        self, items: Sequence[dict[str, Any]], now: datetime | None
+    ) -> list[Reading | ReadingRejected]:  # fmt: skip
         """As decode_many, for items already parsed (rows of a CSV file): one validation pass for the
-        batch, each item on its own only when the batch holds a bad one."""
+        batch, each item on its own only when the batch holds a bad one. `now` None: recorded
+        readings, which no clock can find in the future (the span a reading can have still holds)."""
         try:
             readings = _READINGS.validate_python(items)
         except ValidationError:
             return [self._verdict_of(item, now) for item in items]
-        latest, sensors = now + self.max_clock_skew, self.sensors
+        sensors = self.sensors
+        if now is None:
+            return [reading if reading.sensor_id in sensors else self._verdict_of(item, now)
+                    for item, reading in zip(items, readings, strict=True)]  # fmt: skip
+        latest = now + self.max_clock_skew
         return [
             reading if reading.observed_at <= latest and reading.sensor_id in sensors else self._verdict_of(item, now)
             for item, reading in zip(items, readings, strict=True)
         ]
 
-    def _verdict_of(self, item: dict[str, Any], now: datetime) -> Reading | ReadingRejected:
+    def _verdict_of(self, item: dict[str, Any], now: datetime | None) -> Reading | ReadingRejected:
         try:
             return self.decode(item, now)
         except ReadingRejected as rejected:
@@ -123,18 +130,19 @@ class ReadingDecoder:
         except ReadingRejected as rejected:
             return rejected
 
-    def _admit(self, reading: Reading, now: datetime) -> None:
+    def _admit(self, reading: Reading, now: datetime | None) -> None:
         """Checks beyond the payload's shape: a sensor some rule watches, a believable timestamp."""
         if reading.sensor_id not in self.sensors:
             raise ReadingRejected(f"unknown sensor '{reading.sensor_id}': no rule watches it")
-        if reading.observed_at > now + self.max_clock_skew:
+        if now is not None and reading.observed_at > now + self.max_clock_skew:
             raise ReadingRejected(
                 f"observed_at {reading.observed_at.isoformat()} is in the future "
                 f"(now {now.isoformat()}, tolerance {self.max_clock_skew})"
             )
 
-    def decode(self, payload: bytes | str | dict[str, Any], now: datetime) -> Reading:
-        """A validated Reading, or ReadingRejected with a reason a sensor operator can act on."""
+    def decode(self, payload: bytes | str | dict[str, Any], now: datetime | None) -> Reading:
+        """A validated Reading, or ReadingRejected with a reason a sensor operator can act on.
+        `now` None: a recorded reading, not checked against a clock."""
         try:
             if isinstance(payload, bytes | str):
                 if len(payload) > MAX_PAYLOAD_BYTES:

@@ -7,7 +7,7 @@ import io
 import json
 import os
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +162,40 @@ def test_unix_times_are_read_as_seconds_or_milliseconds_as_before() -> None:
     seconds = START.timestamp()
     for sent in (seconds, int(seconds), seconds * 1000):
         assert decoder.decode(_payload(observed_at=sent), START + timedelta(minutes=1)).observed_at == START
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(["2026-07-14T20:00:00+08:00", "2026-07-14T12:00:00Z", "2026-07-14T20:00:00",
+                                 "2026-07-14T07:00:00-05:00", "0001-01-01T00:00:00+08:00", "2026-07-14T20:00:00+05:45",
+                                 "not a time", "2026-07-14T20:00:00+08:00:30"]), min_size=1, max_size=12))  # fmt: skip
+def test_a_timestamp_read_again_gets_the_verdict_and_instant_it_got_first(texts: list[str]) -> None:
+    """Timestamps are parsed once and kept (a feed's stations report at the same instants), with one
+    shared tzinfo per offset: a text read again is the same instant in the same offset, or refused
+    for the same reason; the instant is the standard library's."""
+    decoder = ReadingDecoder({"G1"})
+    first: dict[str, str] = {}
+    for text in texts:
+        try:
+            at = decoder.decode(_payload(observed_at=text), START).observed_at
+            verdict = at.isoformat()
+            assert at == datetime.fromisoformat(text.replace("Z", "+00:00"))
+            assert at.utcoffset() == datetime.fromisoformat(text.replace("Z", "+00:00")).utcoffset()
+        except ReadingRejected as rejected:
+            verdict = rejected.reason
+        assert first.setdefault(text, verdict) == verdict
+
+
+def test_readings_in_one_offset_share_its_tzinfo_and_many_offsets_still_parse() -> None:
+    decoder = ReadingDecoder({"G1"})
+    one = decoder.decode(_payload(observed_at="2026-07-14T19:50:00+08:00"), START).observed_at
+    two = decoder.decode(_payload(observed_at="2026-07-14T20:00:00+08:00"), START).observed_at
+    assert one.tzinfo is two.tzinfo  # compared field by field on the hot path
+    for minutes in range(-600, 600, 3):  # more offsets than are shared: each still its own instant
+        offset = f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+        text = f"2026-07-14T20:00:00{offset}"
+        assert decoder.decode(_payload(observed_at=text), START + timedelta(days=1)).observed_at == (
+            datetime.fromisoformat(text)
+        )
 
 
 hostile_payloads = st.one_of(

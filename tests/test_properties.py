@@ -166,13 +166,23 @@ def test_levels_follow_thresholds_with_hysteresis(pairs: list[list[float]], valu
         assert level_rank(level) <= level_rank(held[-1] if held else None)
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     st.sampled_from(["block", "lower_certainty"]),
-    # Repeats (stuck), jumps (spike), values out of the physical range, and ordinary readings.
-    st.lists(st.one_of(st.sampled_from([3.0, 5.2, 25.0, -1.0]), st.floats(min_value=-5, max_value=25)), max_size=40),
+    st.sampled_from(["30m", None]),
+    # Repeats (stuck), jumps (spike), values out of the physical range, and ordinary readings, each
+    # some minutes after the last.
+    st.lists(
+        st.tuples(
+            st.one_of(st.sampled_from([3.0, 5.2, 25.0, -1.0]), st.floats(min_value=-5, max_value=25)),
+            st.sampled_from([1, 10, 29, 30, 31]),
+        ),
+        max_size=40,
+    ),
 )
-def test_the_gate_on_the_evaluators_fast_path_agrees_with_the_quality_rules(on_fail: str, values: list[float]) -> None:
+def test_the_gate_on_the_evaluators_fast_path_agrees_with_the_quality_rules(
+    on_fail: str, stuck_for: str | None, values: list[tuple[float, int]]
+) -> None:
     """The evaluator checks the common case (the gate passes and stays open) inline; every reading
     must get the verdict quality_problems() gives it, gate changes and certainty included."""
     from warning.rulebook.compiler import compile_rule
@@ -182,14 +192,16 @@ def test_the_gate_on_the_evaluators_fast_path_agrees_with_the_quality_rules(on_f
     station = StationSpec.model_validate(
         {"id": "S", "name": "S", "area": "370102", "levels": {"yellow": {"above": 5, "clear_below": 4.5}}}
     )
-    quality = {"range": [0, 20], "spike": 1.5, "stuck_for": "30m", "on_fail": on_fail}
+    quality = {"range": [0, 20], "spike": 1.5, "stuck_for": stuck_for, "on_fail": on_fail}
     spec = RuleSpec.model_validate({"id": "r", "title": "t", "kind": "k", "quality": quality, "stations": [station]})
     evaluator = RuleEvaluator([compile_rule("flood", spec, "test")])
     assert spec.quality is not None
     reference = SeriesState("r:S")
     current: dict[str, Level | None] = {}
-    for n, value in enumerate(values):
-        reading = Reading(sensor_id="S", kind="k", value=value, observed_at=NOW + timedelta(minutes=10 * n))
+    at = NOW
+    for value, minutes in values:
+        at += timedelta(minutes=minutes)
+        reading = Reading(sensor_id="S", kind="k", value=value, observed_at=at)
         problems = quality_problems(spec.quality, reference, reading)
         evaluation = evaluator.evaluate(reading, current.get)
         expected = []

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sensors.body import csv_cell, csv_records
 from sensors.decode import ReadingDecoder
-from warning.domain import EARLIEST_INSTANT, LATEST_INSTANT, AwareDatetime, Level, Reading
+from warning.domain import EARLIEST_INSTANT, AwareDatetime, Level, Reading
 from warning.errors import ConfigFileError, FileProblem, ReadingRejected
 from warning.rulebook import RuleEvaluator, load_rulebook
 from warning.yamlfile import load_spec
@@ -263,23 +263,20 @@ def _decoded(
 
     def one(path: Path) -> Iterator[Reading]:
         found: list[FileProblem] = []
-        batch: list[tuple[int, dict[str, Any]]] = []
-        keep = share.mine if share is not None else None
-        for numbered in itertools.chain(recorded_readings(path, found, keep), [None]):
+        rows = recorded_readings(path, found, share.mine if share is not None else None)
+        while True:
+            batch = list(itertools.islice(rows, BATCH))
             if found:  # lines that are not readings at all: one worker tells of each
                 problems.extend(problem for problem in found if _mine(share, None, problem.line))
                 found.clear()
-            if numbered is not None:
-                batch.append(numbered)
-                if len(batch) < BATCH:
-                    continue
-            verdicts = decoder.decode_objects([item for _, item in batch], LATEST_INSTANT)
+            if not batch:
+                return
+            verdicts = decoder.decode_objects([item for _, item in batch], None)
             for (line, _), verdict in zip(batch, verdicts, strict=True):
                 if isinstance(verdict, ReadingRejected):
                     problems.append(FileProblem(str(path), line, verdict.reason))
                 else:
                     yield verdict
-            batch.clear()
 
     if len(files) == 1:
         return one(files[0])

@@ -90,6 +90,7 @@ class _Feed:
     low: float  # the gate's physical range and largest jump, infinite where the rule sets none
     high: float
     spike: float
+    stuck_for: timedelta | None
     watched: bool  # the rule reports silence (no_data)
 
 
@@ -468,6 +469,7 @@ class RuleEvaluator:
                     low=low,
                     high=high,
                     spike=quality.spike if quality is not None and quality.spike is not None else math.inf,
+                    stuck_for=quality.stuck_for if quality is not None else None,
                     watched=rule.spec.no_data is not None,
                 )
             )
@@ -506,6 +508,14 @@ class RuleEvaluator:
                     state.last_good_value = value
                     state.unchanged_since = at
                     problems = ()
+                elif (
+                    value == good
+                    and not state.gated
+                    and feed.low <= value <= feed.high
+                    and (feed.stuck_for is None or state.unchanged_since is None
+                         or at - state.unchanged_since < feed.stuck_for)
+                ):  # fmt: skip
+                    problems = ()  # the last good value again, not yet stuck: nothing changes
                 else:
                     problems = quality_problems(feed.quality, state, reading)
                     blocks = bool(problems) and feed.quality.on_fail == "block"
