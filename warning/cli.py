@@ -26,6 +26,7 @@ from warning.backtest import Backtest, load_observed, run_backtest
 from warning.clock import live_clock
 from warning.commands.client import api_option, call_api, token_option
 from warning.decisions.events import decision_schema
+from warning.dispatch.segments import MOST_SEGMENTS
 from warning.domain import EARLIEST_INSTANT, LATEST_INSTANT, Level, Reading, parse_duration
 from warning.drills.report import narrative_lines, score_lines, timeline_lines
 from warning.drills.runner import DrillResult, run_drill, write_decision_log
@@ -35,6 +36,7 @@ from warning.escalation.lint import lint_organisation
 from warning.escalation.org import load_organisation
 from warning.escalation.policy import describe_policy, explain_escalation
 from warning.heap import settle_long_lived_heap
+from warning.language_lint import missing_chinese_names, page_lengths
 from warning.logs import configure_logging
 from warning.rulebook import load_rule_files, load_rulebook
 from warning.rulebook.explain import explain_rule
@@ -633,6 +635,48 @@ def twilio_sim(port: int, account_sid: str, auth_token: str, behaviour: Path | N
         _wait_for_signal()
     finally:
         simulator.stop()
+
+
+@main.command("lint")
+@click.option(
+    "--rules",
+    "rule_paths",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="rule files or folders (default: the rules in force)",
+)
+@click.option(
+    "--organisation",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="organisation file (default: the one in force)",
+)
+@click.option("--pages/--no-pages", default=True, show_default=True, help="list every rule's Chinese page")
+def lint(rule_paths: tuple[Path, ...], organisation: Path | None, pages: bool) -> None:
+    """What a Chinese recipient reads: every rule, station, area, department and person named in Chinese,
+    every page within three SMS segments (one where it can). Problems as file:line: message; exit 1 if any."""
+    settings = _settings() if not rule_paths or organisation is None else None
+    paths = list(rule_paths) or list(settings.rules if settings else [])
+    try:
+        problems = missing_chinese_names(paths, organisation or (settings.organisation if settings else None))
+        lengths = page_lengths(paths)
+    except ConfigFileError as exc:
+        _fail(exc)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    cut = [page for page in lengths if page.cut]
+    for page in cut:
+        click.echo(f"rule {page.rule}, station {page.station}, {page.level.value}: the Chinese page needs more "
+                   f"than {MOST_SEGMENTS} SMS segments and is cut: {page.text}", err=True)  # fmt: skip
+    if pages:
+        for page in lengths:
+            click.echo(f"{page.rule:<22} {page.station:<16} {page.level.value:<7} {page.characters:>3} characters, "
+                       f"{page.segments} segment{'s' if page.segments > 1 else ''}: {page.text}")  # fmt: skip
+    single = sum(1 for page in lengths if page.segments == 1)
+    click.echo(f"{len(lengths)} Chinese pages: {single} in one SMS segment, {len(lengths) - single - len(cut)} "
+               f"in two or three, {len(cut)} cut; {len(problems)} names missing")  # fmt: skip
+    if problems or cut:
+        sys.exit(1)
 
 
 @main.group()

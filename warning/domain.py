@@ -290,6 +290,7 @@ class IncidentStatus(StrEnum):
 class Person(Frozen):
     id: str
     name: str
+    name_zh: str | None = None
     phone: str = Field(pattern=r"^\+\d{6,15}$")
     department: str
     language: str = "zh-CN"

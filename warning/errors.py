@@ -84,7 +84,12 @@ class NotAllowed(WarningEngineError):
 
 
 class AcknowledgementRefused(ActionRefused):
-    """Someone tried to acknowledge an incident they may not act on, or that cannot be acknowledged."""
+    """Someone tried to acknowledge an incident they may not act on, or that cannot be acknowledged.
+    `said`: why, by language (texted back to whoever replied); the message is the English."""
+
+    def __init__(self, said: dict[str, str]) -> None:
+        super().__init__(said["en"])
+        self.said = said
 
 
 class SchemaMismatch(WarningEngineError):

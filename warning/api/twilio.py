@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from warning.api.bodies import MAX_BODY_BYTES, StrictRoute, read_bounded
+from warning.catalogue import N_, say
 from warning.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -71,12 +72,17 @@ def _twiml(body: str) -> Response:
     return Response(text, media_type="application/xml")
 
 
+def _voice_language(language: str) -> str:
+    """The language the provider's text-to-speech reads in."""
+    return "zh-CN" if language == "zh-CN" else "en-US"
+
+
 def _prompt(text: str, language: str, notification_id: int, prompt: int = 1) -> str:
     """The page read out with a one-key Gather. `prompt` counts the prompts of one call: the
     keypress webhook of each is acted on once (a replay of a signed "2" must not escalate again)."""
-    voice_language = "zh-CN" if language == "zh-CN" else "en-US"
+    voice_language = _voice_language(language)
     action = quoteattr(f"/twilio/voice/gather?n={notification_id}&prompt={prompt}")
-    goodbye = "未收到按键，再见。" if language == "zh-CN" else "No key pressed. Goodbye."
+    goodbye = escape(say(language, "No key pressed. Goodbye."))
     return (
         f'<Gather numDigits="1" timeout="10" action={action} method="POST">'
         f'<Say language="{voice_language}">{escape(text)}</Say></Gather>'
@@ -140,15 +146,14 @@ def twilio_router(engine: Engine, signature: SignatureCheck, public_base_url: st
         ident, text, language = page
         prompt = int(request.query_params.get("prompt", "1"))  # checked by its receipt
         outcome = await run_in_threadpool(engine.keypress, ident, params.get("Digits", ""))
-        zh = language == "zh-CN"
         replies = {
-            "acknowledged": "已确认，谢谢。" if zh else "Acknowledged. Thank you.",
-            "refused": "无法确认此预警。" if zh else "This warning cannot be acknowledged from this phone.",
-            "escalated": "已立即升级。" if zh else "Escalated now.",
+            "acknowledged": N_("Acknowledged. Thank you."),
+            "refused": N_("This warning cannot be acknowledged from this phone."),
+            "escalated": N_("Escalated now."),
         }
         if outcome in replies:
-            say_language = "zh-CN" if zh else "en-US"
-            return _twiml(f'<Say language="{say_language}">{escape(replies[outcome])}</Say><Hangup/>')
+            said = escape(say(language, replies[outcome]))
+            return _twiml(f'<Say language="{_voice_language(language)}">{said}</Say><Hangup/>')
         return _twiml(_prompt(text, language, ident, prompt + 1))  # repeat, or a wrong key: prompt again
 
     async def sms_inbound(_request: Request, params: dict[str, str]) -> Response:

@@ -334,8 +334,9 @@ class Dispatcher:
         for incident_id, member in chosen.items():
             incident = incidents[incident_id]
             assert incident is not None
+            title = (incident.content or {}).get("title") or incident.title  # in each language, where the rule gave it
             items.append(BundleItem(NotificationPurpose(member.purpose), incident.code, incident.hazard,
-                                    Level(incident.level), incident.title))  # fmt: skip
+                                    Level(incident.level), title))  # fmt: skip
         lead = members[0]
         return compose_bundle(channel=Channel(lead.channel), language=lead.language, exercise=lead.exercise,
                               items=items)  # fmt: skip

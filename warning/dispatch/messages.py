@@ -1,7 +1,13 @@
-"""Message texts for pages, level updates and lifts, in zh-CN and en.
+"""Message texts for pages, level updates and lifts, in the recipient's language (zh-CN or en), from
+the message catalogue.
 
 Exercise messages are marked as drills in their first characters, so nobody mistakes a drill
 for a real warning even when reading only the notification preview.
+
+An SMS fits one segment where it can (70 characters in Chinese): the rule's title, then its
+instruction, then the long form of the reply are left out, in that order, until it does; when even
+the shortest form needs more, it may take up to three segments, and beyond that the reason is cut.
+A voice call has no such limit and always says everything.
 """
 
 from __future__ import annotations
@@ -9,7 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from warning.domain import Channel, Level, NotificationPurpose, hazard_name
+from warning.catalogue import N_, Local, both, pick, say
+from warning.dispatch.segments import MOST_SEGMENTS, shortest_fit, sms_segments
+from warning.domain import HAZARD_NAMES, Channel, Level, NotificationPurpose
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,14 +28,40 @@ class BundleItem:
     code: str
     hazard: str
     level: Level
-    title: str
+    title: Local | str
 
 
-DRILL_MARK = {"zh-CN": "【演练】", "en": "[DRILL] "}
+DRILL_MARK = N_("[DRILL] ")
+# What follows the heading, by purpose; {lead} is the title and its full stop, {reply} how to answer.
+_SMS = {
+    NotificationPurpose.page: N_("{mark}{heading}: {lead}{reason}. {reply}"),
+    NotificationPurpose.inform: N_("{mark}{heading} (for information): {lead}{reason}."),
+    NotificationPurpose.update: N_("{mark}{heading} level changed: {reason}"),
+    NotificationPurpose.lifted: N_("{mark}{heading} lifted: {reason}"),
+}
+_VOICE_PAGE = N_("{mark}{heading}. {lead}{reason}. {prompt}")
+_REPLY_LONG = N_("Reply 1 or ACK {code} to acknowledge.")
+_REPLY_SHORT = N_("Reply 1 to acknowledge.")
 
 
-def _hazard(hazard: str, language: str) -> str:
-    return hazard_name(hazard, language)
+def hazard_words(hazard: str) -> dict[str, str]:
+    en, zh = HAZARD_NAMES.get(hazard, (hazard, hazard))
+    return {"en": en, "zh-CN": zh}
+
+
+def heading(level: Level, hazard: str, code: str) -> dict[str, str]:
+    """'Orange (II) flood warning F0001', '橙色(II级)洪水预警 F0001'."""
+    return both("{level} ({roman}) {hazard} warning {code}", level=_level(level), roman=level.roman,
+                hazard=hazard_words(hazard), code=code)  # fmt: skip
+
+
+def _level(level: Level) -> dict[str, str]:
+    return {"en": level.value.capitalize(), "zh-CN": level.zh}
+
+
+def _sentence(text: str) -> str:
+    """A clause without its closing full stop: the template adds the language's own."""
+    return text.rstrip().rstrip("。.")
 
 
 def compose(
@@ -43,72 +77,93 @@ def compose(
     reason: str,
     content: dict[str, Any] | None = None,
 ) -> str:
-    """The text of one message. `content` (from the rule) may give the situation in the reader's
-    language and an instruction; otherwise the rule's title and the detection's reason are used."""
-    zh = language == "zh-CN"
+    """The text of one message. `content` (from the rule) gives the title and the reason in each
+    language, and may give the situation in the reader's language and an instruction; `title` and
+    `reason` stand where it has none (a warning reported by hand says what its reporter wrote)."""
     content = content or {}
+    said_title = pick(content.get("title") or title, language)
+    said_reason = _sentence(pick(content.get("reason") or reason, language))
     situation = content.get("text", {}).get(language)
     instruction = content.get("cap", {}).get("instruction", {}).get(language)
-    if situation and purpose is not NotificationPurpose.lifted:  # a lift keeps its factual reason
-        title, reason = "", situation
-    if instruction and purpose is not NotificationPurpose.lifted:
-        reason = f"{reason}{'。' if zh else '. '}{instruction.rstrip('。.')}"
-    mark = DRILL_MARK["zh-CN" if zh else "en"] if exercise else ""
-    hazard_name = _hazard(hazard, language)
-    if zh:
-        heading = f"{level.zh}({level.roman}级){hazard_name}预警 {code}"
-    else:
-        heading = f"{level.value.capitalize()} ({level.roman}) {hazard_name} warning {code}"
-    if purpose is NotificationPurpose.lifted:
-        body = f"{heading} 已解除：{reason}" if zh else f"{heading} lifted: {reason}"
-        return mark + body
-    if purpose is NotificationPurpose.update:
-        body = f"{heading} 等级变更：{reason}" if zh else f"{heading} level changed: {reason}"
-        return mark + body
-    lead = (f"{title}。" if zh else f"{title}. ") if title else ""
-    if purpose is NotificationPurpose.inform:
-        body = (
-            f"{heading}（知悉，无需确认）：{lead}{reason}。" if zh else f"{heading} (for information): {lead}{reason}."
-        )
-        return mark + body
+    if purpose is NotificationPurpose.lifted:  # a lift keeps its factual reason
+        situation = instruction = None
+    if situation:
+        said_title, said_reason = "", _sentence(situation)
+    words = {
+        "mark": say(language, DRILL_MARK) if exercise else "",
+        "heading": heading(level, hazard, code)[language],
+        "code": code,
+    }
+
+    def text(lead: bool, instructed: bool, reply: str) -> Any:
+        def render(reason: str) -> str:
+            said = reason
+            if instructed and instruction:
+                said = say(language, "{reason}. {instruction}", reason=reason, instruction=_sentence(instruction))
+            title_lead = say(language, "{title}. ", title=said_title) if lead and said_title else ""
+            if channel is Channel.voice and purpose is NotificationPurpose.page:
+                prompt = say(language, "Press 1 to acknowledge, 2 to escalate now, 9 to repeat.")
+                return say(language, _VOICE_PAGE, **words, lead=title_lead, reason=said, prompt=prompt)
+            return say(language, _SMS[purpose], **words, lead=title_lead, reason=said,
+                       reply=say(language, reply, code=code))  # fmt: skip
+
+        return render
+
     if channel is Channel.voice:
-        prompt = "按1确认，按2立即升级，按9重听。" if zh else "Press 1 to acknowledge, 2 to escalate now, 9 to repeat."
-        return f"{mark}{heading}。{lead}{reason}。{prompt}" if zh else f"{mark}{heading}. {lead}{reason}. {prompt}"
-    reply = f"回复1或“确认 {code}”确认。" if zh else f"Reply 1 or ACK {code} to acknowledge."
-    return f"{mark}{heading}：{lead}{reason}。{reply}" if zh else f"{mark}{heading}: {lead}{reason}. {reply}"
+        return str(text(True, True, _REPLY_LONG)(said_reason))
+    forms = [text(True, True, _REPLY_LONG), text(False, True, _REPLY_LONG), text(False, False, _REPLY_LONG),
+             text(False, False, _REPLY_SHORT)]  # fmt: skip
+    for render in forms:
+        if sms_segments(render(said_reason)) == 1:
+            return str(render(said_reason))
+    for render in forms:
+        if sms_segments(render(said_reason)) <= MOST_SEGMENTS:
+            return str(render(said_reason))
+    return shortest_fit(forms[-1], said_reason, MOST_SEGMENTS)
 
 
 # What a bundle line adds after the warning, by purpose (a page needs nothing: the message asks for 1).
 _BUNDLE_NOTE = {
-    "zh-CN": {"page": "", "update": "（等级变更）", "lifted": "（已解除）", "inform": "（知悉）"},
-    "en": {"page": "", "update": " (level changed)", "lifted": " (lifted)", "inform": " (for information)"},
+    NotificationPurpose.page: "",
+    NotificationPurpose.update: N_(" (level changed)"),
+    NotificationPurpose.lifted: N_(" (lifted)"),
+    NotificationPurpose.inform: N_(" (for information)"),
 }
 
 
 def compose_bundle(*, channel: Channel, language: str, exercise: bool, items: list[BundleItem]) -> str:
     """One message for several warnings to one person: a line per warning, then one way to
-    acknowledge them all (each can still be acknowledged by its code)."""
-    zh = language == "zh-CN"
-    mark = DRILL_MARK["zh-CN" if zh else "en"] if exercise else ""
-    lines = []
-    for item in items:
-        hazard_name = _hazard(item.hazard, language)
-        if zh:
-            line = f"{item.level.zh}{hazard_name}预警 {item.code} {item.title}"
-        else:
-            line = f"{item.level.value} {hazard_name} warning {item.code} {item.title}"
-        lines.append(line + _BUNDLE_NOTE["zh-CN" if zh else "en"][item.purpose])
+    acknowledge them all (each can still be acknowledged by its code). An SMS too long for three
+    segments leaves out the titles, then names only the first warnings and counts the rest."""
+    mark = say(language, DRILL_MARK) if exercise else ""
     asks = any(item.purpose is NotificationPurpose.page for item in items)
-    if zh:
-        head = f"{mark}{len(items)}条预警：" + "；".join(lines) + "。"
-        if not asks:
-            return head
-        if channel is Channel.voice:
-            return head + "按1全部确认，按2立即升级，按9重听。"
-        return head + "回复1全部确认，或“确认 编号”确认其一。"
-    head = f"{mark}{len(items)} warnings: " + "; ".join(lines) + "."
     if not asks:
-        return head
-    if channel is Channel.voice:
-        return head + " Press 1 to acknowledge all, 2 to escalate them now, 9 to repeat."
-    return head + " Reply 1 to acknowledge all, or ACK and a code for one."
+        ask = ""
+    elif channel is Channel.voice:
+        ask = say(language, "Press 1 to acknowledge all, 2 to escalate them now, 9 to repeat.")
+    else:
+        ask = say(language, "Reply 1 to acknowledge all, or ACK and a code for one.")
+
+    def line(item: BundleItem, titled: bool) -> str:
+        note = say(language, _BUNDLE_NOTE[item.purpose]) if _BUNDLE_NOTE[item.purpose] else ""
+        said = say(language, "{level} {hazard} warning {code}", level={"en": item.level.value, "zh-CN": item.level.zh},
+                   hazard=hazard_words(item.hazard), code=item.code)  # fmt: skip
+        title = pick(item.title, language)
+        return f"{said} {title}{note}" if titled and title else f"{said}{note}"
+
+    def render(lines: list[str], more: int) -> str:
+        listed = say(language, "; ").join(lines)
+        if more:
+            listed += say(language, "; and {count} more", count=more)
+        head = say(language, "{mark}{count} warnings: {lines}.", mark=mark, count=len(items), lines=listed)
+        return f"{head} {ask}".rstrip() if language != "zh-CN" else f"{head}{ask}"
+
+    full = render([line(item, True) for item in items], 0)
+    if channel is Channel.voice or sms_segments(full) <= MOST_SEGMENTS:
+        return full
+    plain = [line(item, False) for item in items]
+    for shown in range(len(items), 0, -1):
+        text = render(plain[:shown], len(items) - shown)
+        if sms_segments(text) <= MOST_SEGMENTS:
+            return text
+    return render([], len(items))

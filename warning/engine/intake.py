@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from warning.catalogue import local_name
 from warning.decisions.events import (
     InputDeadLettered,
     QualityGateFailed,
@@ -198,6 +199,10 @@ class Intake(EngineParts):
         rule = self.evaluator.rules.get(detection.rule_id)
         return rule.group_key(detection.station_id, detection.area) if rule is not None else detection.key
 
+    def _rule_titles(self) -> dict[str, dict[str, str]]:
+        """The member rules' titles by language, for a compound's reasons."""
+        return {rule.id: local_name(rule.spec.title, rule.spec.title_zh) for rule in self.evaluator.rules.values()}
+
     def _member_warnings(self, tx: Transaction) -> dict[str, list[MemberWarning]]:
         """Open causes of every compound member rule, by area."""
         members = {member for compound in self.evaluator.compounds.values() for member in compound.spec.members}
@@ -219,7 +224,7 @@ class Intake(EngineParts):
         changes: list[IncidentChanged | None] = []
         for compound in compounds.values():
             for area in sorted(areas):
-                verdict = judge_compound(compound, by_area.get(area, []), now)
+                verdict = judge_compound(compound, by_area.get(area, []), now, self._rule_titles())
                 key = compound_key(compound.id, area)
                 current = tx.current_level(key)
                 if verdict.level != current:
@@ -227,7 +232,7 @@ class Intake(EngineParts):
                         rule_id=compound.id, rule_version=compound.version, hazard=compound.hazard, key=key,
                         station_id=f"area:{area}", station_name=compound.spec.title, area=area, level=verdict.level,
                         previous_level=current, reading=None, thresholds=(), reason=verdict.reason,
-                        signal_value=None, content=compound_content(compound, verdict.level, current),
+                        signal_value=None, content=compound_content(compound, verdict.level, current, verdict.reasons),
                     )  # fmt: skip
                     changes.append(apply_detection(tx, detection, now, group=key, exercise=self.exercise,
                                                    title=compound.spec.title))  # fmt: skip

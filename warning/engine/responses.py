@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from warning.catalogue import LANGUAGES, pick, say
 from warning.decisions.events import (
     AcknowledgementRefusedEvent,
     HandoverRefused,
@@ -40,6 +41,29 @@ class AckResult:
     accepted: bool
     message: str
     incident_code: str | None = None
+    said: dict[str, str] | None = None  # a refusal's reason by language, where it has one
+
+
+def _together(results: list[AckResult]) -> AckResult:
+    """One answer for every warning a (bundled) message asked about: '1' answers the whole message."""
+    if len(results) == 1:
+        return results[0]
+    accepted = [result.incident_code for result in results if result.accepted]
+    refused = [result.message for result in results if not result.accepted]
+    message = "; ".join(([f"{', '.join(map(str, accepted))} acknowledged"] if accepted else []) + refused)
+    return AckResult(bool(accepted), message, accepted[0] if accepted else None)
+
+
+def _texted_back(results: list[AckResult], language: str) -> AckResult:
+    """What an SMS reply is answered with, in the sender's language."""
+    together = _together(results)
+    accepted = [result.incident_code for result in results if result.accepted and result.incident_code]
+    parts = [say(language, "{codes} acknowledged. Thank you.", codes=", ".join(accepted))] if accepted else []
+    for result in results:
+        if not result.accepted:
+            parts.append(say(language, "{code} was not acknowledged: {reason}", code=result.incident_code or "",
+                             reason=pick(result.said or result.message, language)))  # fmt: skip
+    return AckResult(together.accepted, " ".join(parts), together.incident_code)
 
 
 class Responses(Clockwork):
@@ -57,7 +81,7 @@ class Responses(Clockwork):
                 self.escalation.acknowledge(tx, incident, self.org.person(person_id), ack)
         except AcknowledgementRefused as exc:
             self._record_refusal(ack, str(exc))
-            return AckResult(False, str(exc), ack.incident_code)
+            return AckResult(False, str(exc), ack.incident_code, exc.said)
         self._after_decisions()
         return AckResult(True, f"{ack.incident_code} acknowledged", ack.incident_code)
 
@@ -108,32 +132,26 @@ class Responses(Clockwork):
             return False
 
     def acknowledge_by_sms(self, phone: str, body: str) -> AckResult:
-        """An inbound SMS reply: '1' acknowledges the latest page to this number; 'ACK F0001' a named one."""
+        """An inbound SMS reply: '1' acknowledges the latest page to this number; 'ACK F0001' a named one.
+        The answer is texted back, in the sender's language."""
         person = self.org.person_by_phone(phone)
-        if person is None:
-            return AckResult(False, "this number is not on any roster")
+        if person is None:  # nobody we know: both languages
+            return AckResult(
+                False, " ".join(say(language, "This number is not on any roster.") for language in LANGUAGES)
+            )
+        language = person.language
         match = _ACK_REPLY.match(body)
         if match is None:
-            return AckResult(False, "reply 1, or ACK followed by the incident code, to acknowledge")
+            return AckResult(False, say(language, "Reply 1, or ACK and the warning's code, to acknowledge."))
         code = match.group(1)
         if code is not None:
-            return self.acknowledge(code.upper(), person.id, AckSource.sms_reply)
+            return _texted_back([self.acknowledge(code.upper(), person.id, AckSource.sms_reply)], language)
         with self.store.transaction() as tx:
             page = tx.latest_page_to(phone)
             codes = _codes_asked(tx, page) if page is not None else []
         if not codes:
-            return AckResult(False, "no open warning is waiting for your acknowledgement")
-        return self._acknowledge_all(codes, person.id, AckSource.sms_reply)
-
-    def _acknowledge_all(self, codes: list[str], person_id: str, source: AckSource) -> AckResult:
-        """Acknowledge every warning a (bundled) message asked about: '1' answers the whole message."""
-        results = [self.acknowledge(code, person_id, source) for code in codes]
-        if len(results) == 1:
-            return results[0]
-        accepted = [result.incident_code for result in results if result.accepted]
-        refused = [result.message for result in results if not result.accepted]
-        message = "; ".join(([f"{', '.join(map(str, accepted))} acknowledged"] if accepted else []) + refused)
-        return AckResult(bool(accepted), message, accepted[0] if accepted else None)
+            return AckResult(False, say(language, "No open warning is waiting for your acknowledgement."))
+        return _texted_back([self.acknowledge(code, person.id, AckSource.sms_reply) for code in codes], language)
 
     def keypress(self, notification_id: int, digits: str) -> str:
         """A keypress on a voice page: 'acknowledged', 'escalated', 'repeat' or 'invalid'."""
@@ -143,7 +161,9 @@ class Responses(Clockwork):
                 return "invalid"
             codes, person_id = _codes_asked(tx, row), row.person_id
         if digits == "1":
-            result = self._acknowledge_all(codes, person_id, AckSource.keypress) if codes else None
+            result = (
+                _together([self.acknowledge(code, person_id, AckSource.keypress) for code in codes]) if codes else None
+            )
             return "acknowledged" if result is not None and result.accepted else "refused"
         if digits == "2":
             now = self.clock.now()

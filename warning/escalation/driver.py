@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from warning.catalogue import N_, both, local_name
 from warning.decisions.events import (
     EscalationExhausted,
     EscalationHastened,
@@ -390,14 +391,17 @@ class EscalationDriver:
         tracks = tx.escalations_of(incident.id, for_update=True)
         mine = [track for track in tracks if person.department in track.policy["departments"]]
         if not mine:
-            raise AcknowledgementRefused(f"{person.name} is not in a department engaged in incident {incident.code}")
+            raise _not_engaged(person, incident.code)
         if incident.status == IncidentStatus.lifted.value:
-            raise AcknowledgementRefused(f"incident {incident.code} is lifted, not awaiting acknowledgement")
+            raise AcknowledgementRefused(both("incident {code} is lifted, not awaiting acknowledgement",
+                                              code=incident.code))  # fmt: skip
         pending = [track for track in mine if _awaiting(track)]
         if not pending:
             by = ", ".join(sorted({t.acknowledged_by or "?" for t in mine}))
-            raise AcknowledgementRefused(f"incident {incident.code} was already acknowledged for "
-                                         f"{self.org.departments[person.department].name} (by {by})")  # fmt: skip
+            department = self.org.departments[person.department]
+            raise AcknowledgementRefused(both("incident {code} was already acknowledged for {department} (by {by})",
+                                              code=incident.code, by=by,
+                                              department=local_name(department.name, department.name_zh)))  # fmt: skip
         quorum = self.org.quorum_applies(Level(incident.level)) and len(tracks) > 1
         settles = pending if quorum else [track for track in tracks if _awaiting(track)]
         for track in settles:
@@ -425,15 +429,17 @@ class EscalationDriver:
         """`person` hands the incident to a colleague of the same department, who is paged now and
         given the current step's wait to acknowledge before escalation goes on."""
         if colleague.department != person.department:
-            raise AcknowledgementRefused(f"{colleague.name} is not in {person.name}'s department; hand over to a "
-                                         f"colleague of {self.org.departments[person.department].name}")  # fmt: skip
+            department = self.org.departments[person.department]
+            message = N_("{colleague} is not in {person}'s department; hand over to a colleague of {department}")
+            raise AcknowledgementRefused(both(message, colleague=_named(colleague), person=_named(person),
+                                              department=local_name(department.name, department.name_zh)))  # fmt: skip
         if incident.status == IncidentStatus.lifted.value:
-            raise AcknowledgementRefused(f"incident {incident.code} is lifted; nothing to hand over")
+            raise AcknowledgementRefused(both("incident {code} is lifted; nothing to hand over", code=incident.code))
         mine = [
             t for t in tx.escalations_of(incident.id, for_update=True) if person.department in t.policy["departments"]
         ]
         if not mine:
-            raise AcknowledgementRefused(f"{person.name} is not in a department engaged in incident {incident.code}")
+            raise _not_engaged(person, incident.code)
         track = mine[0]
         handed = HandedOver(incident=incident.code, person=person.id, to=colleague.id, policy=track.policy_id)
         tx.record(now, handed, incident.id)
@@ -574,3 +580,12 @@ class EscalationDriver:
         if track is not None and page.channel is Channel.sms and purpose is NotificationPurpose.page:
             valid_for = timedelta(seconds=int(track.policy.get("sms_validity_seconds", DEFAULT_SMS_VALIDITY)))
         return claim_page(tx, page.address, content, purpose, now, valid_for=valid_for) is not None
+
+
+def _named(person: Person) -> dict[str, str]:
+    return local_name(person.name, person.name_zh)
+
+
+def _not_engaged(person: Person, code: str) -> AcknowledgementRefused:
+    return AcknowledgementRefused(both("{person} is not in a department engaged in incident {code}",
+                                       person=_named(person), code=code))  # fmt: skip

@@ -63,6 +63,7 @@ class Spec(BaseModel):
 class AreaSpec(Spec):
     code: AreaCode
     name: str
+    name_zh: str | None = None
     parent: AreaCode | None = None
 
 
@@ -146,6 +147,7 @@ class DepartmentSpec(Spec):
 class PersonSpec(Spec):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
+    name_zh: str | None = None
     phone: str = Field(pattern=r"^\+\d{6,15}$")
     department: str
     language: str = Field(default="zh-CN", pattern=r"^(zh-CN|en)$")
@@ -303,7 +305,8 @@ class Organisation:
 
     def person(self, person_id: str) -> Person:
         spec = self.people[person_id]
-        return Person(id=spec.id, name=spec.name, phone=spec.phone, department=spec.department, language=spec.language)
+        return Person(id=spec.id, name=spec.name, name_zh=spec.name_zh, phone=spec.phone, department=spec.department,
+                      language=spec.language)  # fmt: skip
 
     def person_by_phone(self, phone: str) -> Person | None:
         person_id = self._by_phone.get(phone)

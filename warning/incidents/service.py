@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from warning.catalogue import both
 from warning.decisions.events import (
     CauseAdded,
     CauseChanged,
@@ -267,6 +268,17 @@ def close_by_hand(tx: Transaction, incident: IncidentRow, now: datetime) -> Leve
     return previous
 
 
+# An incident's status as a refusal names it.
+_STATUS_WORDS = {
+    status.value: {"en": status.value, "zh-CN": zh}
+    for status, zh in (
+        (IncidentStatus.open, "待确认"),
+        (IncidentStatus.acknowledged, "已确认"),
+        (IncidentStatus.lifted, "已解除"),
+    )
+}
+
+
 def acknowledge(
     tx: Transaction, incident: IncidentRow, person: Person, ack: Acknowledgement, *, quorum: int | None = None
 ) -> None:
@@ -275,7 +287,9 @@ def acknowledge(
     the caller's transaction then rolls back and the caller records the refusal on its own."""
     status = transition(IncidentStatus(incident.status), IncidentEvent.acknowledged)
     if status is None:
-        raise AcknowledgementRefused(f"incident {incident.code} is {incident.status}, not awaiting acknowledgement")
+        status_words = _STATUS_WORDS.get(incident.status, incident.status)
+        raise AcknowledgementRefused(both("incident {code} is {status}, not awaiting acknowledgement",
+                                          code=incident.code, status=status_words))  # fmt: skip
     incident.status, incident.acknowledged_by, incident.acknowledged_at = status.value, person.id, ack.at
     incident.updated_at = ack.at
     acknowledged = IncidentAcknowledged(incident=incident.code, person=person.id, source=ack.source,

@@ -237,14 +237,18 @@ def load_rule_files(paths: list[Path]) -> list[CompiledRule]:
     return load_rulebook(paths).rules
 
 
-def load_rulebook(paths: list[Path]) -> Rulebook:
-    """Load every rule file (directories are searched for *.yaml); raise one error listing all problems."""
+def rule_files(paths: list[Path]) -> list[Path]:
+    """The files of `paths` (directories searched for *.yaml), each station catalogue beside them first."""
     files: list[Path] = []
     for path in paths:
         files.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
-    # The station catalogue beside the rule files comes with them, first.
     catalogues = {file.parent / CATALOGUE for file in files if (file.parent / CATALOGUE).is_file()}
-    files = sorted(catalogues) + [file for file in files if file not in catalogues]
+    return sorted(catalogues) + [file for file in files if file not in catalogues]
+
+
+def load_rulebook(paths: list[Path]) -> Rulebook:
+    """Load every rule file (directories are searched for *.yaml); raise one error listing all problems."""
+    files = rule_files(paths)
     problems: list[FileProblem] = []
     compiled: list[CompiledRule] = []
     compounds: list[tuple[YamlDocument, int, CompiledCompound]] = []

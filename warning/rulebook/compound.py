@@ -5,11 +5,14 @@ restart and a replay judges exactly as live did."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from warning.catalogue import LANGUAGES, Local, both, clock_time, duration, pick
 from warning.domain import Level, level_rank
 from warning.rulebook.compiler import CompiledCompound
+from warning.rulebook.reasons import level_name
 
 _LEVELS = (Level.blue, Level.yellow, Level.orange, Level.red)
 
@@ -29,8 +32,12 @@ class MemberWarning:
 class CompoundVerdict:
     level: Level | None
     members: tuple[MemberWarning, ...]
-    reason: str
+    reasons: dict[str, str]  # by language
     due_at: datetime | None = None  # absence: when the answer's time runs out
+
+    @property
+    def reason(self) -> str:
+        return self.reasons["en"]
 
 
 def compound_key(compound_id: str, area: str) -> str:
@@ -58,41 +65,70 @@ def _derived(compound: CompiledCompound, members: list[MemberWarning]) -> Level:
     return highest
 
 
-def _codes(members: list[MemberWarning]) -> str:
-    return ", ".join(f"{m.rule_id} {m.level.value} ({m.code})" for m in members)
+def _codes(members: list[MemberWarning], names: Mapping[str, Local]) -> dict[str, str]:
+    """'river-stage orange (F0001), rainfall-1h red (F0002)', each rule by its title in Chinese."""
+    return _joined(
+        [both("{rule} {level} ({code})", rule=_name(m.rule_id, names), code=m.code, level=level_name(m.level))
+         for m in members]
+    )  # fmt: skip
 
 
-def judge_compound(compound: CompiledCompound, warnings: list[MemberWarning], now: datetime) -> CompoundVerdict:
+def _joined(words: list[dict[str, str]]) -> dict[str, str]:
+    return {
+        language: ("、" if language == "zh-CN" else ", ").join(w[language] for w in words) for language in LANGUAGES
+    }
+
+
+def _name(rule_id: str, names: Mapping[str, Local]) -> dict[str, str]:
+    return {"en": rule_id, "zh-CN": pick(names.get(rule_id, rule_id), "zh-CN")}
+
+
+def _span(within: timedelta) -> dict[str, str]:
+    return {"en": str(within), "zh-CN": duration(within)["zh-CN"]}
+
+
+def judge_compound(
+    compound: CompiledCompound, warnings: list[MemberWarning], now: datetime, names: Mapping[str, Local] = {}
+) -> CompoundVerdict:
+    """`names`: the member rules' titles by language, for the reasons (English names each by its id)."""
     spec = compound.spec
     active = _strongest(warnings, compound)
     present = [active[m] for m in spec.members if m in active]
     within = spec.within
+    first_rule = _name(spec.members[0], names)
+    second_rule = _name(spec.members[1], names) if len(spec.members) > 1 else first_rule
     if spec.match == "any_of":
         if not present:
-            return CompoundVerdict(None, (), "no member warns any more")
-        return CompoundVerdict(_derived(compound, present), tuple(present), f"member warnings: {_codes(present)}")
+            return CompoundVerdict(None, (), both("no member warns any more"))
+        return CompoundVerdict(_derived(compound, present), tuple(present),
+                               both("member warnings: {codes}", codes=_codes(present, names)))  # fmt: skip
     if spec.match == "absence":
         assert within is not None
         first = active.get(spec.members[0])
         answer = active.get(spec.members[1])
         if first is None:
-            return CompoundVerdict(None, (), f"{spec.members[0]} does not warn")
+            return CompoundVerdict(None, (), both("{first} does not warn", first=first_rule))
         deadline = first.since + within
         if answer is not None and answer.since <= deadline:
-            return CompoundVerdict(None, (), f"{spec.members[1]} followed {spec.members[0]} in time")
+            return CompoundVerdict(None, (), both("{second} followed {first} in time", first=first_rule,
+                                                  second=second_rule))  # fmt: skip
         if now < deadline:
-            return CompoundVerdict(None, (), f"waiting for {spec.members[1]} until {deadline.isoformat()}", deadline)
+            waiting = both("waiting for {second} until {deadline}", second=second_rule,
+                           deadline={"en": deadline.isoformat(), "zh-CN": clock_time(deadline)})  # fmt: skip
+            return CompoundVerdict(None, (), waiting, deadline)
         return CompoundVerdict(
             _derived(compound, [first]), (first,),
-            f"{spec.members[0]} warned ({first.code}) and {spec.members[1]} did not follow within {within}",
+            both("{first} warned ({code}) and {second} did not follow within {within}", first=first_rule,
+                 code=first.code, second=second_rule, within=_span(within)),
         )  # fmt: skip
     if len(present) < len(spec.members):
-        missing = [m for m in spec.members if m not in active]
-        return CompoundVerdict(None, (), f"not every member warns: {', '.join(missing)} quiet")
+        quiet = _joined([_name(m, names) for m in spec.members if m not in active])
+        return CompoundVerdict(None, (), both("not every member warns: {missing} quiet", missing=quiet))
     assert within is not None
     starts = [m.since for m in present]
     if spec.match == "sequence" and any(b < a for a, b in itertools.pairwise(starts)):
-        return CompoundVerdict(None, (), "members did not start in the listed order")
+        return CompoundVerdict(None, (), both("members did not start in the listed order"))
     if max(starts) - min(starts) > within:
-        return CompoundVerdict(None, (), f"members started more than {within} apart")
-    return CompoundVerdict(_derived(compound, present), tuple(present), f"all members warn: {_codes(present)}")
+        return CompoundVerdict(None, (), both("members started more than {within} apart", within=_span(within)))
+    return CompoundVerdict(_derived(compound, present), tuple(present),
+                           both("all members warn: {codes}", codes=_codes(present, names)))  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from warning.catalogue import local_name, pick
 from warning.domain import Level, Threshold
 from warning.rulebook.compiler import CompiledCompound, CompiledRule, CompiledStation
 from warning.rulebook.spec import CapSpec
@@ -20,9 +21,10 @@ def render_content(
     level: Level | None,
     previous: Level | None,
     certainty: str,
-    reason: str,
+    reasons: dict[str, str],
 ) -> dict[str, Any]:
-    """{"cap": {...}, "text": {language: sentence}} for one detection."""
+    """{"cap": {...}, "text": {language: sentence}, "title": {language: the rule's title},
+    "reason": {language: why}} for one detection."""
     cap = rule.spec.cap
     judged = level or previous  # a lift is described against the level it leaves
     by_level: dict[Level, Threshold] = {threshold.level: threshold for threshold in station.thresholds}
@@ -40,19 +42,32 @@ def render_content(
         "value": f"{value:.3g}" if value is not None else "",
         "unit": unit.strip(),
         "threshold": f"{boundary:g}" if boundary is not None else "",
-        "reason": reason,
     }
     texts = {
         language: template.format(
-            **{**fields, "station": _station_name(station, language)}, level=_level_name(judged, language)
+            **{**fields, "station": _station_name(station, language)},
+            level=_level_name(judged, language),
+            reason=pick(reasons, language),
         )
         for language, template in rule.spec.messages.items()
     }
-    return {"cap": cap_fields(cap, rule.spec.title, level, previous, certainty), "text": texts}
+    return {
+        "cap": cap_fields(cap, rule.spec.title, level, previous, certainty),
+        "text": texts,
+        "title": local_name(rule.spec.title, rule.spec.title_zh),
+        "reason": reasons,
+    }
 
 
-def compound_content(compound: CompiledCompound, level: Level | None, previous: Level | None) -> dict[str, Any]:
-    return {"cap": cap_fields(compound.spec.cap, compound.spec.title, level, previous, "Observed"), "text": {}}
+def compound_content(
+    compound: CompiledCompound, level: Level | None, previous: Level | None, reasons: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "cap": cap_fields(compound.spec.cap, compound.spec.title, level, previous, "Observed"),
+        "text": {},
+        "title": local_name(compound.spec.title, compound.spec.title_zh),
+        "reason": reasons,
+    }
 
 
 def cap_fields(cap: CapSpec, title: str, level: Level | None, previous: Level | None, certainty: str) -> dict[str, Any]:

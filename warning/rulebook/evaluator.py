@@ -21,8 +21,9 @@ from typing import Any
 
 from durable.engine import Host, MessageNotHandledException
 
-from warning.domain import LEVEL_RANKS, Detection, Level, Reading, format_duration, level_rank
+from warning.domain import LEVEL_RANKS, Detection, Level, Reading, level_rank
 from warning.errors import EvaluationError
+from warning.rulebook import reasons as reasons_for
 from warning.rulebook.compiler import (
     LARGEST_COMPARABLE,
     MICRO,
@@ -124,38 +125,6 @@ def next_level(current: Level | None, band: Band) -> Level | None:
 
 def incident_key(rule_id: str, station_id: str) -> str:
     return f"{rule_id}:{station_id}"
-
-
-def signal_unit(rule: CompiledRule) -> str:
-    """The unit thresholds are written in: the reading's, per hour for a rate, none for a count."""
-    unit = rule.spec.unit or ""
-    signal = rule.spec.signal
-    if signal is not None and signal.of == "rate":
-        unit = f"{unit}/h"
-    elif signal is not None and signal.of == "count":
-        unit = "readings"
-    return f" {unit}" if unit else ""
-
-
-def describe_signal(rule: CompiledRule, value: float) -> str:
-    """'read 3.62 m' or 'rate over 1h was 0.42 m/h', for reasons a dispatcher reads."""
-    signal = rule.spec.signal
-    if signal is None:
-        return f"read {value:g}{signal_unit(rule)}"
-    return f"{signal.of} over {format_duration(signal.over)} was {value:.3g}{signal_unit(rule)}"
-
-
-def _describe(
-    rule: CompiledRule, station: CompiledStation, value: float, previous: Level | None, level: Level | None
-) -> str:
-    where = f"{station.spec.name} ({station.spec.id}) {describe_signal(rule, value)}"
-    unit = signal_unit(rule)
-    by_level = {threshold.level: threshold for threshold in station.thresholds}
-    if level is not None and level_rank(level) > level_rank(previous):
-        return f"{where}, {by_level[level].fire_text(unit)}"
-    if previous is not None:
-        return f"{where}, {by_level[previous].clear_text(unit)}"
-    return where
 
 
 class RuleEvaluator:
@@ -324,9 +293,9 @@ class RuleEvaluator:
                 if current_level(watch.key) is not None:
                     continue  # already open (e.g. reported before a restart)
                 heard = watch.heard(self._watching_since)
-                since = "the engine started" if heard == self._watching_since else heard.isoformat()
-                reason = f"no reading from {watch.label} since {since}, longer than {format_duration(no_data.after)}"
-                detections.append(self._silence(watch, no_data.level, None, reason))
+                reasons = reasons_for.silent(watch.label, None if heard == self._watching_since else heard,
+                                             no_data.after)  # fmt: skip
+                detections.append(self._silence(watch, no_data.level, None, reasons))
         return detections
 
     def lapsed(self, now: datetime, current_level: Callable[[str], Level | None]) -> list[Detection]:
@@ -357,18 +326,13 @@ class RuleEvaluator:
         assert rule.spec.lapse_after is not None and state.last_at is not None
         state.band = None  # the next event is judged afresh, from nothing
         state.pending_since = state.clearing_since = None
-        since, lapse = state.last_at.isoformat(), format_duration(rule.spec.lapse_after)
         if state.valid_until is not None and state.expires_first(rule.spec.lapse_after):
-            until = state.valid_until.isoformat()
-            reason = (
-                f"{station.spec.name} ({station.spec.id}): its {rule.spec.kind} event of {since} expired at {until}"
-            )
+            reasons = reasons_for.expired(rule, station, state.last_at, state.valid_until)
         else:
-            reason = (
-                f"{station.spec.name} ({station.spec.id}): no {rule.spec.kind} event since {since}, longer than {lapse}"
-            )
+            reasons = reasons_for.lapsed(rule, station, state.last_at, rule.spec.lapse_after)
+        reason = reasons["en"]
         content = render_content(rule, station, value=None, unit="", level=None, previous=previous,
-                                 certainty="Observed", reason=reason)  # fmt: skip
+                                 certainty="Observed", reasons=reasons)  # fmt: skip
         return Detection(
             rule_id=rule.id, rule_version=rule.version, hazard=rule.hazard, key=state.key, station_id=station.spec.id,
             station_name=station.spec.name, area=station.spec.area, level=None, previous_level=previous, reading=None,
@@ -389,11 +353,17 @@ class RuleEvaluator:
         return min(due, default=None)
 
     def _silence(
-        self, watch: Watch, level: Level | None, previous: Level | None, reason: str, reading: Reading | None = None
+        self,
+        watch: Watch,
+        level: Level | None,
+        previous: Level | None,
+        reasons: dict[str, str],
+        reading: Reading | None = None,
     ) -> Detection:
         rule = watch.rule
+        reason = reasons["en"]
         content = render_content(rule, watch.sample, value=None, unit="", level=level, previous=previous,
-                                 certainty="Observed", reason=reason)  # fmt: skip
+                                 certainty="Observed", reasons=reasons)  # fmt: skip
         content["text"] = {}  # the rule's templates describe readings, not silence: the reason says it
         return Detection(
             rule_id=rule.id, rule_version=rule.version, hazard=rule.hazard, key=watch.key, station_id=watch.station_id,
@@ -557,8 +527,8 @@ class RuleEvaluator:
             watch.silent = False
             silent_level = current_level(watch.key)
             if silent_level is not None:
-                reason = f"{feed.station.spec.name} ({feed.station.spec.id}) reports again"
-                detections.append(self._silence(watch, None, silent_level, reason, reading))
+                reasons = reasons_for.reports_again(feed.station)
+                detections.append(self._silence(watch, None, silent_level, reasons, reading))
         return detections
 
     def _judge(
@@ -570,7 +540,8 @@ class RuleEvaluator:
         level = apply_timing(previous, target, state, reading.observed_at, rule.spec.pending, rule.spec.keep_firing_for)
         if level == previous:
             return None
-        reason = _describe(rule, station, signal, previous, level)
+        reasons = reasons_for.judged(rule, station, signal, previous, level)
+        reason = reasons["en"]
         certainty = "Possible" if problems else "Observed"
         return Detection(
             rule_id=rule.id,
@@ -592,10 +563,10 @@ class RuleEvaluator:
                 rule,
                 station,
                 value=signal,
-                unit=signal_unit(rule),
+                unit=reasons_for.signal_unit(rule),
                 level=level,
                 previous=previous,
                 certainty=certainty,
-                reason=reason,
+                reasons=reasons,
             ),
         )

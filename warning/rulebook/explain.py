@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from warning.domain import format_duration
 from warning.rulebook.compiler import CompiledRule
-from warning.rulebook.evaluator import signal_unit
+from warning.rulebook.reasons import signal_unit
 
 
 def explain_rule(rule: CompiledRule) -> list[str]:

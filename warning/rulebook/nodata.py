@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from warning.rulebook.compiler import CompiledRule, CompiledStation
+from warning.rulebook.reasons import area_label, station_label
 from warning.rulebook.series import SeriesState
 
 
@@ -15,7 +16,8 @@ class Watch:
 
     rule: CompiledRule
     key: str
-    label: str  # "Xiaoqing River, East Lock gauge (HY-370102-02)" or "every river-stage station in area 370102"
+    # "Xiaoqing River, East Lock gauge (HY-370102-02)" or "every river-stage station in area 370102", by language
+    label: dict[str, str]
     station_id: str  # the station's id, or "area:<code>"
     station_name: str
     area: str
@@ -43,7 +45,7 @@ def build_watches(rule: CompiledRule, state_of: dict[str, SeriesState]) -> list[
             Watch(
                 rule,
                 f"{state_of[sid].key}:no-data",
-                f"{s.spec.name} ({sid})",
+                station_label(s),
                 sid,
                 s.spec.name,
                 s.spec.area,
@@ -56,7 +58,7 @@ def build_watches(rule: CompiledRule, state_of: dict[str, SeriesState]) -> list[
     for sid, station in rule.stations.items():
         area = station.spec.area
         if area not in watches:
-            watches[area] = Watch(rule, f"{rule.id}:area:{area}:no-data", f"every {rule.id} station in area {area}",
+            watches[area] = Watch(rule, f"{rule.id}:area:{area}:no-data", area_label(rule, area),
                                   f"area:{area}", f"{rule.spec.title}, area {area}", area, station)  # fmt: skip
         watches[area].states.append(state_of[sid])
     return list(watches.values())
