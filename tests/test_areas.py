@@ -69,8 +69,8 @@ def _community_org(tmp_path: Path) -> Path:
     """The bundled organisation with a community, its grid worker (网格员) and a grid policy."""
     text = (ROOT / "org" / "jinan.yaml").read_text(encoding="utf-8")
     text = text.replace(
-        '  - {code: "370102", name: Lixia District, parent: "370100"}\n',
-        '  - {code: "370102", name: Lixia District, parent: "370100"}\n'
+        '  - {code: "370102", name: Lixia District, name_zh: 历下区, parent: "370100"}\n',
+        '  - {code: "370102", name: Lixia District, name_zh: 历下区, parent: "370100"}\n'
         '  - {code: "370102002001", name: Furong Street Community, parent: "370102"}\n',
     )
     text = text.replace(

@@ -119,7 +119,7 @@ def test_sms_for_one_person_within_a_minute_are_bundled_and_one_reply_answers_th
         assert len(waits) == 2 and waits[0].until == START + MIN
         # A reply of 1 to the bundle acknowledges both warnings it asked about, not the first one.
         result = rt.engine.acknowledge_by_sms(WANG_WEI, "1")
-        assert result.accepted and result.message == "F0002, F0003 acknowledged"
+        assert result.accepted and result.message == "F0002, F0003已确认，谢谢。"  # texted back in Chinese
         assert [i.status.value for i in rt.engine.board()] == ["open", "acknowledged", "acknowledged"]
     finally:
         rt.close()

@@ -60,7 +60,8 @@ def _line_of(path: Path, needle: str) -> int:
 
 def test_an_area_tree_with_a_loop_is_refused_at_the_parent_that_closes_it(tmp_path: Path) -> None:
     text = ORG.read_text(encoding="utf-8").replace(
-        '{code: "370000", name: Shandong Province}', '{code: "370000", name: Shandong Province, parent: "370102"}'
+        '{code: "370000", name: Shandong Province, name_zh: 山东省}',
+        '{code: "370000", name: Shandong Province, name_zh: 山东省, parent: "370102"}',
     )
     path = tmp_path / "org.yaml"
     path.write_text(text, encoding="utf-8")
@@ -73,8 +74,8 @@ def test_an_area_tree_with_a_loop_is_refused_at_the_parent_that_closes_it(tmp_pa
 
 def test_an_area_that_is_its_own_parent_is_refused(tmp_path: Path) -> None:
     text = ORG.read_text(encoding="utf-8").replace(
-        '{code: "370102", name: Lixia District, parent: "370100"}',
-        '{code: "370102", name: Lixia District, parent: "370102"}',
+        '{code: "370102", name: Lixia District, name_zh: 历下区, parent: "370100"}',
+        '{code: "370102", name: Lixia District, name_zh: 历下区, parent: "370102"}',
     )
     path = tmp_path / "org.yaml"
     path.write_text(text, encoding="utf-8")

@@ -17,6 +17,8 @@ from tests.conftest import START, audit_of, events_of, reading, step_to
 from warning.app import SIMULATOR_AUTH_TOKEN, Runtime
 from warning.clock import VirtualClock
 from warning.decisions.events import FallbackCallPlaced, IncidentLifted, QualityGateFailed, QualityGatePassed
+from warning.dispatch.messages import compose
+from warning.domain import Channel, Level, NotificationPurpose
 
 WANG, LI, ZHAO = "+8613800000001", "+8613800000002", "+8613800000011"
 
@@ -89,7 +91,7 @@ def test_sms_reply_acknowledges(runtime: Runtime, clock: VirtualClock) -> None:
     assert (incident.status, incident.acknowledged_by) == ("acknowledged", "wang-wei")
     assert incident.acknowledged_at == START + timedelta(minutes=3)
     replies = [e["body"] for e in runtime.simulator.events_of("sms") if e["to"] == WANG]  # type: ignore[union-attr]
-    assert replies[-1] == "F0001 acknowledged"
+    assert replies[-1] == "F0001已确认，谢谢。"  # in the officer's language
 
 
 def test_upgrade_informs_and_lift_stops_escalation_and_informs(runtime: Runtime, clock: VirtualClock) -> None:
@@ -160,7 +162,7 @@ def test_forged_or_altered_webhooks_acknowledge_nothing(runtime: Runtime, clock:
     assert _post(url, params, {})[0] == 403
     assert runtime.store.incidents()[0].status == "open"
     status, body = _post(url, params, {"X-Twilio-Signature": genuine})
-    assert status == 200 and "acknowledged" in body
+    assert status == 200 and "已确认" in body
     assert runtime.store.incidents()[0].status == "acknowledged"
     # A later warning, then the same signed "1" replayed: it must not acknowledge the new warning.
     runtime.engine.ingest_payload(reading(3.0, START + timedelta(minutes=1)), "test")  # lifted
@@ -397,7 +399,15 @@ def test_warning_content_follows_the_rule_cap_fields_and_templates(runtime: Runt
         "Xiaoqing River, Riverside Bridge gauge stage 3.7 m, at the yellow warning stage of 3.5 m"
     )
     (sms,) = runtime.simulator.events_of("sms")  # type: ignore[union-attr]
-    assert "小清河滨河桥水位站水位3.7m，已达黄色预警水位3.5m。请按防汛预案巡查堤防" in sms["body"]
+    # The SMS keeps to one segment: the rule's text without its instruction, which a call would say.
+    assert (
+        sms["body"]
+        == "黄色(III级)洪水预警 F0001：小清河滨河桥水位站水位3.7m，已达黄色预警水位3.5m。回复1或“确认 F0001”确认。"
+    )
+    call = compose(purpose=NotificationPurpose.page, channel=Channel.voice, language="zh-CN", exercise=False,
+                   code="F0001", hazard="flood", level=Level.yellow, title="", reason="",
+                   content=runtime.store.incidents()[0].content)  # fmt: skip
+    assert "已达黄色预警水位3.5m。请按防汛预案巡查堤防，做好低洼地区人员转移准备。按1确认" in call
     runtime.engine.ingest_payload(reading(3.0, START + timedelta(minutes=1)), "test")
     lifted = runtime.store.incidents()[0].content["cap"]
     assert (lifted["urgency"], lifted["responseType"]) == ("Past", ["AllClear"])

@@ -26,7 +26,8 @@ ORG_TEXT = (ROOT / "org" / "jinan.yaml").read_text(encoding="utf-8")
 RULES_TEXT = (ROOT / "rules" / "flood.yaml").read_text(encoding="utf-8")
 BAD_ORGANISATIONS = {name: data for name, (data, _, _) in BROKEN_FILES.items()} | {
     "a loop in the area tree": ORG_TEXT.replace(
-        '{code: "370000", name: Shandong Province}', '{code: "370000", name: Shandong Province, parent: "370102"}'
+        '{code: "370000", name: Shandong Province, name_zh: 山东省}',
+        '{code: "370000", name: Shandong Province, name_zh: 山东省, parent: "370102"}',
     ).encode(),
 }
 assert ".inf" not in RULES_TEXT

@@ -27,6 +27,9 @@ _ORGANISATION_NAMES = (("areas", "name_zh", "area"), ("departments", "name_zh", 
                        ("people", "name_zh", "person"))  # fmt: skip
 
 
+_BECAUSE = ": a Chinese page would show its English one"
+
+
 def missing_chinese_names(rule_paths: list[Path], organisation: Path | None) -> list[FileProblem]:
     """Each rule, compound, station (in the catalogue or listed in a rule), area, department and person
     without a Chinese name, at its line."""
@@ -40,9 +43,8 @@ def missing_chinese_names(rule_paths: list[Path], organisation: Path | None) -> 
         for index, rule in enumerate(_items(document.root, "rules")):
             for place, station in enumerate(_items(rule, "stations")):
                 if not _named(station, "name_zh"):
-                    problems.append(document.problem(("rules", index, "stations", place),
-                                                     f"station {station.get('id', '?')} has no Chinese name "
-                                                     "(name_zh): a Chinese page would show its English one"))  # fmt: skip
+                    what = f"station {station.get('id', '?')} has no Chinese name (name_zh)"
+                    problems.append(document.problem(("rules", index, "stations", place), f"{what}{_BECAUSE}"))
     if organisation is not None:
         problems += _unnamed(read_yaml(organisation, OrganisationFileError), _ORGANISATION_NAMES)
     return problems
@@ -63,8 +65,8 @@ def _unnamed(document: YamlDocument, sections: tuple[tuple[str, str, str], ...])
         for index, item in enumerate(_items(document.root, section)):
             if not _named(item, key):
                 name = item.get("id") or item.get("code") or "?"
-                problems.append(document.problem((section, index), f"{what} {name} has no Chinese name ({key}): "
-                                                                   "a Chinese page would show its English one"))  # fmt: skip
+                problems.append(document.problem((section, index), f"{what} {name} has no Chinese name ({key})"
+                                                                   f"{_BECAUSE}"))  # fmt: skip
     return problems
 
 
