@@ -31,6 +31,7 @@ lint: $(STAMP) $(WEB_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/warning lint --rules rules --organisation org/jinan.yaml --no-pages
 
 test: lint
 	$(BIN)/pytest

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from warning.access import ACTIONS, Principal, may_read
 from warning.areas import area_prefix, level_of, narrowed, structural_parent, within
@@ -117,9 +118,10 @@ class Board(EngineParts):
         with self.store.transaction() as tx:
             row = self._readable(tx, principal, code)
             causes = [CauseView(key=c.key, rule=c.rule_id, rule_version=c.rule_version, station=c.station_id,
-                                area=c.area, title=c.title, reason=c.reason, level=Level(c.level),
-                                standing=c.open_key is not None, opened_at=c.opened_at, updated_at=c.updated_at,
-                                cleared_at=c.cleared_at) for c in tx.causes_of(row.id)]  # fmt: skip
+                                area=c.area, title=c.title, reason=c.reason, said=_said(c.content),
+                                level=Level(c.level), standing=c.open_key is not None, opened_at=c.opened_at,
+                                updated_at=c.updated_at, cleared_at=c.cleared_at)
+                      for c in tx.causes_of(row.id)]  # fmt: skip
             tracks = [TrackView(policy=t.policy_id, department_kind=str(t.policy["department_kind"]),
                                 department=t.department_id, departments=list(t.policy["departments"]), state=t.state,
                                 position=t.step_index, due_at=t.due_at, acknowledged_by=t.acknowledged_by,
@@ -282,3 +284,9 @@ class Board(EngineParts):
             rows = tx.dead_letters_page(limit, before)
             return [DeadLetterView(id=row.id, source=row.source, reason=row.reason, payload=row.payload,
                                    received_at=row.received_at) for row in rows]  # fmt: skip
+
+
+def _said(content: dict[str, Any] | None) -> dict[str, str]:
+    """A cause's reason in each language, where the rule gave it (a hand report's is its reporter's words)."""
+    said = (content or {}).get("reason")
+    return {str(k): str(v) for k, v in said.items()} if isinstance(said, dict) else {}

@@ -28,6 +28,8 @@ class CauseView(View):
     area: str
     title: str
     reason: str
+    said: dict[str, str] = Field(default_factory=dict, description="the reason in each language (zh-CN, en), "
+                                 "where the rule gave it")  # fmt: skip
     level: Level = Field(description="its level now, or its last one once cleared")
     standing: bool = Field(description="false once it cleared")
     opened_at: AwareDatetime

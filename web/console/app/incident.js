@@ -12,7 +12,7 @@ function Evidence({ cause }) {
     <${LevelBadge} level=${cause.level} /> <b>${cause.title}</b>
     <div class="muted">${cause.rule} · ${cause.station} · ${formatTime(cause.opened_at)}
       ${cause.cleared_at ? ` → ${formatTime(cause.cleared_at)}` : ""}</div>
-    <div>${cause.reason}</div>
+    <div>${cause.said?.[currentLanguage()] || cause.reason}</div>
   </li>`;
 }
 

@@ -56,9 +56,11 @@ export function incidentTitle(directory, incident) {
   return incident.title;
 }
 
-// Why, in the reader's language: the rule's message in both languages, else the reason as recorded.
+// Why, in the reader's language: the rule's message, else its reason, in both languages; else the
+// reason as recorded (a report taken by hand says what its reporter wrote).
 export function incidentText(incident) {
-  return incident.content?.text?.[currentLanguage()] || incident.reason;
+  const language = currentLanguage();
+  return incident.content?.text?.[language] || incident.content?.reason?.[language] || incident.reason;
 }
 
 export function indexDirectory(directory, rules) {
