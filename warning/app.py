@@ -42,6 +42,7 @@ from warning.escalation.timers import LiveTimer
 from warning.geometry import load_geometry
 from warning.logs import DecisionLogger
 from warning.metrics import EngineMetrics, TimedNotifier
+from warning.publish.issuer import CapIssuer
 from warning.rulebook import RuleEvaluator, load_rulebook
 from warning.serving import BackgroundServer
 from warning.settings import PROJECT_ROOT, SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Settings
@@ -126,6 +127,7 @@ def build_runtime(
     engine = Engine(store=store, evaluator=evaluator, decoder=ReadingDecoder(evaluator.sensors), escalation=escalation,
                     dispatcher=dispatcher, clock=clock, exercise=exercise, metrics=metrics)  # fmt: skip
     engine.use_organisation(org, organisation_source or source_name(settings.organisation))
+    store.add_before_commit(CapIssuer(lambda: engine.org, lambda: engine.evaluator))  # the rules and org in force
     if not serve_http:
         return Runtime(engine, store, None, None, feeds=feeds, metrics=metrics)
 

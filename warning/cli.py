@@ -38,6 +38,7 @@ from warning.escalation.policy import describe_policy, explain_escalation
 from warning.heap import settle_long_lived_heap
 from warning.language_lint import missing_chinese_names, page_lengths
 from warning.logs import configure_logging
+from warning.publish.feed import XML_DECLARATION
 from warning.rulebook import load_rule_files, load_rulebook
 from warning.rulebook.explain import explain_rule
 from warning.rulebook.testing import find_test_files, run_rule_test_file
@@ -133,9 +134,17 @@ def drill() -> None:
     help="write every decision as JSON lines; identical across replays",
 )
 @click.option("--db", "database_url", default=None, help="database URL (default: a fresh temporary SQLite file)")
-def drill_run(scenario: Path, decision_log: Path | None, database_url: str | None) -> None:
+@click.option("--cap-out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="write every CAP 1.2 message the drill published as a file, for any validator")  # fmt: skip
+def drill_run(scenario: Path, decision_log: Path | None, database_url: str | None, cap_out: Path | None) -> None:
     """Run SCENARIO, print its timeline and its expectations scored; exit 1 if any is missed."""
     result = _play(scenario, database_url, decision_log)
+    if cap_out is not None:
+        cap_out.mkdir(parents=True, exist_ok=True)
+        for number, alert in enumerate(result.alerts, start=1):
+            name = f"{number:03d}-{alert.incident}-{alert.msg_type.lower()}-{alert.identifier}.xml"
+            (cap_out / name).write_text(XML_DECLARATION + alert.xml + "\n", encoding="utf-8")
+        click.echo(f"\n{len(result.alerts)} CAP messages written to {cap_out}")
     if result.scores:
         click.echo("\nExpectations")
         for line in score_lines(result):

@@ -31,6 +31,7 @@ from warning.api.feeds import feeds_router
 from warning.api.incidents import incidents_router
 from warning.api.operations import operations_router
 from warning.api.people import people_router
+from warning.api.published import published_router
 from warning.api.silences import silences_router
 from warning.api.stream import DecisionHub, stream_router
 from warning.api.twilio import SignatureCheck, twilio_router
@@ -99,6 +100,7 @@ def build_api(
     app.include_router(people_router(engine, accounts, secure_cookies=public_base_url.startswith("https://")))
     app.include_router(feed_health_router(engine))
     app.include_router(stream_router(hub, lambda: engine.org.display_names()))
+    app.include_router(published_router(engine, public_base_url))
     app.include_router(directory_router(engine, geometry or {"type": "FeatureCollection", "features": []}))
     if drill is not None:
         app.include_router(drill_router(drill))

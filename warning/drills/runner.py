@@ -67,6 +67,16 @@ class DrillDirectory:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class PublishedAlert:
+    """A CAP message the drill published, as published."""
+
+    identifier: str
+    msg_type: str
+    incident: str
+    xml: str
+
+
 @dataclass(frozen=True)
 class DrillResult:
     scenario: ScenarioSpec
@@ -82,6 +92,7 @@ class DrillResult:
     department_of: dict[str, str] = field(default_factory=dict)  # person -> department
     directory: DrillDirectory = field(default_factory=DrillDirectory)
     scenario_file: str = ""
+    alerts: list[PublishedAlert] = field(default_factory=list)  # the CAP messages the drill published
 
     @property
     def missed(self) -> list[Score]:
@@ -227,6 +238,7 @@ def drill_result(
     """A drill played (replayed, or live up to `end`) and scored: its decision log, the injects'
     outcomes, the expectations, and what a report plots."""
     log = decision_log(store)
+    codes = {row.id: row.code for row in store.incidents()}
     org = engine.org
     department_of = {person_id: person.department for person_id, person in org.people.items()}
     faulted = {inject.fault.station for inject in spec.injects if inject.fault and inject.fault.station}
@@ -234,7 +246,9 @@ def drill_result(
     scores = Evaluation(log, department_of, spec.roster, end, series).score(spec.expectations)
     return DrillResult(spec, log, timeline, store_url, series_readings, org.display_names(), injects=outcomes,
                        scores=scores, series=series, dropped_readings=faults.dropped, department_of=department_of,
-                       directory=DrillDirectory.of(engine), scenario_file=str(path))  # fmt: skip
+                       directory=DrillDirectory.of(engine), scenario_file=str(path),
+                       alerts=[PublishedAlert(row.identifier, row.msg_type, codes.get(row.incident_id, ""), row.xml)
+                               for row in store.published_alerts()])  # fmt: skip
 
 
 def warned_series(

@@ -319,3 +319,21 @@ class CapMessageRow(Base):
     msg_type: Mapped[str] = mapped_column(String(10))
     series: Mapped[list[list[str]]] = mapped_column(JSON)  # [[station, kind], ...]
     received_at: Mapped[datetime]
+
+
+class PublishedAlertRow(Base):
+    """A CAP 1.2 message we issued about one of our warnings (warning/publish/): an Alert when it
+    opened, an Update when it changed, a Cancel when it was lifted, each written with the decision
+    that made it, as it was published (the Atom feed and the drill's --cap-out serve these bytes)."""
+
+    __tablename__ = "published_alerts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    identifier: Mapped[str] = mapped_column(String(120), unique=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    decision_seq: Mapped[int] = mapped_column(ForeignKey("decisions.seq"), unique=True)
+    msg_type: Mapped[str] = mapped_column(String(10))  # Alert, Update, Cancel
+    status: Mapped[str] = mapped_column(String(10))  # Actual, Exercise
+    area: Mapped[str] = mapped_column(String(12), index=True)
+    sent: Mapped[datetime]
+    expires: Mapped[datetime]
+    xml: Mapped[str] = mapped_column(Text)

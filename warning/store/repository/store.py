@@ -19,6 +19,7 @@ from warning.store.models import (
     DecisionRow,
     IncidentRow,
     NotificationRow,
+    PublishedAlertRow,
 )
 from warning.store.repository.database import SqliteSynchronous, build_database
 from warning.store.repository.transaction import Transaction
@@ -31,6 +32,13 @@ class TransactionWatcher(Protocol):
     def committed(self, decisions: Sequence[DecisionRow]) -> None: ...
 
     def timed(self, seconds: float, committed: bool) -> None: ...
+
+
+class BeforeCommit(Protocol):
+    """Told of a transaction's decisions before it commits, to write what follows from them in the
+    same transaction (the CAP messages a warning's lifecycle publishes): both commit, or neither."""
+
+    def __call__(self, tx: Transaction, decisions: Sequence[DecisionRow]) -> None: ...
 
 
 class Store:
@@ -47,6 +55,15 @@ class Store:
         self.engine = build_database(url, sqlite_synchronous=sqlite_synchronous)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.watchers = tuple(watchers)
+        self.before_commit: tuple[BeforeCommit, ...] = ()
+
+    def add_before_commit(self, hook: BeforeCommit) -> None:
+        self.before_commit = (*self.before_commit, hook)
+
+    def _finish(self, tx: Transaction) -> None:
+        if tx.recorded:
+            for hook in self.before_commit:
+                hook(tx, tx.recorded)
 
     def watch(self, watcher: TransactionWatcher) -> None:
         """Tell `watcher` of every transaction from now on (the decision stream follows the log)."""
@@ -57,13 +74,16 @@ class Store:
         """One unit of work; a unique-key race with another writer surfaces as WriteConflict."""
         if not self.watchers:
             with self._translated_errors(), self._sessions.begin() as session:
-                yield Transaction(session)
+                tx = Transaction(session)
+                yield tx
+                self._finish(tx)
             return
         started, committed = time.perf_counter(), False  # elapsed time for the figures, not a decision input
         try:
             with self._translated_errors(), self._sessions.begin() as session:
                 tx = Transaction(session)
                 yield tx
+                self._finish(tx)
             committed = True
         finally:
             elapsed = time.perf_counter() - started
@@ -89,6 +109,11 @@ class Store:
         with self.transaction() as tx:
             query = select(DecisionRow).where(DecisionRow.seq > after).order_by(DecisionRow.seq)
             return list(tx.session.scalars(query))
+
+    def published_alerts(self) -> list[PublishedAlertRow]:
+        """Every CAP message published, oldest first."""
+        with self.transaction() as tx:
+            return list(tx.session.scalars(select(PublishedAlertRow).order_by(PublishedAlertRow.id)))
 
     def dead_letters(self) -> list[DeadLetterRow]:
         with self.transaction() as tx:

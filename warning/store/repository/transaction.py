@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from warning.store.repository.access import AccessTx
+from warning.store.repository.alerts import AlertsTx
 from warning.store.repository.decisions import DecisionsTx
 from warning.store.repository.escalations import EscalationsTx
 from warning.store.repository.incidents import IncidentsTx
@@ -14,6 +15,15 @@ from warning.store.repository.webhooks import WebhooksTx
 
 
 class Transaction(
-    ReadingsTx, IncidentsTx, DecisionsTx, EscalationsTx, OrganisationsTx, PagesTx, SilencesTx, WebhooksTx, AccessTx
+    ReadingsTx,
+    IncidentsTx,
+    DecisionsTx,
+    EscalationsTx,
+    OrganisationsTx,
+    PagesTx,
+    SilencesTx,
+    WebhooksTx,
+    AccessTx,
+    AlertsTx,
 ):
     """Repository methods over one open database transaction."""
