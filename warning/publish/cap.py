@@ -126,7 +126,8 @@ def build(
         words = {"level": {"en": warned.level.value.capitalize(), "zh-CN": warned.level.zh}, "code": warned.code,
                  "hazard": {"en": HAZARD_NAMES.get(warned.hazard, (warned.hazard, warned.hazard))[0],
                             "zh-CN": HAZARD_NAMES.get(warned.hazard, (warned.hazard, warned.hazard))[1]}}  # fmt: skip
-        _add(info, "headline", say(language, _CANCEL_HEADLINE if msg_type == "Cancel" else _HEADLINE, **words))
+        headline = _CANCEL_HEADLINE if msg_type == "Cancel" else _HEADLINE
+        _add(info, "headline", say(language, headline, **words))
         _add(info, "description", warned.description.get(language) or warned.description.get("en") or warned.code)
         instruction = (cap.get("instruction") or {}).get(language)
         if instruction and msg_type != "Cancel":
