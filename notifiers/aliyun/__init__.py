@@ -1,0 +1,1 @@
+"""Alibaba Cloud SMS and voice: a loopback simulator the official SDKs talk to (`simulator.py`)."""
