@@ -171,7 +171,7 @@ class DecisionHub:
             self._subscribers.discard(subscriber)
 
 
-def stream_router(hub: DecisionHub, names: Callable[[], Names]) -> APIRouter:
+def stream_router(hub: DecisionHub, names: Callable[[str], Names]) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["stream"], route_class=StrictRoute, responses=REFUSALS)
 
     streamed: dict[int | str, dict[str, Any]] = {
@@ -215,7 +215,7 @@ def stream_router(hub: DecisionHub, names: Callable[[], Names]) -> APIRouter:
                     continue
                 event = decision_from(posted.data)
                 body = {"seq": posted.seq, "at": posted.at, "kind": posted.kind, "incident": posted.incident,
-                        "area": posted.area, "summary": summary(event, language, names()),
+                        "area": posted.area, "summary": summary(event, language, names(language)),
                         "event": posted.data}  # fmt: skip
                 yield f"id: {posted.seq}\nevent: decision\ndata: {json.dumps(body, ensure_ascii=False)}\n\n"
 

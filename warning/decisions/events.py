@@ -112,6 +112,7 @@ class Evidence(BaseModel):
     quality: list[str] = []
     reason: str = Field(description="the rule engine's account of the detection (English)")
     message: dict[str, str] = Field(default={}, description="the rule's own message, by language")
+    said: dict[str, str] = Field(default={}, description="the reason by language (zh-CN, en), where the rule made one")
 
     @property
     def judged_on_value(self) -> bool:

@@ -28,6 +28,7 @@ from warning.decisions.events import (
     EscalationStepTaken,
     EscalationStopped,
     Event,
+    Evidence,
     FallbackCallPlaced,
     HandedOver,
     HandoverRefused,
@@ -81,6 +82,11 @@ _STATUS_ZH = {"delivered": "已送达", "undelivered": "未送达", "failed": "�
 
 def _zh(words: dict[str, str], key: str) -> str:
     return words.get(key, key)
+
+
+def _in_chinese(evidence: Evidence) -> str:
+    """What a detection says in Chinese: the rule's message, else its reason, else the English."""
+    return evidence.message.get("zh-CN") or evidence.said.get("zh-CN") or evidence.reason
 
 
 @dataclass(frozen=True)
@@ -438,25 +444,25 @@ def _chinese(event: Event, n: Names) -> str:
         case RulesReloaded():
             return f"规则已重新加载：{len(event.versions)}条规则生效"
         case IncidentOpened():
-            message = event.evidence.message.get("zh-CN") or event.evidence.reason
+            message = _in_chinese(event.evidence)
             return f"{_level(event.level, True)}{hazard}预警{event.incident}发布：{message}"
         case IncidentUpgraded() | IncidentDowngraded():
             change = "升级" if isinstance(event, IncidentUpgraded) else "降级"
-            message = event.evidence.message.get("zh-CN") or event.evidence.reason
+            message = _in_chinese(event.evidence)
             return (
                 f"预警{event.incident}由{_level(event.from_level, True)}{change}为{_level(event.level, True)}："
                 f"{message}"
             )
         case IncidentLifted():
-            return f"预警{event.incident}解除：{event.evidence.reason}"
+            return f"预警{event.incident}解除：{event.evidence.said.get('zh-CN') or event.evidence.reason}"
         case CauseAdded():
-            message = event.evidence.message.get("zh-CN") or event.evidence.reason
+            message = _in_chinese(event.evidence)
             return (
                 f"{event.incident}新增诱因（{_level(event.level, True)}，规则{event.evidence.rule}，"
                 f"{event.evidence.station}），预警仍为{_level(event.incident_level, True)}：{message}"
             )
         case CauseChanged():
-            message = event.evidence.message.get("zh-CN") or event.evidence.reason
+            message = _in_chinese(event.evidence)
             return (
                 f"{event.incident}：规则{event.evidence.rule}在{event.evidence.station}的诱因由"
                 f"{_level(event.from_level, True)}变为{_level(event.level, True)}，"

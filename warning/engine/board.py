@@ -114,7 +114,7 @@ class Board(EngineParts):
         return row
 
     def incident_detail(self, principal: Principal, code: str, language: str = "en") -> IncidentDetail:
-        now, names = self.clock.now(), self.org.display_names()
+        now, names = self.clock.now(), self.org.display_names(language)
         with self.store.transaction() as tx:
             row = self._readable(tx, principal, code)
             causes = [CauseView(key=c.key, rule=c.rule_id, rule_version=c.rule_version, station=c.station_id,
@@ -142,7 +142,7 @@ class Board(EngineParts):
             return self._timeline(tx, self._readable(tx, principal, code), language)
 
     def _timeline(self, tx: Transaction, row: IncidentRow, language: str) -> list[TimelineEntry]:
-        names = self.org.display_names()
+        names = self.org.display_names(language)
         entries = []
         for decision in tx.decisions_of(row.id):
             event = decision_from(decision.data)

@@ -113,7 +113,7 @@ class Hands(Responses):
                 break
             for track in due:
                 self.escalation.run_due(tx, track.id, track.token, now)
-        names = self.org.display_names()
+        names = self.org.display_names(language)
         decisions = [summary(decision_from(row.data), language, names) for row in tx.recorded]
         pages = []
         for page in tx.notifications_after(before, incidents):

@@ -298,10 +298,13 @@ class Organisation:
         # Made at run time and kept in the database; the engine refreshes them (follow_duty_overrides).
         self.duty_overrides: tuple[DutyOverride, ...] = ()
 
-    def display_names(self) -> Names:
-        """How decisions name people and departments to a reader."""
-        return Names(people={p.id: p.name for p in self.people.values()},
-                     departments={d.id: d.name for d in self.departments.values()})  # fmt: skip
+    def display_names(self, language: str = "en") -> Names:
+        """How decisions name people and departments to a reader of `language` (zh-CN: their
+        Chinese names, where the organisation gives them)."""
+        zh = language == "zh-CN"
+        return Names(people={p.id: (p.name_zh if zh and p.name_zh else p.name) for p in self.people.values()},
+                     departments={d.id: (d.name_zh if zh and d.name_zh else d.name)
+                                  for d in self.departments.values()})  # fmt: skip
 
     def person(self, person_id: str) -> Person:
         spec = self.people[person_id]

@@ -57,6 +57,7 @@ def _evidence(detection: Detection) -> Evidence:
         quality=list(detection.quality),
         reason=detection.reason,
         message=dict(detection.content.get("text", {})),
+        said=dict(detection.content.get("reason", {})),
     )
 
 

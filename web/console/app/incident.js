@@ -7,9 +7,9 @@ import { ReadingsChart } from "./chart.js";
 import { ActionButtons, ActionDialog } from "./actions.js";
 import { LevelBadge, StatusBadge, TrackChip, areaName, departmentName, incidentText, incidentTitle, quorum } from "./parts.js";
 
-function Evidence({ cause }) {
+function Evidence({ cause, directory }) {
   return html`<li class=${`cause ${cause.standing ? "standing" : "cleared"}`}>
-    <${LevelBadge} level=${cause.level} /> <b>${cause.title}</b>
+    <${LevelBadge} level=${cause.level} /> <b>${incidentTitle(directory, cause)}</b>
     <div class="muted">${cause.rule} · ${cause.station} · ${formatTime(cause.opened_at)}
       ${cause.cleared_at ? ` → ${formatTime(cause.cleared_at)}` : ""}</div>
     <div>${cause.said?.[currentLanguage()] || cause.reason}</div>
@@ -76,7 +76,7 @@ export function IncidentPage({ code, live, directory, principal, flash }) {
           : series.length ? html`<${ReadingsChart} series=${series} openedAt=${incident.opened_at} liftedAt=${incident.lifted_at} />`
           : html`<p class="muted">${t("none")}</p>`}
         <h3>${t("causes")} · ${t("evidence")}</h3>
-        <ul class="causes">${detail.causes.map((cause) => html`<${Evidence} cause=${cause} />`)}</ul>
+        <ul class="causes">${detail.causes.map((cause) => html`<${Evidence} cause=${cause} directory=${directory} />`)}</ul>
         <h3>${t("tracks")}</h3>
         <div class="tracks">${(incident.escalations || []).map((track) => html`<${TrackChip} track=${track} directory=${directory} />`)}</div>
         <h3>${t("pages")}</h3>
