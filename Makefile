@@ -24,7 +24,7 @@ $(WEB_STAMP): web/package-lock.json
 setup: $(STAMP) $(WEB_STAMP)
 
 demo: $(STAMP) $(WEB_STAMP)
-	$(BIN)/warning demo --decision-log var/demo-decisions.jsonl
+	$(BIN)/warning demo --decision-log var/demo-decisions.jsonl --cap-out var/demo-cap
 	$(BIN)/warning console --demo
 
 lint: $(STAMP) $(WEB_STAMP)

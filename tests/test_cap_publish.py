@@ -126,3 +126,21 @@ def test_a_live_warning_is_published_actual_in_the_atom_feed_of_its_area(runtime
 @pytest.mark.parametrize("identifier", ["nothing", "../../etc/passwd"])
 def test_an_unknown_message_is_not_found(runtime: Runtime, identifier: str) -> None:
     assert _get(runtime, f"/cap/alerts/{identifier}.xml", "token-li-na")[0] == 404
+
+
+def test_every_cap_message_of_the_demo_validates(tmp_path: Path) -> None:
+    out = tmp_path / "demo-cap"
+    result = CliRunner().invoke(cli.main, ["demo", "--cap-out", str(out)])
+    assert result.exit_code == 0, result.output
+    files = sorted(out.glob("*.xml"))
+    assert len(files) >= 3 and f"{len(files)} CAP 1.2 messages" in result.output
+    earlier: list[str] = []
+    for file in files:
+        text = file.read_text(encoding="utf-8")
+        schema().validate(text)
+        assert problems(text, earlier) == []
+        root = _read(file)
+        sent = root.findtext("cap:sent", namespaces=NS)
+        earlier.append(
+            f"{root.findtext('cap:sender', namespaces=NS)},{root.findtext('cap:identifier', namespaces=NS)},{sent}"
+        )

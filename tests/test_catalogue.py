@@ -146,16 +146,17 @@ def test_a_bundle_too_long_for_three_segments_names_the_first_warnings_and_count
 _NOT_WORDS = re.compile(r"[A-Z]\d{4}|\b(?:I|II|III|IV)级|%LEL/h|%LEL|km/h|m/h|mm|m\b|\d+")
 
 
-def test_every_page_of_the_bundled_drill_to_a_chinese_recipient_is_in_chinese() -> None:
+@pytest.mark.parametrize("scenario", ["flood-drill.yaml", "riverside-flood.yaml"])  # the drill, and the demo's
+def test_every_page_of_the_bundled_drill_to_a_chinese_recipient_is_in_chinese(scenario: str) -> None:
     from warning.drills.runner import run_drill
     from warning.escalation.org import load_organisation
 
     org = load_organisation(ROOT / "org" / "jinan.yaml")
     chinese = {person.phone for person in org.spec.people if person.language == "zh-CN"}
-    result = run_drill(ROOT / "scenarios" / "flood-drill.yaml")
+    result = run_drill(ROOT / "scenarios" / scenario)
     sent = {(d["data"]["text"], d["data"]["channel"]) for d in result.decisions
             if d["kind"] == "notification_sent" and d["data"]["phone"] in chinese}  # fmt: skip
-    assert len(sent) >= 6 and {channel for _, channel in sent} == {"sms", "voice"}
+    assert len(sent) >= 4 and {channel for _, channel in sent} == {"sms", "voice"}
     for text, channel in sent:
         assert not re.search(r"[A-Za-z]", _NOT_WORDS.sub("", text)), text
         if channel == "sms":
