@@ -115,7 +115,7 @@ def test_a_warning_arrives_is_acknowledged_on_behalf_and_leaves_the_officer_s_li
     expect(row).to_be_visible(timeout=PUSHED_WITHIN)
     expect(row).to_have_attribute("data-level", "yellow")
     expect(row).to_contain_text("黄色 III级")  # the level by name, not by colour alone
-    expect(row.locator(".track")).to_contain_text("Wang Wei")  # who the track paged
+    expect(row.locator(".track")).to_contain_text("王伟")  # who the track paged, named in the reader's language
     card = officer.locator("article.duty-card[data-code=F0001]")
     expect(card).to_be_visible(timeout=PUSHED_WITHIN)  # on the officer's phone too
 
@@ -136,7 +136,7 @@ def test_a_warning_arrives_is_acknowledged_on_behalf_and_leaves_the_officer_s_li
     dialog = dispatcher.get_by_test_id("action-dialog")
     dialog.locator("select[name=person]").select_option("wang-wei")
     dialog.locator("input[name=note]").fill("by phone")
-    expect(dialog.get_by_test_id("preview")).to_contain_text("Wang Wei")  # what will be recorded, before it is
+    expect(dialog.get_by_test_id("preview")).to_contain_text("王伟")  # what will be recorded, before it is
     dialog.locator("button[type=submit]").click()
     expect(dispatcher.get_by_test_id("flash")).to_contain_text("acknowledged for Wang Wei")
     expect(timeline.locator("li[data-kind=quorum_progressed]")).to_have_count(1, timeout=PUSHED_WITHIN)
@@ -200,7 +200,7 @@ def test_a_hotline_report_is_opened_from_the_form(sign_in: SignIn, live: Runtime
     form.locator("input[name=title]").fill("Water over the road at Heihu Spring")
     form.locator("textarea[name=description]").fill("A caller reports knee-deep water, rising.")
     form.locator("input[name=callback]").fill("+8613900000000")
-    expect(form.get_by_test_id("preview")).to_contain_text("Wang Wei")  # whom it will page, before it does
+    expect(form.get_by_test_id("preview")).to_contain_text("王伟")  # whom it will page, before it does
     form.locator("button[type=submit]").click()
     expect(dispatcher.locator("section.incident-page")).to_have_attribute("data-code", "F0001")
     expect(dispatcher.get_by_test_id("timeline").locator("li[data-kind=incident_created]")).to_have_count(1)

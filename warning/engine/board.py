@@ -84,6 +84,7 @@ class Board(EngineParts):
             return {}
         person = self.org.people.get(page.person_id)
         return {"paged": page.person_id, "paged_name": person.name if person else page.person_id,
+                "paged_name_zh": (person.name_zh or person.name) if person else page.person_id,
                 "paged_by": page.channel, "page_status": page.provider_status or page.status}  # fmt: skip
 
     def board(self) -> list[Incident]:
@@ -235,7 +236,7 @@ class Board(EngineParts):
             for d in self.org.spec.departments
         ]  # fmt: skip
         readable = {d.id for d in departments if d.in_area}
-        people = [PersonView(id=p.id, name=p.name, department=p.department)
+        people = [PersonView(id=p.id, name=p.name, name_zh=p.name_zh, department=p.department)
                   for p in self.org.spec.people if p.department in readable]  # fmt: skip
         hazards = {rule.hazard for rule in self.evaluator.rules.values()} | {p.hazard for p in self.org.spec.policies}
         speed = self.clock.speed if isinstance(self.clock, ScaledClock) else 1.0

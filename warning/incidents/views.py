@@ -180,6 +180,7 @@ class DepartmentView(View):
 class PersonView(View):
     id: str
     name: str
+    name_zh: str | None = None
     department: str
 
 

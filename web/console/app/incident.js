@@ -5,7 +5,7 @@ import { currentLanguage, formatTime, t } from "./i18n.js";
 import { get } from "./api.js";
 import { ReadingsChart } from "./chart.js";
 import { ActionButtons, ActionDialog } from "./actions.js";
-import { LevelBadge, StatusBadge, TrackChip, areaName, departmentName, incidentText, incidentTitle, quorum } from "./parts.js";
+import { LevelBadge, StatusBadge, TrackChip, areaName, departmentName, incidentText, incidentTitle, personName, quorum } from "./parts.js";
 
 function Evidence({ cause, directory }) {
   return html`<li class=${`cause ${cause.standing ? "standing" : "cleared"}`}>
@@ -82,7 +82,7 @@ export function IncidentPage({ code, live, directory, principal, flash }) {
         <h3>${t("pages")}</h3>
         <table class="pages"><thead><tr><th>${t("person")}</th><th>${t("department")}</th><th>${t("channel")}</th>
           <th>${t("status")}</th><th></th></tr></thead>
-          <tbody>${detail.pages.map((page) => html`<tr><td>${page.person_name}</td>
+          <tbody>${detail.pages.map((page) => html`<tr><td>${directory.peopleById.has(page.person) ? personName(directory, page.person) : page.person_name}</td>
             <td>${departmentName(directory, page.department)}</td><td>${t(`channel_${page.channel}`)}</td>
             <td>${t(`page_${page.provider_status || page.status}`)}</td><td>${formatTime(page.claimed_at)}</td></tr>`)}</tbody></table>
       </div>

@@ -24,13 +24,16 @@ export function departmentName(directory, id) {
 }
 
 export function personName(directory, id) {
-  return directory.peopleById.get(id)?.name || id;
+  const person = directory.peopleById.get(id);
+  if (!person) return id;
+  return currentLanguage() === "zh-CN" && person.name_zh ? person.name_zh : person.name;
 }
 
 // One escalation track: its department, who it paged last by what, and who acknowledged.
 export function TrackChip({ track, directory }) {
   const paged = track.paged_name
-    ? html`<span class="paged">${t("paged")} ${track.paged_name} · ${t(`channel_${track.paged_by}`)}</span>`
+    ? html`<span class="paged">${t("paged")} ${currentLanguage() === "zh-CN" && track.paged_name_zh
+      ? track.paged_name_zh : track.paged_name} · ${t(`channel_${track.paged_by}`)}</span>`
     : null;
   const acked = track.acknowledged_by
     ? html`<span class="acked">✔ ${personName(directory, track.acknowledged_by)}</span>`
