@@ -48,6 +48,7 @@ def render_content(
             **{**fields, "station": _station_name(station, language)},
             level=_level_name(judged, language),
             reason=pick(reasons, language),
+            title=pick(local_name(rule.spec.title, rule.spec.title_zh), language),
         )
         for language, template in rule.spec.messages.items()
     }

@@ -237,7 +237,7 @@ class NoDataSpec(Spec):
 Language = Literal["zh-CN", "en"]
 GroupField = Literal["rule", "station", "area"]
 ResponseType = Literal["Shelter", "Evacuate", "Prepare", "Execute", "Avoid", "Monitor", "Assess", "AllClear", "None"]
-TEMPLATE_FIELDS = ("station", "station_id", "area", "value", "unit", "level", "threshold", "reason")
+TEMPLATE_FIELDS = ("station", "station_id", "area", "value", "unit", "level", "threshold", "reason", "title")
 
 
 class CapSpec(Spec):
