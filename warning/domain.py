@@ -105,6 +105,12 @@ HAZARD_NAMES: dict[str, tuple[str, str]] = {
 }
 
 
+def hazard_names(hazard: str) -> dict[str, str]:
+    """The hazard's name in each language (an unknown one as its key): a catalogue field value."""
+    en, zh = HAZARD_NAMES.get(hazard, (hazard, hazard))
+    return {"en": en, "zh-CN": zh}
+
+
 def hazard_name(hazard: str, language: str) -> str:
     """The hazard's name in `language` (zh-CN or en); an unknown one as its key."""
     en, zh = HAZARD_NAMES.get(hazard, (hazard, hazard))

@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from warning.catalogue import N_, Local, both, pick, say
+from warning.catalogue import N_, Local, pick, say
 from warning.dispatch.segments import MOST_SEGMENTS, shortest_fit, sms_segments
-from warning.domain import HAZARD_NAMES, Channel, Level, NotificationPurpose
+from warning.domain import Channel, Level, NotificationPurpose, hazard_names
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,18 +44,8 @@ _REPLY_LONG = N_("Reply 1 or ACK {code} to acknowledge.")
 _REPLY_SHORT = N_("Reply 1 to acknowledge.")
 
 
-def hazard_words(hazard: str) -> dict[str, str]:
-    en, zh = HAZARD_NAMES.get(hazard, (hazard, hazard))
-    return {"en": en, "zh-CN": zh}
-
-
-def heading(level: Level, hazard: str, code: str) -> dict[str, str]:
-    """'Orange (II) flood warning F0001', '橙色(II级)洪水预警 F0001'."""
-    return both("{level} ({roman}) {hazard} warning {code}", level=_level(level), roman=level.roman,
-                hazard=hazard_words(hazard), code=code)  # fmt: skip
-
-
-def _level(level: Level) -> dict[str, str]:
+def level_words(level: Level) -> dict[str, str]:
+    """'Orange' and '橙色', as a heading names the level."""
     return {"en": level.value.capitalize(), "zh-CN": level.zh}
 
 
@@ -91,35 +81,41 @@ def compose(
         said_title, said_reason = "", _sentence(situation)
     words = {
         "mark": say(language, DRILL_MARK) if exercise else "",
-        "heading": heading(level, hazard, code)[language],
+        "heading": say(
+            language,
+            "{level} ({roman}) {hazard} warning {code}",
+            level=level_words(level),
+            roman=level.roman,
+            hazard=hazard_names(hazard),
+            code=code,
+        ),
         "code": code,
     }
 
-    def text(lead: bool, instructed: bool, reply: str) -> Any:
-        def render(reason: str) -> str:
-            said = reason
-            if instructed and instruction:
-                said = say(language, "{reason}. {instruction}", reason=reason, instruction=_sentence(instruction))
-            title_lead = say(language, "{title}. ", title=said_title) if lead and said_title else ""
-            if channel is Channel.voice and purpose is NotificationPurpose.page:
-                prompt = say(language, "Press 1 to acknowledge, 2 to escalate now, 9 to repeat.")
-                return say(language, _VOICE_PAGE, **words, lead=title_lead, reason=said, prompt=prompt)
-            return say(language, _SMS[purpose], **words, lead=title_lead, reason=said,
-                       reply=say(language, reply, code=code))  # fmt: skip
-
-        return render
+    def render(reason: str, lead: bool = True, instructed: bool = True, reply: str = _REPLY_LONG) -> str:
+        said = reason
+        if instructed and instruction:
+            said = say(language, "{reason}. {instruction}", reason=reason, instruction=_sentence(instruction))
+        title_lead = say(language, "{title}. ", title=said_title) if lead and said_title else ""
+        if channel is Channel.voice and purpose is NotificationPurpose.page:
+            prompt = say(language, "Press 1 to acknowledge, 2 to escalate now, 9 to repeat.")
+            return say(language, _VOICE_PAGE, **words, lead=title_lead, reason=said, prompt=prompt)
+        return say(
+            language, _SMS[purpose], **words, lead=title_lead, reason=said, reply=say(language, reply, code=code)
+        )
 
     if channel is Channel.voice:
-        return str(text(True, True, _REPLY_LONG)(said_reason))
-    forms = [text(True, True, _REPLY_LONG), text(False, True, _REPLY_LONG), text(False, False, _REPLY_LONG),
-             text(False, False, _REPLY_SHORT)]  # fmt: skip
-    for render in forms:
-        if sms_segments(render(said_reason)) == 1:
-            return str(render(said_reason))
-    for render in forms:
-        if sms_segments(render(said_reason)) <= MOST_SEGMENTS:
-            return str(render(said_reason))
-    return shortest_fit(forms[-1], said_reason, MOST_SEGMENTS)
+        return render(said_reason)
+    # Richest first: without the title, then without the instruction, then with the short reply.
+    drafts = [render(said_reason), render(said_reason, lead=False), render(said_reason, lead=False, instructed=False),
+              render(said_reason, lead=False, instructed=False, reply=_REPLY_SHORT)]  # fmt: skip
+    fitting = [draft for draft in drafts if sms_segments(draft) == 1] or [
+        draft for draft in drafts if sms_segments(draft) <= MOST_SEGMENTS
+    ]
+    if fitting:
+        return fitting[0]
+    return shortest_fit(lambda reason: render(reason, lead=False, instructed=False, reply=_REPLY_SHORT), said_reason,
+                        MOST_SEGMENTS)  # fmt: skip
 
 
 # What a bundle line adds after the warning, by purpose (a page needs nothing: the message asks for 1).
@@ -147,7 +143,7 @@ def compose_bundle(*, channel: Channel, language: str, exercise: bool, items: li
     def line(item: BundleItem, titled: bool) -> str:
         note = say(language, _BUNDLE_NOTE[item.purpose]) if _BUNDLE_NOTE[item.purpose] else ""
         said = say(language, "{level} {hazard} warning {code}", level={"en": item.level.value, "zh-CN": item.level.zh},
-                   hazard=hazard_words(item.hazard), code=item.code)  # fmt: skip
+                   hazard=hazard_names(item.hazard), code=item.code)  # fmt: skip
         title = pick(item.title, language)
         return f"{said} {title}{note}" if titled and title else f"{said}{note}"
 

@@ -18,7 +18,8 @@ from xml.etree import ElementTree
 import xmlschema
 
 from warning.catalogue import LANGUAGES, N_, say
-from warning.domain import HAZARD_NAMES, Level
+from warning.dispatch.messages import level_words
+from warning.domain import Level, hazard_names
 
 NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
 SEVERITY = {Level.red: "Extreme", Level.orange: "Severe", Level.yellow: "Moderate", Level.blue: "Minor"}
@@ -123,9 +124,7 @@ def build(
         _add(info, "effective", cap_time(sent, zone))
         _add(info, "expires", cap_time(expires, zone))
         _add(info, "senderName", publisher.name.get(language) or publisher.sender)
-        words = {"level": {"en": warned.level.value.capitalize(), "zh-CN": warned.level.zh}, "code": warned.code,
-                 "hazard": {"en": HAZARD_NAMES.get(warned.hazard, (warned.hazard, warned.hazard))[0],
-                            "zh-CN": HAZARD_NAMES.get(warned.hazard, (warned.hazard, warned.hazard))[1]}}  # fmt: skip
+        words = {"level": level_words(warned.level), "code": warned.code, "hazard": hazard_names(warned.hazard)}
         headline = _CANCEL_HEADLINE if msg_type == "Cancel" else _HEADLINE
         _add(info, "headline", say(language, headline, **words))
         _add(info, "description", warned.description.get(language) or warned.description.get("en") or warned.code)
