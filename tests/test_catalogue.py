@@ -23,7 +23,7 @@ from warning.dispatch.segments import sms_segments
 from warning.domain import Channel, Level, NotificationPurpose
 from warning.language_lint import missing_chinese_names, page_lengths
 
-KEYWORDS = {"say": (2,), "both": (1,), "N_": None}
+KEYWORDS = {"say": (2,), "say_with_values": (2,), "both": (1,), "N_": None}
 
 
 def _messages_in_code() -> dict[str, str]:
@@ -130,7 +130,7 @@ def test_an_sms_never_takes_more_than_three_segments_and_always_says_its_warning
 def test_a_bundle_too_long_for_three_segments_names_the_first_warnings_and_counts_the_rest() -> None:
     title = {"zh-CN": "河道水位超警戒" * 2, "en": "River stage above warning stage"}
     items = [BundleItem(NotificationPurpose.page, f"F{n:04d}", "flood", Level.yellow, title) for n in range(1, 31)]
-    text = compose_bundle(channel=Channel.sms, language="zh-CN", exercise=False, items=items)
+    text = compose_bundle(channel=Channel.sms, language="zh-CN", exercise=False, items=items).text
     assert sms_segments(text) <= 3
     assert (
         text.startswith("30条预警：")
@@ -138,7 +138,7 @@ def test_a_bundle_too_long_for_three_segments_names_the_first_warnings_and_count
         and "另有" in text
         and text.endswith("回复1全部确认，或“确认 编号”确认其一。")
     )
-    spoken = compose_bundle(channel=Channel.voice, language="zh-CN", exercise=False, items=items)
+    spoken = compose_bundle(channel=Channel.voice, language="zh-CN", exercise=False, items=items).text
     assert all(f"F{n:04d}" in spoken for n in range(1, 31))  # a call says them all
 
 

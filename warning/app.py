@@ -31,6 +31,7 @@ from warning.api.drill import DrillControl
 from warning.api.server import build_api
 from warning.api.stream import DecisionHub
 from warning.clock import Clock, ExerciseClock, LiveClock, ScaledClock, VirtualClock
+from warning.dispatch.carriers import Carriers, Provider
 from warning.dispatch.dispatcher import STUCK_AFTER, Dispatcher
 from warning.dispatch.notifier import Notifier
 from warning.domain import Channel
@@ -115,14 +116,13 @@ def build_runtime(
     rulebook = load_rulebook(list(settings.rules))
     evaluator = RuleEvaluator(rulebook.rules, compounds=rulebook.compounds)
     org = load_organisation(settings.organisation)
-    notifiers: dict[Channel, Notifier] = {}
     # A send is "stuck" only when it has outlived any provider request; on a clock running faster
     # than the wall, that takes proportionally more engine time.
     speed = clock.speed if isinstance(clock, ScaledClock | ExerciseClock) else 1.0
     stuck_after = max(STUCK_AFTER, timedelta(seconds=(PROVIDER_TIMEOUT_SECONDS + 5) * speed))
     escalation = EscalationDriver(org)
     # A page the carriers would hold for long: with `next_step` in its policy, the next step runs instead.
-    dispatcher = Dispatcher(store, notifiers, clock.now, drill_roster=drill_roster, stuck_after=stuck_after,
+    dispatcher = Dispatcher(store, Carriers([]), clock.now, drill_roster=drill_roster, stuck_after=stuck_after,
                             hand_on=escalation.hand_on_held_page)  # fmt: skip
     engine = Engine(store=store, evaluator=evaluator, decoder=ReadingDecoder(evaluator.sensors), escalation=escalation,
                     dispatcher=dispatcher, clock=clock, exercise=exercise, metrics=metrics)  # fmt: skip
@@ -162,19 +162,20 @@ def build_runtime(
         base_url = simulator.url
     base_url = base_url or TWILIO_API
     client = build_twilio_client(settings.twilio_account_sid, auth_token, base_url)
-    notifiers[Channel.sms] = timed(TwilioSmsNotifier(client, settings.twilio_from, public))
-    notifiers[Channel.voice] = timed(TwilioVoiceNotifier(client, settings.twilio_from, public))
-    notifiers[Channel.console] = timed(ConsoleNotifier(sys.stdout))
+    twilio = {Channel.sms: timed(TwilioSmsNotifier(client, settings.twilio_from, public)),
+              Channel.voice: timed(TwilioVoiceNotifier(client, settings.twilio_from, public))}  # fmt: skip
+    others: dict[Channel, Notifier] = {Channel.console: timed(ConsoleNotifier(sys.stdout))}
     if provider == "simulator":
         through = f"the loopback Twilio simulator at {base_url}"
     else:
         through = f"Twilio at {base_url} (account {settings.twilio_account_sid[:6]}…, from {settings.twilio_from})"
     channels |= {"sms": through, "voice": through, "console": "standard output of this process"}
     if settings.webhook_url is not None:
-        notifiers[Channel.webhook] = timed(
+        others[Channel.webhook] = timed(
             WebhookNotifier(settings.webhook_url, settings.webhook_secret.get_secret_value())
         )
         channels["webhook"] = f"signed JSON to {settings.webhook_url}"
+    dispatcher.carriers = Carriers([Provider("twilio", twilio)], others)
     return Runtime(engine, store, api, simulator, channels=channels, feeds=feeds, metrics=metrics)
 
 

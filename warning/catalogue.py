@@ -14,6 +14,7 @@ import functools
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
+from string import Formatter
 from typing import Any
 
 from babel.messages.pofile import read_po
@@ -60,6 +61,14 @@ def say(language: str, message: str, /, **fields: Any) -> str:
     """`message` in `language`, its placeholders filled (each field picked for the language)."""
     text = _translations(language).get(message, message) if language != "en" else message
     return text.format(**{name: pick(value, language) for name, value in fields.items()})
+
+
+def say_with_values(language: str, message: str, /, **fields: Any) -> tuple[str, dict[str, str]]:
+    """`message` in `language` as `say` gives it, and the value of each placeholder it has: what a
+    provider that fills registered templates is sent (its template is the message's translation)."""
+    text = _translations(language).get(message, message) if language != "en" else message
+    values = {name: str(pick(fields[name], language)) for _, name, _, _ in Formatter().parse(text) if name}
+    return text.format(**values), values
 
 
 def both(message: str, /, **fields: Any) -> dict[str, str]:

@@ -362,6 +362,10 @@ class Notification(Frozen):
     language: str
     text: str
     exercise: bool
+    # The text's kind and placeholder values (for a provider sending registered templates), and the
+    # provider this attempt goes through.
+    parts: dict[str, Any] | None = None
+    provider: str | None = None
 
 
 class AckSource(StrEnum):

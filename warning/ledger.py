@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from warning.domain import Channel, Level, NotificationPurpose
 from warning.statuses import PageStatus
@@ -106,6 +107,8 @@ class PageContent:
     text: str
     exercise: bool
     why: str
+    # The message's kind and placeholder values, for a provider that sends registered templates.
+    parts: dict[str, Any] | None = None
 
 
 def claim_page(
@@ -126,7 +129,8 @@ def claim_page(
             idempotency_key=key.text, incident_id=key.incident_id, person_id=key.person_id,
             department_id=content.department_id, phone=content.phone, channel=key.channel.value,
             purpose=purpose.value, origin=key.origin.value, policy_id=key.policy_id, position=key.position,
-            language=content.language, text=content.text, exercise=content.exercise, why=content.why,
+            language=content.language, text=content.text, parts=content.parts, exercise=content.exercise,
+            why=content.why,
             status=PageStatus.claimed.value, provider_sid=None, error=None, claimed_at=now, updated_at=now,
             retry_at=due_at, valid_for_seconds=int(valid_for.total_seconds()) if valid_for is not None else None,
         )

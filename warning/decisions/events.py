@@ -484,7 +484,7 @@ class FallbackCallPlaced(Event):
 
 
 SuppressedBecause = Literal["incident_moved_on", "incident_lifted", "never_told"]
-FailureOutcome = Literal["uncertain", "will_retry", "gave_up"]
+FailureOutcome = Literal["uncertain", "will_retry", "gave_up", "failed_over"]
 
 
 class _Page(Event):
@@ -551,6 +551,7 @@ class NotificationSent(_Page):
     provider_sid: str
     text: str
     bundled: int = Field(description="notifications the one message carried")
+    provider: str | None = Field(default=None, description="the provider that carried it (twilio, aliyun)")
 
 
 class NotificationReconciled(_Page):
@@ -560,6 +561,7 @@ class NotificationReconciled(_Page):
     provider_sid: str
     text: str
     bundled: int
+    provider: str | None = None
 
 
 class NotificationFailed(_Page):
@@ -568,6 +570,8 @@ class NotificationFailed(_Page):
     attempts: int
     error: str
     retry_at: AwareDatetime | None
+    provider: str | None = None
+    next_provider: str | None = Field(default=None, description="the provider the next attempt goes through")
 
 
 class NotificationExpired(_Page):

@@ -165,11 +165,14 @@ _FAILED_EN = {
     "uncertain": "unclear; will ask the provider before retrying",
     "will_retry": "will retry",
     "gave_up": "giving up after {attempts} attempt(s)",
+    "failed_over": "the next attempt goes through {next_provider}",
 }
+_PROVIDER_ZH = {"twilio": "Twilio", "aliyun": "阿里云"}
 _FAILED_ZH = {
     "uncertain": "结果不明，重试前先向服务商查询",
     "will_retry": "将重试",
     "gave_up": "已尝试{attempts}次，放弃",
+    "failed_over": "改由{next_provider}重试",
 }
 _SUPPRESSED_EN = {
     "incident_moved_on": "the warning was {status} during the silence",
@@ -386,19 +389,20 @@ def _english(event: Event, n: Names) -> str:
             return f"{event.channel.value} {event.purpose.value} to {who} not sent: {why}"
         case NotificationSent():
             text = (
-                f"{event.channel.value} {event.purpose.value} to {who} ({event.phone}) accepted by the "
-                f"provider as {event.provider_sid}"
+                f"{event.channel.value} {event.purpose.value} to {who} ({event.phone}) accepted by "
+                f"{event.provider or 'the provider'} as {event.provider_sid}"
             )
             return text + (f" (one message for {event.bundled} notifications)" if event.bundled > 1 else "")
         case NotificationReconciled():
             text = (
-                f"{event.channel.value} to {who}: the provider had it as {event.provider_sid} after an "
-                f"unclear answer; not sent again"
+                f"{event.channel.value} to {who}: {event.provider or 'the provider'} had it as {event.provider_sid} "
+                "after an unclear answer; not sent again"
             )
             return text + (f" (one message for {event.bundled} notifications)" if event.bundled > 1 else "")
         case NotificationFailed():
-            outcome = _FAILED_EN[event.outcome].format(attempts=event.attempts)
-            return f"{event.channel.value} to {who} failed ({outcome}): {event.error}"
+            outcome = _FAILED_EN[event.outcome].format(attempts=event.attempts, next_provider=event.next_provider)
+            through = f" through {event.provider}" if event.provider else ""
+            return f"{event.channel.value} to {who}{through} failed ({outcome}): {event.error}"
         case NotificationExpired():
             return (
                 f"sms page to {who} not delivered within {event.valid_for_seconds // 60} min of "
@@ -575,13 +579,17 @@ def _chinese(event: Event, n: Names) -> str:
         case NotificationSent():
             bundled = f"（一条消息合并{event.bundled}条通知）" if event.bundled > 1 else ""
             to = f"发给{who}（{event.phone}）的{channel}"
-            return f"{to}已被服务商受理，编号{event.provider_sid}{bundled}"
+            return f"{to}已被{_PROVIDER_ZH.get(event.provider or '', '服务商')}受理，编号{event.provider_sid}{bundled}"
         case NotificationReconciled():
             to = f"发给{who}的{channel}"
-            return f"{to}：服务商答复不明后查询，已有记录{event.provider_sid}，不再重发"
+            by = _PROVIDER_ZH.get(event.provider or "", "服务商")
+            return f"{to}：{by}答复不明后查询，已有记录{event.provider_sid}，不再重发"
         case NotificationFailed():
-            outcome = _FAILED_ZH[event.outcome].format(attempts=event.attempts)
-            return f"发给{who}的{channel}失败（{outcome}）：{event.error}"
+            outcome = _FAILED_ZH[event.outcome].format(
+                attempts=event.attempts, next_provider=_PROVIDER_ZH.get(event.next_provider or "", event.next_provider)
+            )
+            through = f"经{_PROVIDER_ZH.get(event.provider, event.provider)}" if event.provider else ""
+            return f"{through}发给{who}的{channel}失败（{outcome}）：{event.error}"
         case NotificationExpired():
             return (
                 f"发给{who}的短信受理后{event.valid_for_seconds // 60}分钟内未送达"

@@ -31,7 +31,8 @@ from warning.decisions.events import (
     SuppressedBecause,
 )
 from warning.dispatch.budget import CarrierBudget, earliest_allowed, replan
-from warning.dispatch.messages import BundleItem, compose, compose_bundle
+from warning.dispatch.carriers import Carriers
+from warning.dispatch.messages import BundleItem, Composed, compose_bundle, compose_message
 from warning.dispatch.notifier import Notifier
 from warning.domain import Channel, IncidentStatus, Level, Notification, NotificationPurpose
 from warning.errors import DeliveryError
@@ -71,14 +72,20 @@ class _Outgoing:
     silences: list[Silence]
     earlier: list[tuple[datetime, str]] = field(default_factory=list)
     members: list[NotificationRow] = field(default_factory=list)
-    text: str = ""
+    message: Composed | None = None
+
+    @property
+    def text(self) -> str:
+        return self.message.text if self.message is not None else ""
 
 
 BUNDLED_CHANNELS = ("sms", "voice")
 PURPOSE_RANK = {"update": 0, "inform": 1, "page": 2, "lifted": 3}
 
 
-def to_notification(row: NotificationRow, incident_code: str, text: str | None = None) -> Notification:
+def to_notification(
+    row: NotificationRow, incident_code: str, text: str | None = None, parts: dict[str, Any] | None = None
+) -> Notification:
     return Notification(
         id=row.id,
         idempotency_key=row.idempotency_key,
@@ -91,6 +98,8 @@ def to_notification(row: NotificationRow, incident_code: str, text: str | None =
         language=row.language,
         text=text or row.text,
         exercise=row.exercise,
+        parts=parts or row.parts,
+        provider=row.provider,
     )
 
 
@@ -142,7 +151,7 @@ class Dispatcher:
     def __init__(
         self,
         store: Store,
-        notifiers: Mapping[Channel, Notifier],
+        notifiers: Mapping[Channel, Notifier] | Carriers,
         now: Callable[[], datetime],
         *,
         drill_roster: Collection[str] | None = None,
@@ -156,7 +165,8 @@ class Dispatcher:
         self.store = store
         # On the engine's clock; a rehearsal clock running N times faster needs N times as long.
         self.stuck_after = stuck_after
-        self.notifiers = notifiers
+        # The providers, and which of them a page goes through (one provider: all pages go through it).
+        self.carriers = notifiers if isinstance(notifiers, Carriers) else Carriers.single(notifiers)
         self.now = now
         self.budget = budget or CarrierBudget()
         # None outside drills; in a drill the set of phone numbers that may receive anything.
@@ -232,15 +242,20 @@ class Dispatcher:
                 other for other in (tx.bundle_members(row.bundle_id) if row.bundle_id is not None else [])
                 if other.id != row.id and self._take(tx, other.id, now)
             ]  # fmt: skip
-            return _Send(to_notification(row, incident.code, row.sent_text), [member.id for member in members])
-        stages = (self._drill_guard, self._silence, self._bundle_window, self._gather, self._carrier_budget)
+            return _Send(to_notification(row, incident.code, row.sent_text, row.sent_parts),
+                         [member.id for member in members])  # fmt: skip
+        stages = (self._drill_guard, self._route, self._silence, self._bundle_window, self._gather,
+                  self._carrier_budget)  # fmt: skip
         if any(stage(out) is Stage.held for stage in stages):  # in order; the first that holds ends it
             return None
+        assert out.message is not None  # written by _gather
         for member in out.members:
             member.attempt_started_at, member.attempts = now, member.attempts + 1
+            member.provider = row.provider
             if len(out.members) > 1:
-                member.bundle_id, member.sent_text = row.id, out.text
-        return _Send(to_notification(row, incident.code, out.text), [member.id for member in out.members])
+                member.bundle_id, member.sent_text, member.sent_parts = row.id, out.text, out.message.parts()
+        return _Send(to_notification(row, incident.code, out.text, out.message.parts()),
+                     [member.id for member in out.members])  # fmt: skip
 
     # the stages ------------------------------------------------------------------------------
 
@@ -254,6 +269,15 @@ class Dispatcher:
         blocked = DrillGuardBlocked(**_page(out.lead, out.incident.code), phone=out.lead.phone, reason=refusal)
         out.tx.record(out.now, blocked, out.lead.incident_id)
         return Stage.held
+
+    def _route(self, out: _Outgoing) -> Stage:
+        """The provider this attempt goes through: the page's first choice, unless an earlier attempt
+        failed over to another."""
+        row = out.lead
+        route = self.carriers.route(Channel(row.channel), row.phone, row.language, row.person_id)
+        if row.provider not in route:
+            row.provider = route[0] if route else None
+        return Stage.passed
 
     def _silence(self, out: _Outgoing) -> Stage:
         return Stage.held if self._silenced(out.tx, out.lead, out.incident, out.now, out.silences) else Stage.passed
@@ -274,12 +298,12 @@ class Dispatcher:
     def _gather(self, out: _Outgoing) -> Stage:
         """The companions that may go with the lead join it, and the message's text is written."""
         out.members = [out.lead, *self._companions(out.tx, out.members, out.now, out.silences)]
-        out.text = self._text_for(out.tx, out.members)
+        out.message = self._message_for(out.tx, out.members)
         return Stage.passed
 
     def _carrier_budget(self, out: _Outgoing) -> Stage:
         """Over the carriers' limits for the number: wait a short hold out, or re-plan a long one."""
-        hold = self._budget_hold(out.lead, out.earlier, out.text, out.now)
+        hold = self._budget_hold(out.tx, out.lead, out.text, out.now)
         if hold is None:
             return Stage.passed
         self._replan(out.tx, out.members, hold, out.now)
@@ -320,8 +344,8 @@ class Dispatcher:
                 taken.append(other)
         return taken
 
-    def _text_for(self, tx: Transaction, members: list[NotificationRow]) -> str:
-        """The text of the message: the row's own for one warning, a bundle for several."""
+    def _message_for(self, tx: Transaction, members: list[NotificationRow]) -> Composed:
+        """The message: the row's own for one warning, a bundle for several."""
         incidents = {member.incident_id: tx.incident(member.incident_id) for member in members}
         chosen: dict[int, NotificationRow] = {}
         for member in members:  # one line per warning: a lift over a page over an inform over an update
@@ -329,7 +353,9 @@ class Dispatcher:
             if current is None or PURPOSE_RANK[member.purpose] >= PURPOSE_RANK[current.purpose]:
                 chosen[member.incident_id] = member
         if len(chosen) == 1:
-            return next(iter(chosen.values())).text
+            only = next(iter(chosen.values()))
+            parts = only.parts or {}
+            return Composed(only.text, parts.get("kind", f"{only.channel}.{only.purpose}"), parts.get("values", {}))
         items = []
         for incident_id, member in chosen.items():
             incident = incidents[incident_id]
@@ -374,24 +400,28 @@ class Dispatcher:
         """The page on the other channel, claimed in the ledger to go now."""
         incident = tx.incident(page.incident_id)
         assert incident is not None
-        text = compose(purpose=NotificationPurpose.page, channel=channel, language=page.language,
-                       exercise=page.exercise, code=incident.code, hazard=incident.hazard,
-                       level=Level(incident.level), title=incident.title, reason=incident.reason,
-                       content=incident.content)  # fmt: skip
-        content = PageContent(department_id=page.department_id, phone=page.phone, language=page.language, text=text,
-                              exercise=page.exercise, why=f"{page.why}; moved from {page.channel} over the carrier "
-                              "budget")  # fmt: skip
+        message = compose_message(purpose=NotificationPurpose.page, channel=channel, language=page.language,
+                                  exercise=page.exercise, code=incident.code, hazard=incident.hazard,
+                                  level=Level(incident.level), title=incident.title, reason=incident.reason,
+                                  content=incident.content)  # fmt: skip
+        content = PageContent(department_id=page.department_id, phone=page.phone, language=page.language,
+                              text=message.text, parts=message.parts(), exercise=page.exercise,
+                              why=f"{page.why}; moved from {page.channel} over the carrier budget")  # fmt: skip
         seconds = page.valid_for_seconds or (DEFAULT_SMS_VALIDITY if channel is Channel.sms else None)
         valid_for = timedelta(seconds=seconds) if seconds else None
         key = PageKey.of(page).moved(channel)
         claim_page(tx, key, content, NotificationPurpose(page.purpose), now, valid_for=valid_for, due_at=now)
 
     def _allowed_at(self, tx: Transaction, row: NotificationRow, channel: str, now: datetime) -> datetime:
-        """When the carrier would take one more message to this number on `channel`."""
-        earlier = tx.sends_to(row.phone, channel, since=now - timedelta(days=1), excluding=row.id)
+        """When the carrier would take one more message to this number on `channel` (through the
+        provider the other channel would choose first)."""
+        route = self.carriers.route(Channel(channel), row.phone, row.language, row.person_id)
+        provider = route[0] if route else None
+        earlier = tx.sends_to(row.phone, channel, since=now - timedelta(days=1), excluding=row.id, provider=provider)
         if channel == "voice":
             return earliest_allowed([sent for sent, _ in earlier], self.budget.voice, now)
-        return now  # a moved page has its own text: no identical SMS yet
+        limits = self.carriers.sms_limits(provider)
+        return earliest_allowed([sent for sent, _ in earlier], limits, now)  # a moved page has its own text
 
     def _silenced(
         self, tx: Transaction, row: NotificationRow, incident: IncidentRow, now: datetime, silences: list[Silence]
@@ -417,27 +447,33 @@ class Dispatcher:
         tx.record(now, suppressed, row.incident_id)
         return True
 
-    def _budget_hold(
-        self, row: NotificationRow, earlier: list[tuple[datetime, str]], text: str, now: datetime
-    ) -> datetime | None:
-        """When the carrier budget allows this message, if later than now."""
+    def _budget_hold(self, tx: Transaction, row: NotificationRow, text: str, now: datetime) -> datetime | None:
+        """When the carrier budget allows this message through its provider, if later than now: what
+        the same provider sent the number counts, with the provider's own limits on top."""
+        if row.channel not in BUNDLED_CHANNELS:
+            return None
+        earlier = tx.sends_to(row.phone, row.channel, since=now - timedelta(days=1), excluding=row.id,
+                              provider=row.provider)  # fmt: skip
         if row.channel == "voice":
             allowed = earliest_allowed([sent for sent, _ in earlier], self.budget.voice, now)
-        elif row.channel == "sms":
-            same = [sent for sent, sent_text in earlier if sent_text == text]
-            allowed = earliest_allowed(same, [self.budget.identical_sms], now)
         else:
-            return None
+            same = [sent for sent, sent_text in earlier if sent_text == text]
+            allowed = max(earliest_allowed(same, [self.budget.identical_sms], now),
+                          earliest_allowed([sent for sent, _ in earlier],
+                                           self.carriers.sms_limits(row.provider), now))  # fmt: skip
         return allowed if allowed > now else None
 
     def _reconciled(self, send: _Send, since: datetime) -> bool:
-        """After an ambiguous attempt: if the provider has the message, adopt it instead of sending again."""
+        """After an ambiguous attempt: if the provider has the message, adopt it instead of sending again.
+        Only the provider the attempt went through is asked, and a page it cannot answer for stays
+        unclear: it is neither resent nor sent through another provider."""
         notification = send.notification
-        notifier = self.notifiers.get(notification.channel)
+        notifier = self.carriers.notifier(notification.provider, notification.channel)
         try:
             reference = notifier.find(notification, since) if notifier is not None else None
         except DeliveryError as exc:
-            self._failed(send, exc, self.now())
+            unclear = DeliveryError(f"could not ask whether it was sent: {exc}", retryable=True, ambiguous=True)
+            self._failed(send, unclear, self.now())
             return True  # could not ask: stay uncertain and ask again later, never resend blind
         if reference is None:
             return False
@@ -454,7 +490,7 @@ class Dispatcher:
                 row.provider_sid, row.updated_at, row.retry_at = reference, now, None
                 if row.valid_for_seconds:  # our own SMS validity timer starts when the provider has the page
                     row.expires_at = now + timedelta(seconds=row.valid_for_seconds)
-                fields = _page(row, _code(tx, row))
+                fields = _page(row, _code(tx, row)) | {"provider": row.provider}
                 bundled, text = len(send.member_ids), send.notification.text
                 accepted: NotificationSent | NotificationReconciled = (
                     NotificationReconciled(**fields, provider_sid=reference, text=text, bundled=bundled)
@@ -465,7 +501,7 @@ class Dispatcher:
 
     def _deliver(self, send: _Send, *, attempt_recorded: bool) -> int:
         notification = send.notification
-        notifier = self.notifiers.get(notification.channel)
+        notifier = self.carriers.notifier(notification.provider, notification.channel)
         started = self.now()
         if not attempt_recorded:  # after a reconciliation that found nothing: a new attempt begins
             with self.store.transaction() as tx:
@@ -490,30 +526,49 @@ class Dispatcher:
                 assert row is not None
                 # Ambiguous: the provider may have it; ask before any resend. Retryable: send again later.
                 status = "uncertain" if exc.ambiguous else "claimed" if exc.retryable else "failed"
+                tried, over_to = row.provider, self._failover(row, exc)
+                if over_to is not None:  # provably not sent: the next attempt goes through the other provider
+                    status, row.provider = "claimed", over_to
                 if status != "failed" and row.attempts >= MAX_ATTEMPTS:
-                    status = "failed"
+                    status, over_to = "failed", None
                 move_page(row, PageStatus(status))
                 row.error, row.updated_at = str(exc), now
                 row.retry_at = now + backoff(max(row.attempts, 1)) if status != "failed" else None
                 if status == "claimed":  # not processed: it may go in another bundle next time
-                    row.bundle_id, row.sent_text = None, None
-                outcome = _OUTCOME[status]
-                failed = NotificationFailed(**_page(row, _code(tx, row)), outcome=outcome,
-                                            attempts=row.attempts, error=str(exc), retry_at=row.retry_at)  # fmt: skip
+                    row.bundle_id, row.sent_text, row.sent_parts = None, None, None
+                outcome = "failed_over" if over_to is not None else _OUTCOME[status]
+                failed = NotificationFailed(**_page(row, _code(tx, row)), outcome=outcome, attempts=row.attempts,
+                                            error=str(exc), retry_at=row.retry_at, provider=tried,
+                                            next_provider=over_to)  # fmt: skip
                 tx.record(now, failed, row.incident_id)
 
-    def provider_status(self, channel: str, reference: str) -> str | None:
-        """Ask the provider what became of a message (no lock or transaction held: a network call)."""
-        notifier = self.notifiers.get(Channel(channel))
-        return notifier.status(reference) if notifier is not None else None
+    def _failover(self, row: NotificationRow, exc: DeliveryError) -> str | None:
+        """The provider the next attempt goes through instead, when this one provably did not send:
+        round the route while the failure may pass, on to the next only when it is refused outright
+        (the last provider's refusal stands)."""
+        if exc.ambiguous or row.provider is None:
+            return None
+        address = (Channel(row.channel), row.phone, row.language, row.person_id)
+        if not exc.retryable and self.carriers.is_last(row.provider, *address):
+            return None
+        return self.carriers.after(row.provider, *address)
 
-    def apply_status(self, tx: Transaction, provider_sid: str, status: str) -> list[NotificationRow]:
+    def provider_status(self, provider: str | None, channel: str, reference: str, phone: str) -> str | None:
+        """Ask the provider what became of a message (no lock or transaction held: a network call)."""
+        notifier = self.carriers.notifier(provider, Channel(channel))
+        return notifier.status(reference, phone) if notifier is not None else None
+
+    def apply_status(
+        self, tx: Transaction, provider_sid: str, status: str, provider: str | None = None
+    ) -> list[NotificationRow]:
         """Apply a provider status callback to the delivery record of every notification the message
         or call carried; the rows this callback brought a new final status (none for an unknown
-        reference, a repeat, or a late callback)."""
+        reference, a repeat, or a late callback). A provider's callback moves only its own pages."""
         changed = []
         final = provider_final(status)
         for row in tx.notifications_by_sid(provider_sid):
+            if provider is not None and row.provider not in (provider, None):
+                continue
             if final is None:  # on the way (queued, sent, ringing ...): noted beside the ledger's status
                 if row.status == PageStatus.accepted:
                     row.provider_status, row.updated_at = status[:20], self.now()

@@ -12,10 +12,11 @@ A voice call has no such limit and always says everything.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from warning.catalogue import N_, Local, pick, say
+from warning.catalogue import N_, Local, pick, say, say_with_values
 from warning.dispatch.segments import MOST_SEGMENTS, shortest_fit, sms_segments
 from warning.domain import Channel, Level, NotificationPurpose, hazard_names
 
@@ -29,6 +30,48 @@ class BundleItem:
     hazard: str
     level: Level
     title: Local | str
+
+
+@dataclass(frozen=True, slots=True)
+class Composed:
+    """A message's text, and what a provider sending registered templates needs instead: the kind of
+    message (`sms.page`, `voice.bundle` ...) and the value of each of its placeholders in the reader's
+    language. The text is the kind's catalogue entry filled with those values, so a template
+    registered as that entry's Chinese reads exactly as the text does."""
+
+    text: str
+    kind: str
+    values: dict[str, str]
+
+    def parts(self) -> dict[str, Any]:
+        """As the ledger keeps it beside the text."""
+        return {"kind": self.kind, "values": self.values}
+
+
+# The placeholders each kind of message fills, and those a registered template of it must use: the
+# drill mark, what the warning is, and how to answer. An answer to an SMS reply is its own kind.
+KIND_VALUES: dict[str, frozenset[str]] = {
+    "sms.page": frozenset({"mark", "heading", "code", "lead", "reason", "reply"}),
+    "sms.inform": frozenset({"mark", "heading", "code", "lead", "reason"}),
+    "sms.update": frozenset({"mark", "heading", "code", "reason"}),
+    "sms.lifted": frozenset({"mark", "heading", "code", "reason"}),
+    "sms.bundle": frozenset({"mark", "count", "lines", "ask"}),
+    "sms.answer": frozenset({"answer"}),
+    "voice.page": frozenset({"mark", "heading", "code", "lead", "reason", "prompt"}),
+    "voice.inform": frozenset({"mark", "heading", "code", "lead", "reason"}),
+    "voice.update": frozenset({"mark", "heading", "code", "reason"}),
+    "voice.lifted": frozenset({"mark", "heading", "code", "reason"}),
+    "voice.bundle": frozenset({"mark", "count", "lines", "ask"}),
+}
+KIND_REQUIRES: dict[str, frozenset[str]] = {
+    kind: (given & {"mark", "heading", "reason", "reply", "prompt", "count", "lines", "ask", "answer"})
+    for kind, given in KIND_VALUES.items()
+}
+
+
+def answer_message(text: str) -> Composed:
+    """The answer to someone's SMS reply, as a message of its own."""
+    return Composed(text, "sms.answer", {"answer": text})
 
 
 DRILL_MARK = N_("[DRILL] ")
@@ -54,7 +97,12 @@ def _sentence(text: str) -> str:
     return text.rstrip().rstrip("。.")
 
 
-def compose(
+def compose(**given: Any) -> str:
+    """The text of one message (`compose_message` without its parts)."""
+    return compose_message(**given).text
+
+
+def compose_message(
     *,
     purpose: NotificationPurpose,
     channel: Channel,
@@ -66,8 +114,8 @@ def compose(
     title: str,
     reason: str,
     content: dict[str, Any] | None = None,
-) -> str:
-    """The text of one message. `content` (from the rule) gives the title and the reason in each
+) -> Composed:
+    """One message. `content` (from the rule) gives the title and the reason in each
     language, and may give the situation in the reader's language and an instruction; `title` and
     `reason` stand where it has none (a warning reported by hand says what its reporter wrote)."""
     content = content or {}
@@ -92,30 +140,33 @@ def compose(
         "code": code,
     }
 
-    def render(reason: str, lead: bool = True, instructed: bool = True, reply: str = _REPLY_LONG) -> str:
+    kind = f"{channel.value}.{purpose.value}"
+
+    def render(reason: str, lead: bool = True, instructed: bool = True, reply: str = _REPLY_LONG) -> Composed:
         said = reason
         if instructed and instruction:
             said = say(language, "{reason}. {instruction}", reason=reason, instruction=_sentence(instruction))
         title_lead = say(language, "{title}. ", title=said_title) if lead and said_title else ""
         if channel is Channel.voice and purpose is NotificationPurpose.page:
             prompt = say(language, "Press 1 to acknowledge, 2 to escalate now, 9 to repeat.")
-            return say(language, _VOICE_PAGE, **words, lead=title_lead, reason=said, prompt=prompt)
-        return say(
-            language, _SMS[purpose], **words, lead=title_lead, reason=said, reply=say(language, reply, code=code)
-        )
+            text, values = say_with_values(language, _VOICE_PAGE, **words, lead=title_lead, reason=said, prompt=prompt)
+        else:
+            text, values = say_with_values(language, _SMS[purpose], **words, lead=title_lead, reason=said,
+                                           reply=say(language, reply, code=code))  # fmt: skip
+        return Composed(text, kind, values)
 
     if channel is Channel.voice:
         return render(said_reason)
     # Richest first: without the title, then without the instruction, then with the short reply.
     drafts = [render(said_reason), render(said_reason, lead=False), render(said_reason, lead=False, instructed=False),
               render(said_reason, lead=False, instructed=False, reply=_REPLY_SHORT)]  # fmt: skip
-    fitting = [draft for draft in drafts if sms_segments(draft) == 1] or [
-        draft for draft in drafts if sms_segments(draft) <= MOST_SEGMENTS
+    fitting = [draft for draft in drafts if sms_segments(draft.text) == 1] or [
+        draft for draft in drafts if sms_segments(draft.text) <= MOST_SEGMENTS
     ]
     if fitting:
         return fitting[0]
-    return shortest_fit(lambda reason: render(reason, lead=False, instructed=False, reply=_REPLY_SHORT), said_reason,
-                        MOST_SEGMENTS)  # fmt: skip
+    shortest = functools.partial(render, lead=False, instructed=False, reply=_REPLY_SHORT)
+    return shortest(shortest_fit(lambda reason: shortest(reason).text, said_reason, MOST_SEGMENTS))
 
 
 # What a bundle line adds after the warning, by purpose (a page needs nothing: the message asks for 1).
@@ -127,7 +178,7 @@ _BUNDLE_NOTE = {
 }
 
 
-def compose_bundle(*, channel: Channel, language: str, exercise: bool, items: list[BundleItem]) -> str:
+def compose_bundle(*, channel: Channel, language: str, exercise: bool, items: list[BundleItem]) -> Composed:
     """One message for several warnings to one person: a line per warning, then one way to
     acknowledge them all (each can still be acknowledged by its code). An SMS too long for three
     segments leaves out the titles, then names only the first warnings and counts the rest."""
@@ -147,19 +198,21 @@ def compose_bundle(*, channel: Channel, language: str, exercise: bool, items: li
         title = pick(item.title, language)
         return f"{said} {title}{note}" if titled and title else f"{said}{note}"
 
-    def render(lines: list[str], more: int) -> str:
+    def render(lines: list[str], more: int) -> Composed:
         listed = say(language, "; ").join(lines)
         if more:
             listed += say(language, "; and {count} more", count=more)
-        head = say(language, "{mark}{count} warnings: {lines}.", mark=mark, count=len(items), lines=listed)
-        return f"{head} {ask}".rstrip() if language != "zh-CN" else f"{head}{ask}"
+        head, values = say_with_values(language, "{mark}{count} warnings: {lines}.", mark=mark, count=len(items),
+                                       lines=listed)  # fmt: skip
+        text = f"{head} {ask}".rstrip() if language != "zh-CN" else f"{head}{ask}"
+        return Composed(text, f"{channel.value}.bundle", values | {"ask": ask})
 
     full = render([line(item, True) for item in items], 0)
-    if channel is Channel.voice or sms_segments(full) <= MOST_SEGMENTS:
+    if channel is Channel.voice or sms_segments(full.text) <= MOST_SEGMENTS:
         return full
     plain = [line(item, False) for item in items]
     for shown in range(len(items), 0, -1):
-        text = render(plain[:shown], len(items) - shown)
-        if sms_segments(text) <= MOST_SEGMENTS:
-            return text
+        composed = render(plain[:shown], len(items) - shown)
+        if sms_segments(composed.text) <= MOST_SEGMENTS:
+            return composed
     return render([], len(items))

@@ -30,10 +30,10 @@ def sms_segments(text: str) -> int:
 
 
 def shortest_fit(render: Callable[[str], str], words: str, segments: int) -> str:
-    """`render(words)` with `words` cut (ending in an ellipsis) until the whole fits `segments`
-    segments: what is cut is the part that can lose its end, never the reply instructions around it."""
+    """`words`, cut (ending in an ellipsis) until `render(words)` fits `segments` segments: what is
+    cut is the part that can lose its end, never the reply instructions around it."""
     if sms_segments(render(words)) <= segments:
-        return render(words)
+        return words
     ellipsis = "..." if sms_units(words)[1] == 160 else "…"
     low, high = 0, len(words)
     while low < high:  # the longest prefix that fits with its ellipsis
@@ -42,4 +42,4 @@ def shortest_fit(render: Callable[[str], str], words: str, segments: int) -> str
             low = middle
         else:
             high = middle - 1
-    return render(words[:low].rstrip() + ellipsis)
+    return words[:low].rstrip() + ellipsis

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from warning.engine.configuration import Configuration
-from warning.engine.deliveries import Deliveries
+from warning.engine.deliveries import Deliveries, ExpiringPage
 from warning.engine.intake import Intake
 
 STEP_BATCH = 100  # escalation steps decided between two rounds of sending
@@ -26,7 +26,8 @@ class Clockwork(Intake, Configuration, Deliveries):
             changes = [self._apply(tx, detection, now) for detection in detections]
             changes += self._judge_compounds(tx, now)
             self._react(tx, changes, now)
-            expired = [(row.id, row.channel, row.provider_sid) for row in tx.expired_sms_pages(now)]
+            expired = [ExpiringPage(row.id, row.channel, row.provider_sid, row.provider, row.phone)
+                       for row in tx.expired_sms_pages(now)]  # fmt: skip
         self._expire_sms_pages(expired, now)
         while True:
             with self._lock:

@@ -4,6 +4,7 @@ that could not reach its person does what its policy says (`on_failure`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from warning.decisions.events import NotificationExpired
@@ -13,14 +14,25 @@ from warning.statuses import PageStatus, move_page
 from warning.statuses import reached as _reached
 
 
+@dataclass(frozen=True, slots=True)
+class ExpiringPage:
+    """An SMS page past its validity timer, as the provider is asked about it."""
+
+    id: int
+    channel: str
+    provider_sid: str | None
+    provider: str | None
+    phone: str
+
+
 class Deliveries(EngineParts):
-    def record_delivery_status(self, provider_sid: str, status: str) -> None:
+    def record_delivery_status(self, provider_sid: str, status: str, provider: str | None = None) -> None:
         """A provider status callback. A page by SMS that could not be delivered, on a warning still
         awaiting acknowledgement, becomes a voice call to the same person at once (same transaction:
         the provider does not send the callback again)."""
         now = self.clock.now()
         with self._lock, self.store.transaction() as tx:
-            changed = self.dispatcher.apply_status(tx, provider_sid, status)  # rows with a new final status
+            changed = self.dispatcher.apply_status(tx, provider_sid, status, provider)  # rows with a new final status
             failed = [row for row in changed if _reached(status) is False and row.purpose == "page"]
             for row in failed:
                 incident = tx.incident(row.incident_id)
@@ -29,16 +41,18 @@ class Deliveries(EngineParts):
         if failed:
             self._after_decisions()  # only a fallback call or a hastened step needs running and arming
 
-    def _expire_sms_pages(self, expired: list[tuple[int, str, str | None]], now: datetime) -> None:
+    def _expire_sms_pages(self, expired: list[ExpiringPage], now: datetime) -> None:
         """Our own SMS validity timer: a page not confirmed delivered in time has failed. The
         provider is asked first, since a status callback can be lost (our server was down)."""
-        for notification_id, channel, provider_sid in expired:
-            status = self.dispatcher.provider_status(channel, provider_sid) if provider_sid else None
+        for page in expired:
+            provider_sid = page.provider_sid
+            status = (self.dispatcher.provider_status(page.provider, page.channel, provider_sid, page.phone)
+                      if provider_sid else None)  # fmt: skip
             if provider_sid and status is not None and _reached(status) is not None:
-                self.record_delivery_status(provider_sid, status)  # the callback we missed
+                self.record_delivery_status(provider_sid, status, page.provider)  # the callback we missed
                 continue
             with self._lock, self.store.transaction() as tx:
-                row = tx.notification(notification_id, for_update=True)
+                row = tx.notification(page.id, for_update=True)
                 if row is None or row.status != PageStatus.accepted or row.valid_for_seconds is None:
                     continue  # a callback came meanwhile
                 move_page(row, PageStatus.expired)

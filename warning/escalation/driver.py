@@ -30,7 +30,7 @@ from warning.decisions.events import (
     StopCause,
     SuperiorInformed,
 )
-from warning.dispatch.messages import compose
+from warning.dispatch.messages import compose_message
 from warning.domain import Acknowledgement, Channel, IncidentStatus, Level, NotificationPurpose, Person
 from warning.errors import AcknowledgementRefused, ActionRefused
 from warning.escalation.org import Organisation
@@ -562,7 +562,7 @@ class EscalationDriver:
         *,
         track: EscalationRow | None = None,
     ) -> bool:
-        text = compose(
+        message = compose_message(
             purpose=purpose,
             channel=page.channel,
             language=page.person.language,
@@ -575,7 +575,8 @@ class EscalationDriver:
             content=incident.content,
         )
         content = PageContent(department_id=page.department_id, phone=page.person.phone, language=page.person.language,
-                              text=text, exercise=incident.exercise, why=page.why)  # fmt: skip
+                              text=message.text, exercise=incident.exercise, why=page.why,
+                              parts=message.parts())  # fmt: skip
         valid_for = None
         if track is not None and page.channel is Channel.sms and purpose is NotificationPurpose.page:
             valid_for = timedelta(seconds=int(track.policy.get("sms_validity_seconds", DEFAULT_SMS_VALIDITY)))

@@ -190,6 +190,9 @@ class NotificationRow(Base):
     position: Mapped[int | None]
     language: Mapped[str] = mapped_column(String(10))
     text: Mapped[str] = mapped_column(Text)
+    # The message's kind and placeholder values (warning/dispatch/messages.py: Composed), for a
+    # provider that sends registered templates rather than text.
+    parts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     exercise: Mapped[bool]
     why: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), index=True)  # warning/statuses.py: PageStatus
@@ -198,12 +201,16 @@ class NotificationRow(Base):
     attempt_started_at: Mapped[datetime | None]
     retry_at: Mapped[datetime | None] = mapped_column(index=True)
     provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The provider of the attempt under way or last made (twilio, aliyun): its reference is in
+    # provider_sid, and only it can say whether an unclear attempt reached the phone.
+    provider: Mapped[str | None] = mapped_column(String(20))
     error: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     # Several notifications sent as one message share the id of the first (their lead) and the text sent.
     bundle_id: Mapped[int | None] = mapped_column(index=True)
     sent_text: Mapped[str | None] = mapped_column(Text)
+    sent_parts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # An SMS page's own validity timer: undelivered by expires_at (acceptance + valid_for) is failed.
     valid_for_seconds: Mapped[int | None]
     expires_at: Mapped[datetime | None] = mapped_column(index=True)

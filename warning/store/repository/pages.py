@@ -77,8 +77,11 @@ class PagesTx(TransactionPart):
         )
         return list(self.session.scalars(query))
 
-    def sends_to(self, phone: str, channel: str, *, since: datetime, excluding: int) -> list[tuple[datetime, str]]:
-        """(attempt time, text) of every page handed to the provider for this number and channel since
+    def sends_to(
+        self, phone: str, channel: str, *, since: datetime, excluding: int, provider: str | None = None
+    ) -> list[tuple[datetime, str]]:
+        """(attempt time, text) of every page handed to a provider (to `provider`, when given: pages
+        from before providers were recorded count for every one) for this number and channel since
         `since`, whatever became of it afterwards: the carrier counted it."""
         query = select(NotificationRow.attempt_started_at, NotificationRow.text, NotificationRow.sent_text).where(
             NotificationRow.phone == phone,
@@ -89,6 +92,8 @@ class PagesTx(TransactionPart):
             # A bundle is one message: only its lead counts.
             NotificationRow.bundle_id.is_(None) | (NotificationRow.bundle_id == NotificationRow.id),
         )
+        if provider is not None:
+            query = query.where(NotificationRow.provider.is_(None) | (NotificationRow.provider == provider))
         return [(started, sent or text) for started, text, sent in self.session.execute(query) if started is not None]
 
     def bundle_companions(self, lead: NotificationRow, limit: int) -> list[NotificationRow]:
