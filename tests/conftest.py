@@ -96,9 +96,11 @@ def make_runtime(
     feeds: dict[str, str] | None = None,
     rules: tuple[Path, ...] = (ROOT / "rules" / "flood.yaml",),
     datastreams: Path | None = None,
+    domestic: bool = False,
 ) -> Runtime:
     settings = Settings(
         provider="simulator",
+        domestic_provider="aliyun" if domestic else None,
         database_url=database_url,
         rules=rules,
         organisation=organisation or ROOT / "org" / "jinan.yaml",
@@ -180,16 +182,20 @@ def reading(value: float, at: datetime, sensor: str = "HY-370102-01") -> dict[st
 def step_to(runtime: Runtime, clock: VirtualClock, moment: datetime) -> None:
     """Advance the virtual clock as a drill does: simulator actions, then due escalation steps."""
     assert runtime.simulator is not None
+    simulators = [runtime.simulator, *([runtime.domestic_simulator] if runtime.domestic_simulator else [])]
     while True:
-        candidates = [m for m in (runtime.engine.next_due_at(), runtime.simulator.next_at()) if m and m <= moment]
+        due = [runtime.engine.next_due_at(), *(simulator.next_at() for simulator in simulators)]
+        candidates = [m for m in due if m and m <= moment]
         if not candidates:
             break
         target = max(min(candidates), clock.now())
         clock.advance_to(target)
-        runtime.simulator.advance(target)
+        for simulator in simulators:
+            simulator.advance(target)
         runtime.engine.tick()
     clock.advance_to(moment)
-    runtime.simulator.advance(moment)
+    for simulator in simulators:
+        simulator.advance(moment)
     runtime.engine.tick()
 
 

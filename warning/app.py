@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
+from notifiers.aliyun.channels import AliyunSmsNotifier, AliyunVoiceNotifier, build_clients
+from notifiers.aliyun.simulator import AliyunSimulator
 from notifiers.console import ConsoleNotifier
 from notifiers.simulator.server import TwilioSimulator
 from notifiers.twilio_channels import (
@@ -26,14 +28,16 @@ from sensors.metrics import FeedMetrics
 from sensors.sensorthings import DatastreamFileSpec
 from warning.accounts import Accounts
 from warning.accounts import Person as AccountPerson
+from warning.api.aliyun import AliyunPushes
 from warning.api.auth import ApiTokens
 from warning.api.drill import DrillControl
 from warning.api.server import build_api
 from warning.api.stream import DecisionHub
 from warning.clock import Clock, ExerciseClock, LiveClock, ScaledClock, VirtualClock
-from warning.dispatch.carriers import Carriers, Provider
+from warning.dispatch.carriers import Carriers, Provider, mainland_chinese
 from warning.dispatch.dispatcher import STUCK_AFTER, Dispatcher
 from warning.dispatch.notifier import Notifier
+from warning.dispatch.templates import load_templates
 from warning.domain import Channel
 from warning.engine import Engine
 from warning.errors import ConfigFileError, SettingsError
@@ -61,6 +65,8 @@ class Runtime:
     api: BackgroundServer | None
     simulator: TwilioSimulator | None
     timer: LiveTimer | None = None
+    # The loopback Alibaba Cloud simulator, when the domestic provider is simulated.
+    domestic_simulator: AliyunSimulator | None = None
     # What each channel really pages through, in words: printed at start and served by /health.
     channels: dict[str, str] = field(default_factory=dict)
     feeds: FeedMetrics = field(default_factory=FeedMetrics)  # per-feed figures, served on /metrics
@@ -73,6 +79,8 @@ class Runtime:
             self.api.stop()
         if self.simulator is not None:
             self.simulator.stop()
+        if self.domestic_simulator is not None:
+            self.domestic_simulator.stop()
         self.store.dispose()
 
 
@@ -143,10 +151,11 @@ def build_runtime(
     hub = DecisionHub(store)
     store.watch(hub)
     geometry = load_geometry(settings.geometry)
+    timed = functools.partial(TimedNotifier, metrics=metrics)
+    domestic = build_domestic(settings, clock, public, timed) if settings.domestic_provider == "aliyun" else None
     api.start(build_api(engine, accounts, hub, TwilioSignature(auth_token), public, channels,
                         feeds=ApiTokens(settings.token_feeds()), metrics=feeds, datastreams=datastreams,
-                        geometry=geometry, drill=drill))  # fmt: skip
-    timed = functools.partial(TimedNotifier, metrics=metrics)
+                        geometry=geometry, drill=drill, aliyun=domestic.pushes if domestic else None))  # fmt: skip
 
     simulator = None
     base_url = settings.twilio_base_url
@@ -175,8 +184,55 @@ def build_runtime(
             WebhookNotifier(settings.webhook_url, settings.webhook_secret.get_secret_value())
         )
         channels["webhook"] = f"signed JSON to {settings.webhook_url}"
-    dispatcher.carriers = Carriers([Provider("twilio", twilio)], others)
-    return Runtime(engine, store, api, simulator, channels=channels, feeds=feeds, metrics=metrics)
+    providers = [Provider("twilio", twilio)]
+    if domestic is not None:  # first for the numbers it carries
+        providers.insert(0, domestic.provider)
+        channels["sms"] += f"; mainland numbers read in Chinese: {domestic.through}"
+        channels["voice"] += f"; mainland numbers read in Chinese: {domestic.through}"
+    dispatcher.carriers = Carriers(providers, others, preferred=lambda person: engine.org.preferred_provider(person))
+    return Runtime(engine, store, api, simulator, channels=channels, feeds=feeds, metrics=metrics,
+                   domestic_simulator=domestic.simulator if domestic else None)  # fmt: skip
+
+
+@dataclass
+class Domestic:
+    """The domestic provider as wired: its notifiers, the push endpoints' needs, its simulator if any."""
+
+    provider: Provider
+    pushes: AliyunPushes
+    through: str
+    simulator: AliyunSimulator | None
+
+
+def build_domestic(settings: Settings, clock: Clock, public: str, timed: Callable[[Notifier], Notifier]) -> Domestic:
+    """Alibaba Cloud SMS and voice: the loopback simulator with WARNING_PROVIDER=simulator (its
+    templates registered from the templates file, its pushes to our own address), the real service
+    otherwise. The templates file is checked first (ConfigFileError with file:line)."""
+    templates = load_templates(settings.aliyun_templates)
+    secret = settings.aliyun_push_secret.get_secret_value()
+    push = f"{public}/aliyun/{secret}"
+    endpoint, simulator = settings.aliyun_endpoint, None
+    key_id = settings.aliyun_access_key_id or "LTAI-simulator"
+    key_secret = settings.aliyun_access_key_secret.get_secret_value() if settings.aliyun_access_key_secret else ""
+    if settings.provider == "simulator" and endpoint is None:
+        simulator = AliyunSimulator(templates=templates.all(), sign_names=frozenset({templates.sign_name}),
+                                    access_key_id=key_id, access_key_secret=key_secret or "simulator-secret",
+                                    start=clock.now(), live=not isinstance(clock, VirtualClock),
+                                    clock=clock if isinstance(clock, LiveClock) else None,
+                                    limits=templates.sms_limits).start()  # fmt: skip
+        simulator.configure_callbacks(sms_report=f"{push}/sms/report", sms_up=f"{push}/sms/up",
+                                      voice_report=f"{push}/voice/report")  # fmt: skip
+        endpoint, key_secret = simulator.endpoint, key_secret or "simulator-secret"
+    sms_client, voice_client = build_clients(key_id, key_secret, endpoint)
+    sms = AliyunSmsNotifier(sms_client, templates)
+    provider = Provider("aliyun", {Channel.sms: timed(sms), Channel.voice: timed(AliyunVoiceNotifier(voice_client,
+                        templates))}, carries=mainland_chinese, sms_limits=templates.sms_limits)  # fmt: skip
+    where = (
+        f"the loopback Alibaba Cloud simulator at {endpoint}"
+        if simulator
+        else f"Alibaba Cloud at {endpoint or 'aliyuncs.com'}"
+    )
+    return Domestic(provider, AliyunPushes(secret, sms.answer), f"{where} (templates {templates.source})", simulator)
 
 
 def build_accounts(store: Store, engine: Engine, settings_tokens: Mapping[str, str] | None = None) -> Accounts:

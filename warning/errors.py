@@ -41,6 +41,10 @@ class ScenarioFileError(ConfigFileError):
     """A drill scenario file is invalid."""
 
 
+class TemplateFileError(ConfigFileError):
+    """A provider's registered-templates file is invalid."""
+
+
 class ReadingRejected(WarningEngineError):
     """A feed payload could not become a Reading; the reason goes to the dead-letter store. A feed
     adapter that refuses an item itself (a CSV row short of cells) passes it on as one, with the

@@ -94,6 +94,36 @@ class Settings(BaseSettings):
     )
     # The Twilio API (https://api.twilio.com, the client's default for `twilio`) or another simulator.
     twilio_base_url: str | None = Field(default=None, validation_alias=_env("twilio_base_url", "TWILIO_BASE_URL"))
+    # A domestic provider beside Twilio for mainland numbers read in Chinese (`aliyun`: Alibaba Cloud
+    # SMS and voice); None: Twilio carries every page. With WARNING_PROVIDER=simulator it is the
+    # loopback Alibaba Cloud simulator.
+    domestic_provider: Literal["aliyun"] | None = Field(
+        default=None, validation_alias=_env("domestic_provider", "WARNING_DOMESTIC_PROVIDER")
+    )
+    # The SDKs' own variables for the account's AccessKey pair.
+    aliyun_access_key_id: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9-]{8,64}$",
+        validation_alias=_env("aliyun_access_key_id", "ALIBABA_CLOUD_ACCESS_KEY_ID"),
+    )  # fmt: skip
+    aliyun_access_key_secret: SecretStr | None = Field(
+        default=None, validation_alias=_env("aliyun_access_key_secret", "ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+    )
+    # host:port of another Alibaba Cloud endpoint (a simulator run apart), over plain HTTP.
+    aliyun_endpoint: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9.-]+:\d{1,5}$",
+        validation_alias=_env("aliyun_endpoint", "WARNING_ALIYUN_ENDPOINT"),
+    )
+    aliyun_templates: Path = Field(
+        default=PROJECT_ROOT / "org" / "aliyun-templates.yaml",
+        validation_alias=_env("aliyun_templates", "WARNING_ALIYUN_TEMPLATES"),
+    )
+    # The secret in the push addresses set in the Alibaba Cloud console (/aliyun/SECRET/sms/report ...):
+    # the service does not sign its pushes.
+    aliyun_push_secret: SecretStr = Field(
+        default=SecretStr("simulator-push-secret"),
+        validation_alias=_env("aliyun_push_secret", "WARNING_ALIYUN_PUSH_SECRET"),
+    )
     # The URL Twilio uses to reach our webhooks (signatures are checked against it); None: our own
     # loopback address, which only the loopback simulator can call.
     public_base_url: str | None = Field(default=None, validation_alias=_env("public_base_url", "WARNING_PUBLIC_URL"))
@@ -249,6 +279,15 @@ class Settings(BaseSettings):
             ) if unset]  # fmt: skip
             if missing:
                 raise SettingsError([f"{name}: required with WARNING_PROVIDER=twilio" for name in missing])
+            if self.domestic_provider == "aliyun":
+                unset = [name for name, value in (
+                    ("ALIBABA_CLOUD_ACCESS_KEY_ID", self.aliyun_access_key_id),
+                    ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", self.aliyun_access_key_secret),
+                ) if value is None]  # fmt: skip
+                if self.aliyun_push_secret.get_secret_value() == "simulator-push-secret":
+                    unset.append("WARNING_ALIYUN_PUSH_SECRET")
+                if unset:
+                    raise SettingsError([f"{name}: required with WARNING_DOMESTIC_PROVIDER=aliyun" for name in unset])
         return self.provider
 
     def shown(self) -> list[tuple[str, str]]:

@@ -1,1 +1,1 @@
-"""Alibaba Cloud SMS and voice: a loopback simulator the official SDKs talk to (`simulator.py`)."""
+"""Alibaba Cloud SMS and voice: the notifiers (`channels.py`) and the loopback simulator (`simulator.py`)."""

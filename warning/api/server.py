@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from sensors.metrics import FeedMetrics
 from sensors.sensorthings import DatastreamSpec
 from warning.accounts import Accounts
+from warning.api.aliyun import AliyunPushes, aliyun_router
 from warning.api.auth import ApiTokens, Authenticate
 from warning.api.bodies import on_http_error, on_validation_error
 from warning.api.console import serve_console
@@ -67,6 +68,7 @@ def build_api(
     datastreams: Mapping[str, DatastreamSpec] | None = None,
     geometry: dict[str, Any] | None = None,
     drill: DrillControl | None = None,
+    aliyun: AliyunPushes | None = None,
 ) -> FastAPI:
     """`accounts`: users, tokens and sessions the API authenticates against; `hub`: the decisions as
     they commit, for the stream (one of the store's watchers). `channels`: what each
@@ -95,6 +97,8 @@ def build_api(
     app.include_router(operations_router(engine, channels if channels is not None else {}, feed_metrics))
     app.include_router(feeds_router(engine, feeds or ApiTokens({}), feed_metrics, datastreams or {}))
     app.include_router(twilio_router(engine, signature, public_base_url))
+    if aliyun is not None:
+        app.include_router(aliyun_router(engine, aliyun.secret, aliyun.answer))
     app.include_router(incidents_router(engine, accounts))
     app.include_router(silences_router(engine))
     app.include_router(people_router(engine, accounts, secure_cookies=public_base_url.startswith("https://")))

@@ -37,6 +37,22 @@ def anyone(_phone: str, _language: str) -> bool:
     return True
 
 
+def national(phone: str) -> str:
+    """A mainland number as a domestic provider writes it: 13800000001 for +8613800000001."""
+    return phone.removeprefix("+86") if phone.startswith("+861") else phone
+
+
+def international(phone: str) -> str:
+    """A number a domestic provider reports (13800000001) as the organisation writes it: +8613800000001."""
+    return f"+86{phone}" if len(phone) == 11 and phone.startswith("1") and phone.isdigit() else phone
+
+
+def out_reference(provider: str, out_id: str) -> str:
+    """Our reference for a message a provider accepted under our own id (its `OutId`), which its
+    receipts name again: the same whether the send answered or a lookup found it."""
+    return f"{provider}-{out_id}"
+
+
 @dataclass(frozen=True)
 class Provider:
     """One provider: its notifiers for SMS and voice, whom it can carry, and the flow control it

@@ -49,7 +49,8 @@ class Composed:
 
 
 # The placeholders each kind of message fills, and those a registered template of it must use: the
-# drill mark, what the warning is, and how to answer. An answer to an SMS reply is its own kind.
+# drill mark, what the warning is, and how to answer. An answer to an SMS reply is its own kind. Calls
+# page, alone or bundled; every notice goes by SMS.
 KIND_VALUES: dict[str, frozenset[str]] = {
     "sms.page": frozenset({"mark", "heading", "code", "lead", "reason", "reply"}),
     "sms.inform": frozenset({"mark", "heading", "code", "lead", "reason"}),
@@ -58,9 +59,6 @@ KIND_VALUES: dict[str, frozenset[str]] = {
     "sms.bundle": frozenset({"mark", "count", "lines", "ask"}),
     "sms.answer": frozenset({"answer"}),
     "voice.page": frozenset({"mark", "heading", "code", "lead", "reason", "prompt"}),
-    "voice.inform": frozenset({"mark", "heading", "code", "lead", "reason"}),
-    "voice.update": frozenset({"mark", "heading", "code", "reason"}),
-    "voice.lifted": frozenset({"mark", "heading", "code", "reason"}),
     "voice.bundle": frozenset({"mark", "count", "lines", "ask"}),
 }
 KIND_REQUIRES: dict[str, frozenset[str]] = {

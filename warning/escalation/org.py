@@ -153,6 +153,9 @@ class PersonSpec(Spec):
     language: str = Field(default="zh-CN", pattern=r"^(zh-CN|en)$")
     # Preferred channels, used by steps that do not name their own.
     channels: list[Channel] = Field(default=[Channel.sms], min_length=1)
+    # The provider this person's pages go through first (a number the domestic provider cannot
+    # reach, or one it reaches badly); None: chosen by number and language.
+    provider: Literal["twilio", "aliyun"] | None = None
 
 
 class HoursSpec(Spec):
@@ -310,6 +313,10 @@ class Organisation:
         spec = self.people[person_id]
         return Person(id=spec.id, name=spec.name, name_zh=spec.name_zh, phone=spec.phone, department=spec.department,
                       language=spec.language)  # fmt: skip
+
+    def preferred_provider(self, person_id: str) -> str | None:
+        spec = self.people.get(person_id)
+        return spec.provider if spec is not None else None
 
     def person_by_phone(self, phone: str) -> Person | None:
         person_id = self._by_phone.get(phone)
