@@ -116,7 +116,7 @@ def test_an_unclear_answer_is_settled_with_the_domestic_provider_not_sent_twice(
 
 def test_english_readers_and_numbers_abroad_stay_with_twilio(tmp_path: Path, sqlite_url: str) -> None:
     organisation = (ROOT / "org" / "jinan.yaml").read_text(encoding="utf-8")
-    assert "phone: \"+8613800000001\"" in organisation or "+8613800000001" in organisation
+    assert '"+8613800000001"' in organisation
     clock = VirtualClock(START)
     changed = tmp_path / "org.yaml"
     changed.write_text(organisation.replace('"+8613800000001"', '"+4915112345678"'), encoding="utf-8")
@@ -151,7 +151,8 @@ def test_pushes_need_the_secret_and_a_replayed_reply_acknowledges_nothing_again(
     assert _push(domestic, "simulator-push-secret/sms/up", reply) == (200, {"code": 0, "msg": "接收成功"})
     assert domestic.store.incidents()[0].acknowledged_by == "wang-wei"
     assert _push(domestic, "simulator-push-secret/sms/up", reply)[0] == 200  # taken, so not pushed again...
-    assert [event.key for event in events_of(domestic.store, WebhookReplayed)] == ["aliyun-up:77"]  # ...but not acted on
+    replayed = [event.key for event in events_of(domestic.store, WebhookReplayed)]
+    assert replayed == ["aliyun-up:77"]  # ...but not acted on
     assert _push(domestic, "simulator-push-secret/sms/up", {"not": "an array"})[0] == 400
 
 
