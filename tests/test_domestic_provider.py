@@ -5,6 +5,7 @@ keypresses), fall over to Twilio when it fails, and are never paged twice."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from warning.app import Runtime
 from warning.clock import VirtualClock
 from warning.decisions.events import NotificationFailed, NotificationSent, WebhookReplayed
 from warning.dispatch.templates import load_templates
+from warning.drills.runner import run_drill
 from warning.errors import TemplateFileError
 
 WANG, LI = "+8613800000001", "+8613800000002"
@@ -172,3 +174,21 @@ def test_a_templates_file_names_each_missing_or_unknown_parameter_with_its_line(
     assert any("no sms message is a 'bundel'" in m for m in messages)
     assert any("no template for sms.bundle" in m for m in messages)
     assert load_templates(ROOT / "org" / "aliyun-templates.yaml").by_kind["sms.page"].code == "SMS_480000001"
+
+
+def test_the_domestic_drill_pages_through_alibaba_cloud_falls_over_once_and_replays_the_same() -> None:
+    first = run_drill(ROOT / "scenarios" / "flood-drill-domestic.yaml")
+    assert {score.verdict for score in first.scores} == {"met"}
+    sent = [row["data"] for row in first.decisions if row["kind"] == "notification_sent"]
+    by_notification = Counter(data["notification"] for data in sent)
+    assert set(by_notification.values()) == {1}  # every page went out once, whichever provider took it
+    failed_over = [row["data"] for row in first.decisions
+                   if row["kind"] == "notification_failed" and row["data"]["outcome"] == "failed_over"]  # fmt: skip
+    assert [(f["person"], f["provider"], f["next_provider"]) for f in failed_over] == [("wang-wei", "aliyun", "twilio")]
+    providers = {(data["person"], data["provider"]) for data in sent}
+    assert ("wang-wei", "twilio") in providers and ("li-na", "aliyun") in providers
+    assert ("ma-li", "twilio") in providers and ("ma-li", "aliyun") not in providers  # she reads English
+    acks = [row["data"] for row in first.decisions if row["kind"] == "incident_acknowledged"]
+    assert any(ack["person"] == "li-na" and ack["source"] == "keypress" for ack in acks)  # pressed 1 on the IVR call
+    again = run_drill(ROOT / "scenarios" / "flood-drill-domestic.yaml")
+    assert [row["summary"] for row in again.decisions] == [row["summary"] for row in first.decisions]

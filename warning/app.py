@@ -72,6 +72,15 @@ class Runtime:
     feeds: FeedMetrics = field(default_factory=FeedMetrics)  # per-feed figures, served on /metrics
     metrics: EngineMetrics | None = None  # the engine's figures, in the same registry as the feeds'
 
+    def simulators(self) -> dict[str, TwilioSimulator | AliyunSimulator]:
+        """The loopback simulators by provider name (a drill's players and faults act on them)."""
+        found: dict[str, TwilioSimulator | AliyunSimulator] = {}
+        if self.simulator is not None:
+            found["twilio"] = self.simulator
+        if self.domestic_simulator is not None:
+            found["aliyun"] = self.domestic_simulator
+        return found
+
     def close(self) -> None:
         if self.timer is not None:
             self.timer.shutdown()

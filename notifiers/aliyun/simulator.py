@@ -199,12 +199,18 @@ class AliyunSimulator:
             return _answer(status, code, f"simulated: {code}")
         channel = {"SendSms": "sms", "SingleCallByTts": "voice", "IvrCall": "voice"}.get(action)
         outage = self._outages.get(channel) if channel else None
-        if outage is not None and outage.answer != "ok":
-            return _outage_answer(outage.answer)
-        if action == "SendSms":
-            return self._send_sms(params, delivers=outage is None or outage.delivers)
-        if action in ("SingleCallByTts", "IvrCall"):
-            return self._place_call(action, params, connects=outage is None or outage.delivers)
+        answer = outage.answer if outage is not None else "ok"
+        if answer not in ("ok", "error_after", "drop"):  # refused before acting
+            self._log("fault", fault=answer, action=action)
+            return _closed(request) if answer == "lost" else _outage_answer(answer)
+        delivers = outage is None or outage.delivers
+        if action in ("SendSms", "SingleCallByTts", "IvrCall"):
+            sent = self._send_sms(params, delivers=delivers) if action == "SendSms" else \
+                self._place_call(action, params, connects=delivers)  # fmt: skip
+            if answer == "ok" or not _accepted(sent):
+                return sent
+            self._log("fault", fault=answer, action=action)  # acted on, and then the answer is lost
+            return _closed(request) if answer == "drop" else _outage_answer("500")
         if action == "QuerySendDetails":
             return self._query_send_details(params)
         if action == "QueryCallDetailByCallId":
@@ -526,6 +532,18 @@ def _china(moment: datetime) -> datetime:
 
 def _stamp(moment: datetime) -> str:
     return _china(moment).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _accepted(response: web.Response) -> bool:
+    body = response.body
+    return isinstance(body, bytes) and json.loads(body).get("Code") == "OK"
+
+
+def _closed(request: web.Request) -> web.Response:
+    """No answer at all: the connection is closed (to the client, a timeout or a reset)."""
+    if request.transport is not None:
+        request.transport.close()
+    return web.Response(status=500)
 
 
 def _outage_answer(answer: str) -> web.Response:

@@ -5,13 +5,12 @@ the newest still in force applies, or the usual behaviour again."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, Protocol
 
-from notifiers.simulator import TwilioSimulator
-from notifiers.simulator.behaviour import PhoneBehaviour
+from notifiers.simulator.behaviour import Outage, PhoneBehaviour
 from warning.areas import within
 from warning.drills.injects import PROVIDER_MODES, FaultSpec
 
@@ -22,14 +21,23 @@ class _Active:
     fault: FaultSpec
 
 
+class PhoneSimulator(Protocol):
+    """What faults change on a provider's simulator (Twilio's and Alibaba Cloud's both)."""
+
+    def set_behaviour(self, phone: str, behaviour: PhoneBehaviour) -> None: ...
+    def set_outage(self, channel: Literal["sms", "voice"], outage: Outage | None) -> None: ...
+    def lose_callbacks(self, channel: Literal["sms", "voice"], lost: bool) -> None: ...
+
+
 class FaultBoard:
     def __init__(
         self,
-        simulator: TwilioSimulator,
+        simulators: Mapping[str, PhoneSimulator],
         players: dict[str, PhoneBehaviour],
         area_of: Callable[[str], str | None],
     ) -> None:
-        self.simulator = simulator
+        # By provider name: a phone's behaviour is the same whichever provider reaches it.
+        self.simulators = simulators
         self.players = players
         self.area_of = area_of
         self._active: list[_Active] = []
@@ -78,12 +86,16 @@ class FaultBoard:
             phone = fault.phone
             usual = self.players.get(phone, PhoneBehaviour())
             newest = self._newest(lambda other: other.phone == phone)
-            self.simulator.set_behaviour(phone, newest.phone_behaviour(usual) if newest else usual)
+            for simulator in self.simulators.values():
+                simulator.set_behaviour(phone, newest.phone_behaviour(usual) if newest else usual)
         elif fault.provider is not None:
-            channel = fault.provider
-            newest = self._newest(lambda other: other.provider == channel)
-            self.simulator.set_outage(channel, PROVIDER_MODES[newest.mode] if newest and newest.mode else None)
-        elif fault.callbacks_lost is not None:
-            lost = {other.callbacks_lost for other in (active.fault for active in self._active)}
-            self.simulator.lose_callbacks("sms", bool(lost & {"sms", "all"}))
-            self.simulator.lose_callbacks("voice", bool(lost & {"voice", "all"}))
+            channel, service = fault.provider, fault.service
+            newest = self._newest(lambda other: other.provider == channel and other.service == service)
+            if service in self.simulators:
+                outage = PROVIDER_MODES[newest.mode] if newest and newest.mode else None
+                self.simulators[service].set_outage(channel, outage)
+        elif fault.callbacks_lost is not None and fault.service in self.simulators:
+            lost = {other.callbacks_lost for other in (active.fault for active in self._active)
+                    if other.service == fault.service}  # fmt: skip
+            self.simulators[fault.service].lose_callbacks("sms", bool(lost & {"sms", "all"}))
+            self.simulators[fault.service].lose_callbacks("voice", bool(lost & {"voice", "all"}))

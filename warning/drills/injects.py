@@ -89,6 +89,9 @@ class FaultSpec(_Spec):
     provider: Literal["sms", "voice"] | None = Field(default=None, description="the channel whose provider fails")
     mode: ProviderMode | None = Field(default=None, description="with `provider`: how it fails")
     callbacks_lost: Literal["sms", "voice", "all"] | None = None
+    service: Literal["twilio", "aliyun"] = Field(
+        default="twilio", description="with `provider` or `callbacks_lost`: which provider is in trouble"
+    )
     station: str | None = Field(default=None, description="a station whose readings stop")
     area: str | None = Field(default=None, description="an area all of whose stations' readings stop")
     lasting: Duration = Field(alias="for")
@@ -116,12 +119,16 @@ class FaultSpec(_Spec):
         if self.phone is not None:
             what = f"phone {self.phone} {self.state}"
         elif self.provider is not None:
-            what = f"{self.provider} provider: {self.mode}"
+            what = f"{self.provider} provider{self._of()}: {self.mode}"
         elif self.callbacks_lost is not None:
-            what = f"{self.callbacks_lost} status callbacks lost"
+            what = f"{self.callbacks_lost} status callbacks{self._of()} lost"
         else:
             what = f"station {self.station} silent" if self.station else f"area {self.area} silent"
         return f"{what} for {self.lasting}"
+
+    def _of(self) -> str:
+        """The provider in trouble, named when it is not the usual one (so Twilio drills read as before)."""
+        return f" ({self.service})" if self.service != "twilio" else ""
 
 
 ActionKind = Literal["acknowledge", "hand_over", "escalate", "relevel", "lift", "note"]

@@ -5,11 +5,13 @@ refuses is an outcome of the drill, not an error: it goes in the timeline and th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-from notifiers.simulator import TwilioSimulator
 from warning.access import Principal, Role
+from warning.domain import Channel
 from warning.drills.faults import FaultBoard
 from warning.drills.injects import ActionSpec, InjectSpec, OverrideSpec, ReportSpec, Said
 from warning.engine import Engine
@@ -38,13 +40,20 @@ def principal_of(engine: Engine, person_id: str, role: str) -> Principal:
                      person=person_id, department=department.id, via="session")  # fmt: skip
 
 
-def act(engine: Engine, simulator: TwilioSimulator, action: ActionSpec) -> str:
+class Texting(Protocol):
+    def send_sms_from(self, phone: str, body: str) -> None: ...
+
+
+def act(engine: Engine, simulators: Mapping[str, Texting], action: ActionSpec) -> str:
     """Carry out a scripted action; WarningEngineError (or ValueError) when the engine refuses it."""
     code = action.incident.upper()
     if action.via == "sms":
-        phone = engine.org.person(action.by).phone
-        simulator.send_sms_from(phone, action.text or "1")
-        return f"{action.by} texted {action.text or '1'!r} from {phone}"
+        person = engine.org.person(action.by)
+        # A text goes back through the provider that pages this person.
+        route = engine.dispatcher.carriers.route(Channel.sms, person.phone, person.language, person.id)
+        simulator = simulators.get(route[0] if route else "twilio") or simulators["twilio"]
+        simulator.send_sms_from(person.phone, action.text or "1")
+        return f"{action.by} texted {action.text or '1'!r} from {person.phone}"
     principal = principal_of(engine, action.by, action.acting_role())
     if action.do == "acknowledge" and action.via == "phone":
         # The officer phoned in; the dispatcher on watch over their area records it for them.
@@ -85,7 +94,8 @@ def labels(injects: list[InjectSpec]) -> dict[int, str]:
 
 
 def play(
-    engine: Engine, simulator: TwilioSimulator, faults: FaultBoard, inject: InjectSpec, label: str, now: datetime
+    engine: Engine, simulators: Mapping[str, Texting], faults: FaultBoard, inject: InjectSpec, label: str,
+    now: datetime,
 ) -> InjectOutcome:  # fmt: skip
     """Carry out an inject that acts (a fault, action, report, silence or override), whatever the engine says."""
     try:
@@ -93,7 +103,7 @@ def play(
             faults.start(inject.fault, now)
             result, accepted = "in force", True
         elif inject.action is not None:
-            result, accepted = act(engine, simulator, inject.action), True
+            result, accepted = act(engine, simulators, inject.action), True
         elif inject.report is not None:
             result, accepted = report(engine, inject.report), True
         elif inject.override is not None:

@@ -60,14 +60,16 @@ class Rehearsal:
         self.epoch = (epoch or self.spec.start).astimezone(UTC)
         self.clock = ExerciseClock(self.epoch, speed, paused=paused)
         settings = Settings(database_url=database_url, rules=tuple(rules), organisation=organisation,
-                            provider="simulator", api_port=port)  # fmt: skip
+                            provider="simulator", domestic_provider=self.spec.domestic_provider,
+                            api_port=port)  # fmt: skip
         self.runtime: Runtime = build_runtime(settings, self.clock, exercise=True, drill_roster=self.spec.roster,
                                               organisation_source=self.spec.organisation, drill=self)  # fmt: skip
-        simulator = self.runtime.simulator
-        assert simulator is not None  # a drill never reaches the real Twilio
+        assert self.runtime.simulator is not None  # a drill never reaches the real Twilio
         for phone, behaviour in self.spec.players.items():
-            simulator.set_behaviour(phone, behaviour)
-        self.faults = FaultBoard(simulator, dict(self.spec.players), self.runtime.engine.evaluator.area_of)
+            for simulator in self.runtime.simulators().values():
+                simulator.set_behaviour(phone, behaviour)
+        self.faults = FaultBoard(self.runtime.simulators(), dict(self.spec.players),
+                                 self.runtime.engine.evaluator.area_of)  # fmt: skip
         self.outcomes: list[InjectOutcome] = []
         self.series_readings = 0
         self.injects_done = 0
@@ -137,9 +139,7 @@ class Rehearsal:
                 return False
 
     def _play(self) -> None:
-        engine = self.runtime.engine
-        simulator = self.runtime.simulator
-        assert simulator is not None
+        engine, simulators = self.runtime.engine, self.runtime.simulators()
         names_of = labels(self.spec.injects)
         for at, event, source in scenario_events(self.spec, self.path):
             moment = self.epoch + (at - self.spec.start)  # the scenario's offsets, from the start
@@ -156,7 +156,8 @@ class Rehearsal:
                 if not self.faults.silent(event.reading):
                     engine.ingest_payloads([(source, {"observed_at": stamp, **event.reading})])
             else:
-                self.outcomes.append(play(engine, simulator, self.faults, event, names_of[id(event)], self.clock.now()))
+                self.outcomes.append(play(engine, simulators, self.faults, event, names_of[id(event)],
+                                          self.clock.now()))  # fmt: skip
         if self._wait_until(self.end):
             self.finished.set()
 

@@ -161,14 +161,15 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
     # Drills page the loopback simulator only, whatever the environment says; their database is
     # scratch, so commits need not wait for the disk.
     settings = Settings(database_url=database_url, rules=tuple(rules), organisation=organisation, provider="simulator",
-                        sqlite_synchronous="normal")  # fmt: skip
+                        domestic_provider=spec.domestic_provider, sqlite_synchronous="normal")  # fmt: skip
     runtime = build_runtime(settings, clock, exercise=True, drill_roster=spec.roster,
                             organisation_source=spec.organisation)  # fmt: skip
     assert runtime.simulator is not None  # drills never reach the real Twilio
-    simulator, engine = runtime.simulator, runtime.engine
+    engine, simulators = runtime.engine, runtime.simulators()
     for phone, behaviour in spec.players.items():
-        simulator.set_behaviour(phone, behaviour)
-    faults = FaultBoard(simulator, dict(spec.players), engine.evaluator.area_of)
+        for simulator in simulators.values():
+            simulator.set_behaviour(phone, behaviour)
+    faults = FaultBoard(simulators, dict(spec.players), engine.evaluator.area_of)
 
     timeline: list[TimelineEntry] = []
     outcomes: list[InjectOutcome] = []
@@ -179,7 +180,8 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
     seen, series_readings = 0, 0
     try:
         while True:
-            due = (head[0] if head else None, engine.next_due_at(), simulator.next_at(), faults.next_at())
+            due = (head[0] if head else None, engine.next_due_at(), faults.next_at(),
+                   *(simulator.next_at() for simulator in simulators.values()))  # fmt: skip
             candidates = [moment for moment in due if moment is not None]
             if not candidates or min(candidates) > end:
                 break
@@ -187,7 +189,10 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
             clock.advance_to(moment)
             for ended in faults.end_due(moment):
                 timeline.append(TimelineEntry(moment, "fault", f"ended: {ended.describe()}"))
-            simulator.advance(moment)  # the players act first (and their clock moves on: a reply is timed from now)
+            for (
+                simulator
+            ) in simulators.values():  # the players act first (their clock moves on: a reply is timed from now)
+                simulator.advance(moment)
             # The readings due at one moment are one batch (one transaction), as a feed delivers them;
             # any other inject at that moment splits the batch where it stands in the file.
             batch: list[tuple[str, Payload]] = []
@@ -208,14 +213,15 @@ def run_drill(path: Path, *, database_url: str | None = None) -> DrillResult:
                 else:
                     if event.fault is None:  # a fault only changes what later readings and pages meet
                         timeline.extend(_ingest(engine, batch, shown, moment))
-                    outcome = play(engine, simulator, faults, event, names_of[id(event)], moment)
+                    outcome = play(engine, simulators, faults, event, names_of[id(event)], moment)
                     outcomes.append(outcome)
                     if event.fault is not None:
                         timeline.append(TimelineEntry(moment, "fault", outcome.what))
                     else:
                         timeline.append(TimelineEntry(moment, "inject", f"{outcome.id} {outcome.what}: "
                                                       f"{outcome.result}"))  # fmt: skip
-                        simulator.advance(moment)  # a text a player just sent reaches us now
+                        for simulator in simulators.values():  # a text a player just sent reaches us now
+                            simulator.advance(moment)
             timeline.extend(_ingest(engine, batch, shown, moment))
             engine.tick()
             decisions = runtime.store.decisions(after=seen)

@@ -6,7 +6,7 @@ station, area or department, an inject after the end, a fault on a number outsid
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -38,6 +38,9 @@ class ScenarioSpec(BaseModel):
     # Readings at scale, one per line with its `at` (JSON lines or CSV), streamed as the drill goes.
     series: list[FileName] = Field(default_factory=list)
     expectations: list[ExpectationSpec] = Field(default_factory=list)
+    # `aliyun`: pages to mainland numbers read in Chinese go through the loopback Alibaba Cloud
+    # simulator (templates, IVR keypresses), the rest through the Twilio simulator.
+    domestic_provider: Literal["aliyun"] | None = None
 
     @model_validator(mode="after")
     def _something_happens(self) -> Self:
@@ -63,6 +66,7 @@ class VariantSpec(BaseModel):
     players: dict[Phone, PhoneBehaviour] = Field(default_factory=dict, description="replace the base's, by number")
     injects: list[InjectSpec] = Field(default_factory=list, description="added to the base's")
     expectations: list[ExpectationSpec] = Field(default_factory=list, description="added to the base's")
+    domestic_provider: Literal["aliyun"] | None = Field(default=None, description="replaces the base's when given")
 
 
 MOST_VARIANT_DEPTH = 4
@@ -134,6 +138,7 @@ def _load_variant(path: Path, document: YamlDocument, depth: int) -> tuple[Scena
         "name": variant.name, "description": variant.description or base.description,
         "players": base.players | variant.players, "injects": [*base.injects, *variant.injects],
         "expectations": [*base.expectations, *variant.expectations],
+        "domestic_provider": variant.domestic_provider or base.domestic_provider,
     })  # fmt: skip
     return merged, rules, organisation
 
