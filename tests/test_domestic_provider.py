@@ -5,9 +5,9 @@ keypresses), fall over to Twilio when it fails, and are never paged twice."""
 from __future__ import annotations
 
 import json
-from collections import Counter
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
