@@ -31,7 +31,7 @@ lint: $(STAMP) $(WEB_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/warning lint --rules rules --organisation org/jinan.yaml --no-pages
+	$(BIN)/warning lint --rules rules --organisation org/jinan.yaml --templates org/aliyun-templates.yaml --no-pages
 
 test: lint
 	$(BIN)/pytest

@@ -29,5 +29,5 @@ class ConsoleNotifier:
     def find(self, notification: Notification, since: datetime) -> str | None:
         return None  # writing to a stream either happened or raised: never ambiguous
 
-    def status(self, reference: str, phone: str) -> str | None:
+    def status(self, reference: str, phone: str, sent_at: datetime | None = None) -> str | None:
         return None  # nothing comes back from a stream

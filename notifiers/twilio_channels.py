@@ -87,7 +87,7 @@ class TwilioSmsNotifier:
             raise _delivery_error(exc) from exc
         return next((str(message.sid) for message in found if message.body == notification.text), None)
 
-    def status(self, reference: str, phone: str) -> str | None:
+    def status(self, reference: str, phone: str, sent_at: datetime | None = None) -> str | None:
         try:
             return str(self.client.messages(reference).fetch().status)
         except (TwilioException, RequestException):
@@ -133,7 +133,7 @@ class TwilioVoiceNotifier:
         ours = [call for call in found if call.start_time is None or call.start_time < window_end]
         return str(ours[-1].sid) if ours else None
 
-    def status(self, reference: str, phone: str) -> str | None:
+    def status(self, reference: str, phone: str, sent_at: datetime | None = None) -> str | None:
         try:
             return str(self.client.calls(reference).fetch().status)
         except (TwilioException, RequestException):

@@ -52,5 +52,5 @@ class WebhookNotifier:
     def find(self, notification: Notification, since: datetime) -> str | None:
         return None  # receivers dedupe on Idempotency-Key: resending is the reconciliation
 
-    def status(self, reference: str, phone: str) -> str | None:
+    def status(self, reference: str, phone: str, sent_at: datetime | None = None) -> str | None:
         return None  # a webhook receiver reports nothing back

@@ -202,9 +202,12 @@ def step_to(runtime: Runtime, clock: VirtualClock, moment: datetime) -> None:
 _PAGE_NUMBERS = itertools.count()
 
 
-def claim_pages(runtime: Runtime, pages: list[tuple[str, str, str]], *, incident_code: str = "F0001") -> None:
+def claim_pages(
+    runtime: Runtime, pages: list[tuple[str, str, str]], *, incident_code: str = "F0001", language: str = "en"
+) -> None:
     """(channel, phone, text) pages claimed in the effects ledger for one open incident, as
-    escalation steps would leave them, for tests of the dispatcher alone."""
+    escalation steps would leave them, for tests of the dispatcher alone. Each carries its parts as
+    a page whose reason is the text, for a provider that sends templates."""
     from warning.domain import Channel, NotificationPurpose
     from warning.ledger import PageContent, PageKey, claim_page
     from warning.store.models import IncidentRow
@@ -220,7 +223,11 @@ def claim_pages(runtime: Runtime, pages: list[tuple[str, str, str]], *, incident
         ))  # fmt: skip
         for channel, phone, text in pages:
             key = PageKey.step(incident.id, "dispatcher-test", next(_PAGE_NUMBERS), "li-na", Channel(channel))
-            content = PageContent(department_id="d", phone=phone, language="en", text=text, exercise=False, why="test")
+            prompt = "reply" if channel == "sms" else "prompt"
+            parts = {"kind": f"{channel}.page", "values": {"mark": "", "heading": incident_code, "code": incident_code,
+                                                           "lead": "", "reason": text, prompt: "1"}}  # fmt: skip
+            content = PageContent(department_id="d", phone=phone, language=language, text=text, exercise=False,
+                                  why="test", parts=parts)  # fmt: skip
             claim_page(tx, key, content, NotificationPurpose.page, START)
 
 

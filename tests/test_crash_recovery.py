@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,11 +30,13 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from sqlalchemy import func, select
 
+from notifiers.aliyun.simulator import AliyunSimulator
 from notifiers.simulator.server import TwilioSimulator
 from tests.conftest import ROOT, START, unfit_decisions
 from warning.app import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN
 from warning.clock import ScaledClock
 from warning.decisions.events import EscalationStepTaken
+from warning.dispatch.templates import load_templates
 from warning.store import Store
 from warning.store.models import NotificationRow, ProcessedReadingRow
 
@@ -59,8 +62,10 @@ ORGANISATION = "\n".join(
         ],
         "people:",
         '  - {id: city, name: City Officer, phone: "+8613900000000", department: water-370100}',
+        # Half the people read English: with a domestic provider, they stay with Twilio.
         *[
-            f'  - {{id: {role}-{d}, name: {role} {d}, phone: "+86139{d[4:]}{index:05d}", department: water-{d}}}'
+            f'  - {{id: {role}-{d}, name: {role} {d}, phone: "+86139{d[4:]}{index:05d}", department: water-{d}, '
+            f"language: {'en' if (int(d[4:]) + index) % 2 else 'zh-CN'}}}"
             for d in DISTRICTS
             for index, role in enumerate(("officer", "deputy"))
         ],
@@ -174,11 +179,29 @@ class EngineSlot:
             self.process.wait(timeout=30)
 
 
-def _play(database_url: str, engines: int, tmp_path: Path, seed: int) -> tuple[list[EngineSlot], TwilioSimulator]:
-    """Run `engines` engine processes against one database through kills; return them settled."""
+@dataclass
+class Played:
+    slots: list[EngineSlot]
+    simulator: TwilioSimulator
+    aliyun: AliyunSimulator | None = None
+
+
+def _play(database_url: str, engines: int, tmp_path: Path, seed: int, *, domestic: bool = False) -> Played:
+    """Run `engines` engine processes against one database through kills; return them settled. With
+    `domestic`, Chinese readers are paged through Alibaba Cloud (its simulator, pushing to the first
+    engine's address), the rest through Twilio."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     clock = ScaledClock(START, datetime.now(UTC), SPEED)
     simulator = TwilioSimulator(SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, live=True, clock=clock).start()
+    aliyun = None
+    if domestic:  # the account's flow control raised for the city officer's bundles
+        templates = (ROOT / "org" / "aliyun-templates.yaml").read_text(encoding="utf-8")
+        (tmp_path / "templates.yaml").write_text(templates.replace(
+            "flow_control: {per_minute: 1, per_hour: 5, per_day: 10}",
+            "flow_control: {per_minute: 100, per_hour: 1000, per_day: 10000}"), encoding="utf-8")  # fmt: skip
+        registered = load_templates(tmp_path / "templates.yaml")
+        aliyun = AliyunSimulator(templates=registered.all(), sign_names=frozenset({registered.sign_name}), live=True,
+                                 clock=clock, limits=registered.sms_limits).start()  # fmt: skip
     (tmp_path / "org.yaml").write_text(ORGANISATION, encoding="utf-8")
     (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
     readings = tmp_path / "readings.jsonl"
@@ -205,6 +228,15 @@ def _play(database_url: str, engines: int, tmp_path: Path, seed: int) -> tuple[l
             "WARNING_PUBLIC_URL": f"http://127.0.0.1:{port}",
             "TWILIO_BASE_URL": simulator.url,
         }
+        if aliyun is not None:
+            env |= {"WARNING_DOMESTIC_PROVIDER": "aliyun", "WARNING_ALIYUN_ENDPOINT": aliyun.endpoint,
+                    "WARNING_ALIYUN_TEMPLATES": str(tmp_path / "templates.yaml"),
+                    "ALIBABA_CLOUD_ACCESS_KEY_ID": aliyun.access_key_id,
+                    "ALIBABA_CLOUD_ACCESS_KEY_SECRET": aliyun.access_key_secret}  # fmt: skip
+            if index == 0:
+                push = f"http://127.0.0.1:{port}/aliyun/simulator-push-secret"
+                aliyun.configure_callbacks(sms_report=f"{push}/sms/report", sms_up=f"{push}/sms/up",
+                                           voice_report=f"{push}/voice/report")  # fmt: skip
         slots.append(EngineSlot(f"engine-{index}", env, readings, tmp_path / f"engine-{index}.log",
                                 random.Random(seed + index)))  # fmt: skip
     # The whole policy runs in an hour of engine time; kills go on until then and the quota is met.
@@ -237,10 +269,13 @@ def _play(database_url: str, engines: int, tmp_path: Path, seed: int) -> tuple[l
         for slot in slots:
             slot.stop()
         simulator.stop()
-    return slots, simulator
+        if aliyun is not None:
+            aliyun.stop()
+    return Played(slots, simulator, aliyun)
 
 
-def _check(database_url: str, slots: list[EngineSlot], simulator: TwilioSimulator) -> None:
+def _check(database_url: str, played: Played) -> None:
+    slots, simulator, aliyun = played.slots, played.simulator, played.aliyun
     assert [error for slot in slots for error in slot.errors] == []
     assert sum(slot.kills for slot in slots) >= KILLS
     store = Store(database_url)
@@ -275,6 +310,15 @@ def _check(database_url: str, slots: list[EngineSlot], simulator: TwilioSimulato
     carried: dict[str, list[NotificationRow]] = {}
     for row in notifications:
         carried.setdefault(str(row.provider_sid), []).append(row)
+    if aliyun is not None:  # each Alibaba Cloud message or call is one the database knows, sent once
+        through = {sid: rows for sid, rows in carried.items() if rows[0].provider == "aliyun"}
+        sent = Counter(f"aliyun-{sent.out_id}" for sent in aliyun.sent)
+        assert set(sent.values()) == {1} and set(sent) == set(through)
+        assert len(through) > 20 and all(row.language == "zh-CN" for rows in through.values() for row in rows)
+        for sent_one in aliyun.sent:
+            rows = through[f"aliyun-{sent_one.out_id}"]
+            assert sent_one.at >= max(expected[row.idempotency_key] for row in rows)  # none early either
+        carried = {sid: rows for sid, rows in carried.items() if rows[0].provider != "aliyun"}
     sms = {sid: rows for sid, rows in carried.items() if rows[0].channel == "sms"}
     assert sorted(simulator.messages) == sorted(sms)
     for sid, message in simulator.messages.items():
@@ -289,13 +333,15 @@ def _check(database_url: str, slots: list[EngineSlot], simulator: TwilioSimulato
         assert parse_qs(urlparse(call["_url"]).query)["n"] == [str(lead.bundle_id or lead.id)]
         assert call["_created_at"] >= max(expected[row.idempotency_key] for row in calls[sid])
     bundled = sum(1 for rows in carried.values() if len(rows) > 1)
+    through_aliyun = len(aliyun.sent) if aliyun is not None else 0
     exhausted = [d for d in decisions if d.kind == "escalation_exhausted"]
     assert len(exhausted) == len(incidents)
     started = sum(slot.log.read_text(encoding="utf-8", errors="replace").count("engine running") for slot in slots)
     redelivered = sum(d.data["count"] for d in decisions if d.kind == "readings_redelivered")
     print(
         f"{database_url.split(':')[0]}: {sum(s.kills for s in slots)} kills, {started} starts reached serving, "
-        f"{len(notifications)} pages in {len(carried)} messages ({bundled} bundled), "
+        f"{len(notifications)} pages in {len(carried) + through_aliyun} messages ({bundled} bundled through Twilio, "
+        f"{through_aliyun} messages through Alibaba Cloud), "
         f"{redelivered} readings redelivered"
     )
 
@@ -305,7 +351,7 @@ def test_sigkill_at_random_points_loses_no_step_and_pages_nobody_twice(
     sqlite_url: str, postgres_url: str, tmp_path: Path
 ) -> None:
     """SQLite with one engine and PostgreSQL with two, run side by side to halve the wall time."""
-    results: dict[str, tuple[list[EngineSlot], TwilioSimulator]] = {}
+    results: dict[str, Played] = {}
 
     def play(name: str, url: str, engines: int, seed: int) -> None:
         results[name] = _play(url, engines, tmp_path / name, seed)
@@ -316,5 +362,26 @@ def test_sigkill_at_random_points_loses_no_step_and_pages_nobody_twice(
         run.start()
     for run in runs:
         run.join()
-    _check(sqlite_url, *results["sqlite"])
-    _check(postgres_url, *results["postgres"])
+    _check(sqlite_url, results["sqlite"])
+    _check(postgres_url, results["postgres"])
+
+
+@pytest.mark.postgres
+def test_sigkill_with_both_providers_loses_no_step_and_pages_nobody_twice(
+    sqlite_url: str, postgres_url: str, tmp_path: Path
+) -> None:
+    """The same kills, with Chinese readers paged through Alibaba Cloud and the rest through Twilio:
+    an unclear Alibaba Cloud send is looked up by its OutId, an unclear call settled by its receipt."""
+    results: dict[str, Played] = {}
+
+    def play(name: str, url: str, engines: int, seed: int) -> None:
+        results[name] = _play(url, engines, tmp_path / name, seed, domestic=True)
+
+    runs = [threading.Thread(target=play, args=args) for args in
+            (("sqlite", sqlite_url, 1, 7), ("postgres", postgres_url, 2, 700))]  # fmt: skip
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    _check(sqlite_url, results["sqlite"])
+    _check(postgres_url, results["postgres"])

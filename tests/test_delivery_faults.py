@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import timedelta
 
 from notifiers.simulator import Faults
-from tests.conftest import START, claim_pages, http_json
+from tests.conftest import START, claim_pages, http_json, make_runtime
 from warning.app import Runtime
 from warning.clock import VirtualClock
 
@@ -138,3 +138,50 @@ def test_default_faults_over_http_then_cleared(sqlite_runtime: tuple[Runtime, Vi
     _drain(runtime, clock)
     assert runtime.store.notifications()[0].status in ("accepted", "delivered")
     assert len(runtime.simulator.events_of("sms")) == 1
+
+
+def test_through_both_providers_every_page_goes_out_once_through_faults_and_failovers(
+    sqlite_url: str,
+) -> None:
+    """Mainland numbers read in Chinese through Alibaba Cloud, the rest through Twilio, both in trouble:
+    a refusal fails over to the other provider, an unclear answer is settled with the provider that
+    had the request, and no page goes out twice, counted at both simulators."""
+    clock = VirtualClock(START)
+    runtime = make_runtime(sqlite_url, clock, domestic=True)
+    try:
+        aliyun, twilio = runtime.domestic_simulator, runtime.simulator
+        assert aliyun is not None and twilio is not None
+        faults = Faults(error_before=0.10, error_after=0.10, drop_after=0.10, burst_every=53, burst_length=4, seed=7)
+        aliyun.set_faults(faults)
+        twilio.set_faults(faults.model_copy(update={"seed": 8}))
+        claim_pages(runtime, [("sms", f"+86138{n:08d}", f"小清河预警 {n}") for n in range(300)], language="zh-CN")
+        claim_pages(runtime, [("sms", f"+86139{n:08d}", f"river page {n}") for n in range(200)], incident_code="F0002")
+        for _ in range(300):
+            aliyun.advance(clock.now())
+            twilio.advance(clock.now())
+            runtime.engine.dispatcher.send_pending()
+            due = runtime.engine.next_due_at()
+            if due is None:
+                break
+            clock.advance_to(max(due, clock.now()))
+        rows = runtime.store.notifications()
+        assert {row.status for row in rows} <= {"accepted", "delivered"} and len(rows) == 500
+        by_aliyun = Counter(sent.out_id for sent in aliyun.sent)
+        by_twilio = Counter(event["body"] for event in twilio.events_of("sms"))
+        assert set(by_aliyun.values()) <= {1} and set(by_twilio.values()) <= {1}  # nobody paged twice...
+        through_aliyun = {row.id for row in rows if row.provider == "aliyun"}
+        assert {int(out_id) for out_id in by_aliyun} == through_aliyun
+        assert set(by_twilio) == {row.text for row in rows if row.provider == "twilio"}
+        assert not {str(row.id) for row in rows if row.provider == "twilio"} & set(by_aliyun)  # ...by both
+        chinese = [row for row in rows if row.language == "zh-CN"]
+        failed_over = [row for row in chinese if row.provider == "twilio"]
+        assert 10 < len(failed_over) < 150 and len(through_aliyun) > 150  # refusals moved, the rest stayed
+        assert all(row.provider == "twilio" for row in rows if row.language == "en")
+        reconciled = [d for d in runtime.store.decisions() if d.kind == "notification_reconciled"]
+        assert len(reconciled) > 40
+        print(
+            f"both providers: {len(through_aliyun)} pages through Alibaba Cloud, {len(failed_over)} Chinese pages "
+            f"failed over to Twilio, {len(reconciled)} unclear answers reconciled, none sent twice"
+        )
+    finally:
+        runtime.close()

@@ -192,3 +192,20 @@ def test_the_domestic_drill_pages_through_alibaba_cloud_falls_over_once_and_repl
     assert any(ack["person"] == "li-na" and ack["source"] == "keypress" for ack in acks)  # pressed 1 on the IVR call
     again = run_drill(ROOT / "scenarios" / "flood-drill-domestic.yaml")
     assert [row["summary"] for row in again.decisions] == [row["summary"] for row in first.decisions]
+
+
+def test_an_unclear_call_is_settled_by_its_receipt_not_placed_again(domestic: Runtime, clock: VirtualClock) -> None:
+    aliyun, twilio = _sims(domestic)
+    aliyun.set_behaviour(LI, PhoneBehaviour(answer_after=timedelta(seconds=20), press="1"))
+    aliyun.set_outage("voice", Outage(answer="drop"))  # the call is placed, and the answer never comes back
+    domestic.engine.ingest_payload(reading(3.7, START), "test")
+    step_to(domestic, clock, START + timedelta(minutes=15, seconds=5))
+    voice = next(row for row in domestic.store.notifications() if row.channel == "voice")
+    assert (voice.provider, voice.status, voice.provider_sid) == ("aliyun", "uncertain", None)  # cannot be asked
+    aliyun.set_outage("voice", None)
+    step_to(domestic, clock, START + timedelta(hours=1))
+    voice = next(row for row in domestic.store.notifications() if row.channel == "voice")
+    assert (voice.status, voice.provider_sid) == ("completed", f"aliyun-{voice.id}")  # the receipt settled it
+    assert [sent.kind for sent in aliyun.sent].count("call") == 1 and twilio.events_of("call") == []
+    (incident,) = domestic.store.incidents()
+    assert (incident.status, incident.acknowledged_by) == ("acknowledged", "li-na")

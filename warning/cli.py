@@ -27,6 +27,7 @@ from warning.clock import live_clock
 from warning.commands.client import api_option, call_api, token_option
 from warning.decisions.events import decision_schema
 from warning.dispatch.segments import MOST_SEGMENTS
+from warning.dispatch.templates import load_templates
 from warning.domain import EARLIEST_INSTANT, LATEST_INSTANT, Level, Reading, parse_duration
 from warning.drills.report import narrative_lines, score_lines, timeline_lines
 from warning.drills.runner import DrillResult, run_drill, write_decision_log
@@ -670,14 +671,25 @@ def twilio_sim(port: int, account_sid: str, auth_token: str, behaviour: Path | N
     help="organisation file (default: the one in force)",
 )
 @click.option("--pages/--no-pages", default=True, show_default=True, help="list every rule's Chinese page")
-def lint(rule_paths: tuple[Path, ...], organisation: Path | None, pages: bool) -> None:
+@click.option(
+    "--templates",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="a domestic provider's registered templates, checked too",
+)
+def lint(rule_paths: tuple[Path, ...], organisation: Path | None, pages: bool, templates: Path | None) -> None:
     """What a Chinese recipient reads: every rule, station, area, department and person named in Chinese,
-    every page within three SMS segments (one where it can). Problems as file:line: message; exit 1 if any."""
+    every page within three SMS segments (one where it can), and with --templates every kind of message
+    registered with the parameters it fills. Problems as file:line: message; exit 1 if any."""
     settings = _settings() if not rule_paths or organisation is None else None
     paths = list(rule_paths) or list(settings.rules if settings else [])
     try:
         problems = missing_chinese_names(paths, organisation or (settings.organisation if settings else None))
         lengths = page_lengths(paths)
+        if templates is not None:
+            registered = load_templates(templates)
+            click.echo(f"{templates}: {len(registered.by_kind)} kinds of message and {len(registered.menu)} "
+                       "keypress answers registered")  # fmt: skip
     except ConfigFileError as exc:
         _fail(exc)
     for problem in problems:

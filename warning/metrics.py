@@ -167,5 +167,5 @@ class TimedNotifier:
     def find(self, notification: Notification, since: datetime) -> str | None:
         return self.inner.find(notification, since)
 
-    def status(self, reference: str, phone: str) -> str | None:
-        return self.inner.status(reference, phone)
+    def status(self, reference: str, phone: str, sent_at: datetime | None = None) -> str | None:
+        return self.inner.status(reference, phone, sent_at)

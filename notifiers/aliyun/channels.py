@@ -150,10 +150,12 @@ class AliyunSmsNotifier:
                 return reference_of(str(notification.id))
         return None
 
-    def status(self, reference: str, phone: str) -> str | None:
+    def status(self, reference: str, phone: str, sent_at: datetime | None = None) -> str | None:
         out_id = reference.removeprefix("aliyun-")
-        today = datetime.now(CHINA).strftime("%Y%m%d")  # asked of the service now: its own day
-        request = sms_models.QuerySendDetailsRequest(phone_number=national(phone), send_date=today, page_size=50,
+        if sent_at is None:
+            return None  # the service is asked by the day it was sent
+        day = sent_at.astimezone(CHINA).strftime("%Y%m%d")
+        request = sms_models.QuerySendDetailsRequest(phone_number=national(phone), send_date=day, page_size=50,
                                                      current_page=1)  # fmt: skip
         try:
             body = self.client.query_send_details_with_options(request, _runtime()).body
@@ -198,5 +200,5 @@ class AliyunVoiceNotifier:
         raise DeliveryError("Alibaba Cloud cannot list the calls to a number: the call's receipt will say",
                             retryable=True, ambiguous=True)  # fmt: skip
 
-    def status(self, reference: str, phone: str) -> str | None:
+    def status(self, reference: str, phone: str, sent_at: datetime | None = None) -> str | None:
         return None  # receipts say what became of a call

@@ -36,7 +36,7 @@ from urllib.parse import quote
 import aiohttp
 from aiohttp import web
 
-from notifiers.simulator.behaviour import Outage, PhoneBehaviour
+from notifiers.simulator.behaviour import FaultPlayer, Faults, Outage, PhoneBehaviour
 from notifiers.simulator.playback import Playback
 from warning.clock import Clock
 from warning.dispatch.carriers import national
@@ -61,6 +61,7 @@ class Sent:
     text: str  # the template filled in (an SMS with its sign name, as the phone shows it)
     ident: str  # BizId or CallId
     at: datetime
+    out_id: str = ""  # the caller's own id for it
 
 
 class AliyunSimulator:
@@ -95,6 +96,7 @@ class AliyunSimulator:
         self._nonces: set[str] = set()
         self._failures: deque[str] = deque()
         self._outages: dict[str, Outage] = {}
+        self._faults = FaultPlayer(Faults())
         self._behaviour: dict[str, PhoneBehaviour] = {}
         self._history: dict[tuple[str, str], list[datetime]] = {}
         self._ids = itertools.count(1)
@@ -143,6 +145,10 @@ class AliyunSimulator:
     def fail_next(self, code: str, times: int = 1) -> None:
         """The next `times` requests fail with `code` (e.g. ServiceUnavailable, isv.BUSINESS_LIMIT_CONTROL)."""
         self._failures.extend([code] * times)
+
+    def set_faults(self, faults: Faults) -> None:
+        """Seeded trouble on every send request, as the Twilio simulator plays it."""
+        self._faults = FaultPlayer(faults)
 
     def set_outage(self, channel: Literal["sms", "voice"], outage: Outage | None) -> None:
         """The service in trouble on one channel until told otherwise (None: working again)."""
@@ -199,7 +205,7 @@ class AliyunSimulator:
             return _answer(status, code, f"simulated: {code}")
         channel = {"SendSms": "sms", "SingleCallByTts": "voice", "IvrCall": "voice"}.get(action)
         outage = self._outages.get(channel) if channel else None
-        answer = outage.answer if outage is not None else "ok"
+        answer = outage.answer if outage is not None else self._faults.next() if channel else "ok"
         if answer not in ("ok", "error_after", "drop"):  # refused before acting
             self._log("fault", fault=answer, action=action)
             return _closed(request) if answer == "lost" else _outage_answer(answer)
@@ -274,7 +280,7 @@ class AliyunSimulator:
         text = f"【{params['SignName']}】" + _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
         for phone in phones:
             self._history.setdefault((phone, code), []).append(now)
-            self.sent.append(Sent("sms", phone, code, values, text, biz_id, now))
+            self.sent.append(Sent("sms", phone, code, values, text, biz_id, now, params.get("OutId", "")))
             message = {
                 "biz_id": biz_id,
                 "out_id": params.get("OutId", ""),
@@ -309,7 +315,7 @@ class AliyunSimulator:
         now = self.playback.now()
         call_id = f"{next(self._ids)}^{next(self._ids)}"
         text = _PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), template)
-        self.sent.append(Sent("call", phone, code, values, text, call_id, now))
+        self.sent.append(Sent("call", phone, code, values, text, call_id, now, params.get("OutId", "")))
         call = {
             "call_id": call_id,
             "out_id": params.get("OutId", ""),
@@ -475,8 +481,9 @@ class AliyunSimulator:
             ring + (timedelta(seconds=20 + 10 * len(keys)) if state == "200000" else timedelta()), hung_up
         )
 
-    async def _push(self, kind: str, body: list[dict[str, Any]]) -> None:
-        """The service's HTTP batch push: a JSON array, answered {"code": 0} when taken."""
+    async def _push(self, kind: str, body: list[dict[str, Any]], attempt: int = 0) -> None:
+        """The service's HTTP batch push: a JSON array, answered {"code": 0} when taken; pushed again
+        later when it was not (our server down), a few times."""
         url = self._callbacks.get(kind)
         if kind.removesuffix("_report") in self._callbacks_lost:
             self._log("push_lost", push=kind)
@@ -487,10 +494,15 @@ class AliyunSimulator:
         try:
             async with self._session.post(url, json=body) as response:
                 self._log("push", push=kind, status=response.status)
+                taken = response.status == 200
         except (aiohttp.ClientError, TimeoutError) as exc:
             self._log("push_failed", push=kind, error=type(exc).__name__)
+            taken = False
+        if not taken and attempt < len(PUSH_RETRIES):
+            self.playback.schedule(PUSH_RETRIES[attempt], lambda: self._push(kind, body, attempt + 1))
 
 
+PUSH_RETRIES = (timedelta(seconds=5), timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10))
 _ASKS = re.compile(r"回复1|Reply 1")
 _CALL_STATES = {
     "200000": "用户听完",

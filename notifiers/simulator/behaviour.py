@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from typing import Annotated, Literal
 
@@ -77,3 +78,31 @@ class SimulatorScript(BaseModel):
 
     faults: Faults = Faults()
     numbers: dict[Annotated[str, Field(pattern=r"^\+\d{6,15}$")], PhoneBehaviour] = {}
+
+
+class FaultPlayer:
+    """Plays a script of answers, then seeded faults with their bursts; one per number, and one default."""
+
+    def __init__(self, faults: Faults, script: tuple[Answer, ...] = ()) -> None:
+        self.faults, self.script = faults, list(script)
+        self.rng = random.Random(faults.seed)
+        self.creates = 0
+        self.burst_left = 0
+
+    def next(self) -> Answer:
+        if self.script:
+            return self.script.pop(0)
+        faults = self.faults
+        self.creates += 1
+        if faults.burst_every and (self.creates - 1) % faults.burst_every == 0:
+            self.burst_left = faults.burst_length
+        if self.burst_left:
+            self.burst_left -= 1
+            return faults.burst_status
+        draw = self.rng.random()
+        for answer, chance in (("500", faults.error_before), ("error_after", faults.error_after),
+                               ("drop", faults.drop_after)):  # fmt: skip
+            if draw < chance:
+                return answer  # type: ignore[return-value]
+            draw -= chance
+        return "ok"

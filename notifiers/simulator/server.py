@@ -16,7 +16,6 @@ import hashlib
 import heapq
 import itertools
 import json
-import random
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ import aiohttp
 from aiohttp import BasicAuth, web
 from pydantic import ValidationError
 
-from notifiers.simulator.behaviour import Answer, Faults, Outage, PhoneBehaviour
+from notifiers.simulator.behaviour import Answer, FaultPlayer, Faults, Outage, PhoneBehaviour
 from notifiers.twilio_signature import TwilioSignature
 from warning.clock import Clock, SystemClock
 from warning.serving import BackgroundServer
@@ -43,34 +42,6 @@ class _Scheduled:
     at: datetime
     seq: int
     action: Callable[[], Awaitable[None]] = field(compare=False)
-
-
-class _FaultPlayer:
-    """Plays a script of answers, then seeded faults with their bursts; one per number, and one default."""
-
-    def __init__(self, faults: Faults, script: tuple[Answer, ...] = ()) -> None:
-        self.faults, self.script = faults, list(script)
-        self.rng = random.Random(faults.seed)
-        self.creates = 0
-        self.burst_left = 0
-
-    def next(self) -> Answer:
-        if self.script:
-            return self.script.pop(0)
-        faults = self.faults
-        self.creates += 1
-        if faults.burst_every and (self.creates - 1) % faults.burst_every == 0:
-            self.burst_left = faults.burst_length
-        if self.burst_left:
-            self.burst_left -= 1
-            return faults.burst_status
-        draw = self.rng.random()
-        for answer, chance in (("500", faults.error_before), ("error_after", faults.error_after),
-                               ("drop", faults.drop_after)):  # fmt: skip
-            if draw < chance:
-                return answer  # type: ignore[return-value]
-            draw -= chance
-        return "ok"
 
 
 @dataclass
@@ -133,8 +104,8 @@ class TwilioSimulator:
         self.messages: dict[str, dict[str, Any]] = {}
         self.calls: dict[str, dict[str, Any]] = {}
         self.events: list[dict[str, Any]] = []
-        self._faults = _FaultPlayer(Faults())
-        self._number_faults: dict[str, _FaultPlayer] = {}
+        self._faults = FaultPlayer(Faults())
+        self._number_faults: dict[str, FaultPlayer] = {}
         # A provider-wide outage per channel (drills' fault injects), over every number's own script.
         self._outages: dict[str, Outage] = {}
         self._callbacks_lost: set[str] = set()  # channels whose status callbacks never arrive
@@ -186,13 +157,13 @@ class TwilioSimulator:
 
     def set_faults(self, faults: Faults) -> None:
         """Trouble on every number without faults of its own."""
-        self._faults = _FaultPlayer(faults)
+        self._faults = FaultPlayer(faults)
 
     def set_behaviour(self, phone: str, behaviour: PhoneBehaviour) -> None:
         self._behaviour[phone] = behaviour
         self._number_faults.pop(phone, None)
         if behaviour.script or behaviour.faults is not None:
-            self._number_faults[phone] = _FaultPlayer(behaviour.faults or self._faults.faults, behaviour.script)
+            self._number_faults[phone] = FaultPlayer(behaviour.faults or self._faults.faults, behaviour.script)
 
     def set_outage(self, channel: Literal["sms", "voice"], outage: Outage | None) -> None:
         """The provider in trouble on one channel until told otherwise (None: working again)."""

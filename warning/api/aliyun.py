@@ -89,7 +89,7 @@ def aliyun_router(engine: Engine, secret: str, answer: Callable[[str, str], None
             return
         status = "delivered" if item.get("success") is True else "undelivered"
         if once(f"aliyun-sms:{biz_id}:{out_id}:{status}", f"SMS receipt {status} of {biz_id}"):
-            engine.record_delivery_status(out_reference("aliyun", out_id), status, "aliyun")
+            engine.record_delivery_status(out_reference("aliyun", out_id), status, "aliyun", row_id(out_id))
 
     def sms_up(item: dict[str, Any]) -> None:
         sequence, phone = _text(item, "sequence_id", 40), _text(item, "phone_number", 20)
@@ -107,11 +107,12 @@ def aliyun_router(engine: Engine, secret: str, answer: Callable[[str, str], None
         notification = row_id(out_id)
         if not call_id or notification is None or not once(f"aliyun-call:{call_id}", f"call report of {call_id}"):
             return
+        engine.record_delivery_status(out_reference("aliyun", out_id), "in-progress", "aliyun", notification)
         for key in _text(item, "dtmf", 20):  # the keys in the order pressed, up to the one that decided
             if engine.keypress(notification, key) in _DECISIVE:
                 break
         status = _CALL_STATUS.get(_text(item, "status_code", 10), "failed")
-        engine.record_delivery_status(out_reference("aliyun", out_id), status, "aliyun")
+        engine.record_delivery_status(out_reference("aliyun", out_id), status, "aliyun", notification)
 
     pushed("sms/report", sms_report)
     pushed("sms/up", sms_up)

@@ -553,10 +553,32 @@ class Dispatcher:
             return None
         return self.carriers.after(row.provider, *address)
 
-    def provider_status(self, provider: str | None, channel: str, reference: str, phone: str) -> str | None:
+    def provider_status(
+        self, provider: str | None, channel: str, reference: str, phone: str, sent_at: datetime | None = None
+    ) -> str | None:
         """Ask the provider what became of a message (no lock or transaction held: a network call)."""
         notifier = self.carriers.notifier(provider, Channel(channel))
-        return notifier.status(reference, phone) if notifier is not None else None
+        return notifier.status(reference, phone, sent_at) if notifier is not None else None
+
+    def adopt(self, tx: Transaction, lead_id: int, provider: str, reference: str) -> None:
+        """A receipt that names our own id (its OutId) for a message whose send answered unclearly:
+        the provider had it after all. For a provider that cannot be asked (calls through Alibaba
+        Cloud), this is how an unclear page is settled without placing it again."""
+        lead = tx.notification(lead_id)
+        if lead is None or lead.provider != provider or lead.status != PageStatus.uncertain:
+            return
+        bundled = tx.bundle_members(lead.bundle_id) if lead.bundle_id is not None else []
+        rows = [lead, *(row for row in bundled if row.id != lead.id and row.status == PageStatus.uncertain)]
+        now = self.now()
+        for row in rows:
+            move_page(row, PageStatus.sending)
+            move_page(row, PageStatus.accepted)
+            row.provider_sid, row.updated_at, row.retry_at = reference, now, None
+            if row.valid_for_seconds:
+                row.expires_at = now + timedelta(seconds=row.valid_for_seconds)
+            reconciled = NotificationReconciled(**_page(row, _code(tx, row)), provider=provider, provider_sid=reference,
+                                                text=row.sent_text or row.text, bundled=len(rows))  # fmt: skip
+            tx.record(now, reconciled, row.incident_id)
 
     def apply_status(
         self, tx: Transaction, provider_sid: str, status: str, provider: str | None = None

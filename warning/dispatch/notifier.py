@@ -23,7 +23,7 @@ class Notifier(Protocol):
         """The provider's reference for this notification if it accepted it at or after `since`."""
         ...
 
-    def status(self, reference: str, phone: str) -> str | None:
+    def status(self, reference: str, phone: str, sent_at: datetime | None = None) -> str | None:
         """The provider's current status of what it accepted as `reference` (e.g. delivered), None
         when it cannot say: asked before giving up on a page whose status callback never came."""
         ...

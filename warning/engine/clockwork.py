@@ -26,7 +26,8 @@ class Clockwork(Intake, Configuration, Deliveries):
             changes = [self._apply(tx, detection, now) for detection in detections]
             changes += self._judge_compounds(tx, now)
             self._react(tx, changes, now)
-            expired = [ExpiringPage(row.id, row.channel, row.provider_sid, row.provider, row.phone)
+            expired = [ExpiringPage(row.id, row.channel, row.provider_sid, row.provider, row.phone,
+                                    row.attempt_started_at)
                        for row in tx.expired_sms_pages(now)]  # fmt: skip
         self._expire_sms_pages(expired, now)
         while True:

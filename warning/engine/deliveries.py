@@ -23,15 +23,20 @@ class ExpiringPage:
     provider_sid: str | None
     provider: str | None
     phone: str
+    sent_at: datetime | None
 
 
 class Deliveries(EngineParts):
-    def record_delivery_status(self, provider_sid: str, status: str, provider: str | None = None) -> None:
+    def record_delivery_status(
+        self, provider_sid: str, status: str, provider: str | None = None, our_id: int | None = None
+    ) -> None:
         """A provider status callback. A page by SMS that could not be delivered, on a warning still
         awaiting acknowledgement, becomes a voice call to the same person at once (same transaction:
         the provider does not send the callback again)."""
         now = self.clock.now()
         with self._lock, self.store.transaction() as tx:
+            if provider is not None and our_id is not None:  # a receipt may settle an unclear send
+                self.dispatcher.adopt(tx, our_id, provider, provider_sid)
             changed = self.dispatcher.apply_status(tx, provider_sid, status, provider)  # rows with a new final status
             failed = [row for row in changed if _reached(status) is False and row.purpose == "page"]
             for row in failed:
@@ -46,8 +51,8 @@ class Deliveries(EngineParts):
         provider is asked first, since a status callback can be lost (our server was down)."""
         for page in expired:
             provider_sid = page.provider_sid
-            status = (self.dispatcher.provider_status(page.provider, page.channel, provider_sid, page.phone)
-                      if provider_sid else None)  # fmt: skip
+            status = (self.dispatcher.provider_status(page.provider, page.channel, provider_sid, page.phone,
+                                                      page.sent_at) if provider_sid else None)  # fmt: skip
             if provider_sid and status is not None and _reached(status) is not None:
                 self.record_delivery_status(provider_sid, status, page.provider)  # the callback we missed
                 continue
