@@ -53,6 +53,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "create": frozenset({Role.dispatcher, Role.duty_officer, Role.administrator}),
     "silence": frozenset({Role.dispatcher, Role.duty_officer, Role.administrator}),
     "duty_override": frozenset({Role.dispatcher, Role.administrator}),
+    # Approve a held CAP message for public release: the command centre's call, not a department's.
+    "release": frozenset({Role.dispatcher, Role.administrator}),
 }
 # A live drill's clock is the exercise controller's (a planner), never a player's.
 DRILL_CONTROLLERS = frozenset({Role.planner, Role.administrator})

@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry
 
 from notifiers.aliyun.channels import AliyunSmsNotifier, AliyunVoiceNotifier, build_clients
 from notifiers.aliyun.simulator import AliyunSimulator
+from notifiers.cap_subscribers import MqttSubscriber, WebhookSubscriber
 from notifiers.console import ConsoleNotifier
 from notifiers.simulator.server import TwilioSimulator
 from notifiers.twilio_channels import (
@@ -48,9 +49,10 @@ from warning.geometry import load_geometry
 from warning.logs import DecisionLogger
 from warning.metrics import EngineMetrics, TimedNotifier
 from warning.publish.issuer import CapIssuer
+from warning.publish.push import CapPusher
 from warning.rulebook import RuleEvaluator, load_rulebook
 from warning.serving import BackgroundServer
-from warning.settings import PROJECT_ROOT, SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Settings
+from warning.settings import PROJECT_ROOT, SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Settings, mqtt_address
 from warning.store import Store
 from warning.yamlfile import load_spec
 
@@ -67,6 +69,8 @@ class Runtime:
     timer: LiveTimer | None = None
     # The loopback Alibaba Cloud simulator, when the domestic provider is simulated.
     domestic_simulator: AliyunSimulator | None = None
+    # Connections of our own to stop at the end (the CAP subscribers' MQTT client).
+    stoppers: list[Callable[[], None]] = field(default_factory=list)
     # What each channel really pages through, in words: printed at start and served by /health.
     channels: dict[str, str] = field(default_factory=dict)
     feeds: FeedMetrics = field(default_factory=FeedMetrics)  # per-feed figures, served on /metrics
@@ -90,6 +94,8 @@ class Runtime:
             self.simulator.stop()
         if self.domestic_simulator is not None:
             self.domestic_simulator.stop()
+        for stop in self.stoppers:
+            stop()
         self.store.dispose()
 
 
@@ -161,6 +167,10 @@ def build_runtime(
     store.watch(hub)
     geometry = load_geometry(settings.geometry)
     timed = functools.partial(TimedNotifier, metrics=metrics)
+    subscribers = cap_subscribers(settings)
+    if subscribers:
+        engine.push_published = CapPusher(store, subscribers, clock.now).push_pending
+        channels["cap"] = "CAP messages released to " + ", ".join(subscriber.name for subscriber in subscribers)
     domestic = build_domestic(settings, clock, public, timed) if settings.domestic_provider == "aliyun" else None
     api.start(build_api(engine, accounts, hub, TwilioSignature(auth_token), public, channels,
                         feeds=ApiTokens(settings.token_feeds()), metrics=feeds, datastreams=datastreams,
@@ -200,7 +210,24 @@ def build_runtime(
         channels["voice"] += f"; mainland numbers read in Chinese: {domestic.through}"
     dispatcher.carriers = Carriers(providers, others, preferred=lambda person: engine.org.preferred_provider(person))
     return Runtime(engine, store, api, simulator, channels=channels, feeds=feeds, metrics=metrics,
-                   domestic_simulator=domestic.simulator if domestic else None)  # fmt: skip
+                   domestic_simulator=domestic.simulator if domestic else None,
+                   stoppers=[s.stop for s in subscribers if isinstance(s, MqttSubscriber)])  # fmt: skip
+
+
+def cap_subscribers(settings: Settings) -> list[WebhookSubscriber | MqttSubscriber]:
+    """The subscribers released CAP messages are pushed to; SettingsError for a webhook with no secret."""
+    found: list[WebhookSubscriber | MqttSubscriber] = []
+    urls = settings.cap_webhook_urls()
+    secret = settings.cap_webhook_secret.get_secret_value()
+    if urls and len(secret) < 16:
+        raise SettingsError(["WARNING_CAP_WEBHOOK_SECRET: 16 characters or more, to sign what WARNING_CAP_WEBHOOKS "
+                             "receive"])  # fmt: skip
+    found += [WebhookSubscriber(url, secret) for url in urls]
+    if settings.cap_mqtt_url is not None:
+        host, port, user, password = mqtt_address(settings.cap_mqtt_url)
+        found.append(MqttSubscriber(host, port, settings.cap_mqtt_prefix, f"{settings.mqtt_client_id}-cap",
+                                    username=user, password=password))  # fmt: skip
+    return found
 
 
 @dataclass

@@ -161,6 +161,17 @@ class Settings(BaseSettings):
     kafka_heartbeat_interval: float = Field(
         default=3.0, gt=0, le=600, validation_alias=_env("kafka_heartbeat_interval", "WARNING_KAFKA_HEARTBEAT_INTERVAL")
     )
+    # Released CAP messages pushed to subscribers: webhook URLs (comma-separated; signed with the
+    # secret), and an MQTT broker whose topics <prefix>/cap/<area> carry them.
+    cap_webhooks: str = Field(default="", validation_alias=_env("cap_webhooks", "WARNING_CAP_WEBHOOKS"))
+    cap_webhook_secret: SecretStr = Field(
+        default=SecretStr(""), validation_alias=_env("cap_webhook_secret", "WARNING_CAP_WEBHOOK_SECRET")
+    )
+    cap_mqtt_url: str | None = Field(default=None, validation_alias=_env("cap_mqtt_url", "WARNING_CAP_MQTT_URL"))
+    cap_mqtt_prefix: str = Field(
+        default="warning", pattern=r"^[^#+\x00]{1,200}$",
+        validation_alias=_env("cap_mqtt_prefix", "WARNING_CAP_MQTT_PREFIX"),
+    )  # fmt: skip
     # Readings from field gateways over MQTT (`warning run`): mqtt://[user:password@]host[:port]; None: none.
     mqtt_url: str | None = Field(default=None, validation_alias=_env("mqtt_url", "WARNING_MQTT_URL"))
     mqtt_topic_prefix: str = Field(
@@ -238,7 +249,18 @@ class Settings(BaseSettings):
         live_clock(value)  # its ValueError says what to write
         return value
 
-    @field_validator("mqtt_url")
+    @field_validator("cap_webhooks")
+    @classmethod
+    def _cap_webhooks(cls, value: str) -> str:
+        for url in filter(None, (part.strip() for part in value.split(","))):
+            if not _URL.match(url):
+                raise ValueError(f"{url!r}: expected http:// or https:// URLs separated by commas")
+        return value
+
+    def cap_webhook_urls(self) -> list[str]:
+        return [part.strip().rstrip("/") for part in self.cap_webhooks.split(",") if part.strip()]
+
+    @field_validator("mqtt_url", "cap_mqtt_url")
     @classmethod
     def _mqtt_url(cls, value: str | None) -> str | None:
         if value is not None:

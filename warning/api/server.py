@@ -104,7 +104,7 @@ def build_api(
     app.include_router(people_router(engine, accounts, secure_cookies=public_base_url.startswith("https://")))
     app.include_router(feed_health_router(engine))
     app.include_router(stream_router(hub, lambda language: engine.org.display_names(language)))
-    app.include_router(published_router(engine, public_base_url))
+    app.include_router(published_router(engine, public_base_url, accounts))
     app.include_router(directory_router(engine, geometry or {"type": "FeatureCollection", "features": []}))
     if drill is not None:
         app.include_router(drill_router(drill))

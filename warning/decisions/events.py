@@ -620,6 +620,25 @@ class WebhookReplayed(Event):
     reference: str = Field(description="MessageSid or CallSid")
 
 
+class PublicReleaseHeld(Event):
+    """A CAP message about a warning at or above the organisation's approval level waits for a
+    dispatcher before it reaches the public feed and the subscribers."""
+
+    kind: Literal["public_release_held"] = "public_release_held"
+    incident: str
+    identifier: str
+    msg_type: str = Field(description="Alert, Update or Cancel")
+    level: Level
+
+
+class PublicReleaseApproved(_ByHand):
+    """A dispatcher released held CAP messages of a warning to the public (the one approved, and any
+    earlier one of the same warning still held)."""
+
+    kind: Literal["public_release_approved"] = "public_release_approved"
+    identifiers: list[str]
+
+
 Decision = Annotated[
     InputDeadLettered
     | ReadingsRedelivered
@@ -676,7 +695,9 @@ Decision = Annotated[
     | NotificationStatusChanged
     | SilenceAdded
     | SilenceExpired
-    | WebhookReplayed,
+    | WebhookReplayed
+    | PublicReleaseHeld
+    | PublicReleaseApproved,
     Field(discriminator="kind"),
 ]
 DECISION: TypeAdapter[Decision] = TypeAdapter(Decision)

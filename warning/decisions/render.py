@@ -57,6 +57,8 @@ from warning.decisions.events import (
     OrganisationReloadRefused,
     PageReplanned,
     PageTaken,
+    PublicReleaseApproved,
+    PublicReleaseHeld,
     QualityGateFailed,
     QualityGatePassed,
     QuorumProgressed,
@@ -416,6 +418,11 @@ def _english(event: Event, n: Names) -> str:
             return f"{who} ended silence {event.silence}"
         case WebhookReplayed():
             return f"{event.request} request {event.reference} received again; refused"
+        case PublicReleaseHeld():
+            return (f"CAP {event.msg_type} {event.identifier} of {event.incident} ({event.level.value}) held for a "
+                    "dispatcher's approval before public release")  # fmt: skip
+        case PublicReleaseApproved():
+            return f"{event.by_name} released {', '.join(event.identifiers)} of {event.incident} to the public"
     raise ValueError(f"no summary for decision kind {event.kind}")
 
 
@@ -603,6 +610,10 @@ def _chinese(event: Event, n: Names) -> str:
             return f"{who}结束了静默{event.silence}"
         case WebhookReplayed():
             return f"服务商请求{event.request} {event.reference}重复到达，已拒绝"
+        case PublicReleaseHeld():
+            return f"{event.incident}的CAP消息{event.identifier}（{event.level.zh}）待调度员批准后对外发布"
+        case PublicReleaseApproved():
+            return f"{event.by_name}批准对外发布{event.incident}的{'、'.join(event.identifiers)}"
     raise ValueError(f"no summary for decision kind {event.kind}")
 
 

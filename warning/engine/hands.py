@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from warning.access import Principal, refusal
+from warning.areas import within
 from warning.decisions.events import (
     DutyOverridden,
     DutyOverrideEnded,
@@ -23,6 +24,7 @@ from warning.decisions.events import (
     IncidentReassigned,
     IncidentRelevelled,
     NoteAdded,
+    PublicReleaseApproved,
     Repaged,
     decision_from,
 )
@@ -277,6 +279,29 @@ class Hands(Responses):
             tx.record(now, NoteAdded(incident=incident.code, by=principal.user, by_name=principal.name,
                                      text=request.text), incident.id)  # fmt: skip
         return f"note added to {code.upper()}"
+
+    def release(self, principal: Principal, identifier: str) -> list[str]:
+        """Release a held CAP message to the public, with every earlier held message of its warning
+        (in order); the identifiers released. ActionRefused for one not held or outside the area."""
+        now = self.clock.now()
+        with self._lock, self.store.transaction() as tx:
+            row = tx.published_alert(identifier, released_only=False)
+            if row is None or not within(row.area, principal.area):
+                raise NotFound(f"no message {identifier} awaits release")
+            incident = tx.incident(row.incident_id)
+            assert incident is not None  # foreign key
+            _allowed(principal, "release", incident.area, frozenset())
+            if row.released_at is not None:
+                raise ActionRefused(f"{identifier} was released at {row.released_at.isoformat()} by {row.released_by}")
+            released = [earlier for earlier in tx.published_alerts_of(incident.id)
+                        if earlier.released_at is None and earlier.id <= row.id]  # fmt: skip
+            for earlier in released:
+                earlier.released_at, earlier.released_by = now, principal.user
+            identifiers = [earlier.identifier for earlier in released]
+            tx.record(now, PublicReleaseApproved(incident=incident.code, by=principal.user, by_name=principal.name,
+                                                 identifiers=identifiers), incident.id)  # fmt: skip
+        self._after_decisions()
+        return identifiers
 
     def repage(self, principal: Principal, code: str, request: Repage, rehearsal: Rehearsal | None = None) -> str:
         for person in request.people or []:

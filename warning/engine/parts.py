@@ -43,6 +43,8 @@ class EngineParts:
         self._lock = threading.RLock()
         # Called with the next due time after every decision, so a live timer can re-arm itself.
         self.on_schedule_changed: Callable[[datetime | None], None] | None = None
+        # Hands released CAP messages to their subscribers (warning/publish/push.py), when there are any.
+        self.push_published: Callable[[], object] | None = None
         self._prime(evaluator)  # windows refilled from stored readings before the first reading is judged
 
     @property
@@ -51,6 +53,8 @@ class EngineParts:
 
     def _after_decisions(self) -> None:
         self.dispatcher.send_pending()
+        if self.push_published is not None:
+            self.push_published()
         if self.on_schedule_changed is not None:
             self.on_schedule_changed(self.next_due_at())
 

@@ -269,6 +269,9 @@ class OrganisationSpec(Spec):
     carrier_budget: CarrierBudgetSpec = Field(default_factory=CarrierBudgetSpec)
     # From this level up, every department a warning engages must acknowledge it (quorum).
     quorum_from: Level = Level.orange
+    # From this level up, a warning's CAP messages are released to the public (feed, subscribers)
+    # only when a dispatcher approves; None: every message is released as it is issued.
+    release_approval_from: Level | None = None
     areas: list[AreaSpec] = Field(min_length=1)
     departments: list[DepartmentSpec] = Field(min_length=1)
     people: list[PersonSpec] = Field(min_length=1)

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from warning.catalogue import local_name
+from warning.decisions.events import PublicReleaseHeld
 from warning.domain import Level
 from warning.escalation.org import Organisation
 from warning.publish.cap import Issued, Publisher, Warned, build, identifier_for, problems, reference
@@ -69,16 +70,27 @@ class CapIssuer:
         if msg_type == "Update" and not earlier:
             msg_type = "Alert"  # all it said has expired (or was never said: an upgraded database): anew
         identifier = identifier_for(incident.area, sent, decision.seq, zone)
-        xml, expires = build(publisher, self._warned(incident, decision), msg_type, identifier, sent, earlier, zone)
+        warned = self._warned(incident, decision)
+        xml, expires = build(publisher, warned, msg_type, identifier, sent, earlier, zone)
         found = problems(xml, [reference(publisher.sender, issued, zone) for issued in earlier])
         if found:
             log.error("CAP %s for %s not published: %s", msg_type, incident.code, "; ".join(found))
             return
+        # Held for a dispatcher from the approval level up, and behind any earlier message still held:
+        # the public never reads an Update before its Alert.
+        threshold = org.spec.release_approval_from
+        held = (threshold is not None and warned.level.rank >= threshold.rank) or any(
+            row.released_at is None for row in tx.published_alerts_of(incident.id)
+        )
         tx.add_published_alert(PublishedAlertRow(
             identifier=identifier, incident_id=incident.id, decision_seq=decision.seq, msg_type=msg_type,
             status="Exercise" if incident.exercise else "Actual", area=incident.area, sent=sent, expires=expires,
-            xml=xml,
+            xml=xml, level=warned.level.value, released_at=None if held else sent,
+            released_by=None if held else "automatic",
         ))  # fmt: skip
+        if held:
+            tx.record(sent, PublicReleaseHeld(incident=incident.code, identifier=identifier, msg_type=msg_type,
+                                              level=warned.level), incident.id)  # fmt: skip
 
     def _warned(self, incident: IncidentRow, decision: DecisionRow) -> Warned:
         content: dict[str, Any] = incident.content or {}

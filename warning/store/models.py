@@ -344,3 +344,20 @@ class PublishedAlertRow(Base):
     sent: Mapped[datetime]
     expires: Mapped[datetime]
     xml: Mapped[str] = mapped_column(Text)
+    level: Mapped[str | None] = mapped_column(String(10))  # the level the message states
+    # Released to the public (the feed, subscribers) when, and by whom ("automatic" when no approval
+    # was needed); None while a dispatcher's approval is awaited.
+    released_at: Mapped[datetime | None] = mapped_column(index=True)
+    released_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class CapPushRow(Base):
+    """A released CAP message handed to one subscriber (a webhook, an MQTT topic), which took it: what
+    is not here is pushed (again) in release order."""
+
+    __tablename__ = "cap_pushes"
+    __table_args__ = (UniqueConstraint("subscriber", "alert_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subscriber: Mapped[str] = mapped_column(String(100))
+    alert_id: Mapped[int] = mapped_column(ForeignKey("published_alerts.id"))
+    pushed_at: Mapped[datetime]
