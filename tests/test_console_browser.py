@@ -45,9 +45,14 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def live(tmp_path: Path) -> Iterator[Runtime]:
+def live(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Runtime]:
+    organisation = ROOT / "org" / "jinan.yaml"
+    if request.node.get_closest_marker("release_approval"):
+        organisation = tmp_path / "org.yaml"
+        text = (ROOT / "org" / "jinan.yaml").read_text(encoding="utf-8")
+        organisation.write_text(f"release_approval_from: orange\n{text}", encoding="utf-8")
     settings = Settings(provider="simulator", database_url=f"sqlite:///{tmp_path / 'console.db'}",
-                        rules=(ROOT / "rules" / "flood.yaml",), organisation=ROOT / "org" / "jinan.yaml")  # fmt: skip
+                        rules=(ROOT / "rules" / "flood.yaml",), organisation=organisation)  # fmt: skip
     runtime = build_runtime(settings, SystemClock())
     start_live_timer(runtime)
     accounts = build_accounts(runtime.store, runtime.engine)
@@ -145,6 +150,28 @@ def test_a_warning_arrives_is_acknowledged_on_behalf_and_leaves_the_officer_s_li
     expect(row).to_contain_text("1/3")  # the board moved on: one of three departments
     expect(card).to_have_count(0, timeout=PUSHED_WITHIN)  # the officer's department no longer waits
     assert officer.evaluate("window.loadedOnce") is True
+
+
+@pytest.mark.release_approval
+def test_a_dispatcher_releases_an_orange_warning_to_the_public(sign_in: SignIn, live: Runtime) -> None:
+    dispatcher = sign_in("zhang", viewport={"width": 1500, "height": 900}, locale="zh-CN")
+    planner = sign_in("qi", viewport={"width": 1500, "height": 900}, locale="zh-CN")
+    live.engine.ingest_payload(_reading(4.31), "test")  # orange at once: its Alert waits for a dispatcher
+    panel = dispatcher.get_by_test_id("held-releases")
+    expect(panel).to_be_visible(timeout=PUSHED_WITHIN)
+    expect(panel).to_contain_text("F0001")
+    expect(panel).to_contain_text("首发")
+    expect(planner.get_by_test_id("held-releases").locator("button")).to_have_count(0)  # sees it, may not release
+    expect(panel).to_contain_text("洪水预警")  # what the public will read
+    expect(dispatcher.locator("tr[data-code=F0001]")).to_be_visible(timeout=PUSHED_WITHIN)
+    _shot(dispatcher, "console-release.png")
+    panel.locator("button").click()
+    expect(dispatcher.get_by_test_id("flash")).to_contain_text("已对外发布")
+    expect(panel).to_have_count(0, timeout=PUSHED_WITHIN)
+    expect(planner.get_by_test_id("held-releases")).to_have_count(0, timeout=PUSHED_WITHIN)
+    with live.store.transaction() as tx:
+        (released,) = tx.published_alerts()
+    assert released.released_by == "zhang"
 
 
 def test_a_duty_officer_acknowledges_with_one_tap_on_a_phone(sign_in: SignIn, live: Runtime) -> None:

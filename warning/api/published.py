@@ -4,6 +4,8 @@ reads those of its own area subtree."""
 
 from __future__ import annotations
 
+from xml.etree import ElementTree
+
 from fastapi import APIRouter, HTTPException, Path, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -14,9 +16,21 @@ from warning.api.bodies import REFUSALS, StrictRoute
 from warning.areas import area_prefix
 from warning.engine import Engine
 from warning.errors import ActionRefused, NotAllowed
+from warning.publish.cap import NAMESPACE
 from warning.publish.feed import CAP_TYPE, alert_document, atom_feed
 
 FEED_ENTRIES = 200
+
+
+def headlines(xml: str) -> dict[str, str]:
+    """Each `info` block's headline by its language (our own messages: well-formed)."""
+    root = ElementTree.fromstring(xml.encode("utf-8"))
+    found = {}
+    for info in root.iter(f"{{{NAMESPACE}}}info"):
+        language, headline = info.findtext(f"{{{NAMESPACE}}}language"), info.findtext(f"{{{NAMESPACE}}}headline")
+        if language and headline:
+            found[language] = headline
+    return found
 
 
 class HeldRelease(BaseModel):
@@ -27,6 +41,7 @@ class HeldRelease(BaseModel):
     level: str | None
     area: str
     sent: AwareDatetime
+    headline: dict[str, str] = Field(description="what the public will read first, by language")
     xml: str = Field(description="the message as it will be published")
 
 
@@ -60,7 +75,8 @@ def published_router(engine: Engine, public_base_url: str, accounts: Accounts) -
             codes = {row.incident_id: incident.code for row in rows
                      if (incident := tx.incident(row.incident_id)) is not None}  # fmt: skip
         return [HeldRelease(identifier=row.identifier, incident=codes.get(row.incident_id, ""), msg_type=row.msg_type,
-                            status=row.status, level=row.level, area=row.area, sent=row.sent, xml=row.xml)
+                            status=row.status, level=row.level, area=row.area, sent=row.sent,
+                            headline=headlines(row.xml), xml=row.xml)
                 for row in rows]  # fmt: skip
 
     @router.post("/alerts/{identifier}/release", response_model=Released)

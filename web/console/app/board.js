@@ -3,7 +3,8 @@
 import { Component, html, useEffect, useMemo, useRef, useState } from "./ui.js";
 import { LEVELS, formatAge, formatTime, t } from "./i18n.js";
 import { boardOrder } from "./live.js";
-import { LevelBadge, StatusBadge, TrackChip, areaName, incidentText, incidentTitle, quorum } from "./parts.js";
+import { LevelBadge, StatusBadge, TrackChip, areaName, incidentText, incidentTitle, may, quorum } from "./parts.js";
+import { HeldReleases } from "./releases.js";
 import { SituationMap } from "./map.js";
 
 function useMinute() {
@@ -31,7 +32,7 @@ function useMoreOnScroll(onMore) {
   return sentinel;
 }
 
-export function BoardPage({ live, directory, geometry, stations, go }) {
+export function BoardPage({ live, directory, geometry, stations, go, flash }) {
   const [level, setLevel] = useState("");
   const [hazard, setHazard] = useState("");
   const [text, setText] = useState("");
@@ -56,6 +57,7 @@ export function BoardPage({ live, directory, geometry, stations, go }) {
   const counts = LEVELS.map((l) => [l, [...live.incidents.values()].filter((i) => i.level === l).length]);
   return html`<section class="board-page">
     <div class="board-main">
+      <${HeldReleases} live=${live} mayRelease=${may(directory, "release")} flash=${flash} />
       <header class="board-head">
         <h2>${t("openIncidents")} <span class="count">${live.incidents.size}</span></h2>
         <div class="level-counts">${counts.map(([l, n]) => html`<button class=${`chip level-${l} ${level === l ? "on" : ""}`}

@@ -98,7 +98,8 @@ function Console({ principal, onSignOut }) {
   } else if (path === "#/planner") {
     page = html`<${PlannerPage} directory=${directory} live=${live} />`;
   } else {
-    page = html`<${BoardPage} live=${live} directory=${directory} geometry=${geometry} stations=${stations} go=${go} />`;
+    page = html`<${BoardPage} live=${live} directory=${directory} geometry=${geometry} stations=${stations} go=${go}
+      flash=${flash} />`;
   }
   const tab = (hash, label) => html`<a href=${hash} class=${path === hash ? "on" : ""}>${label}</a>`;
   return html`<div class="console">
