@@ -50,6 +50,7 @@ from warning.logs import DecisionLogger
 from warning.metrics import EngineMetrics, TimedNotifier
 from warning.publish.issuer import CapIssuer
 from warning.publish.push import CapPusher
+from warning.publish.signing import CapSigner
 from warning.rulebook import RuleEvaluator, load_rulebook
 from warning.serving import BackgroundServer
 from warning.settings import PROJECT_ROOT, SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Settings, mqtt_address
@@ -150,7 +151,13 @@ def build_runtime(
     engine = Engine(store=store, evaluator=evaluator, decoder=ReadingDecoder(evaluator.sensors), escalation=escalation,
                     dispatcher=dispatcher, clock=clock, exercise=exercise, metrics=metrics)  # fmt: skip
     engine.use_organisation(org, organisation_source or source_name(settings.organisation))
-    store.add_before_commit(CapIssuer(lambda: engine.org, lambda: engine.evaluator))  # the rules and org in force
+    signer = None
+    if settings.cap_signing_key is not None or settings.cap_signing_cert is not None:
+        if settings.cap_signing_key is None or settings.cap_signing_cert is None:
+            raise SettingsError(["WARNING_CAP_SIGNING_KEY and WARNING_CAP_SIGNING_CERT: set both, or neither"])
+        signer = CapSigner.from_files(settings.cap_signing_key, settings.cap_signing_cert)
+    # The rules and the organisation in force when each message is issued.
+    store.add_before_commit(CapIssuer(lambda: engine.org, lambda: engine.evaluator, signer))
     if not serve_http:
         return Runtime(engine, store, None, None, feeds=feeds, metrics=metrics)
 

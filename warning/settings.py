@@ -167,6 +167,13 @@ class Settings(BaseSettings):
     cap_webhook_secret: SecretStr = Field(
         default=SecretStr(""), validation_alias=_env("cap_webhook_secret", "WARNING_CAP_WEBHOOK_SECRET")
     )
+    # XML-DSig of every published CAP message: the publisher's private key and certificate (PEM files).
+    cap_signing_key: Path | None = Field(
+        default=None, validation_alias=_env("cap_signing_key", "WARNING_CAP_SIGNING_KEY")
+    )
+    cap_signing_cert: Path | None = Field(
+        default=None, validation_alias=_env("cap_signing_cert", "WARNING_CAP_SIGNING_CERT")
+    )
     cap_mqtt_url: str | None = Field(default=None, validation_alias=_env("cap_mqtt_url", "WARNING_CAP_MQTT_URL"))
     cap_mqtt_prefix: str = Field(
         default="warning", pattern=r"^[^#+\x00]{1,200}$",

@@ -19,6 +19,7 @@ from warning.decisions.events import PublicReleaseHeld
 from warning.domain import Level
 from warning.escalation.org import Organisation
 from warning.publish.cap import Issued, Publisher, Warned, build, identifier_for, problems, reference
+from warning.publish.signing import CapSigner
 from warning.rulebook import RuleEvaluator
 from warning.store.models import DecisionRow, IncidentRow, PublishedAlertRow
 from warning.store.repository import Transaction
@@ -45,9 +46,12 @@ class CapIssuer:
     """The store's before-commit hook that publishes (`Store.add_before_commit`). `org` and `rules`
     give the ones in force when the decision is made (both may be reloaded)."""
 
-    def __init__(self, org: Callable[[], Organisation], rules: Callable[[], RuleEvaluator]) -> None:
+    def __init__(
+        self, org: Callable[[], Organisation], rules: Callable[[], RuleEvaluator], signer: CapSigner | None = None
+    ) -> None:
         self.org = org
         self.rules = rules
+        self.signer = signer  # XML-DSig, when the deployment has a key
 
     def __call__(self, tx: Transaction, decisions: Sequence[DecisionRow]) -> None:
         for decision in decisions:
@@ -76,6 +80,8 @@ class CapIssuer:
         if found:
             log.error("CAP %s for %s not published: %s", msg_type, incident.code, "; ".join(found))
             return
+        if self.signer is not None:
+            xml = self.signer.sign(xml)
         # Held for a dispatcher from the approval level up, and behind any earlier message still held:
         # the public never reads an Update before its Alert.
         threshold = org.spec.release_approval_from
