@@ -64,7 +64,7 @@ ORGANISATION = "\n".join(
         '  - {id: city, name: City Officer, phone: "+8613900000000", department: water-370100}',
         # Half the people read English: with a domestic provider, they stay with Twilio.
         *[
-            f'  - {{id: {role}-{d}, name: {role} {d}, phone: "+86139{d[4:]}{index:05d}", department: water-{d}, '
+            f'  - {{id: {role}-{d}, name: {role} {d}, phone: "+86139{d[4:]}{index:06d}", department: water-{d}, '
             f"language: {'en' if (int(d[4:]) + index) % 2 else 'zh-CN'}}}"
             for d in DISTRICTS
             for index, role in enumerate(("officer", "deputy"))

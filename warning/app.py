@@ -269,7 +269,7 @@ def build_domestic(settings: Settings, clock: Clock, public: str, timed: Callabl
     sms_client, voice_client = build_clients(key_id, key_secret, endpoint)
     sms = AliyunSmsNotifier(sms_client, templates)
     provider = Provider("aliyun", {Channel.sms: timed(sms), Channel.voice: timed(AliyunVoiceNotifier(voice_client,
-                        templates))}, carries=mainland_chinese, sms_limits=templates.sms_limits)  # fmt: skip
+                        templates, clock.now))}, carries=mainland_chinese, sms_limits=templates.sms_limits)  # fmt: skip
     where = (
         f"the loopback Alibaba Cloud simulator at {endpoint}"
         if simulator

@@ -16,6 +16,7 @@ signature) is final for this provider.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from alibabacloud_dysmsapi20170525 import models as sms_models
@@ -33,6 +34,7 @@ from warning.errors import DeliveryError
 
 CHINA = timezone(timedelta(hours=8))
 TIMEOUT_MS = 10_000
+RECEIPT_WINDOW = timedelta(minutes=30)
 # Refused before acting: nothing was sent, so trying again (or elsewhere) cannot page twice.
 _NOT_PROCESSED = {"ServiceUnavailable", "isv.BUSINESS_LIMIT_CONTROL", "isv.DAY_LIMIT_CONTROL"}
 # What the keys of a call do, as the engine's keypress handling reads them.
@@ -171,13 +173,16 @@ class AliyunSmsNotifier:
 class AliyunVoiceNotifier:
     """A page read out by IvrCall, whose keys 1 and 2 acknowledge and escalate (reported with the
     call's receipt). Alibaba Cloud cannot be asked which calls went to a number, so an unclear call
-    stays unclear until its receipt comes or the dispatcher gives up on it: it is never placed twice."""
+    stays unclear until its receipt settles it; one with no receipt `RECEIPT_WINDOW` after the attempt
+    was never placed (a call and its report take minutes, and the service pushes a report again for
+    an hour and more), and may be placed again."""
 
     channel = Channel.voice
 
-    def __init__(self, client: VoiceClient, templates: Templates) -> None:
+    def __init__(self, client: VoiceClient, templates: Templates, now: Callable[[], datetime]) -> None:
         self.client = client
         self.templates = templates
+        self.now = now  # the engine's clock
 
     def send(self, notification: Notification) -> str:
         code, values = _parts(notification, self.templates)
@@ -197,6 +202,8 @@ class AliyunVoiceNotifier:
         return reference_of(str(notification.id))
 
     def find(self, notification: Notification, since: datetime) -> str | None:
+        if self.now() - since > RECEIPT_WINDOW:
+            return None  # no report in all this time: the call was never placed
         raise DeliveryError("Alibaba Cloud cannot list the calls to a number: the call's receipt will say",
                             retryable=True, ambiguous=True)  # fmt: skip
 

@@ -35,6 +35,11 @@ _DECISIVE = {"acknowledged", "refused", "escalated"}
 TAKEN = {"code": 0, "msg": "接收成功"}
 
 
+class NotYet(Exception):
+    """An item that cannot be applied yet (its page is still being sent): the push is answered as not
+    taken, and the service pushes it again later; the items before it were taken."""
+
+
 def _items(raw: bytes) -> list[dict[str, Any]] | str:
     """The pushed items, or why the body is not a push."""
     try:
@@ -71,11 +76,18 @@ def aliyun_router(engine: Engine, secret: str, answer: Callable[[str, str], None
             items = _items(await read_bounded(request, MAX_BODY_BYTES))
             if isinstance(items, str):
                 return JSONResponse({"code": 1, "msg": items}, status_code=400)
-            for item in items:
-                await run_in_threadpool(act, item)
+            try:
+                for item in items:
+                    await run_in_threadpool(act, item)
+            except NotYet as exc:
+                return JSONResponse({"code": 1, "msg": str(exc)}, status_code=503)
             return JSONResponse(TAKEN)
 
         router.add_api_route(f"/{{token}}/{path}", handle, methods=["POST"])
+
+    def settle_first(notification: int | None) -> None:
+        if notification is not None and engine.page_in_flight(notification, "aliyun"):
+            raise NotYet(f"page {notification} is still being sent; push it again later")
 
     def once(key: str, what: str) -> bool:
         if engine.accept_webhook(key, what):
@@ -87,6 +99,7 @@ def aliyun_router(engine: Engine, secret: str, answer: Callable[[str, str], None
         out_id, biz_id = _text(item, "out_id", 15), _text(item, "biz_id", 64)
         if not out_id or not biz_id:
             return
+        settle_first(row_id(out_id))
         status = "delivered" if item.get("success") is True else "undelivered"
         if once(f"aliyun-sms:{biz_id}:{out_id}:{status}", f"SMS receipt {status} of {biz_id}"):
             engine.record_delivery_status(out_reference("aliyun", out_id), status, "aliyun", row_id(out_id))
@@ -105,6 +118,7 @@ def aliyun_router(engine: Engine, secret: str, answer: Callable[[str, str], None
     def voice_report(item: dict[str, Any]) -> None:
         call_id, out_id = _text(item, "call_id", 64), _text(item, "out_id", 15)
         notification = row_id(out_id)
+        settle_first(notification)
         if not call_id or notification is None or not once(f"aliyun-call:{call_id}", f"call report of {call_id}"):
             return
         engine.record_delivery_status(out_reference("aliyun", out_id), "in-progress", "aliyun", notification)

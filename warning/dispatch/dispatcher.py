@@ -473,7 +473,9 @@ class Dispatcher:
             reference = notifier.find(notification, since) if notifier is not None else None
         except DeliveryError as exc:
             unclear = DeliveryError(f"could not ask whether it was sent: {exc}", retryable=True, ambiguous=True)
-            self._failed(send, unclear, self.now())
+            # Asked again less often the longer it stays unclear (a quarter of its age, 1 s to 5 min).
+            wait = min(max((self.now() - since) / 4, timedelta(seconds=1)), timedelta(minutes=5))
+            self._failed(send, unclear, self.now(), wait=wait)
             return True  # could not ask: stay uncertain and ask again later, never resend blind
         if reference is None:
             return False
@@ -519,7 +521,7 @@ class Dispatcher:
         self._accepted(send, reference, reconciled=False)
         return 1
 
-    def _failed(self, send: _Send, exc: DeliveryError, now: datetime) -> None:
+    def _failed(self, send: _Send, exc: DeliveryError, now: datetime, wait: timedelta | None = None) -> None:
         with self.store.transaction() as tx:
             for member_id in send.member_ids:
                 row = tx.notification(member_id)
@@ -533,7 +535,7 @@ class Dispatcher:
                     status, over_to = "failed", None
                 move_page(row, PageStatus(status))
                 row.error, row.updated_at = str(exc), now
-                row.retry_at = now + backoff(max(row.attempts, 1)) if status != "failed" else None
+                row.retry_at = now + (wait or backoff(max(row.attempts, 1))) if status != "failed" else None
                 if status == "claimed":  # not processed: it may go in another bundle next time
                     row.bundle_id, row.sent_text, row.sent_parts = None, None, None
                 outcome = "failed_over" if over_to is not None else _OUTCOME[status]

@@ -46,6 +46,13 @@ class Deliveries(EngineParts):
         if failed:
             self._after_decisions()  # only a fallback call or a hastened step needs running and arming
 
+    def page_in_flight(self, notification_id: int, provider: str) -> bool:
+        """Whether a page is being sent through `provider` right now (or was, by a process that died
+        mid-send and has not been reconciled yet): a receipt for it cannot be applied yet."""
+        with self.store.transaction() as tx:
+            row = tx.notification(notification_id)
+            return row is not None and row.provider == provider and row.status == PageStatus.sending
+
     def _expire_sms_pages(self, expired: list[ExpiringPage], now: datetime) -> None:
         """Our own SMS validity timer: a page not confirmed delivered in time has failed. The
         provider is asked first, since a status callback can be lost (our server was down)."""
