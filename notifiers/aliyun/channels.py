@@ -34,7 +34,7 @@ from warning.errors import DeliveryError
 
 CHINA = timezone(timedelta(hours=8))
 TIMEOUT_MS = 10_000
-RECEIPT_WINDOW = timedelta(minutes=30)
+RECEIPT_WINDOW = timedelta(hours=1)
 # Refused before acting: nothing was sent, so trying again (or elsewhere) cannot page twice.
 _NOT_PROCESSED = {"ServiceUnavailable", "isv.BUSINESS_LIMIT_CONTROL", "isv.DAY_LIMIT_CONTROL"}
 # What the keys of a call do, as the engine's keypress handling reads them.

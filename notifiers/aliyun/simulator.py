@@ -502,14 +502,8 @@ class AliyunSimulator:
             self.playback.schedule(PUSH_RETRIES[attempt], lambda: self._push(kind, body, attempt + 1))
 
 
-PUSH_RETRIES = (
-    timedelta(seconds=5),
-    timedelta(seconds=30),
-    timedelta(minutes=2),
-    timedelta(minutes=10),
-    timedelta(minutes=30),
-    timedelta(hours=1),
-)
+# A push not taken is pushed again: soon, then every ten minutes for two hours.
+PUSH_RETRIES = (timedelta(seconds=5), timedelta(seconds=30), timedelta(minutes=2), *[timedelta(minutes=10)] * 12)
 _ASKS = re.compile(r"回复1|Reply 1")
 _CALL_STATES = {
     "200000": "用户听完",

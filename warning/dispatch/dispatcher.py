@@ -566,14 +566,15 @@ class Dispatcher:
         """A receipt that names our own id (its OutId) for a message whose send answered unclearly:
         the provider had it after all. For a provider that cannot be asked (calls through Alibaba
         Cloud), this is how an unclear page is settled without placing it again."""
+        now = self.now()
         lead = tx.notification(lead_id)
-        if lead is None or lead.provider != provider or lead.status != PageStatus.uncertain:
+        if lead is None or lead.provider != provider or not self._unsettled(lead, now):
             return
         bundled = tx.bundle_members(lead.bundle_id) if lead.bundle_id is not None else []
-        rows = [lead, *(row for row in bundled if row.id != lead.id and row.status == PageStatus.uncertain)]
-        now = self.now()
+        rows = [lead, *(row for row in bundled if row.id != lead.id and self._unsettled(row, now))]
         for row in rows:
-            move_page(row, PageStatus.sending)
+            if row.status == PageStatus.uncertain:
+                move_page(row, PageStatus.sending)
             move_page(row, PageStatus.accepted)
             row.provider_sid, row.updated_at, row.retry_at = reference, now, None
             if row.valid_for_seconds:
@@ -581,6 +582,15 @@ class Dispatcher:
             reconciled = NotificationReconciled(**_page(row, _code(tx, row)), provider=provider, provider_sid=reference,
                                                 text=row.sent_text or row.text, bundled=len(rows))  # fmt: skip
             tx.record(now, reconciled, row.incident_id)
+
+    def _unsettled(self, row: NotificationRow, now: datetime) -> bool:
+        """Unclear, or left `sending` by a process that died mid-send (no live request holds it)."""
+        stale = row.status == PageStatus.sending and row.updated_at < now - self.stuck_after
+        return row.status == PageStatus.uncertain or stale
+
+    def in_flight(self, row: NotificationRow, now: datetime) -> bool:
+        """Being sent right now by a live request (its outcome is for that request to record)."""
+        return row.status == PageStatus.sending and row.updated_at >= now - self.stuck_after
 
     def apply_status(
         self, tx: Transaction, provider_sid: str, status: str, provider: str | None = None

@@ -47,11 +47,11 @@ class Deliveries(EngineParts):
             self._after_decisions()  # only a fallback call or a hastened step needs running and arming
 
     def page_in_flight(self, notification_id: int, provider: str) -> bool:
-        """Whether a page is being sent through `provider` right now (or was, by a process that died
-        mid-send and has not been reconciled yet): a receipt for it cannot be applied yet."""
+        """Whether a page is being sent through `provider` right now: a receipt for it waits for the
+        request to record its outcome (one left `sending` by a dead process is settled by the receipt)."""
         with self.store.transaction() as tx:
             row = tx.notification(notification_id)
-            return row is not None and row.provider == provider and row.status == PageStatus.sending
+            return row is not None and row.provider == provider and self.dispatcher.in_flight(row, self.clock.now())
 
     def _expire_sms_pages(self, expired: list[ExpiringPage], now: datetime) -> None:
         """Our own SMS validity timer: a page not confirmed delivered in time has failed. The
