@@ -17,7 +17,7 @@ import pytest
 from notifiers.aliyun.simulator import AliyunSimulator
 from notifiers.simulator import PhoneBehaviour, TwilioSimulator
 from notifiers.simulator.behaviour import Outage
-from tests.conftest import ROOT, START, events_of, make_runtime, reading, step_to
+from tests.conftest import ROOT, START, claim_pages, events_of, make_runtime, reading, step_to
 from warning.app import Runtime
 from warning.clock import VirtualClock
 from warning.decisions.events import NotificationFailed, NotificationSent, WebhookReplayed
@@ -209,3 +209,40 @@ def test_an_unclear_call_is_settled_by_its_receipt_not_placed_again(domestic: Ru
     assert [sent.kind for sent in aliyun.sent].count("call") == 1 and twilio.events_of("call") == []
     (incident,) = domestic.store.incidents()
     assert (incident.status, incident.acknowledged_by) == ("acknowledged", "li-na")
+
+
+def test_a_person_may_name_their_provider(tmp_path: Path, sqlite_url: str) -> None:
+    organisation = (ROOT / "org" / "jinan.yaml").read_text(encoding="utf-8")
+    line = next(row for row in organisation.splitlines() if "id: wang-wei" in row)
+    changed = tmp_path / "org.yaml"  # Wang Wei's carrier drops Alibaba Cloud's messages: he asks for Twilio
+    preferring = line.replace("language: zh-CN}", "language: zh-CN, provider: twilio}")
+    changed.write_text(organisation.replace(line, preferring), encoding="utf-8")
+    runtime = make_runtime(sqlite_url, VirtualClock(START), organisation=changed, domestic=True)
+    try:
+        aliyun, twilio = _sims(runtime)
+        runtime.engine.ingest_payload(reading(3.7, START), "test")
+        (row,) = runtime.store.notifications()
+        assert (row.person_id, row.provider) == ("wang-wei", "twilio")
+        assert aliyun.sent == [] and len(twilio.events_of("sms")) == 1
+    finally:
+        runtime.close()
+
+
+def test_the_account_s_flow_control_is_kept_by_the_engine_not_met_at_the_service(
+    domestic: Runtime, clock: VirtualClock
+) -> None:
+    """Five SMS an hour to one number through Alibaba Cloud (the account's flow control): the sixth
+    page in the hour is not sent there to be refused; it waits, or is moved as the carrier budget says."""
+    aliyun, _ = _sims(domestic)
+    for n in range(6):
+        clock.advance_to(START + timedelta(minutes=2 * n))
+        aliyun.advance(clock.now())
+        claim_pages(domestic, [("sms", WANG, f"第{n}条预警")], incident_code=f"F{n + 1:04d}", language="zh-CN")
+        domestic.engine.dispatcher.send_pending()
+    assert len(aliyun.sent) == 5
+    refused = [d for d in domestic.store.decisions() if d.kind == "notification_failed"]
+    assert refused == []  # never sent there to be refused by the service
+    (sixth,) = [row for row in domestic.store.notifications() if row.text == "第5条预警"]
+    assert sixth.provider == "aliyun" and sixth.provider_sid is None  # held back, not sent
+    kinds = [d.kind for d in domestic.store.decisions()]
+    assert "page_replanned" in kinds or "budget_held" in kinds

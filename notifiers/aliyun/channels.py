@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from alibabacloud_dysmsapi20170525 import models as sms_models
 from alibabacloud_dysmsapi20170525.client import Client as SmsClient
@@ -93,6 +94,17 @@ def _never_connected(exc: BaseException) -> bool:
     return False
 
 
+def _answered(request: Callable[[], Any]) -> Any:
+    """The body of an answer with code OK; DeliveryError for any other answer, or none."""
+    try:
+        body = request().body
+    except (TeaException, OSError, ValueError) as exc:
+        raise _delivery_error(exc) from exc
+    if body is None or body.code != "OK":
+        raise _refused(str(getattr(body, "code", "")), str(getattr(body, "message", "")))
+    return body
+
+
 def _parts(notification: Notification, templates: Templates) -> tuple[str, dict[str, str]]:
     """(template code, values) of a notification; final DeliveryError when no template fits it."""
     parts = notification.parts or {}
@@ -126,12 +138,7 @@ class AliyunSmsNotifier:
             phone_numbers=national(phone), sign_name=self.templates.sign_name, template_code=code,
             template_param=json.dumps(values, ensure_ascii=False), out_id=out_id,
         )  # fmt: skip
-        try:
-            body = self.client.send_sms_with_options(request, _runtime()).body
-        except (TeaException, OSError, ValueError) as exc:
-            raise _delivery_error(exc) from exc
-        if body is None or body.code != "OK":
-            raise _refused(str(getattr(body, "code", "")), str(getattr(body, "message", "")))
+        _answered(lambda: self.client.send_sms_with_options(request, _runtime()))
 
     def find(self, notification: Notification, since: datetime) -> str | None:
         """The SMS Alibaba Cloud accepted for this page since the attempt began: sent to the number
@@ -141,12 +148,7 @@ class AliyunSmsNotifier:
         for day in days:
             request = sms_models.QuerySendDetailsRequest(phone_number=national(notification.phone), send_date=day,
                                                          page_size=50, current_page=1)  # fmt: skip
-            try:
-                body = self.client.query_send_details_with_options(request, _runtime()).body
-            except (TeaException, OSError, ValueError) as exc:
-                raise _delivery_error(exc) from exc
-            if body is None or body.code != "OK":
-                raise _refused(str(getattr(body, "code", "")), str(getattr(body, "message", "")))
+            body = _answered(lambda: self.client.query_send_details_with_options(request, _runtime()))  # noqa: B023
             details = body.sms_send_detail_dtos.sms_send_detail_dto if body.sms_send_detail_dtos else []
             if any(detail.out_id == str(notification.id) for detail in details or []):
                 return reference_of(str(notification.id))
@@ -193,12 +195,9 @@ class AliyunVoiceNotifier:
             start_code=code, start_tts_params=json.dumps(values, ensure_ascii=False), menu_key_map=menu,
             out_id=str(notification.id), play_times=2, timeout=10_000,
         )  # fmt: skip
-        try:
-            body = self.client.ivr_call_with_options(request, _runtime()).body
-        except (TeaException, OSError, ValueError) as exc:
-            raise _delivery_error(exc) from exc
-        if body is None or body.code != "OK" or not body.call_id:
-            raise _refused(str(getattr(body, "code", "")), str(getattr(body, "message", "")))
+        body = _answered(lambda: self.client.ivr_call_with_options(request, _runtime()))
+        if not body.call_id:
+            raise DeliveryError("Alibaba Cloud answered OK without a CallId", retryable=True, ambiguous=True)
         return reference_of(str(notification.id))
 
     def find(self, notification: Notification, since: datetime) -> str | None:

@@ -30,13 +30,13 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 from aiohttp import web
 
-from notifiers.simulator.behaviour import FaultPlayer, Faults, Outage, PhoneBehaviour
+from notifiers.simulator.behaviour import FaultPlayer, Faults, PhoneBehaviour, ProviderTrouble
 from notifiers.simulator.playback import Playback
 from warning.clock import Clock
 from warning.dispatch.carriers import national
@@ -64,7 +64,7 @@ class Sent:
     out_id: str = ""  # the caller's own id for it
 
 
-class AliyunSimulator:
+class AliyunSimulator(ProviderTrouble):
     """Serves both APIs on one loopback port; `endpoint` is what the SDKs' Config takes (with protocol
     http). Receipts, replies and keypresses are pushed to the URLs `configure_callbacks` names, as
     the service's HTTP batch push does, at their time on the simulator's clock (`advance` in a
@@ -82,6 +82,7 @@ class AliyunSimulator:
         clock: Clock | None = None,
         limits: tuple[tuple[int, timedelta], ...] = LIMITS,
     ) -> None:
+        super().__init__()
         self.limits = limits
         self.access_key_id = access_key_id
         self.access_key_secret = access_key_secret
@@ -95,7 +96,6 @@ class AliyunSimulator:
         self.last_request: tuple[str, str, dict[str, str], bytes] | None = None
         self._nonces: set[str] = set()
         self._failures: deque[str] = deque()
-        self._outages: dict[str, Outage] = {}
         self._faults = FaultPlayer(Faults())
         self._behaviour: dict[str, PhoneBehaviour] = {}
         self._history: dict[tuple[str, str], list[datetime]] = {}
@@ -103,7 +103,6 @@ class AliyunSimulator:
         self._messages: list[dict[str, Any]] = []
         self._calls: dict[str, dict[str, Any]] = {}
         self._callbacks: dict[str, str] = {}
-        self._callbacks_lost: set[str] = set()  # channels whose receipts never arrive
         self._session: aiohttp.ClientSession | None = None
         self.server = BackgroundServer()
         app = web.Application()
@@ -149,20 +148,6 @@ class AliyunSimulator:
     def set_faults(self, faults: Faults) -> None:
         """Seeded trouble on every send request, as the Twilio simulator plays it."""
         self._faults = FaultPlayer(faults)
-
-    def set_outage(self, channel: Literal["sms", "voice"], outage: Outage | None) -> None:
-        """The service in trouble on one channel until told otherwise (None: working again)."""
-        if outage is None:
-            self._outages.pop(channel, None)
-        else:
-            self._outages[channel] = outage
-
-    def lose_callbacks(self, channel: Literal["sms", "voice"], lost: bool) -> None:
-        """Receipts of the channel are lost (replies still come; a query still sees what happened)."""
-        if lost:
-            self._callbacks_lost.add(channel)
-        else:
-            self._callbacks_lost.discard(channel)
 
     def set_behaviour(self, phone: str, behaviour: PhoneBehaviour) -> None:
         """How a phone answers (the same scripts as the Twilio simulator's phones)."""

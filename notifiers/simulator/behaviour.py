@@ -106,3 +106,26 @@ class FaultPlayer:
                 return answer  # type: ignore[return-value]
             draw -= chance
         return "ok"
+
+
+class ProviderTrouble:
+    """A provider-wide outage per channel (drills' fault injects) and status callbacks lost, as both
+    simulators play them."""
+
+    def __init__(self) -> None:
+        self._outages: dict[str, Outage] = {}
+        self._callbacks_lost: set[str] = set()
+
+    def set_outage(self, channel: Literal["sms", "voice"], outage: Outage | None) -> None:
+        """The provider in trouble on one channel until told otherwise (None: working again)."""
+        if outage is None:
+            self._outages.pop(channel, None)
+        else:
+            self._outages[channel] = outage
+
+    def lose_callbacks(self, channel: Literal["sms", "voice"], lost: bool) -> None:
+        """Status callbacks of the channel are lost (what they report still happens: a query sees it)."""
+        if lost:
+            self._callbacks_lost.add(channel)
+        else:
+            self._callbacks_lost.discard(channel)

@@ -21,14 +21,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urljoin
 
 import aiohttp
 from aiohttp import BasicAuth, web
 from pydantic import ValidationError
 
-from notifiers.simulator.behaviour import Answer, FaultPlayer, Faults, Outage, PhoneBehaviour
+from notifiers.simulator.behaviour import Answer, FaultPlayer, Faults, PhoneBehaviour, ProviderTrouble
 from notifiers.twilio_signature import TwilioSignature
 from warning.clock import Clock, SystemClock
 from warning.serving import BackgroundServer
@@ -78,7 +78,7 @@ def _error(status: int, code: int, message: str) -> web.Response:
     )
 
 
-class TwilioSimulator:
+class TwilioSimulator(ProviderTrouble):
     def __init__(
         self,
         account_sid: str,
@@ -89,6 +89,7 @@ class TwilioSimulator:
         port: int = 0,
         clock: Clock | None = None,
     ) -> None:
+        super().__init__()
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.signature = TwilioSignature(auth_token)
@@ -107,8 +108,6 @@ class TwilioSimulator:
         self._faults = FaultPlayer(Faults())
         self._number_faults: dict[str, FaultPlayer] = {}
         # A provider-wide outage per channel (drills' fault injects), over every number's own script.
-        self._outages: dict[str, Outage] = {}
-        self._callbacks_lost: set[str] = set()  # channels whose status callbacks never arrive
         self._session: aiohttp.ClientSession | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._advance_lock: asyncio.Lock | None = None
@@ -164,20 +163,6 @@ class TwilioSimulator:
         self._number_faults.pop(phone, None)
         if behaviour.script or behaviour.faults is not None:
             self._number_faults[phone] = FaultPlayer(behaviour.faults or self._faults.faults, behaviour.script)
-
-    def set_outage(self, channel: Literal["sms", "voice"], outage: Outage | None) -> None:
-        """The provider in trouble on one channel until told otherwise (None: working again)."""
-        if outage is None:
-            self._outages.pop(channel, None)
-        else:
-            self._outages[channel] = outage
-
-    def lose_callbacks(self, channel: Literal["sms", "voice"], lost: bool) -> None:
-        """Status callbacks of the channel are lost (the resources still change: a fetch sees them)."""
-        if lost:
-            self._callbacks_lost.add(channel)
-        else:
-            self._callbacks_lost.discard(channel)
 
     def send_sms_from(self, phone: str, body: str) -> None:
         """Someone texts our number (as a player replying by hand): delivered to our inbound SMS webhook."""
