@@ -42,6 +42,11 @@ class Playback:
         if self._ticker is not None:
             self._ticker.cancel()
 
+    @property
+    def current(self) -> datetime:
+        """Where the clock stands: the last action played, or the last moment advanced to."""
+        return self._now
+
     def now(self) -> datetime:
         """When a request arrives: live, the clock itself (the ticker may be a tick behind)."""
         return max(self._now, self._clock.now()) if self.live else self._now

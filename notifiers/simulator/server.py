@@ -11,14 +11,12 @@ the live clock a background task advances to the wall-clock time several times a
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import heapq
 import itertools
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -29,19 +27,13 @@ from aiohttp import BasicAuth, web
 from pydantic import ValidationError
 
 from notifiers.simulator.behaviour import Answer, FaultPlayer, Faults, PhoneBehaviour, ProviderTrouble
+from notifiers.simulator.playback import Playback
 from notifiers.twilio_signature import TwilioSignature
-from warning.clock import Clock, SystemClock
+from warning.clock import Clock
 from warning.serving import BackgroundServer
 
 API_PREFIX = "/2010-04-01/Accounts/{account}"
 MAX_PROMPTS = 6  # a call that keeps re-prompting is hung up, as a person would
-
-
-@dataclass(order=True)
-class _Scheduled:
-    at: datetime
-    seq: int
-    action: Callable[[], Awaitable[None]] = field(compare=False)
 
 
 @dataclass
@@ -93,12 +85,9 @@ class TwilioSimulator(ProviderTrouble):
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.signature = TwilioSignature(auth_token)
-        self.live = live
         # Live mode follows this clock: the wall clock, or the engine's own (e.g. a scaled rehearsal clock).
-        self._live_clock: Clock = clock or SystemClock()
-        self._now = (start or self._live_clock.now()).astimezone(UTC)
-        self._queue: list[_Scheduled] = []
-        self._seq = itertools.count()
+        # What phones do later waits on the simulator's clock (the wall's, or the engine's when faster).
+        self.playback = Playback(start=start, live=live, clock=clock)
         self._sids = itertools.count(1)
         self._behaviour: dict[str, PhoneBehaviour] = {}
         self._numbers: dict[str, _NumberConfig] = {}
@@ -109,8 +98,6 @@ class TwilioSimulator(ProviderTrouble):
         self._number_faults: dict[str, FaultPlayer] = {}
         # A provider-wide outage per channel (drills' fault injects), over every number's own script.
         self._session: aiohttp.ClientSession | None = None
-        self._ticker: asyncio.Task[None] | None = None
-        self._advance_lock: asyncio.Lock | None = None
         self.server = BackgroundServer(port=port)
         app = web.Application()
         prefix = API_PREFIX.format(account="{account}")
@@ -140,17 +127,14 @@ class TwilioSimulator(ProviderTrouble):
 
     async def _open(self) -> None:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
-        self._advance_lock = asyncio.Lock()
-        if self.live:
-            self._ticker = asyncio.get_running_loop().create_task(self._tick_live())
+        await self.playback.open()
 
     def stop(self) -> None:
         self.server.call(self._close())
         self.server.stop()
 
     async def _close(self) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
+        await self.playback.close()
         if self._session is not None:
             await self._session.close()
 
@@ -181,10 +165,10 @@ class TwilioSimulator(ProviderTrouble):
 
     def advance(self, to: datetime) -> int:
         """Play every scripted action due by `to` (manual clock); returns how many ran."""
-        return self.server.call(self._advance(to.astimezone(UTC)))
+        return self.server.call(self.playback.advance(to.astimezone(UTC)))
 
     def next_at(self) -> datetime | None:
-        return self.server.call(self._next_at())
+        return self.server.call(self.playback.next_at())
 
     def events_of(self, kind: str) -> list[dict[str, Any]]:
         return self.server.call(self._events_of(kind))
@@ -192,37 +176,15 @@ class TwilioSimulator(ProviderTrouble):
     async def _events_of(self, kind: str) -> list[dict[str, Any]]:
         return [dict(event) for event in self.events if event["type"] == kind]
 
-    async def _next_at(self) -> datetime | None:
-        return self._queue[0].at if self._queue else None
-
-    # the clock ----------------------------------------------------------------------------
-
-    async def _advance(self, to: datetime) -> int:
-        assert self._advance_lock is not None
-        ran = 0
-        async with self._advance_lock:
-            while self._queue and self._queue[0].at <= to:
-                item = heapq.heappop(self._queue)
-                self._now = max(self._now, item.at)
-                await item.action()
-                ran += 1
-            self._now = max(self._now, to)
-        return ran
-
     def _arrival(self) -> datetime:
         """When a request arrived: in live mode the clock itself (the ticker may be up to a tick behind)."""
-        return max(self._now, self._live_clock.now()) if self.live else self._now
-
-    async def _tick_live(self) -> None:
-        while True:
-            await self._advance(self._live_clock.now())
-            await asyncio.sleep(0.05)
+        return self.playback.now()
 
     def _schedule(self, after: timedelta, action: Callable[[], Awaitable[None]]) -> None:
-        heapq.heappush(self._queue, _Scheduled(self._now + after, next(self._seq), action))
+        self.playback.schedule(after, action)
 
     def _log(self, kind: str, **data: Any) -> None:
-        self.events.append({"type": kind, "at": self._now.isoformat(), **data})
+        self.events.append({"type": kind, "at": self.playback.current.isoformat(), **data})
 
     # REST API -----------------------------------------------------------------------------
 
@@ -243,7 +205,7 @@ class TwilioSimulator(ProviderTrouble):
         return prefix + hashlib.sha1(f"{prefix}{next(self._sids)}".encode()).hexdigest()
 
     def _resource(self, kind: str, sid: str, **fields: Any) -> dict[str, Any]:
-        stamp = format_datetime(self._now)
+        stamp = format_datetime(self.playback.current)
         return {
             "sid": sid,
             "account_sid": self.account_sid,
@@ -375,7 +337,13 @@ class TwilioSimulator(ProviderTrouble):
         sid = self._sid("CA")
         callback = form.get("StatusCallback")
         call = self._resource(
-            "Calls", sid, to=to, status="queued", duration=None, price=None, start_time=format_datetime(self._now)
+            "Calls",
+            sid,
+            to=to,
+            status="queued",
+            duration=None,
+            price=None,
+            start_time=format_datetime(self.playback.current),
         )
         call["from"] = sender
         call["_url"], call["_callback"] = url, str(callback) if callback else None
@@ -403,7 +371,7 @@ class TwilioSimulator(ProviderTrouble):
                 raise ValueError("'to' needs a time zone")
         except (ValueError, KeyError) as exc:
             return web.json_response({"error": f'send {{"to": "2026-07-14T20:00:00+08:00"}}: {exc}'}, status=400)
-        ran = await self._advance(to.astimezone(UTC))
+        ran = await self.playback.advance(to.astimezone(UTC))
         return web.json_response({"ran": ran})
 
     async def _behaviour_endpoint(self, request: web.Request) -> web.Response:
@@ -540,7 +508,7 @@ class TwilioSimulator(ProviderTrouble):
     def _answer(self, call: dict[str, Any], behaviour: PhoneBehaviour) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             call["status"] = "in-progress"
-            started = self._now
+            started = self.playback.current
             params = self._call_params(call, "in-progress")
             twiml = await self._webhook(call["_url"], params)
             keys = list(behaviour.press or "")
@@ -552,7 +520,10 @@ class TwilioSimulator(ProviderTrouble):
                 self._log("keypress", call=call["sid"], to=call["to"], digits=key)
                 action = urljoin(call["_url"], gather.get("action") or call["_url"])
                 twiml = await self._webhook(action, {**params, "Digits": key})
-            call["status"], call["duration"] = "completed", str(int((self._now - started).total_seconds()) + 20)
+            call["status"], call["duration"] = (
+                "completed",
+                str(int((self.playback.current - started).total_seconds()) + 20),
+            )
             if call["_callback"] and "voice" not in self._callbacks_lost:
                 await self._webhook(
                     call["_callback"], {**self._call_params(call, "completed"), "CallDuration": call["duration"]}
