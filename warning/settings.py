@@ -331,7 +331,7 @@ class Settings(BaseSettings):
             elif isinstance(value, tuple):
                 text = os.pathsep.join(map(str, value))
             else:
-                text = "(not set)" if value is None else str(value)
+                text = "(not set)" if value is None or value == "" else str(value)
             rows.append((variable, text))
         return rows
 

@@ -100,9 +100,12 @@ def aliyun_router(engine: Engine, secret: str, answer: Callable[[str, str], None
         if not out_id or not biz_id:
             return
         settle_first(row_id(out_id))
+        # First what may be done twice: an unclear send settled (the provider had it), so that a crash
+        # between remembering this item and acting on it cannot leave the page to be sent again.
+        engine.record_delivery_status(out_reference("aliyun", out_id), "sent", "aliyun", row_id(out_id))
         status = "delivered" if item.get("success") is True else "undelivered"
         if once(f"aliyun-sms:{biz_id}:{out_id}:{status}", f"SMS receipt {status} of {biz_id}"):
-            engine.record_delivery_status(out_reference("aliyun", out_id), status, "aliyun", row_id(out_id))
+            engine.record_delivery_status(out_reference("aliyun", out_id), status, "aliyun")
 
     def sms_up(item: dict[str, Any]) -> None:
         sequence, phone = _text(item, "sequence_id", 40), _text(item, "phone_number", 20)
@@ -118,15 +121,18 @@ def aliyun_router(engine: Engine, secret: str, answer: Callable[[str, str], None
     def voice_report(item: dict[str, Any]) -> None:
         call_id, out_id = _text(item, "call_id", 64), _text(item, "out_id", 15)
         notification = row_id(out_id)
-        settle_first(notification)
-        if not call_id or notification is None or not once(f"aliyun-call:{call_id}", f"call report of {call_id}"):
+        if not call_id or notification is None:
             return
+        settle_first(notification)
+        # The call happened: an unclear one is settled first, before this item is remembered (as above).
         engine.record_delivery_status(out_reference("aliyun", out_id), "in-progress", "aliyun", notification)
+        if not once(f"aliyun-call:{call_id}", f"call report of {call_id}"):
+            return
         for key in _text(item, "dtmf", 20):  # the keys in the order pressed, up to the one that decided
             if engine.keypress(notification, key) in _DECISIVE:
                 break
         status = _CALL_STATUS.get(_text(item, "status_code", 10), "failed")
-        engine.record_delivery_status(out_reference("aliyun", out_id), status, "aliyun", notification)
+        engine.record_delivery_status(out_reference("aliyun", out_id), status, "aliyun")
 
     pushed("sms/report", sms_report)
     pushed("sms/up", sms_up)
