@@ -53,7 +53,7 @@ def _items(raw: bytes) -> list[dict[str, Any]] | str:
 
 def _text(item: dict[str, Any], name: str, most: int = 200) -> str:
     value = item.get(name)
-    return str(value)[:most] if isinstance(value, str | int | bool) and not isinstance(value, float) else ""
+    return str(value)[:most] if isinstance(value, str | int) else ""  # a bool is an int
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ class _Outgoing:
     incident: IncidentRow
     now: datetime
     silences: list[Silence]
-    earlier: list[tuple[datetime, str]] = field(default_factory=list)
+    earlier: list[tuple[datetime, str, str | None]] = field(default_factory=list)
     members: list[NotificationRow] = field(default_factory=list)
     message: Composed | None = None
 
@@ -139,6 +139,12 @@ def _page(row: NotificationRow, incident_code: str) -> dict[str, Any]:
     """The fields every notification decision names."""
     return {"incident": incident_code, "notification": row.idempotency_key, "person": row.person_id,
             "channel": Channel(row.channel), "purpose": NotificationPurpose(row.purpose)}  # fmt: skip
+
+
+def _through(earlier: list[tuple[datetime, str, str | None]], provider: str | None) -> list[tuple[datetime, str]]:
+    """(time, text) of the sends that count against `provider`'s budget: its own, and those from
+    before providers were recorded."""
+    return [(at, text) for at, text, by in earlier if provider is None or by in (provider, None)]
 
 
 def _code(tx: Transaction, row: NotificationRow) -> str:
@@ -303,21 +309,21 @@ class Dispatcher:
 
     def _carrier_budget(self, out: _Outgoing) -> Stage:
         """Over the carriers' limits for the number: wait a short hold out, or re-plan a long one."""
-        hold = self._budget_hold(out.tx, out.lead, out.text, out.now)
+        hold = self._budget_hold(out.lead, _through(out.earlier, out.lead.provider), out.text, out.now)
         if hold is None:
             return Stage.passed
         self._replan(out.tx, out.members, hold, out.now)
         return Stage.held
 
     def _waits_for_bundle(
-        self, tx: Transaction, row: NotificationRow, earlier: list[tuple[datetime, str]], now: datetime
+        self, tx: Transaction, row: NotificationRow, earlier: list[tuple[datetime, str, str | None]], now: datetime
     ) -> bool:
         """An SMS right after another to the same number waits out the bundle window, so what else
         falls due for that person meanwhile goes with it as one message."""
         window = self.budget.bundle_window
         if row.channel != Channel.sms.value or not window:
             return False
-        recent = [sent for sent, _ in earlier if sent > now - window]
+        recent = [sent for sent, _, _ in earlier if sent > now - window]
         if not recent:
             return False
         until = max(recent) + window
@@ -417,7 +423,7 @@ class Dispatcher:
         provider the other channel would choose first)."""
         route = self.carriers.route(Channel(channel), row.phone, row.language, row.person_id)
         provider = route[0] if route else None
-        earlier = tx.sends_to(row.phone, channel, since=now - timedelta(days=1), excluding=row.id, provider=provider)
+        earlier = _through(tx.sends_to(row.phone, channel, since=now - timedelta(days=1), excluding=row.id), provider)
         if channel == "voice":
             return earliest_allowed([sent for sent, _ in earlier], self.budget.voice, now)
         limits = self.carriers.sms_limits(provider)
@@ -447,13 +453,13 @@ class Dispatcher:
         tx.record(now, suppressed, row.incident_id)
         return True
 
-    def _budget_hold(self, tx: Transaction, row: NotificationRow, text: str, now: datetime) -> datetime | None:
+    def _budget_hold(
+        self, row: NotificationRow, earlier: list[tuple[datetime, str]], text: str, now: datetime
+    ) -> datetime | None:
         """When the carrier budget allows this message through its provider, if later than now: what
         the same provider sent the number counts, with the provider's own limits on top."""
         if row.channel not in BUNDLED_CHANNELS:
             return None
-        earlier = tx.sends_to(row.phone, row.channel, since=now - timedelta(days=1), excluding=row.id,
-                              provider=row.provider)  # fmt: skip
         if row.channel == "voice":
             allowed = earliest_allowed([sent for sent, _ in earlier], self.budget.voice, now)
         else:

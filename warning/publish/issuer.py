@@ -67,8 +67,8 @@ class CapIssuer:
         org = self.org()
         zone, publisher = ZoneInfo(org.spec.time_zone), publisher_of(org)
         sent = decision.at
-        earlier = [Issued(row.identifier, row.sent, row.expires) for row in tx.published_alerts_of(incident.id)
-                   if row.expires > sent]  # fmt: skip
+        published = tx.published_alerts_of(incident.id)
+        earlier = [Issued(row.identifier, row.sent, row.expires) for row in published if row.expires > sent]
         if msg_type == "Cancel" and not earlier:
             return  # nothing of it stands to be cancelled
         if msg_type == "Update" and not earlier:
@@ -86,7 +86,7 @@ class CapIssuer:
         # the public never reads an Update before its Alert.
         threshold = org.spec.release_approval_from
         held = (threshold is not None and warned.level.rank >= threshold.rank) or any(
-            row.released_at is None for row in tx.published_alerts_of(incident.id)
+            row.released_at is None for row in published
         )
         tx.add_published_alert(PublishedAlertRow(
             identifier=identifier, incident_id=incident.id, decision_seq=decision.seq, msg_type=msg_type,

@@ -78,12 +78,16 @@ class PagesTx(TransactionPart):
         return list(self.session.scalars(query))
 
     def sends_to(
-        self, phone: str, channel: str, *, since: datetime, excluding: int, provider: str | None = None
-    ) -> list[tuple[datetime, str]]:
-        """(attempt time, text) of every page handed to a provider (to `provider`, when given: pages
-        from before providers were recorded count for every one) for this number and channel since
-        `since`, whatever became of it afterwards: the carrier counted it."""
-        query = select(NotificationRow.attempt_started_at, NotificationRow.text, NotificationRow.sent_text).where(
+        self, phone: str, channel: str, *, since: datetime, excluding: int
+    ) -> list[tuple[datetime, str, str | None]]:
+        """(attempt time, text, provider) of every page handed to a provider for this number and channel
+        since `since`, whatever became of it afterwards: the carrier counted it."""
+        query = select(
+            NotificationRow.attempt_started_at,
+            NotificationRow.text,
+            NotificationRow.sent_text,
+            NotificationRow.provider,
+        ).where(
             NotificationRow.phone == phone,
             NotificationRow.channel == channel,
             NotificationRow.id != excluding,
@@ -92,9 +96,8 @@ class PagesTx(TransactionPart):
             # A bundle is one message: only its lead counts.
             NotificationRow.bundle_id.is_(None) | (NotificationRow.bundle_id == NotificationRow.id),
         )
-        if provider is not None:
-            query = query.where(NotificationRow.provider.is_(None) | (NotificationRow.provider == provider))
-        return [(started, sent or text) for started, text, sent in self.session.execute(query) if started is not None]
+        return [(started, sent or text, provider) for started, text, sent, provider in self.session.execute(query)
+                if started is not None]  # fmt: skip
 
     def bundle_companions(self, lead: NotificationRow, limit: int) -> list[NotificationRow]:
         """Other notifications waiting to go to the same number by the same channel, which may go
