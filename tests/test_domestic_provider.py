@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from notifiers.aliyun.channels import RECEIPT_WINDOW
 from notifiers.aliyun.simulator import AliyunSimulator
 from notifiers.simulator import PhoneBehaviour, TwilioSimulator
 from notifiers.simulator.behaviour import Outage
@@ -209,6 +210,52 @@ def test_an_unclear_call_is_settled_by_its_receipt_not_placed_again(domestic: Ru
     assert [sent.kind for sent in aliyun.sent].count("call") == 1 and twilio.events_of("call") == []
     (incident,) = domestic.store.incidents()
     assert (incident.status, incident.acknowledged_by) == ("acknowledged", "li-na")
+
+
+def test_a_call_whose_reports_are_lost_for_over_an_hour_is_settled_by_a_later_push_not_placed_again(
+    domestic: Runtime, clock: VirtualClock
+) -> None:
+    """Our push address down for an hour and a half: the service pushes the report again every ten
+    minutes, and the call is waited for rather than placed a second time."""
+    aliyun, twilio = _sims(domestic)
+    aliyun.set_outage("voice", Outage(answer="drop"))  # placed, and the answer never comes back
+    domestic.engine.ingest_payload(reading(3.7, START), "test")
+    step_to(domestic, clock, START + timedelta(minutes=15, seconds=5))
+    voice = next(row for row in domestic.store.notifications() if row.channel == "voice")
+    assert (voice.status, voice.provider_sid) == ("uncertain", None)
+    aliyun.set_outage("voice", None)
+    pushes = aliyun.callbacks
+    down = "http://127.0.0.1:9/aliyun/down/voice/report"  # nothing listens there: every push fails
+    aliyun.configure_callbacks(sms_report=pushes["sms_report"], sms_up=pushes["sms_up"], voice_report=down)
+    step_to(domestic, clock, START + timedelta(hours=1, minutes=45))
+    voice = next(row for row in domestic.store.notifications() if row.id == voice.id)
+    assert voice.status == "uncertain" and len(aliyun.events_of("push_failed")) >= 8
+    aliyun.configure_callbacks(**pushes)
+    step_to(domestic, clock, START + timedelta(hours=2))
+    voice = next(row for row in domestic.store.notifications() if row.id == voice.id)
+    assert (voice.status, voice.provider_sid) == ("completed", f"aliyun-{voice.id}")
+    assert [sent.out_id for sent in aliyun.sent if sent.kind == "call"].count(str(voice.id)) == 1
+    assert twilio.events_of("call") == []
+
+
+def test_a_call_that_never_left_is_placed_once_its_report_cannot_come_any_more(
+    domestic: Runtime, clock: VirtualClock
+) -> None:
+    """An internal error before the service acted: the call stays unclear while a report could still
+    come, and is placed once after that (`RECEIPT_WINDOW`)."""
+    aliyun, _ = _sims(domestic)
+    aliyun.set_outage("voice", Outage(answer="500"))
+    domestic.engine.ingest_payload(reading(3.7, START), "test")
+    step_to(domestic, clock, START + timedelta(minutes=15, seconds=5))
+    aliyun.set_outage("voice", None)
+    voice = next(row for row in domestic.store.notifications() if row.channel == "voice")
+    assert voice.status == "uncertain" and voice.attempt_started_at is not None
+    step_to(domestic, clock, voice.attempt_started_at + RECEIPT_WINDOW - timedelta(minutes=1))
+    assert [sent.out_id for sent in aliyun.sent if sent.kind == "call"].count(str(voice.id)) == 0
+    step_to(domestic, clock, voice.attempt_started_at + RECEIPT_WINDOW + timedelta(minutes=10))
+    assert [sent.out_id for sent in aliyun.sent if sent.kind == "call"].count(str(voice.id)) == 1
+    voice = next(row for row in domestic.store.notifications() if row.id == voice.id)
+    assert voice.provider_sid == f"aliyun-{voice.id}"
 
 
 def test_a_person_may_name_their_provider(tmp_path: Path, sqlite_url: str) -> None:

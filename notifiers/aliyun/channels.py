@@ -35,7 +35,10 @@ from warning.errors import DeliveryError
 
 CHINA = timezone(timedelta(hours=8))
 TIMEOUT_MS = 10_000
-RECEIPT_WINDOW = timedelta(hours=1)
+# How long an unclear call waits for its report before it counts as never placed: longer than the
+# service goes on pushing a report our server did not take (two hours), so that a placed call is
+# placed again only when every push of its report was lost.
+RECEIPT_WINDOW = timedelta(hours=3)
 # Refused before acting: nothing was sent, so trying again (or elsewhere) cannot page twice.
 _NOT_PROCESSED = {"ServiceUnavailable", "isv.BUSINESS_LIMIT_CONTROL", "isv.DAY_LIMIT_CONTROL"}
 # What the keys of a call do, as the engine's keypress handling reads them.
@@ -176,8 +179,8 @@ class AliyunVoiceNotifier:
     """A page read out by IvrCall, whose keys 1 and 2 acknowledge and escalate (reported with the
     call's receipt). Alibaba Cloud cannot be asked which calls went to a number, so an unclear call
     stays unclear until its receipt settles it; one with no receipt `RECEIPT_WINDOW` after the attempt
-    was never placed (a call and its report take minutes, and the service pushes a report again for
-    an hour and more), and may be placed again."""
+    was never placed (a call and its report take minutes, and a report not taken is pushed again for
+    two hours), and is placed again."""
 
     channel = Channel.voice
 

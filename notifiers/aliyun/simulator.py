@@ -141,6 +141,11 @@ class AliyunSimulator(ProviderTrouble):
             if url
         }
 
+    @property
+    def callbacks(self) -> dict[str, str]:
+        """Where each kind of push goes now (sms_report, sms_up, voice_report)."""
+        return dict(self._callbacks)
+
     def fail_next(self, code: str, times: int = 1) -> None:
         """The next `times` requests fail with `code` (e.g. ServiceUnavailable, isv.BUSINESS_LIMIT_CONTROL)."""
         self._failures.extend([code] * times)
@@ -476,12 +481,13 @@ class AliyunSimulator(ProviderTrouble):
         if url is None or self._session is None:
             self._log("push_dropped", push=kind)
             return
+        out_ids = [item.get("out_id") for item in body if item.get("out_id")]
         try:
             async with self._session.post(url, json=body) as response:
-                self._log("push", push=kind, status=response.status)
+                self._log("push", push=kind, status=response.status, out_ids=out_ids)
                 taken = response.status == 200
         except (aiohttp.ClientError, TimeoutError) as exc:
-            self._log("push_failed", push=kind, error=type(exc).__name__)
+            self._log("push_failed", push=kind, error=type(exc).__name__, out_ids=out_ids)
             taken = False
         if not taken and attempt < len(PUSH_RETRIES):
             self.playback.schedule(PUSH_RETRIES[attempt], lambda: self._push(kind, body, attempt + 1))

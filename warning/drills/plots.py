@@ -10,6 +10,7 @@ import logging
 import math
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
 
 import matplotlib
 
@@ -34,10 +35,24 @@ CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source 
 log = logging.getLogger(__name__)
 
 
+def _cjk_fonts() -> list[str]:
+    """The CJK fonts matplotlib knows. Its font cache is built once per matplotlib version, so a font
+    installed after the cache was written is unknown to it until its file is added."""
+    known = {font.name for font in font_manager.fontManager.ttflist}
+    if not any(name in known for name in CJK_FONTS):
+        for path in font_manager.findSystemFonts():
+            if any(part in Path(path).name.lower() for part in ("wqy", "cjk", "sourcehansans", "simhei")):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):  # an unreadable font file is skipped
+                    continue
+        known = {font.name for font in font_manager.fontManager.ttflist}
+    return [name for name in CJK_FONTS if name in known]
+
+
 def use_fonts(language: str) -> None:
     """Sans-serif text; a CJK font first for Chinese (Debian: fonts-wqy-microhei)."""
-    names = {font.name for font in font_manager.fontManager.ttflist}
-    cjk = [name for name in CJK_FONTS if name in names]
+    cjk = _cjk_fonts()
     if language == "zh-CN" and not cjk:
         log.warning("no Chinese font found (install fonts-wqy-microhei): Chinese text in the plots shows as boxes")
     plt.rcParams["font.sans-serif"] = [*cjk, "DejaVu Sans"]
