@@ -4,15 +4,19 @@ section a planner reads, and printed to PDF by Chromium."""
 from __future__ import annotations
 
 import re
+import warnings
 from html import unescape
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pytest
 from click.testing import CliRunner
+from matplotlib import font_manager
 
 from tests.conftest import ROOT
 from warning.cli import main
 from warning.drills.aar import build_report
+from warning.drills.plots import CJK_FONTS, use_fonts
 from warning.drills.runner import DrillResult, run_drill
 
 DEPUTY_AWAY = ROOT / "scenarios" / "flood-drill-deputy-away.yaml"
@@ -64,7 +68,9 @@ def test_the_report_scores_the_drill_as_the_run_did_with_evidence_and_recommenda
 
 
 def test_the_report_reads_in_chinese(drill: DrillResult) -> None:
-    text = _text(build_report(drill, "zh-CN"))
+    with warnings.catch_warnings():  # every Chinese glyph of the plots drawn, none as a box
+        warnings.filterwarnings("error", message="Glyph .* missing from font")
+        text = _text(build_report(drill, "zh-CN"))
     expected = [
         "演练评估报告", "目标与评估", "待改进事项", "平均确认用时（MTTA） 20分20秒", "已通知，历下区水务局始终未确认",
         "为区水务局值班员登记第二个号码", "区里两名值班人员都不接听时呼叫市水务局", "小清河滨河桥水位站", "洪水",
@@ -74,6 +80,13 @@ def test_the_report_reads_in_chinese(drill: DrillResult) -> None:
         assert words in text, words
     with pytest.raises(ValueError, match="language 'fr'"):
         build_report(drill, "fr")
+
+
+def test_a_chinese_font_installed_after_matplotlib_cached_its_fonts_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    known = [font for font in font_manager.fontManager.ttflist if font.name not in CJK_FONTS]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", known)  # the cache as written before the install
+    use_fonts("zh-CN")
+    assert plt.rcParams["font.sans-serif"][0] in CJK_FONTS
 
 
 def test_drill_report_writes_html_and_a_pdf_and_exits_1_on_a_miss(tmp_path: Path) -> None:
