@@ -34,7 +34,7 @@ lint: $(STAMP) $(WEB_STAMP)
 	$(BIN)/warning lint --rules rules --organisation org/jinan.yaml --templates org/aliyun-templates.yaml --no-pages
 
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python bench/pipeline.py

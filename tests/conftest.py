@@ -333,7 +333,35 @@ def unfit_decisions(rows: Sequence[DecisionRow]) -> list[str]:
     ]
 
 
+@pytest.fixture(autouse=True)
+def _decisions_fit_the_schema() -> Iterator[None]:
+    """The test that recorded a decision outside the published schema fails, by name."""
+    before = len(_DECISIONS_UNFIT)
+    yield
+    if len(_DECISIONS_UNFIT) > before:
+        pytest.fail("decisions that do not fit the published schema:\n  " + "\n  ".join(_DECISIONS_UNFIT[before:]))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `long` first: with the suite spread over workers (pytest-xdist), each starts at
+    once and runs beside the rest instead of after it."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """An xdist worker finished: count the decisions it checked into the controller's summary."""
+    output = getattr(node, "workeroutput", {})
+    _DECISIONS_CHECKED.update(output.get("decisions_checked", {}))
+    _DECISIONS_UNFIT.extend(output.get("decisions_unfit", []))
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    worker_output = getattr(session.config, "workeroutput", None)
+    if worker_output is not None:  # an xdist worker: the controller reports for the whole run
+        worker_output["decisions_checked"] = dict(_DECISIONS_CHECKED)
+        worker_output["decisions_unfit"] = list(_DECISIONS_UNFIT)
+        return
     if _DECISIONS_UNFIT:
         print("\ndecisions that do not fit the published schema:\n  " + "\n  ".join(_DECISIONS_UNFIT))
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

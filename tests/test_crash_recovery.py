@@ -383,6 +383,7 @@ def _history(database_url: str, twice: list[tuple[str, str, datetime, list[Notif
     return "\n".join(lines)
 
 
+@pytest.mark.long
 @pytest.mark.postgres
 def test_sigkill_at_random_points_loses_no_step_and_pages_nobody_twice(
     sqlite_url: str, postgres_url: str, tmp_path: Path
