@@ -97,10 +97,12 @@ def make_runtime(
     rules: tuple[Path, ...] = (ROOT / "rules" / "flood.yaml",),
     datastreams: Path | None = None,
     domestic: bool = False,
+    templates: Path | None = None,
 ) -> Runtime:
     settings = Settings(
         provider="simulator",
         domestic_provider="aliyun" if domestic else None,
+        aliyun_templates=templates or ROOT / "org" / "aliyun-templates.yaml",
         database_url=database_url,
         rules=rules,
         organisation=organisation or ROOT / "org" / "jinan.yaml",

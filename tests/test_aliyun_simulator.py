@@ -101,6 +101,8 @@ def test_templates_numbers_and_flow_control_are_checked_as_the_service_does(simu
     unknown = sms.SendSmsRequest(phone_numbers="13800000001", sign_name="应急预警", template_code="SMS_1",
                                  template_param="{}")  # fmt: skip
     assert client.send_sms(unknown).body.code == "isv.SMS_TEMPLATE_ILLEGAL"
+    too_long = _page(reason="小清河滨河桥水位站水位4.31m，超过红色预警水位4.30m，1小时涨幅0.56米")  # 41 characters
+    assert client.send_sms(too_long).body.code == "isv.PARAM_LENGTH_LIMIT"  # 35 unless approved for more
     assert client.send_sms(_page()).body.code == "OK"
     assert client.send_sms(_page(code="F0002")).body.code == "isv.BUSINESS_LIMIT_CONTROL"  # 1 a minute per template
     simulator.fail_next("ServiceUnavailable")

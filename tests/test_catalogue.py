@@ -87,6 +87,21 @@ def test_lint_refuses_a_rule_station_or_person_without_a_chinese_name_at_its_lin
     assert "Gauge one读数3m" in result.output  # the page as it would read: English where Chinese is missing
 
 
+def test_lint_names_every_page_too_long_for_its_registered_template_at_the_template_s_line(tmp_path: Path) -> None:
+    registered = (ROOT / "org" / "aliyun-templates.yaml").read_text(encoding="utf-8")
+    assert "\nvalue_length: 70" in registered
+    templates = tmp_path / "templates.yaml"  # approved at the service's default: 35 characters a value
+    templates.write_text(registered.replace("\nvalue_length: 70", "\nvalue_length: 35"), encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["lint", "--rules", str(ROOT / "rules"), "--organisation",
+                                           str(ROOT / "org" / "jinan.yaml"), "--templates", str(templates),
+                                           "--no-pages"])  # fmt: skip
+    assert result.exit_code == 1
+    line = next(n for n, text in enumerate(registered.splitlines(), start=1) if text.startswith("  page:"))
+    assert (f"{templates}:{line}: rule tunnel-gas-rising, station GAS-370102-UT01-C03, yellow: ${{reason}} is 42 "
+            "characters, and SMS_480000001 takes at most 35") in result.output  # fmt: skip
+    assert "; 8 values too long for their template" in result.output
+
+
 @pytest.mark.parametrize(
     ("text", "segments"),
     [("a" * 160, 1), ("a" * 161, 2), ("a" * 306, 2), ("a" * 307, 3), ("{" * 80, 1), ("{" * 81, 2),

@@ -205,7 +205,8 @@ def _play(database_url: str, engines: int, tmp_path: Path, seed: int, *, domesti
             "flow_control: {per_minute: 100, per_hour: 1000, per_day: 10000}"), encoding="utf-8")  # fmt: skip
         registered = load_templates(tmp_path / "templates.yaml")
         aliyun = AliyunSimulator(templates=registered.all(), sign_names=frozenset({registered.sign_name}), live=True,
-                                 clock=clock, limits=registered.sms_limits).start()  # fmt: skip
+                                 clock=clock, limits=registered.sms_limits,
+                                 value_lengths=registered.value_lengths()).start()  # fmt: skip
     (tmp_path / "org.yaml").write_text(ORGANISATION, encoding="utf-8")
     (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
     readings = tmp_path / "readings.jsonl"

@@ -258,6 +258,30 @@ def test_a_call_that_never_left_is_placed_once_its_report_cannot_come_any_more(
     assert voice.provider_sid == f"aliyun-{voice.id}"
 
 
+def test_a_page_too_long_for_its_registered_template_goes_through_twilio_instead(
+    tmp_path: Path, sqlite_url: str, clock: VirtualClock
+) -> None:
+    """The service refuses a value longer than its template was approved for (isv.PARAM_LENGTH_LIMIT):
+    the engine knows the approved lengths, sends nothing there, and the page goes as text through Twilio."""
+    registered = (ROOT / "org" / "aliyun-templates.yaml").read_text(encoding="utf-8")
+    templates = tmp_path / "templates.yaml"
+    templates.write_text(registered.replace("\nvalue_length: 70", "\nvalue_length: 12"), encoding="utf-8")
+    runtime = make_runtime(sqlite_url, clock, domestic=True, templates=templates)
+    try:
+        aliyun, twilio = _sims(runtime)
+        runtime.engine.ingest_payload(reading(3.7, START), "test")
+        step_to(runtime, clock, START + timedelta(seconds=10))  # the next attempt, through Twilio
+        (row,) = runtime.store.notifications()
+        assert (row.person_id, row.provider, row.status) == ("wang-wei", "twilio", "delivered")
+        assert aliyun.sent == [] and [event["body"] for event in twilio.events_of("sms")] == [row.text]
+        failed = [NotificationFailed.model_validate(d.data) for d in runtime.store.decisions()
+                  if d.kind == "notification_failed"]  # fmt: skip
+        assert [(f.outcome, f.provider, f.next_provider) for f in failed] == [("failed_over", "aliyun", "twilio")]
+        assert "takes at most 12" in failed[0].error
+    finally:
+        runtime.close()
+
+
 def test_a_person_may_name_their_provider(tmp_path: Path, sqlite_url: str) -> None:
     organisation = (ROOT / "org" / "jinan.yaml").read_text(encoding="utf-8")
     line = next(row for row in organisation.splitlines() if "id: wang-wei" in row)

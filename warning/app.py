@@ -262,7 +262,8 @@ def build_domestic(settings: Settings, clock: Clock, public: str, timed: Callabl
                                     access_key_id=key_id, access_key_secret=key_secret or "simulator-secret",
                                     start=clock.now(), live=not isinstance(clock, VirtualClock),
                                     clock=clock if isinstance(clock, LiveClock) else None,
-                                    limits=templates.sms_limits).start()  # fmt: skip
+                                    limits=templates.sms_limits,
+                                    value_lengths=templates.value_lengths()).start()  # fmt: skip
         simulator.configure_callbacks(sms_report=f"{push}/sms/report", sms_up=f"{push}/sms/up",
                                       voice_report=f"{push}/voice/report")  # fmt: skip
         endpoint, key_secret = simulator.endpoint, key_secret or "simulator-secret"

@@ -32,7 +32,14 @@ from warning.domain import EARLIEST_INSTANT, LATEST_INSTANT, Level, Reading, par
 from warning.drills.report import narrative_lines, score_lines, timeline_lines
 from warning.drills.runner import DrillResult, run_drill, write_decision_log
 from warning.engine import Payload
-from warning.errors import ConfigFileError, DatabaseUnavailable, ReadingRejected, SchemaMismatch, SettingsError
+from warning.errors import (
+    ConfigFileError,
+    DatabaseUnavailable,
+    FileProblem,
+    ReadingRejected,
+    SchemaMismatch,
+    SettingsError,
+)
 from warning.escalation.lint import lint_organisation
 from warning.escalation.org import load_organisation
 from warning.escalation.policy import describe_policy, explain_escalation
@@ -694,6 +701,12 @@ def lint(rule_paths: tuple[Path, ...], organisation: Path | None, pages: bool, t
         _fail(exc)
     for problem in problems:
         click.echo(str(problem), err=True)
+    overlong = [FileProblem(str(templates), registered.lines.get(page.message.kind, 1),
+                            f"rule {page.rule}, station {page.station}, {page.level.value}: {why}")
+                for page in (lengths if templates is not None else [])
+                for why in registered.too_long(page.message.kind, page.message.values)]  # fmt: skip
+    for problem in overlong:  # each value within its template's approved length, or the page leaves by Twilio
+        click.echo(str(problem), err=True)
     cut = [page for page in lengths if page.cut]
     for page in cut:
         click.echo(f"rule {page.rule}, station {page.station}, {page.level.value}: the Chinese page needs more "
@@ -703,9 +716,10 @@ def lint(rule_paths: tuple[Path, ...], organisation: Path | None, pages: bool, t
             click.echo(f"{page.rule:<22} {page.station:<16} {page.level.value:<7} {page.characters:>3} characters, "
                        f"{page.segments} segment{'s' if page.segments > 1 else ''}: {page.text}")  # fmt: skip
     single = sum(1 for page in lengths if page.segments == 1)
+    fitting = f"; {len(overlong)} values too long for their template" if templates is not None else ""
     click.echo(f"{len(lengths)} Chinese pages: {single} in one SMS segment, {len(lengths) - single - len(cut)} "
-               f"in two or three, {len(cut)} cut; {len(problems)} names missing")  # fmt: skip
-    if problems or cut:
+               f"in two or three, {len(cut)} cut; {len(problems)} names missing{fitting}")  # fmt: skip
+    if problems or cut or overlong:
         sys.exit(1)
 
 

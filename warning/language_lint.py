@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from warning.dispatch.messages import compose
+from warning.dispatch.messages import Composed, compose_message
 from warning.dispatch.segments import MOST_SEGMENTS, sms_segments
 from warning.domain import Channel, Level, NotificationPurpose
 from warning.errors import FileProblem, OrganisationFileError, RuleFileError
@@ -77,7 +77,11 @@ class PageLength:
     rule: str
     station: str
     level: Level
-    text: str
+    message: Composed
+
+    @property
+    def text(self) -> str:
+        return self.message.text
 
     @property
     def characters(self) -> int:
@@ -109,10 +113,10 @@ def page_lengths(rule_paths: list[Path]) -> list[PageLength]:
     return pages
 
 
-def _page(rule: CompiledRule, station: Any, value: float, previous: Level | None, level: Level) -> str:
+def _page(rule: CompiledRule, station: Any, value: float, previous: Level | None, level: Level) -> Composed:
     reasons = judged(rule, station, value, previous, level)
     content = render_content(rule, station, value=value, unit=signal_unit(rule), level=level, previous=previous,
                              certainty="Observed", reasons=reasons)  # fmt: skip
-    return compose(purpose=NotificationPurpose.page, channel=Channel.sms, language="zh-CN", exercise=True,
+    return compose_message(purpose=NotificationPurpose.page, channel=Channel.sms, language="zh-CN", exercise=True,
                    code="F0001", hazard=rule.hazard, level=level, title=rule.spec.title, reason=reasons["en"],
                    content=content)  # fmt: skip

@@ -116,6 +116,9 @@ def _parts(notification: Notification, templates: Templates) -> tuple[str, dict[
         raise DeliveryError(f"no Alibaba Cloud template for a {parts.get('kind') or 'text-only'} message",
                             retryable=False)  # fmt: skip
     values = {name: str(value) for name, value in dict(parts.get("values", {})).items()}
+    too_long = templates.too_long(str(parts["kind"]), values)
+    if too_long:  # the service would refuse it (isv.PARAM_LENGTH_LIMIT): another provider may carry the text
+        raise DeliveryError(f"too long for its Alibaba Cloud template: {'; '.join(too_long)}", retryable=False)
     return template.code, {name: values.get(name, "") for name in template.parameters()}
 
 

@@ -27,7 +27,7 @@ import json
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -40,6 +40,7 @@ from notifiers.simulator.behaviour import FaultPlayer, Faults, PhoneBehaviour, P
 from notifiers.simulator.playback import Playback
 from warning.clock import Clock
 from warning.dispatch.carriers import national
+from warning.dispatch.templates import VALUE_LENGTH
 from warning.serving import BackgroundServer
 
 ALGORITHM = "ACS3-HMAC-SHA256"
@@ -81,9 +82,11 @@ class AliyunSimulator(ProviderTrouble):
         live: bool = False,
         clock: Clock | None = None,
         limits: tuple[tuple[int, timedelta], ...] = LIMITS,
+        value_lengths: Mapping[str, int] | None = None,  # code -> longest value (default VALUE_LENGTH)
     ) -> None:
         super().__init__()
         self.limits = limits
+        self.value_lengths = dict(value_lengths or {})
         self.access_key_id = access_key_id
         self.access_key_secret = access_key_secret
         self.sign_names = sign_names
@@ -262,8 +265,10 @@ class AliyunSimulator(ProviderTrouble):
         missing = sorted(set(_PLACEHOLDER.findall(template)) - set(values))
         if missing:
             return _answer(200, "isv.TEMPLATE_MISSING_PARAMETERS", f"missing {', '.join(missing)}")
-        now = self.playback.now()
         code = params["TemplateCode"]
+        if self._too_long(code, values):
+            return _answer(200, "isv.PARAM_LENGTH_LIMIT", "参数超出长度限制")
+        now = self.playback.now()
         if any(self._over_limit(phone, code, now) for phone in phones):
             return _answer(200, "isv.BUSINESS_LIMIT_CONTROL", "触发号码天级流控Permits:10")
         biz_id = f"{next(self._ids):06d}^0"
@@ -299,6 +304,8 @@ class AliyunSimulator(ProviderTrouble):
         values = _json_params(params.get("StartTtsParams" if ivr else "TtsParam"))
         if values is None:
             return _answer(200, "isv.INVALID_JSON_PARAM", "the TTS parameters are not a JSON object")
+        if self._too_long(code, values):
+            return _answer(200, "isv.PARAM_LENGTH_LIMIT", "参数超出长度限制")
         menu = _menu(params) if ivr else {}
         if menu is None or any(key_code not in self.templates for key_code in menu.values()):
             return _answer(200, "isv.TTS_TEMPLATE_ILLEGAL", "MenuKeyMap names a template that is not registered")
@@ -371,6 +378,10 @@ class AliyunSimulator(ProviderTrouble):
         return web.json_response(
             {"Code": "OK", "Message": "OK", "Data": json.dumps(data, ensure_ascii=False), "RequestId": _request_id()}
         )
+
+    def _too_long(self, code: str, values: dict[str, str]) -> bool:
+        most = self.value_lengths.get(code, VALUE_LENGTH)
+        return any(len(value) > most for value in values.values())
 
     def _over_limit(self, phone: str, template: str, now: datetime) -> bool:
         history = self._history.get((phone, template), [])

@@ -12,7 +12,8 @@ without `${reply}` a page nobody knows how to acknowledge. Every problem is repo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -32,9 +33,17 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# The longest value one parameter may carry unless the account was approved for longer (Alibaba
+# Cloud's notification templates: 35 characters for a name, address or other text).
+VALUE_LENGTH = 35
+
+
 class TemplateSpec(_Strict):
     code: Annotated[str, Field(pattern=r"^(SMS|TTS)_\d{3,20}$", description="the code the provider gave it")]
     text: Annotated[str, Field(min_length=1, max_length=500, description="the text as registered")]
+    value_length: int | None = Field(
+        default=None, ge=1, le=500, description="the longest value of a parameter, as this template was approved"
+    )
 
     def parameters(self) -> set[str]:
         return set(PARAMETER.findall(self.text))
@@ -59,6 +68,9 @@ class TemplatesSpec(_Strict):
     voice: dict[str, TemplateSpec]
     menu: dict[str, TemplateSpec] = Field(default_factory=dict, description="said after a keypress")
     flow_control: FlowControlSpec = FlowControlSpec()
+    value_length: int = Field(
+        default=VALUE_LENGTH, ge=1, le=500, description="the longest value of a parameter, as the account was approved"
+    )
 
 
 @dataclass(frozen=True)
@@ -72,10 +84,26 @@ class Templates:
     menu: dict[str, TemplateSpec]
     source: str
     sms_limits: tuple[tuple[int, timedelta], ...] = ()
+    value_length: int = VALUE_LENGTH
+    lines: Mapping[str, int] = field(default_factory=dict)  # kind -> the line of its template
 
     def all(self) -> dict[str, str]:
         """code -> text of every template: what the provider has registered."""
         return {spec.code: spec.text for spec in [*self.by_kind.values(), *self.menu.values()]}
+
+    def value_lengths(self) -> dict[str, int]:
+        """code -> the longest value each of its parameters takes."""
+        return {spec.code: spec.value_length or self.value_length for spec in [*self.by_kind.values(),
+                                                                               *self.menu.values()]}  # fmt: skip
+
+    def too_long(self, kind: str, values: Mapping[str, object]) -> list[str]:
+        """Why the values of a message of this kind do not fit its template (empty when they do)."""
+        spec = self.by_kind.get(kind)
+        if spec is None:
+            return []
+        most = spec.value_length or self.value_length
+        return [f"${{{name}}} is {len(str(value))} characters, and {spec.code} takes at most {most}"
+                for name, value in values.items() if name in spec.parameters() and len(str(value)) > most]  # fmt: skip
 
 
 def load_templates(path: Path) -> Templates:
@@ -83,6 +111,7 @@ def load_templates(path: Path) -> Templates:
     spec, document = load_spec(path, TemplatesSpec, TemplateFileError)
     problems: list[FileProblem] = []
     by_kind: dict[str, TemplateSpec] = {}
+    lines: dict[str, int] = {}
     for channel, templates in (("sms", spec.sms), ("voice", spec.voice)):
         for name, template in templates.items():
             kind = f"{channel}.{name}"
@@ -100,6 +129,7 @@ def load_templates(path: Path) -> Templates:
                 problems.append(document.problem([channel, name, "text"], f"the {kind} template must use "
                                                  f"${{{missing}}}"))  # fmt: skip
             by_kind[kind] = template
+            lines[kind] = document.line_of([channel, name])
         for kind in sorted(k for k in KIND_VALUES if k.startswith(f"{channel}.") and k not in by_kind):
             problems.append(document.problem([channel], f"no template for {kind}: every kind of message needs one"))
     for name, template in spec.menu.items():
@@ -120,4 +150,4 @@ def load_templates(path: Path) -> Templates:
     if problems:
         raise TemplateFileError(problems)
     return Templates(spec.sign_name, spec.show_number, by_kind, dict(spec.menu), str(path),
-                     spec.flow_control.limits())  # fmt: skip
+                     spec.flow_control.limits(), spec.value_length, lines)  # fmt: skip
