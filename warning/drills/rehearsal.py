@@ -130,7 +130,9 @@ class Rehearsal:
         """Wait for the exercise clock to reach `moment`, ending faults as their time comes; False if stopped."""
         while True:
             now = self.clock.now()
-            self.faults.end_due(now)
+            # Faults end by the scenario's time of the next event: a feed running behind the clock
+            # still silences the readings that were due while the fault lasted.
+            self.faults.end_due(min(now, moment))
             if now >= moment:
                 return True
             wall = TICK if self.clock.paused else min(TICK, (moment - now).total_seconds() / self.clock.speed)
@@ -156,8 +158,9 @@ class Rehearsal:
                 if not self.faults.silent(event.reading):
                     engine.ingest_payloads([(source, {"observed_at": stamp, **event.reading})])
             else:
-                self.outcomes.append(play(engine, simulators, self.faults, event, names_of[id(event)],
-                                          self.clock.now()))  # fmt: skip
+                # At the scenario's time, as a replay plays it: a feed running behind the clock
+                # (a busy machine) starts a fault no later, and so ends it no later.
+                self.outcomes.append(play(engine, simulators, self.faults, event, names_of[id(event)], moment))
         if self._wait_until(self.end):
             self.finished.set()
 
