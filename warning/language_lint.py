@@ -118,5 +118,5 @@ def _page(rule: CompiledRule, station: Any, value: float, previous: Level | None
     content = render_content(rule, station, value=value, unit=signal_unit(rule), level=level, previous=previous,
                              certainty="Observed", reasons=reasons)  # fmt: skip
     return compose_message(purpose=NotificationPurpose.page, channel=Channel.sms, language="zh-CN", exercise=True,
-                   code="F0001", hazard=rule.hazard, level=level, title=rule.spec.title, reason=reasons["en"],
-                   content=content)  # fmt: skip
+                           code="F0001", hazard=rule.hazard, level=level, title=rule.spec.title,
+                           reason=reasons["en"], content=content)  # fmt: skip

@@ -91,19 +91,22 @@ class Templates:
         """code -> text of every template: what the provider has registered."""
         return {spec.code: spec.text for spec in [*self.by_kind.values(), *self.menu.values()]}
 
+    def longest_value(self, spec: TemplateSpec) -> int:
+        """The longest value a parameter of this template takes: its own approval, or the account's."""
+        return spec.value_length or self.value_length
+
     def value_lengths(self) -> dict[str, int]:
         """code -> the longest value each of its parameters takes."""
-        return {spec.code: spec.value_length or self.value_length for spec in [*self.by_kind.values(),
-                                                                               *self.menu.values()]}  # fmt: skip
+        return {spec.code: self.longest_value(spec) for spec in [*self.by_kind.values(), *self.menu.values()]}
 
     def too_long(self, kind: str, values: Mapping[str, object]) -> list[str]:
         """Why the values of a message of this kind do not fit its template (empty when they do)."""
         spec = self.by_kind.get(kind)
         if spec is None:
             return []
-        most = spec.value_length or self.value_length
+        most, used = self.longest_value(spec), spec.parameters()
         return [f"${{{name}}} is {len(str(value))} characters, and {spec.code} takes at most {most}"
-                for name, value in values.items() if name in spec.parameters() and len(str(value)) > most]  # fmt: skip
+                for name, value in values.items() if name in used and len(str(value)) > most]  # fmt: skip
 
 
 def load_templates(path: Path) -> Templates:
